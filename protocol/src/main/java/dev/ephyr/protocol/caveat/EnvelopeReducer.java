@@ -1,0 +1,68 @@
+package dev.ephyr.protocol.caveat;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Folds restrictions into an envelope: intersection for sets and tools, minimum for expiry and depth,
+ * AND for delegation. A dimension that no caveat mentions grants nothing — absent never means open.
+ * Mutable; one per verification.
+ */
+public final class EnvelopeReducer {
+  private final IdSet[] sets = new IdSet[Dimension.values().length]; // null until mentioned
+  private ToolGrant tools; // null until mentioned
+  private long expiresAt = Long.MAX_VALUE;
+  private boolean expirySeen;
+  private boolean delegate = true;
+  private boolean delegateSeen;
+  private int maxDepth = Envelope.MAX_DEPTH;
+  private boolean depthSeen;
+
+  /** An empty reducer. */
+  public EnvelopeReducer() {}
+
+  /** Applies one restriction. */
+  public void apply(Caveat.Restriction r) {
+    if (r instanceof Caveat.SetRestriction s) {
+      int i = s.dimension().ordinal();
+      sets[i] = sets[i] == null ? s.value() : sets[i].intersect(s.value());
+    } else if (r instanceof Caveat.ToolsRestriction t) {
+      tools = tools == null ? t.value() : tools.intersect(t.value());
+    } else if (r instanceof Caveat.ExpiresRestriction e) {
+      expiresAt = Math.min(expiresAt, e.epochSecond());
+      expirySeen = true;
+    } else if (r instanceof Caveat.DelegateRestriction d) {
+      delegate &= d.allowed();
+      delegateSeen = true;
+    } else if (r instanceof Caveat.DepthRestriction d) {
+      maxDepth = Math.min(maxDepth, d.maxDepth());
+      depthSeen = true;
+    }
+  }
+
+  /** Whether the restrictions so far allow another hop: a {@code delegate = true} and no {@code false}. */
+  public boolean delegationAllowed() {
+    return delegateSeen && delegate;
+  }
+
+  /** The depth limit so far; 0 until a {@code depth} restriction is applied. */
+  public int depthLimit() {
+    return depthSeen ? maxDepth : 0;
+  }
+
+  /** Whether an {@code expires} restriction was applied. */
+  public boolean hasExpiry() {
+    return expirySeen;
+  }
+
+  /** The envelope so far; unmentioned dimensions grant nothing, a missing expiry is "already expired". */
+  public Envelope result() {
+    Map<Dimension, IdSet> out = new EnumMap<>(Dimension.class);
+    for (Dimension d : Dimension.values()) {
+      IdSet v = sets[d.ordinal()];
+      out.put(d, v == null ? IdSet.NONE : v);
+    }
+    return new Envelope(out, tools == null ? ToolGrant.NONE : tools, expirySeen ? expiresAt : 0,
+        delegationAllowed(), depthLimit());
+  }
+}

@@ -1,0 +1,158 @@
+package dev.ephyr.protocol.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Strict base64 for tokens: encodes base64url without padding; decodes base64url or standard base64,
+ * with or without padding, and refuses anything that would make two texts decode to the same bytes
+ * (whitespace, misplaced padding, non-zero unused bits, mixed alphabets).
+ */
+public final class Base64Url {
+  private static final char[] URL_ALPHABET =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".toCharArray();
+  private static final int URL_FLAG = 1 << 6;
+  private static final int STD_FLAG = 2 << 6;
+  // Per byte value: the 6-bit value, plus the alphabet flag for the four characters that differ; -1 if invalid.
+  private static final int[] TABLE = new int[256];
+
+  static {
+    Arrays.fill(TABLE, -1);
+    for (int i = 0; i < 64; i++) {
+      TABLE[URL_ALPHABET[i]] = i;
+    }
+    TABLE['-'] |= URL_FLAG;
+    TABLE['_'] |= URL_FLAG;
+    TABLE['+'] = 62 | STD_FLAG;
+    TABLE['/'] = 63 | STD_FLAG;
+  }
+
+  private Base64Url() {}
+
+  /** Base64url without padding. */
+  public static String encode(byte[] data) {
+    return encode(data, 0, data.length);
+  }
+
+  /** Base64url without padding of {@code data[off, off+len)}. */
+  public static String encode(byte[] data, int off, int len) {
+    byte[] out = new byte[(len * 4 + 2) / 3];
+    int o = 0;
+    int end = off + len;
+    int i = off;
+    while (end - i >= 3) {
+      int v = (data[i] & 0xff) << 16 | (data[i + 1] & 0xff) << 8 | (data[i + 2] & 0xff);
+      out[o++] = (byte) URL_ALPHABET[v >>> 18];
+      out[o++] = (byte) URL_ALPHABET[(v >>> 12) & 63];
+      out[o++] = (byte) URL_ALPHABET[(v >>> 6) & 63];
+      out[o++] = (byte) URL_ALPHABET[v & 63];
+      i += 3;
+    }
+    int rest = end - i;
+    if (rest == 1) {
+      int v = data[i] & 0xff;
+      out[o++] = (byte) URL_ALPHABET[v >>> 2];
+      out[o] = (byte) URL_ALPHABET[(v & 3) << 4];
+    } else if (rest == 2) {
+      int v = (data[i] & 0xff) << 8 | (data[i + 1] & 0xff);
+      out[o++] = (byte) URL_ALPHABET[v >>> 10];
+      out[o++] = (byte) URL_ALPHABET[(v >>> 4) & 63];
+      out[o] = (byte) URL_ALPHABET[(v & 15) << 2];
+    }
+    return new String(out, StandardCharsets.ISO_8859_1);
+  }
+
+  /** Decodes a whole string; {@code null} when it is not canonical base64. */
+  public static byte[] decode(CharSequence text) {
+    return decode(text, 0, text.length());
+  }
+
+  /**
+   * Decodes {@code text[from, to)}; returns {@code null} for anything that is not canonical base64 in one
+   * of the two alphabets (callers turn that into their own rejection, so no exception is thrown).
+   */
+  public static byte[] decode(CharSequence text, int from, int to) {
+    if (from < 0 || to > text.length() || from > to) {
+      return null;
+    }
+    if (text instanceof String str) {
+      // Latin-1 encoding of a compact string is one array copy; characters outside Latin-1 become '?'
+      // and Latin-1 characters above 127 stay above 127: both are refused below.
+      return decode(str.getBytes(StandardCharsets.ISO_8859_1), from, to);
+    }
+    byte[] ascii = new byte[to - from];
+    for (int i = from; i < to; i++) {
+      char c = text.charAt(i);
+      ascii[i - from] = c < 128 ? (byte) c : (byte) '?';
+    }
+    return decode(ascii, 0, ascii.length);
+  }
+
+  /** Decodes ASCII bytes {@code in[from, to)}; {@code null} when not canonical base64. */
+  public static byte[] decode(byte[] in, int from, int to) {
+    int end = to;
+    // Optional padding: at most two '=' and only when it completes a 4-character group.
+    int pad = 0;
+    while (end > from && in[end - 1] == '=' && pad < 3) {
+      end--;
+      pad++;
+    }
+    int n = end - from;
+    if (pad > 0 && (pad > 2 || (n + pad) % 4 != 0)) {
+      return null;
+    }
+    if (n % 4 == 1) {
+      return null;
+    }
+    byte[] out = new byte[n * 3 / 4];
+    int flags = 0;
+    int o = 0;
+    int i = from;
+    int groupsEnd = from + (n & ~3);
+    while (i < groupsEnd) {
+      int t0 = TABLE[in[i] & 0xff];
+      int t1 = TABLE[in[i + 1] & 0xff];
+      int t2 = TABLE[in[i + 2] & 0xff];
+      int t3 = TABLE[in[i + 3] & 0xff];
+      int all = t0 | t1 | t2 | t3;
+      if (all < 0) {
+        return null;
+      }
+      flags |= all;
+      int v = (t0 & 63) << 18 | (t1 & 63) << 12 | (t2 & 63) << 6 | (t3 & 63);
+      out[o] = (byte) (v >>> 16);
+      out[o + 1] = (byte) (v >>> 8);
+      out[o + 2] = (byte) v;
+      o += 3;
+      i += 4;
+    }
+    int rest = end - i;
+    if (rest > 0) {
+      int acc = 0;
+      for (int k = 0; k < rest; k++) {
+        int t = TABLE[in[i + k] & 0xff];
+        if (t < 0) {
+          return null;
+        }
+        flags |= t;
+        acc = acc << 6 | (t & 63);
+      }
+      if (rest == 2) {
+        if ((acc & 0xf) != 0) {
+          return null; // non-zero unused bits: a second spelling of the same bytes
+        }
+        out[o] = (byte) (acc >>> 4);
+      } else {
+        if ((acc & 0x3) != 0) {
+          return null;
+        }
+        out[o] = (byte) (acc >>> 10);
+        out[o + 1] = (byte) (acc >>> 2);
+      }
+    }
+    if ((flags & (URL_FLAG | STD_FLAG)) == (URL_FLAG | STD_FLAG)) {
+      return null; // both alphabets in one text
+    }
+    return out;
+  }
+}

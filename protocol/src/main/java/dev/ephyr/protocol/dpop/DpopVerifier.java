@@ -118,11 +118,6 @@ public final class DpopVerifier {
     this.keys = new ConcurrentHashMap<>();
   }
 
-  /** A verifier with the strict defaults of {@link #builder()}: system clock, ±60 s, 4096 bytes, no nonces. */
-  public DpopVerifier() {
-    this(new Builder());
-  }
-
   /** A builder with strict defaults: system clock, ±60 s, 4096 bytes, no server nonces. */
   public static Builder builder() {
     return new Builder();

@@ -90,10 +90,30 @@ public final class Base64Url {
 
   /** Decodes ASCII bytes {@code in[from, to)}; {@code null} when not canonical base64. */
   public static byte[] decode(byte[] in, int from, int to) {
+    return decode(in, from, to, false);
+  }
+
+  /**
+   * Decodes JOSE base64url ({@code in[from, to)}): the URL alphabet only and no padding (RFC 7515 §2),
+   * canonical as above; {@code null} otherwise.
+   */
+  public static byte[] decodeJose(byte[] in, int from, int to) {
+    return decode(in, from, to, true);
+  }
+
+  /** Decodes a whole JOSE base64url string; {@code null} when it is not canonical. */
+  public static byte[] decodeJose(String text) {
+    return decode(text.getBytes(StandardCharsets.ISO_8859_1), 0, text.length(), true);
+  }
+
+  private static byte[] decode(byte[] in, int from, int to, boolean jose) {
+    if (from < 0 || to > in.length || from > to) {
+      return null;
+    }
     int end = to;
-    // Optional padding: at most two '=' and only when it completes a 4-character group.
+    // Optional padding (not in JOSE): at most two '=' and only when it completes a 4-character group.
     int pad = 0;
-    while (end > from && in[end - 1] == '=' && pad < 3) {
+    while (!jose && end > from && in[end - 1] == '=' && pad < 3) {
       end--;
       pad++;
     }
@@ -150,8 +170,8 @@ public final class Base64Url {
         out[o + 1] = (byte) (acc >>> 2);
       }
     }
-    if ((flags & (URL_FLAG | STD_FLAG)) == (URL_FLAG | STD_FLAG)) {
-      return null; // both alphabets in one text
+    if ((flags & (URL_FLAG | STD_FLAG)) == (URL_FLAG | STD_FLAG) || (jose && (flags & STD_FLAG) != 0)) {
+      return null; // both alphabets in one text, or the standard alphabet where only base64url is allowed
     }
     return out;
   }

@@ -19,7 +19,6 @@ import dev.ephyr.protocol.macaroon.MacaroonLayout;
 import dev.ephyr.protocol.macaroon.MacaroonText;
 import dev.ephyr.protocol.macaroon.MacaroonV2;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +46,6 @@ public final class TokenVerifier {
   private final ReplayCheck replay;
   private final DpopVerifier dpop;
   private final Clock clock;
-  private final Duration proofLifetime;
   // identifier -> signature of the bare root macaroon; saves three HMACs per verification. Values are
   // never mutated. Bounded by clearing: a refill costs three HMACs per tree, so no LRU is needed.
   private final ConcurrentHashMap<String, byte[]> rootSignatures = new ConcurrentHashMap<>();
@@ -60,7 +58,6 @@ public final class TokenVerifier {
     this.replay = b.replay;
     this.dpop = b.dpop;
     this.clock = b.clock;
-    this.proofLifetime = b.proofLifetime;
     this.chains = new VerifiedChains(b.chainCacheSize);
   }
 
@@ -276,8 +273,7 @@ public final class TokenVerifier {
     }
     DpopCheck.Valid ok = (DpopCheck.Valid) proof;
     Principal principal = new Principal(chain.identifier(), lineage, envelope, ok.jkt(), chain.bytes());
-    return new Checked(new Verification.Accepted(principal), ok.jkt() + ":" + ok.jti(),
-        ok.issuedAt().plus(proofLifetime));
+    return new Checked(new Verification.Accepted(principal), ok.replayKey(), ok.rememberUntil());
   }
 
   private byte[] rootSignature(TokenIdentifier id, byte[] bytes, MacaroonLayout layout) {
@@ -310,7 +306,6 @@ public final class TokenVerifier {
     private ReplayCheck replay;
     private DpopVerifier dpop;
     private Clock clock = Clock.systemUTC();
-    private Duration proofLifetime = Duration.ofSeconds(120);
     private int chainCacheSize = 4096;
 
     private Builder(Keyring keyring) {
@@ -338,18 +333,6 @@ public final class TokenVerifier {
     /** The clock for expiry and bind deadlines (default: system UTC). */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock);
-      return this;
-    }
-
-    /**
-     * How long a spent proof id is remembered after the proof's {@code iat}; must cover the proof
-     * verifier's acceptance window on both sides (default 120 s for a ±60 s window).
-     */
-    public Builder proofLifetime(Duration lifetime) {
-      if (lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(Duration.ofHours(1)) > 0) {
-        throw new IllegalArgumentException("proof lifetime must be between 0 and 1 hour");
-      }
-      this.proofLifetime = lifetime;
       return this;
     }
 

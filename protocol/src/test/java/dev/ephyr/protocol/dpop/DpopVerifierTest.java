@@ -342,8 +342,8 @@ class DpopVerifierTest {
   }
 
   @Test
-  void defaultConstructor_isTheStrictBuilderDefault() {
-    DpopVerifier defaults = new DpopVerifier();
+  void builderDefaults_areStrict() {
+    DpopVerifier defaults = DpopVerifier.builder().build();
 
     assertEquals(DpopVerifier.DEFAULT_IAT_WINDOW, defaults.iatWindow());
     // It reads the system clock, by which a proof from the year 2000 is long stale.

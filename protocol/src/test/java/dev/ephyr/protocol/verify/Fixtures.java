@@ -94,7 +94,7 @@ final class Fixtures {
   }
 
   static DpopVerifier dpop() {
-    return new DpopVerifier();
+    return DpopVerifier.builder().clock(CLOCK).build();
   }
 
   static RequestFacts get() {

@@ -158,8 +158,11 @@ public final class CaveatParser {
     }
     String[] elements = elements(b, v, end, key);
     for (String e : elements) {
-      if (e.indexOf('*') >= 0) {
-        throw invalid(key, "'*' stands alone or not at all");
+      if (e.indexOf('*') >= 0 || e.equals("-")) {
+        throw invalid(key, "'*' and '-' stand alone or not at all");
+      }
+      if (d == Dimension.REMOTES && e.indexOf('.') >= 0) {
+        throw invalid(key, "remote names cannot contain '.', which separates remote and tool");
       }
       if (d == Dimension.METHODS && !isUpperAlpha(e)) {
         throw invalid(key, "methods are upper-case letters");

@@ -91,7 +91,8 @@ public final class Envelope {
 
   /** Whether the federated tool {@code remote.tool} is allowed (remote and tool). */
   public boolean allowsTool(String remote, String tool) {
-    return remotes().contains(remote) && tools.allows(remote + "." + tool);
+    // A dot would let one remote's patterns match another remote's tools.
+    return remote.indexOf('.') < 0 && remotes().contains(remote) && tools.allows(remote + "." + tool);
   }
 
   /** The envelope allowed by both. */
@@ -220,7 +221,18 @@ public final class Envelope {
 
     /** Grants {@code value} along {@code d}. */
     public Builder set(Dimension d, IdSet value) {
-      sets.put(d, Objects.requireNonNull(value));
+      Objects.requireNonNull(value);
+      if (!value.isAll()) {
+        for (String e : value.elements()) {
+          if (d == Dimension.REMOTES && e.indexOf('.') >= 0) {
+            throw new IllegalArgumentException("remote names cannot contain '.': " + e);
+          }
+          if (d == Dimension.METHODS && !CaveatParser.isUpperAlpha(e)) {
+            throw new IllegalArgumentException("methods are upper-case letters: " + e);
+          }
+        }
+      }
+      sets.put(d, value);
       return this;
     }
 

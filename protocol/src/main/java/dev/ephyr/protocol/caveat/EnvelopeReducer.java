@@ -21,12 +21,18 @@ public final class EnvelopeReducer {
   /** An empty reducer. */
   public EnvelopeReducer() {}
 
-  /** Applies one restriction. */
-  public void apply(Caveat.Restriction r) {
+  /**
+   * Applies one restriction; returns {@code false}, changing nothing, when it would grow the tool
+   * patterns beyond {@link ToolGrant#MAX_PATTERNS} (the caller refuses the token).
+   */
+  public boolean apply(Caveat.Restriction r) {
     if (r instanceof Caveat.SetRestriction s) {
       int i = s.dimension().ordinal();
       sets[i] = sets[i] == null ? s.value() : sets[i].intersect(s.value());
     } else if (r instanceof Caveat.ToolsRestriction t) {
+      if (tools != null && tools.patternCount() + t.value().patternCount() > ToolGrant.MAX_PATTERNS) {
+        return false;
+      }
       tools = tools == null ? t.value() : tools.intersect(t.value());
     } else if (r instanceof Caveat.ExpiresRestriction e) {
       expiresAt = Math.min(expiresAt, e.epochSecond());
@@ -38,6 +44,7 @@ public final class EnvelopeReducer {
       maxDepth = Math.min(maxDepth, d.maxDepth());
       depthSeen = true;
     }
+    return true;
   }
 
   /** Whether the restrictions so far allow another hop: a {@code delegate = true} and no {@code false}. */

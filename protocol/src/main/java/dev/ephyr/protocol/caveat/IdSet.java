@@ -36,7 +36,7 @@ public final class IdSet {
   public static IdSet of(Collection<String> identifiers) {
     TreeSet<String> sorted = new TreeSet<>();
     for (String id : identifiers) {
-      if (!isIdentifier(id) || id.indexOf('*') >= 0) {
+      if (!isIdentifier(id) || id.indexOf('*') >= 0 || id.equals("-")) {
         throw new IllegalArgumentException("not an identifier: '" + id + "' (allowed: 1-" + MAX_ELEMENT_CHARS
             + " characters of A-Z a-z 0-9 . _ : / @ -)");
       }

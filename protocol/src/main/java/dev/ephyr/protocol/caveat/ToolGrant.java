@@ -161,6 +161,15 @@ public final class ToolGrant {
     return p == pattern.length();
   }
 
+  /** How many patterns the grant holds across its lists. */
+  public int patternCount() {
+    int total = 0;
+    for (String[] l : lists) {
+      total += l.length;
+    }
+    return total;
+  }
+
   /** Whether this grant is everything. */
   public boolean isAll() {
     return lists.isEmpty();
@@ -204,11 +213,7 @@ public final class ToolGrant {
         both.add(l);
       }
     }
-    int total = 0;
-    for (String[] l : both) {
-      total += l.length;
-    }
-    if (total > MAX_PATTERNS) {
+    if (patternCount() + other.patternCount() > MAX_PATTERNS) {
       throw new IllegalArgumentException("tools grant grew beyond " + MAX_PATTERNS + " patterns");
     }
     return new ToolGrant(List.copyOf(both));

@@ -77,8 +77,12 @@ public final class Base64Url {
     }
     if (text instanceof String str) {
       // Latin-1 encoding of a compact string is one array copy; characters outside Latin-1 become '?'
-      // and Latin-1 characters above 127 stay above 127: both are refused below.
-      return decode(str.getBytes(StandardCharsets.ISO_8859_1), from, to);
+      // and Latin-1 characters above 127 stay above 127: both are refused below. A surrogate pair
+      // becomes a single '?' and would shift indices, so such text takes the per-character path.
+      byte[] latin1 = str.getBytes(StandardCharsets.ISO_8859_1);
+      if (latin1.length == str.length()) {
+        return decode(latin1, from, to);
+      }
     }
     byte[] ascii = new byte[to - from];
     for (int i = from; i < to; i++) {
@@ -103,7 +107,8 @@ public final class Base64Url {
 
   /** Decodes a whole JOSE base64url string; {@code null} when it is not canonical. */
   public static byte[] decodeJose(String text) {
-    return decode(text.getBytes(StandardCharsets.ISO_8859_1), 0, text.length(), true);
+    byte[] latin1 = text.getBytes(StandardCharsets.ISO_8859_1);
+    return latin1.length == text.length() ? decode(latin1, 0, latin1.length, true) : null;
   }
 
   private static byte[] decode(byte[] in, int from, int to, boolean jose) {

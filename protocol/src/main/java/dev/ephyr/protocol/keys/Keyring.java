@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import dev.ephyr.protocol.InsecureSecretAccess;
 import dev.ephyr.protocol.internal.Base64Url;
 import dev.ephyr.protocol.internal.HmacSha256;
@@ -39,8 +38,7 @@ public final class Keyring {
   public static final String FORMAT = "ephyr-keyring/1";
 
   private static final Pattern KID = Pattern.compile("[A-Za-z0-9_-]{1,32}");
-  private static final JsonFactory JSON = JsonFactory.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  private static final JsonFactory JSON = new JsonFactory();
   private static final byte[] HOP_LABEL = "ephyr/hop".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] ROOT_LABEL = "ephyr/root/".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] FINGERPRINT_LABEL = "ephyr/fingerprint".getBytes(StandardCharsets.US_ASCII);
@@ -177,12 +175,16 @@ public final class Keyring {
     String format = null;
     String active = null;
     Map<String, byte[]> keys = new TreeMap<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
     try (JsonParser p = JSON.createParser(json)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new KeyringFormatException("keyring must be a JSON object");
       }
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
+        if (!seen.add(field)) {
+          throw new KeyringFormatException("field '" + printable(field) + "' appears twice in the keyring");
+        }
         JsonToken value = p.nextToken();
         switch (field) {
           case "format":
@@ -199,6 +201,9 @@ public final class Keyring {
               String kid = p.currentName();
               if (!KID.matcher(kid).matches()) {
                 throw new KeyringFormatException("key id '" + printable(kid) + "' is not 1-32 characters of A-Z a-z 0-9 _ -");
+              }
+              if (keys.containsKey(kid)) {
+                throw new KeyringFormatException("key id '" + kid + "' appears twice in the keyring");
               }
               String encoded = text(p, p.nextToken(), "keys." + kid);
               byte[] key = Base64Url.decode(encoded);

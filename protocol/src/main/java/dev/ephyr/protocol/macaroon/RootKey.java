@@ -3,10 +3,16 @@ package dev.ephyr.protocol.macaroon;
 import dev.ephyr.protocol.InsecureSecretAccess;
 import java.security.MessageDigest;
 
-/** The secret a macaroon tree is rooted in (libmacaroons' "key"); 32 bytes, never printed. */
+/**
+ * The secret a macaroon tree is rooted in (libmacaroons' "key"), never printed. Ephyr derives 32-byte
+ * root keys; other libraries accept any length, so 32 to 1024 bytes are accepted (shorter keys are
+ * refused, as too weak).
+ */
 public final class RootKey {
-  /** Length of a root key in bytes. */
+  /** Length of the root keys Ephyr derives, and the shortest accepted. */
   public static final int LENGTH = 32;
+  /** Longest accepted root key. */
+  public static final int MAX_LENGTH = 1024;
 
   private final byte[] bytes;
 
@@ -14,10 +20,10 @@ public final class RootKey {
     this.bytes = bytes;
   }
 
-  /** Wraps a copy of {@code bytes}, which must be 32 bytes long. */
+  /** Wraps a copy of {@code bytes}, which must be 32 to 1024 bytes long. */
   public static RootKey of(byte[] bytes) {
-    if (bytes == null || bytes.length != LENGTH) {
-      throw new IllegalArgumentException("a root key must be " + LENGTH + " bytes");
+    if (bytes == null || bytes.length < LENGTH || bytes.length > MAX_LENGTH) {
+      throw new IllegalArgumentException("a root key must be " + LENGTH + " to " + MAX_LENGTH + " bytes");
     }
     return new RootKey(bytes.clone());
   }

@@ -36,7 +36,9 @@ public final class TokenInspector {
         continue;
       }
       if (caveat instanceof Caveat.Restriction r) {
-        reducer.apply(r);
+        if (!reducer.apply(r)) {
+          problems.add("caveat " + i + ": too many tool patterns in the chain");
+        }
       } else if (caveat instanceof Caveat.TaskFact t) {
         lineage.add(new TaskHop(t.task(), t.epoch(), t.agent(), t.by(), t.holder(), t.bindBy()));
       } else if (caveat instanceof Caveat.BindFact b) {

@@ -13,9 +13,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
- * Mints task tokens: roots (every dimension written), delegated children (the parent's exact chain plus a
- * task fact and the restrictions that narrow it), bind facts and reissues. Children, binds and reissues
- * start from a {@link Principal}, so only a token that just passed verification can be extended.
+ * Mints task tokens: roots (every dimension written), delegated children (the parent's exact chain plus the
+ * restrictions that narrow it and then the child's task fact), bind facts and reissues. Children, binds and
+ * reissues start from a {@link Principal}, so only a token that just passed verification can be extended.
+ *
+ * <p>A hop's restrictions always come <em>before</em> its task fact, so the fact's tag covers them: whoever
+ * holds the parent and sees a child's fact cannot graft that fact onto the parent without also carrying
+ * the child's narrowing.
  *
  * <p>Every refusal is an {@link IllegalArgumentException} naming the rule: callers are expected to check
  * policy first and answer users themselves; these checks are the last line.
@@ -39,11 +43,10 @@ public final class TokenMinter {
     TokenIdentifier id = new TokenIdentifier(keyring.activeKid(), grant.task());
     byte[] identifier = id.bytes();
     Macaroon m = Macaroon.create(LOCATION, identifier, keyring.rootKey(id.kid(), identifier));
-    m = appendFact(m, keyring.hopKey(id.kid()), taskBody(grant));
     for (Caveat.Restriction r : grant.envelope().restrictions()) {
       m = m.withCaveat(r.render());
     }
-    return m.toText();
+    return appendFact(m, keyring.hopKey(id.kid()), taskBody(grant)).toText();
   }
 
   /** A child of the verified {@code parent}: the parent's chain, a task fact, then narrowing restrictions. */
@@ -59,16 +62,19 @@ public final class TokenMinter {
     if (!child.envelope().isWithin(from)) {
       throw new IllegalArgumentException("the child's envelope is not within the parent's");
     }
+    if (child.envelope().maxDepth() < depth) {
+      throw new IllegalArgumentException("the child's depth limit is below its own depth " + depth);
+    }
     for (TaskHop h : parent.lineage()) {
       if (h.task().equals(child.task())) {
         throw new IllegalArgumentException("task " + child.task() + " is already in the lineage");
       }
     }
-    Macaroon m = appendFact(parse(parent), keyring.hopKey(parent.kid()), taskBody(child));
+    Macaroon m = parse(parent);
     for (Caveat.Restriction r : child.envelope().restrictionsFrom(from)) {
       m = m.withCaveat(r.render());
     }
-    return m.toText();
+    return appendFact(m, keyring.hopKey(parent.kid()), taskBody(child)).toText();
   }
 
   /**
@@ -87,10 +93,10 @@ public final class TokenMinter {
   }
 
   /**
-   * A fresh token for the acting task at {@code newEpoch}: the chain up to the acting task's fact is
-   * rebuilt from the root key, a new task fact (carrying the holder binding) replaces the old one and its
-   * bind facts, and every restriction that followed is kept. Raise the watermark to {@code newEpoch} to
-   * kill the old copies.
+   * A fresh token for the acting task at {@code newEpoch}: the chain up to the acting task's fact (its own
+   * restrictions included) is rebuilt from the root key, a new task fact (carrying the holder binding)
+   * replaces the old one and its bind facts, and every restriction that followed is kept. Raise the
+   * watermark to {@code newEpoch} to kill the old copies.
    */
   public String reissue(Principal principal, long newEpoch) {
     TaskHop acting = principal.actingTask();

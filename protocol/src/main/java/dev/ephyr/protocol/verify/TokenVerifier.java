@@ -158,10 +158,15 @@ public final class TokenVerifier {
       return Checked.rejected(Reason.BAD_SIGNATURE, "signature does not match the chain");
     }
 
-    // Pass 2: meaning. Facts are checked against the signature at their own position.
+    // Pass 2: meaning. Facts are checked against the signature at their own position. A hop's own
+    // restrictions precede its task fact; whether the hop was allowed is decided by what its parent's
+    // fact covered (delegation allowed, depth within limit), so a child's "delegate = false" binds only
+    // the child's descendants.
     HopKey hop = keyring.hopKey(id.kid());
     EnvelopeReducer reducer = new EnvelopeReducer();
     List<TaskHop> lineage = new ArrayList<>(4);
+    boolean parentMayDelegate = false;
+    int parentDepthLimit = 0;
     for (int i = 0; i < n; i++) {
       int off = layout.caveatOffset(i);
       Caveat caveat;
@@ -171,10 +176,9 @@ public final class TokenVerifier {
         return Checked.rejected(e.reason(), "caveat " + i + ": " + e.getMessage());
       }
       if (caveat instanceof Caveat.Restriction r) {
-        if (lineage.isEmpty()) {
-          return Checked.rejected(Reason.BAD_LINEAGE, "restriction before the root task fact");
+        if (!reducer.apply(r)) {
+          return Checked.rejected(Reason.INVALID_CAVEAT, "caveat " + i + ": too many tool patterns in the chain");
         }
-        reducer.apply(r);
         continue;
       }
       Caveat.BrokerFact fact = (Caveat.BrokerFact) caveat;
@@ -187,12 +191,11 @@ public final class TokenVerifier {
             return Checked.rejected(Reason.BAD_LINEAGE, "first task fact does not name the root task");
           }
         } else {
-          // A hop may only follow a prefix that allowed delegation to this depth.
-          if (!reducer.delegationAllowed()) {
-            return Checked.rejected(Reason.BAD_LINEAGE, "task fact after delegation was forbidden");
+          if (!parentMayDelegate) {
+            return Checked.rejected(Reason.BAD_LINEAGE, "task fact under a parent that may not delegate");
           }
-          if (lineage.size() > reducer.depthLimit()) {
-            return Checked.rejected(Reason.BAD_LINEAGE, "lineage deeper than its depth limit");
+          if (lineage.size() > parentDepthLimit) {
+            return Checked.rejected(Reason.BAD_LINEAGE, "lineage deeper than its parent's depth limit");
           }
           for (TaskHop h : lineage) {
             if (h.task().equals(t.task())) {
@@ -201,6 +204,8 @@ public final class TokenVerifier {
           }
         }
         lineage.add(new TaskHop(t.task(), t.epoch(), t.agent(), t.by(), t.holder(), t.bindBy()));
+        parentMayDelegate = reducer.delegationAllowed();
+        parentDepthLimit = reducer.depthLimit();
       } else if (fact instanceof Caveat.BindFact b) {
         if (lineage.isEmpty()) {
           return Checked.rejected(Reason.BAD_LINEAGE, "bind fact before the root task fact");

@@ -1,0 +1,70 @@
+package dev.ephyr.cluster;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import java.io.IOException;
+import java.util.concurrent.Callable;
+
+/**
+ * Runs on every member during an acknowledged raise: applies the watermark to that member's local
+ * mirror and answers {@code true} once readers there will see it.
+ */
+final class ApplyToMirror implements Callable<Boolean>, HazelcastInstanceAware, IdentifiedDataSerializable {
+
+  private String taskId;
+  private long floor;
+  private long expiresAtMillis;
+  private transient HazelcastInstance instance;
+
+  ApplyToMirror() {}
+
+  ApplyToMirror(String taskId, Watermark watermark) {
+    this.taskId = taskId;
+    this.floor = watermark.floor();
+    this.expiresAtMillis = watermark.expiresAtMillis();
+  }
+
+  @Override
+  public void setHazelcastInstance(HazelcastInstance hazelcastInstance) {
+    this.instance = hazelcastInstance;
+  }
+
+  @Override
+  public Boolean call() {
+    // The mirror is registered in the member's user context before the member starts, so it is found
+    // even on a member that is still loading.
+    Object mirror = instance.getUserContext().get(WatermarkMirror.USER_CONTEXT_KEY);
+    if (!(mirror instanceof WatermarkMirror)) {
+      return Boolean.FALSE;
+    }
+    ((WatermarkMirror) mirror).raise(taskId, new Watermark(floor, expiresAtMillis));
+    return Boolean.TRUE;
+  }
+
+  @Override
+  public int getFactoryId() {
+    return SerializationIds.FACTORY_ID;
+  }
+
+  @Override
+  public int getClassId() {
+    return SerializationIds.APPLY_TO_MIRROR;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeString(taskId);
+    out.writeLong(floor);
+    out.writeLong(expiresAtMillis);
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    taskId = in.readString();
+    floor = in.readLong();
+    expiresAtMillis = in.readLong();
+  }
+}

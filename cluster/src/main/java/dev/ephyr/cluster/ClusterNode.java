@@ -1,0 +1,358 @@
+package dev.ephyr.cluster;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One embedded Hazelcast member with Ephyr's replicated state on it: the entry point of this module.
+ *
+ * <p>{@link #start} joins the cluster, loads the watermark mirror and returns; {@link #readiness()} then
+ * says whether the node may serve. The broker builds its Vert.x cluster manager on {@link #hazelcast()}
+ * (the {@code __vertx.nodeId} member attribute is set to {@link #nodeId()}), and must call {@link #close()}
+ * after closing Vert.x (the Hazelcast shutdown hook is off).
+ */
+public final class ClusterNode implements AutoCloseable {
+
+  static final String VERTX_NODE_ID = "__vertx.nodeId";
+  static final String KEYRING_ATTRIBUTE = "ephyr.keyring";
+  static final String POLICY_ATTRIBUTE = "ephyr.policy";
+
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+
+  private final ClusterConfig config;
+  private final HazelcastInstance hz;
+  private final NodeHealth health;
+  private final WatermarkStore watermarks;
+  private final TaskRegistry tasks;
+  private final ReplayCache replay;
+  private final SerialGenerator serials;
+  private final ScheduledExecutorService scheduler;
+  private final ThreadPoolExecutor worker;
+  private final AtomicBoolean reloading = new AtomicBoolean();
+  private final Object readinessMonitor = new Object();
+  private volatile long lastAntiEntropyNanos = System.nanoTime();
+  private volatile List<Mismatch> lastMismatches = List.of();
+
+  private ClusterNode(ClusterConfig config, HazelcastInstance hz, WatermarkMirror mirror,
+      Consumer<Readiness> listener) {
+    this.config = config;
+    this.hz = hz;
+    this.health = new NodeHealth(config.nodeId(), config, r -> {
+      listener.accept(r);
+      synchronized (readinessMonitor) {
+        readinessMonitor.notifyAll();
+      }
+    });
+    this.scheduler = new ScheduledThreadPoolExecutor(1, threads("ephyr-cluster-tick-" + config.nodeId()));
+    this.worker = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1_000),
+        threads("ephyr-cluster-worker-" + config.nodeId()));
+    this.watermarks = new WatermarkStore(hz, config, mirror, health, scheduler, ClusterNode::nodeIdOf);
+    this.tasks = new TaskRegistry(hz, config, worker);
+    this.replay = new ReplayCache(hz, config, health);
+    this.serials = new SerialGenerator(hz, config, health);
+  }
+
+  /** Starts a node and blocks until it joined and (if the quorum is present) loaded its mirror. */
+  public static ClusterNode start(ClusterConfig config) {
+    return start(config, r -> {});
+  }
+
+  /**
+   * Starts a node; {@code listener} is told every readiness change (on a cluster thread: keep it short,
+   * never block in it).
+   */
+  public static ClusterNode start(ClusterConfig config, Consumer<Readiness> listener) {
+    Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(listener, "listener");
+    WatermarkMirror mirror = new WatermarkMirror();
+    ConcurrentMap<String, Object> userContext = new ConcurrentHashMap<>();
+    userContext.put(WatermarkMirror.USER_CONTEXT_KEY, mirror);
+    HazelcastInstance hz = Hazelcast.newHazelcastInstance(HazelcastConfigFactory.build(config, userContext));
+    ClusterNode node = null;
+    try {
+      node = new ClusterNode(config, hz, mirror, listener);
+      node.begin();
+      return node;
+    } catch (RuntimeException | Error e) {
+      if (node != null) {
+        node.close();
+      } else {
+        hz.shutdown();
+      }
+      throw e;
+    }
+  }
+
+  private void begin() {
+    hz.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+        evaluateMembership();
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        evaluateMembership();
+      }
+    });
+    hz.getLifecycleService().addLifecycleListener(event -> {
+      LifecycleEvent.LifecycleState state = event.getState();
+      if (state == LifecycleEvent.LifecycleState.MERGING) {
+        health.merging(true);
+      } else if (state == LifecycleEvent.LifecycleState.MERGED
+          || state == LifecycleEvent.LifecycleState.MERGE_FAILED) {
+        // The merged side's data replaced ours (or the merge failed half way): reload before serving.
+        health.merging(false);
+        scheduleReload();
+      }
+    });
+    watermarks.subscribe(); // before the first load, so no change falls between load and listener
+    evaluateMembership();
+    long tick = Math.max(100, config.heartbeatInterval().toMillis() / 2);
+    scheduler.scheduleAtFixedRate(this::tick, tick, tick, TimeUnit.MILLISECONDS);
+    reloadIfDue(); // synchronous on startup: a node that can be ready is ready when start() returns
+  }
+
+  private void tick() {
+    try {
+      health.tick();
+      evaluateMembership();
+      scheduleReload();
+      long now = System.nanoTime();
+      if (now - lastAntiEntropyNanos >= config.mirrorReloadInterval().toNanos()) {
+        lastAntiEntropyNanos = now;
+        worker.execute(this::antiEntropy);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("node {}: tick failed", config.nodeId(), e);
+    }
+  }
+
+  private void scheduleReload() {
+    if (health.loadGenerationIfDue() < 0 || reloading.get()) {
+      return;
+    }
+    try {
+      worker.execute(this::reloadIfDue);
+    } catch (RuntimeException e) {
+      LOG.debug("node {}: reload not scheduled", config.nodeId(), e);
+    }
+  }
+
+  private void reloadIfDue() {
+    if (!reloading.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      long generation = health.loadGenerationIfDue();
+      if (generation < 0) {
+        return;
+      }
+      watermarks.loadAll();
+      watermarks.prune();
+      health.loadedAt(generation);
+    } catch (RuntimeException e) {
+      // Below quorum, or partitions moving: the next tick tries again.
+      LOG.debug("node {}: mirror load failed: {}", config.nodeId(), e.toString());
+    } finally {
+      reloading.set(false);
+    }
+  }
+
+  /** Periodic full reload while serving: repairs anything a lost event left behind. */
+  private void antiEntropy() {
+    if (!health.available()) {
+      return;
+    }
+    try {
+      watermarks.loadAll();
+      int pruned = watermarks.prune();
+      if (pruned > 0) {
+        LOG.debug("node {}: pruned {} expired watermarks", config.nodeId(), pruned);
+      }
+    } catch (RuntimeException e) {
+      LOG.debug("node {}: anti-entropy reload failed: {}", config.nodeId(), e.toString());
+    }
+  }
+
+  private void evaluateMembership() {
+    if (!hz.getLifecycleService().isRunning()) {
+      return;
+    }
+    Set<Member> members = hz.getCluster().getMembers();
+    int seen = members.size();
+    int quorum = config.quorum();
+    health.quorum(seen >= quorum, "sees " + seen + " member(s), quorum " + quorum);
+
+    String clusterKeyring = consensus(members, KEYRING_ATTRIBUTE);
+    String mine = config.keyringFingerprint();
+    health.foreignKeyring(mine.equals(clusterKeyring) ? null
+        : "this node's keyring fingerprint " + mine + " differs from the cluster's " + clusterKeyring);
+
+    List<Mismatch> mismatches = mismatches(members);
+    if (!mismatches.equals(lastMismatches)) {
+      lastMismatches = mismatches;
+      for (Mismatch m : mismatches) {
+        LOG.warn("node {}: member {} ({}) has {} {} but the cluster has {}", config.nodeId(), m.nodeId(),
+            m.address(), m.kind() == Mismatch.Kind.KEYRING ? "keyring" : "policy", m.actual(), m.expected());
+      }
+    }
+  }
+
+  /** The value most members publish; on a tie the oldest member's (members iterate oldest first). */
+  private static String consensus(Set<Member> members, String attribute) {
+    Map<String, Integer> counts = new HashMap<>();
+    String best = null;
+    int bestCount = 0;
+    for (Member m : members) {
+      String v = String.valueOf(m.getAttribute(attribute));
+      int c = counts.merge(v, 1, Integer::sum);
+      if (c > bestCount) { // strictly greater: on a tie the earlier (older) value stays
+        best = v;
+        bestCount = c;
+      }
+    }
+    return best;
+  }
+
+  private static List<Mismatch> mismatches(Set<Member> members) {
+    String keyring = consensus(members, KEYRING_ATTRIBUTE);
+    String policy = consensus(members, POLICY_ATTRIBUTE);
+    List<Mismatch> out = new ArrayList<>();
+    for (Member m : members) {
+      String k = String.valueOf(m.getAttribute(KEYRING_ATTRIBUTE));
+      String p = String.valueOf(m.getAttribute(POLICY_ATTRIBUTE));
+      if (!k.equals(keyring)) {
+        out.add(new Mismatch(nodeIdOf(m), address(m), Mismatch.Kind.KEYRING, keyring, k));
+      }
+      if (!p.equals(policy)) {
+        out.add(new Mismatch(nodeIdOf(m), address(m), Mismatch.Kind.POLICY, policy, p));
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  static String nodeIdOf(Member m) {
+    String id = m.getAttribute(VERTX_NODE_ID);
+    return id != null ? id : m.getUuid().toString();
+  }
+
+  private static String address(Member m) {
+    return m.getAddress().getHost() + ":" + m.getAddress().getPort();
+  }
+
+  /** The Hazelcast instance, for the broker's {@code HazelcastClusterManager}; do not shut it down yourself. */
+  public HazelcastInstance hazelcast() {
+    return hz;
+  }
+
+  /** This node's id (the {@code __vertx.nodeId} member attribute). */
+  public String nodeId() {
+    return config.nodeId();
+  }
+
+  /** The config the node was started with. */
+  public ClusterConfig config() {
+    return config;
+  }
+
+  /** Replicated watermarks; the {@code WatermarkLookup} for the verifier. */
+  public WatermarkStore watermarks() {
+    return watermarks;
+  }
+
+  /** Task records and bind-once. */
+  public TaskRegistry tasks() {
+    return tasks;
+  }
+
+  /** Single-use proof ids; the {@code ReplayCheck} for the verifier. */
+  public ReplayCache replay() {
+    return replay;
+  }
+
+  /** Cluster-unique SSH certificate serials. */
+  public SerialGenerator serials() {
+    return serials;
+  }
+
+  /** Whether this node may serve right now, and why not. */
+  public Readiness readiness() {
+    return health.readiness();
+  }
+
+  /** Blocks up to {@code timeout} for the node to become ready (a startup helper; never on an event loop). */
+  public boolean awaitReady(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!readiness().isReady()) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      // Never call into the health object while holding the monitor: the health object notifies this
+      // monitor while holding its own lock. The wait is bounded because readiness also depends on the
+      // tick clock, which notifies nobody, and a notification may fall between the check and the wait.
+      synchronized (readinessMonitor) {
+        readinessMonitor.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 100)));
+      }
+    }
+    return true;
+  }
+
+  /** The members as this node sees them, with keyring and policy mismatches. */
+  public ClusterStatus status() {
+    List<MemberView> views = new ArrayList<>();
+    List<Mismatch> mismatches = List.of();
+    if (hz.getLifecycleService().isRunning()) {
+      Set<Member> members = hz.getCluster().getMembers();
+      for (Member m : members) {
+        views.add(new MemberView(nodeIdOf(m), address(m), String.valueOf(m.getAttribute(KEYRING_ATTRIBUTE)),
+            String.valueOf(m.getAttribute(POLICY_ATTRIBUTE)), m.localMember()));
+      }
+      mismatches = mismatches(members);
+    }
+    return new ClusterStatus(readiness(), config.quorum(), views, mismatches, watermarks.mirrorSize());
+  }
+
+  /** Leaves the cluster gracefully (its partitions migrate to the others) and stops the node's threads. */
+  @Override
+  public void close() {
+    health.stopped();
+    scheduler.shutdownNow();
+    worker.shutdownNow();
+    hz.shutdown();
+  }
+
+  private static ThreadFactory threads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

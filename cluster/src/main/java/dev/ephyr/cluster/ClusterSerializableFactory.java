@@ -1,0 +1,22 @@
+package dev.ephyr.cluster;
+
+import com.hazelcast.nio.serialization.DataSerializableFactory;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+
+/** Creates this module's entry processors, tasks and merge policy from their constant class ids. */
+final class ClusterSerializableFactory implements DataSerializableFactory {
+
+  @Override
+  public IdentifiedDataSerializable create(int typeId) {
+    switch (typeId) {
+      case SerializationIds.RAISE_WATERMARK: return new RaiseWatermark();
+      case SerializationIds.APPLY_TO_MIRROR: return new ApplyToMirror();
+      case SerializationIds.KEEP_MAXIMUM_MERGE_POLICY: return new KeepMaximumMergePolicy();
+      case SerializationIds.BIND_HOLDER: return new BindHolder();
+      case SerializationIds.BIND_REPLY: return new BindReply();
+      case SerializationIds.RECORD_FIRST_USE: return new RecordFirstUse();
+      case SerializationIds.ALLOCATE_SERIAL: return new AllocateSerial();
+      default: return null; // Hazelcast reports the unknown id itself
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package dev.ephyr.cluster;
+
+import com.hazelcast.config.ClassFilter;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.ExecutorConfig;
+import com.hazelcast.config.IndexConfig;
+import com.hazelcast.config.IndexType;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.JavaSerializationFilterConfig;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MemberAttributeConfig;
+import com.hazelcast.config.MergePolicyConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.SerializationConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * The one place a Hazelcast {@link Config} is built: in code, every relevant setting explicit, never from a
+ * {@code hazelcast.xml} found on the classpath or in the working directory.
+ */
+final class HazelcastConfigFactory {
+
+  static final String QUORUM_NAME = "ephyr-quorum";
+  static final int MERGE_BATCH_SIZE = 100;
+
+  private HazelcastConfigFactory() {}
+
+  static Config build(ClusterConfig c, ConcurrentMap<String, Object> userContext) {
+    // new Config() starts empty; only Config.load()/XmlConfigBuilder would read a hazelcast.xml.
+    Config cfg = new Config();
+    cfg.setClusterName(c.clusterName());
+    cfg.setInstanceName("ephyr-" + c.nodeId()); // unique per JVM: several members share test JVMs
+    cfg.setUserContext(userContext);
+
+    cfg.setProperty("hazelcast.logging.type", "slf4j");
+    cfg.setProperty("hazelcast.phone.home.enabled", "false");
+    cfg.setProperty("hazelcast.shutdownhook.enabled", "false"); // the owner (broker) closes the node
+    cfg.setProperty("hazelcast.socket.bind.any", "false");
+    cfg.setProperty("hazelcast.health.monitoring.level", "OFF");
+    cfg.setProperty("hazelcast.heartbeat.interval.seconds", Long.toString(c.heartbeatInterval().toSeconds()));
+    cfg.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(c.maxNoHeartbeat().toSeconds()));
+    cfg.setProperty("hazelcast.merge.first.run.delay.seconds", Long.toString(c.mergeFirstRunDelay().toSeconds()));
+    cfg.setProperty("hazelcast.merge.next.run.delay.seconds", Long.toString(c.mergeNextRunDelay().toSeconds()));
+    cfg.setProperty("hazelcast.operation.call.timeout.millis", Long.toString(c.operationTimeout().toMillis()));
+    // We use no near cache (the mirror replaces it); should anyone add one, invalidations must not wait
+    // for a 10 s batch.
+    cfg.setProperty("hazelcast.map.invalidation.batch.enabled", "false");
+
+    NetworkConfig net = cfg.getNetworkConfig();
+    net.setPort(c.port()).setPortAutoIncrement(false);
+    net.getInterfaces().setEnabled(true).addInterface(c.bindHost());
+    JoinConfig join = net.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(new java.util.ArrayList<>(c.members()));
+    cfg.getJetConfig().setEnabled(false);
+
+    MemberAttributeConfig attributes = cfg.getMemberAttributeConfig();
+    attributes.setAttribute(ClusterNode.VERTX_NODE_ID, c.nodeId()); // required by HazelcastClusterManager
+    attributes.setAttribute(ClusterNode.KEYRING_ATTRIBUTE, c.keyringFingerprint());
+    attributes.setAttribute(ClusterNode.POLICY_ATTRIBUTE, c.policyHash());
+
+    SerializationConfig ser = cfg.getSerializationConfig();
+    ser.addDataSerializableFactory(SerializationIds.FACTORY_ID, new ClusterSerializableFactory());
+    ser.getCompactSerializationConfig()
+        .addSerializer(new WatermarkSerializer())
+        .addSerializer(new TaskRecordSerializer());
+    // Our types never use Java serialization; refuse to deserialize any Java-serialized class that is
+    // not Hazelcast's own or the JDK's (exceptions travel that way).
+    ser.setJavaSerializationFilterConfig(new JavaSerializationFilterConfig()
+        .setWhitelist(new ClassFilter().addPrefixes("com.hazelcast.", "java.", "javax.", "[")));
+
+    cfg.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM_NAME, true, c.quorum())
+        .setProtectOn(SplitBrainProtectionOn.READ_WRITE));
+
+    cfg.addMapConfig(stateMap(WatermarkStore.MAP_NAME, c));
+    MapConfig tasks = stateMap(TaskRegistry.MAP_NAME, c);
+    tasks.addIndexConfig(new IndexConfig(IndexType.HASH, "agent"));
+    tasks.addIndexConfig(new IndexConfig(IndexType.HASH, "rootId"));
+    cfg.addMapConfig(tasks);
+    cfg.addMapConfig(stateMap(ReplayCache.MAP_NAME, c));
+    cfg.addMapConfig(stateMap(SerialGenerator.MAP_NAME, c));
+
+    cfg.addExecutorConfig(new ExecutorConfig(WatermarkStore.ACK_EXECUTOR)
+        .setPoolSize(4)
+        .setQueueCapacity(10_000)
+        .setStatisticsEnabled(false));
+    return cfg;
+  }
+
+  private static MapConfig stateMap(String name, ClusterConfig c) {
+    return new MapConfig(name)
+        .setBackupCount(c.backupCount())
+        .setAsyncBackupCount(0)
+        .setReadBackupData(false) // reads go to the owner: a backup may lag
+        .setInMemoryFormat(InMemoryFormat.BINARY)
+        .setStatisticsEnabled(false)
+        .setSplitBrainProtectionName(QUORUM_NAME)
+        .setMergePolicyConfig(new MergePolicyConfig(KeepMaximumMergePolicy.class.getName(), MERGE_BATCH_SIZE));
+  }
+}

@@ -1,0 +1,154 @@
+package dev.ephyr.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import dev.ephyr.protocol.verify.WatermarkLookup;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Joining, leaving and keyring checks with real members in this JVM. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+final class MembershipTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private final List<ClusterNode> nodes = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    TestClusters.closeAll(nodes);
+  }
+
+  private ClusterNode start(ClusterConfig config) {
+    return start(config, r -> {});
+  }
+
+  private ClusterNode start(ClusterConfig config, java.util.function.Consumer<Readiness> listener) {
+    ClusterNode n = ClusterNode.start(config, listener);
+    nodes.add(n);
+    return n;
+  }
+
+  /** What the late joiner's mirror held at each readiness change, observed from inside the listener. */
+  private record Observed(Readiness readiness, int mirrorSize, boolean allPresent) {}
+
+  @Test
+  void lateJoiner_isReadyOnlyAfterLoadingTheWholeMap() throws Exception {
+    String cluster = TestClusters.uniqueName("late");
+    List<Integer> ports = TestClusters.freePorts(3);
+    ClusterNode a = start(TestClusters.config(cluster, "a", ports.get(0), ports).build());
+    ClusterNode b = start(TestClusters.config(cluster, "b", ports.get(1), ports).build());
+    assertTrue(a.awaitReady(WAIT) && b.awaitReady(WAIT));
+    int count = 500;
+    Instant expires = Instant.now().plusSeconds(3600);
+    List<CompletableFuture<RaiseResult>> writes = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      writes.add(a.watermarks().raise("late-" + i, i + 1, expires).toCompletableFuture());
+    }
+    CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+
+    // Written before C exists: C can only learn them by loading the map, not from listener events.
+    String cNode = "c";
+    List<Observed> seen = new CopyOnWriteArrayList<>();
+    ClusterNode c = start(TestClusters.config(cluster, cNode, ports.get(2), ports).build(), r -> {
+      HazelcastInstance hz = Hazelcast.getHazelcastInstanceByName("ephyr-" + cNode);
+      WatermarkMirror mirror = (WatermarkMirror) hz.getUserContext().get(WatermarkMirror.USER_CONTEXT_KEY);
+      boolean all = true;
+      for (int i = 0; i < count && all; i++) {
+        all = mirror.floor("late-" + i) == i + 1;
+      }
+      seen.add(new Observed(r, mirror.size(), all));
+    });
+
+    assertTrue(c.awaitReady(WAIT), c.readiness()::toString);
+    Observed firstReady = seen.stream().filter(o -> o.readiness().isReady()).findFirst().orElseThrow();
+    assertTrue(firstReady.allPresent(), "ready before the mirror held every watermark: " + seen);
+    for (Observed o : seen) {
+      if (o == firstReady) {
+        break;
+      }
+      assertFalse(o.readiness().isReady());
+    }
+    for (int i = 0; i < count; i++) {
+      assertEquals(i + 1, c.watermarks().watermark("late-" + i));
+    }
+    // And from now on it follows new raises like everyone else.
+    RaiseResult r = b.watermarks().revoke("late-0", expires).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertTrue(r.acknowledgedByAll());
+    assertEquals(3, r.acknowledged().size());
+    assertEquals(WatermarkLookup.REVOKED, c.watermarks().watermark("late-0"));
+  }
+
+  @Test
+  void belowQuorum_failsClosed_thenServesAgainAfterRejoin() throws Exception {
+    String cluster = TestClusters.uniqueName("quorum");
+    List<Integer> ports = TestClusters.freePorts(3);
+    ClusterNode a = start(TestClusters.config(cluster, "a", ports.get(0), ports).build());
+    ClusterNode b = start(TestClusters.config(cluster, "b", ports.get(1), ports).build());
+    ClusterNode c = start(TestClusters.config(cluster, "c", ports.get(2), ports).build());
+    assertTrue(a.awaitReady(WAIT) && b.awaitReady(WAIT) && c.awaitReady(WAIT));
+    assertEquals(2, a.config().quorum(), "majority of three by default");
+
+    b.close();
+    nodes.remove(b);
+    assertTrue(a.watermarks().available(), "two of three is still a quorum");
+    c.close();
+    nodes.remove(c);
+    Eventually.await(WAIT, "a fails closed", () -> !a.watermarks().available());
+    assertEquals(Readiness.State.BELOW_QUORUM, a.readiness().state());
+    ExecutionException raise = assertThrows(ExecutionException.class,
+        () -> a.watermarks().revoke("t", Instant.now().plusSeconds(60)).toCompletableFuture().get(30, TimeUnit.SECONDS));
+    assertInstanceOf(ClusterUnavailableException.class, raise.getCause());
+    ExecutionException replay = assertThrows(ExecutionException.class,
+        () -> a.replay().firstUse("k", Instant.now().plusSeconds(60)).toCompletableFuture().get(30, TimeUnit.SECONDS));
+    assertInstanceOf(ClusterUnavailableException.class, replay.getCause());
+
+    ClusterNode b2 = start(TestClusters.config(cluster, "b2", ports.get(1), ports).build());
+    assertTrue(b2.awaitReady(WAIT), b2.readiness()::toString);
+    assertTrue(a.awaitReady(WAIT), a.readiness()::toString);
+    RaiseResult r = a.watermarks().revoke("t", Instant.now().plusSeconds(60)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertTrue(r.acknowledgedByAll());
+    assertEquals(WatermarkLookup.REVOKED, b2.watermarks().watermark("t"));
+  }
+
+  @Test
+  void foreignKeyring_refusesReadiness_andMismatchesAreReported() throws Exception {
+    String cluster = TestClusters.uniqueName("keyring");
+    List<Integer> ports = TestClusters.freePorts(3);
+    ClusterNode a = start(TestClusters.config(cluster, "a", ports.get(0), ports).build());
+    ClusterNode b = start(TestClusters.config(cluster, "b", ports.get(1), ports).policyHash("policy-2").build());
+    assertTrue(a.awaitReady(WAIT) && b.awaitReady(WAIT));
+    ClusterNode c = start(TestClusters.config(cluster, "c", ports.get(2), ports).keyringFingerprint("kr-other").build());
+
+    Eventually.await(WAIT, "c refuses", () -> c.readiness().state() == Readiness.State.FOREIGN_KEYRING);
+    assertTrue(c.readiness().detail().contains("kr-other"), c.readiness().detail());
+    assertFalse(c.watermarks().available());
+    assertTrue(a.readiness().isReady(), "the majority keeps serving");
+    assertTrue(b.readiness().isReady(), "policy drift is reported, not blocking");
+
+    Eventually.await(WAIT, "mismatches reported", () -> a.status().mismatches().size() == 2);
+    List<Mismatch> mismatches = a.status().mismatches();
+    Mismatch keyring = mismatches.stream().filter(m -> m.kind() == Mismatch.Kind.KEYRING).findFirst().orElseThrow();
+    assertEquals("c", keyring.nodeId());
+    assertEquals("kr-test-1", keyring.expected());
+    assertEquals("kr-other", keyring.actual());
+    Mismatch policy = mismatches.stream().filter(m -> m.kind() == Mismatch.Kind.POLICY).findFirst().orElseThrow();
+    assertEquals("b", policy.nodeId());
+    assertNotNull(policy.address());
+  }
+}

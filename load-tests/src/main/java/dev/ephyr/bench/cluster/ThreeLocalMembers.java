@@ -1,0 +1,56 @@
+package dev.ephyr.bench.cluster;
+
+import dev.ephyr.cluster.ClusterConfig;
+import dev.ephyr.cluster.ClusterNode;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** Three embedded members on loopback in this JVM, as the cluster benchmarks use them. */
+final class ThreeLocalMembers implements AutoCloseable {
+
+  final List<ClusterNode> nodes = new ArrayList<>();
+
+  ThreeLocalMembers() throws Exception {
+    // Quiet Hazelcast before the first logger is created in this fork.
+    System.setProperty("org.slf4j.simpleLogger.log.com.hazelcast", "warn");
+    String name = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+    List<Integer> ports = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      try (ServerSocket s = new ServerSocket(0)) {
+        ports.add(s.getLocalPort());
+      }
+    }
+    List<String> members = new ArrayList<>();
+    for (int p : ports) {
+      members.add("127.0.0.1:" + p);
+    }
+    try {
+      for (int i = 0; i < 3; i++) {
+        nodes.add(ClusterNode.start(ClusterConfig.builder(name)
+            .nodeId("bench-" + i)
+            .port(ports.get(i))
+            .members(members)
+            .keyringFingerprint("bench")
+            .build()));
+      }
+      for (ClusterNode n : nodes) {
+        if (!n.awaitReady(Duration.ofSeconds(60))) {
+          throw new IllegalStateException(n.nodeId() + " not ready: " + n.readiness());
+        }
+      }
+    } catch (Exception | Error e) {
+      close();
+      throw e;
+    }
+  }
+
+  @Override
+  public void close() {
+    nodes.forEach(ClusterNode::close);
+    nodes.clear();
+  }
+}

@@ -1,6 +1,6 @@
 package dev.ephyr.bench;
 
-import com.github.nitram509.jmacaroons.MacaroonsBuilder;
+import com.github.nitram509.jmacaroons.MacaroonsSerializer;
 import com.github.nitram509.jmacaroons.MacaroonsVerifier;
 import dev.ephyr.protocol.InsecureSecretAccess;
 import dev.ephyr.protocol.caveat.Caveat;
@@ -123,7 +123,8 @@ public class TokenBenchmarks {
   /** Baseline: jmacaroons 0.5.0 deserializes and verifies the same depth-5 token (signature only). */
   @Benchmark
   public boolean jmacaroonsParseAndVerify() {
-    com.github.nitram509.jmacaroons.Macaroon m = MacaroonsBuilder.deserialize(depth5Jmacaroons);
+    com.github.nitram509.jmacaroons.Macaroon m =
+        com.github.nitram509.jmacaroons.Macaroon.deserialize(depth5Jmacaroons, MacaroonsSerializer.V2);
     return new MacaroonsVerifier(m).satisfyGeneral(caveat -> true).isValid(rootKey);
   }
 }

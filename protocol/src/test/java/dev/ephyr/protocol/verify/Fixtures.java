@@ -11,7 +11,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,16 +32,7 @@ final class Fixtures {
   }
 
   static SecureRandom deterministic(long seed) {
-    SecureRandom r = new SecureRandom() {
-      private static final long serialVersionUID = 1L;
-      private final Random inner = new Random(seed);
-
-      @Override
-      public void nextBytes(byte[] bytes) {
-        inner.nextBytes(bytes);
-      }
-    };
-    return r;
+    return dev.ephyr.protocol.testing.TokenKit.deterministic(seed);
   }
 
   static Envelope wide() {

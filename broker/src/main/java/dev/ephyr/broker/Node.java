@@ -1,0 +1,331 @@
+package dev.ephyr.broker;
+
+import dev.ephyr.broker.audit.AuditSink;
+import dev.ephyr.broker.audit.AuditVerticle;
+import dev.ephyr.broker.audit.EventBusAuditSink;
+import dev.ephyr.broker.auth.Authenticator;
+import dev.ephyr.broker.http.AuditStep;
+import dev.ephyr.broker.http.AuthenticateStep;
+import dev.ephyr.broker.http.FrontVerticle;
+import dev.ephyr.broker.http.Metrics;
+import dev.ephyr.broker.http.OriginStep;
+import dev.ephyr.broker.http.RestEndpoint;
+import dev.ephyr.broker.mcp.McpEndpoint;
+import dev.ephyr.broker.mcp.McpSessions;
+import dev.ephyr.broker.policy.Policy;
+import dev.ephyr.broker.policy.PolicyException;
+import dev.ephyr.broker.policy.PolicyStore;
+import dev.ephyr.broker.tasks.TaskService;
+import dev.ephyr.cluster.ClusterConfig;
+import dev.ephyr.cluster.ClusterNode;
+import dev.ephyr.cluster.Readiness;
+import dev.ephyr.protocol.InsecureSecretAccess;
+import dev.ephyr.protocol.dpop.DpopNonces;
+import dev.ephyr.protocol.dpop.DpopVerifier;
+import dev.ephyr.protocol.keys.Keyring;
+import dev.ephyr.protocol.keys.KeyringFormatException;
+import dev.ephyr.protocol.ulid.UlidGenerator;
+import dev.ephyr.protocol.verify.TokenMinter;
+import dev.ephyr.protocol.verify.TokenVerifier;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One broker node: a Hazelcast member (the cluster module), a clustered Vert.x on that same instance, and
+ * the verticles by capability: the HTTP/MCP front (one instance per event loop) and the audit writer.
+ * Token verification runs in-process in the front; nothing blocks an event loop.
+ */
+public final class Node {
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+  private final NodeConfig config;
+  private final ClusterNode cluster;
+  private final Vertx vertx;
+  private final PolicyStore policy;
+  private final Metrics metrics;
+  private final LongAdder blockedThreadEvents;
+  private final int port;
+  private final String publicUrl;
+
+  private Node(NodeConfig config, ClusterNode cluster, Vertx vertx, PolicyStore policy, Metrics metrics,
+      LongAdder blocked, int port, String publicUrl) {
+    this.config = config;
+    this.cluster = cluster;
+    this.vertx = vertx;
+    this.policy = policy;
+    this.metrics = metrics;
+    this.blockedThreadEvents = blocked;
+    this.port = port;
+    this.publicUrl = publicUrl;
+  }
+
+  /**
+   * Starts a node: joins the cluster, starts clustered Vert.x on the same Hazelcast instance, loads the
+   * policy and deploys the verticles. The blocking parts run on a dedicated thread, never an event loop.
+   */
+  public static Future<Node> start(NodeConfig config) {
+    Promise<Node> promise = Promise.promise();
+    Thread t = new Thread(() -> {
+      try {
+        promise.complete(boot(config));
+      } catch (Throwable e) {
+        promise.fail(e);
+      }
+    }, "ephyr-node-start");
+    t.setDaemon(true);
+    t.start();
+    return promise.future();
+  }
+
+  private static Node boot(NodeConfig given) throws Exception {
+    NodeConfig config = NodeConfig.withNodeIdDefault(given);
+    Keyring keyring = loadKeyring(config);
+    Policy initial;
+    try {
+      initial = Policy.load(config.policyPath());
+    } catch (PolicyException e) {
+      throw new ConfigException(e.getMessage(), e);
+    }
+    Map<String, String> cs = new LinkedHashMap<>(config.clusterSettings());
+    cs.put(ClusterConfig.NODE_ID, config.nodeId());
+    cs.put(ClusterConfig.KEYRING_FINGERPRINT, keyring.fingerprint());
+    cs.put(ClusterConfig.POLICY_HASH, initial.hash());
+    ClusterConfig clusterConfig;
+    try {
+      clusterConfig = ClusterConfig.fromMap(cs);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage(), e);
+    }
+    ClusterNode cluster = ClusterNode.start(clusterConfig, r -> LOG.info("node {}: cluster {} ({})",
+        config.nodeId(), r.state(), r.detail()));
+    Vertx vertx = null;
+    PolicyStore store = null;
+    try {
+      VertxOptions options = new VertxOptions()
+          .setBlockedThreadCheckInterval(config.blockedThreadCheckInterval().toMillis())
+          .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
+          .setMaxEventLoopExecuteTime(config.maxEventLoopExecuteTime().toMillis())
+          .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS);
+      if (config.eventLoops() > 0) {
+        options.setEventLoopPoolSize(config.eventLoops());
+      }
+      vertx = Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(cluster.hazelcast()))
+          .buildClustered().await();
+      LongAdder blocked = new LongAdder();
+      ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(event -> {
+        blocked.increment();
+        LOG.warn("node {}: {} has been blocked for {} ms (limit {} ms)", config.nodeId(), event.thread().getName(),
+            TimeUnit.NANOSECONDS.toMillis(event.duration()), TimeUnit.NANOSECONDS.toMillis(event.maxExecTime()));
+      });
+      store = PolicyStore.open(vertx, config.policyPath());
+      Node node = assemble(config, keyring, cluster, vertx, store, blocked);
+      LOG.info("node {}: serving MCP at {} (listening on {}:{})", config.nodeId(), node.mcpUrl(), config.host(),
+          node.port());
+      return node;
+    } catch (Throwable e) {
+      if (store != null) {
+        store.close();
+      }
+      if (vertx != null) {
+        try {
+          vertx.close().await(10, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+          // already failing
+        }
+      }
+      cluster.close();
+      throw e;
+    }
+  }
+
+  private static Keyring loadKeyring(NodeConfig config) throws ConfigException {
+    try {
+      if (Files.size(config.keyringPath()) > 1024 * 1024) {
+        throw new ConfigException(config.keyringPath() + ": larger than 1 MiB");
+      }
+      return Keyring.parse(Files.readAllBytes(config.keyringPath()));
+    } catch (IOException e) {
+      throw new ConfigException(config.keyringPath() + ": cannot read the keyring (" + e.getClass().getSimpleName()
+          + "); create one with 'ephyr keys init'");
+    } catch (KeyringFormatException e) {
+      throw new ConfigException(config.keyringPath() + ": " + e.getMessage());
+    }
+  }
+
+  private static Node assemble(NodeConfig config, Keyring keyring, ClusterNode cluster, Vertx vertx,
+      PolicyStore store, LongAdder blocked) throws Exception {
+    Clock clock = Clock.systemUTC();
+    Metrics metrics = new Metrics();
+    DpopVerifier.Builder dpop = DpopVerifier.builder().clock(clock).iatWindow(config.dpopIatWindow());
+    DpopNonces nonces = null;
+    if (config.dpopNonceRequired()) {
+      byte[] secret = keyring.rootKey(keyring.activeKid(), "ephyr-dpop-nonce/1".getBytes(
+          java.nio.charset.StandardCharsets.US_ASCII)).toBytes(InsecureSecretAccess.get());
+      nonces = DpopNonces.create(secret, clock, config.dpopNonceBucket());
+      java.util.Arrays.fill(secret, (byte) 0);
+      dpop.nonces(nonces);
+    }
+    TokenVerifier verifier = TokenVerifier.builder(keyring).watermarks(cluster.watermarks())
+        .replay(cluster.replay()).dpop(dpop.build()).clock(clock).build();
+    DpopNonces issuer = nonces;
+    Authenticator authenticator = new Authenticator(store::current, verifier, issuer == null ? null : issuer::issue);
+
+    int port = config.port() != 0 ? config.port() : freePort(config.host());
+    String scheme = config.tlsCert().isPresent() ? "https" : "http";
+    String publicBase = config.publicUrlSetting().orElseGet(() -> {
+      String h = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
+      return scheme + "://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port;
+    });
+    AuditSink audit = new EventBusAuditSink(vertx);
+    TaskService tasks = new TaskService(vertx, store::current, new TokenMinter(keyring), verifier, cluster.tasks(),
+        cluster.watermarks(), UlidGenerator.systemDefault(), clock, new TaskService.Limits(config.defaultTaskTtl(),
+        config.maxTaskTtl(), config.delegateDefaultTtl(), config.maxBindWindow(), config.listLimit(),
+        publicBase + "/mcp"));
+    McpSessions sessions = new McpSessions(keyring, clock, config.sessionTtl(), cluster.hazelcast());
+
+    metrics.gauge("ephyr_cluster_ready", "1 when this node may serve task tokens.",
+        () -> cluster.readiness().isReady() ? 1 : 0);
+    metrics.gauge("ephyr_cluster_members", "Members this node sees.", () -> cluster.status().members().size());
+    metrics.gauge("ephyr_event_loop_blocked_total", "Blocked-thread warnings of this node's Vert.x.", blocked::sum);
+
+    int maxString = (int) Math.min(Integer.MAX_VALUE, config.bodyLimit());
+    // The whole order of each pipeline is written here, outermost first.
+    AuthenticateStep authenticate = new AuthenticateStep(authenticator, publicBase, metrics);
+    McpEndpoint mcp = new McpEndpoint(List.of(
+        new AuditStep(audit, metrics, config.nodeId(), "mcp", config.requestTimeout(), clock),
+        new OriginStep(config.allowedOrigins())), authenticate, tasks, sessions, () -> clusterJson(cluster), maxString);
+    RestEndpoint rest = new RestEndpoint(List.of(
+        new AuditStep(audit, metrics, config.nodeId(), "rest", config.requestTimeout(), clock),
+        new OriginStep(config.allowedOrigins())), authenticate, tasks, maxString);
+    FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), config.host(), config.tlsCert(),
+        config.tlsKey(), config.bodyLimit(), config.maxHeaderSize(), (int) Math.max(1, config.idleTimeout().getSeconds()),
+        mcp, rest, () -> notReady(cluster), metrics, audit, new AtomicLong());
+
+    vertx.deployVerticle(new AuditVerticle(), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+        .await(30, TimeUnit.SECONDS);
+    int instances = config.httpInstances() > 0 ? config.httpInstances()
+        : (config.eventLoops() > 0 ? config.eventLoops() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
+    vertx.deployVerticle(() -> new FrontVerticle(front, port, p -> {}), new DeploymentOptions().setInstances(instances))
+        .await(30, TimeUnit.SECONDS);
+    return new Node(config, cluster, vertx, store, metrics, blocked, port, publicBase);
+  }
+
+  /** A port that was free a moment ago (for "port 0"); all front instances then share it. */
+  private static int freePort(String host) throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static JsonObject notReady(ClusterNode cluster) {
+    Readiness r = cluster.readiness();
+    if (r.isReady()) {
+      return null;
+    }
+    return new JsonObject().put("status", r.state().name().toLowerCase(java.util.Locale.ROOT)).put("detail", r.detail());
+  }
+
+  private static JsonObject clusterJson(ClusterNode cluster) {
+    Readiness r = cluster.readiness();
+    return new JsonObject().put("node", cluster.nodeId())
+        .put("state", r.state().name().toLowerCase(java.util.Locale.ROOT))
+        .put("members", cluster.status().members().size()).put("quorum", cluster.status().quorum());
+  }
+
+  /** The port the HTTP front listens on. */
+  public int port() {
+    return port;
+  }
+
+  /** The MCP endpoint's public URL. */
+  public String mcpUrl() {
+    return publicUrl + "/mcp";
+  }
+
+  /** The public base URL (what DPoP {@code htu} claims name, plus the path). */
+  public String publicUrl() {
+    return publicUrl;
+  }
+
+  /** This node's id. */
+  public String nodeId() {
+    return config.nodeId();
+  }
+
+  /** The node's configuration. */
+  public NodeConfig config() {
+    return config;
+  }
+
+  /** The cluster member (readiness, status). */
+  public ClusterNode cluster() {
+    return cluster;
+  }
+
+  /** The metrics registry. */
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  /**
+   * Reloads the policy file now (it is also reloaded when the file changes); a bad file keeps the old policy
+   * and fails the future with the reason. Live tokens are narrowed by the new policy from the next request.
+   */
+  public Future<Void> reloadPolicy() {
+    return policy.reload().mapEmpty();
+  }
+
+  /** How many blocked-thread warnings this node's Vert.x raised (tests assert zero). */
+  public long blockedThreadWarnings() {
+    return blockedThreadEvents.sum();
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  /** Stops serving, leaves the cluster and releases everything; safe to call from any thread. */
+  public Future<Void> close() {
+    Promise<Void> done = Promise.promise();
+    Thread t = new Thread(() -> {
+      try {
+        try {
+          vertx.close().await(30, TimeUnit.SECONDS);
+        } finally {
+          policy.close();
+          cluster.close();
+        }
+        done.complete();
+      } catch (Throwable e) {
+        done.fail(e);
+      }
+    }, "ephyr-node-close");
+    t.setDaemon(true);
+    t.start();
+    return done.future();
+  }
+
+  @Override
+  public String toString() {
+    return "Node[" + config.nodeId() + ", " + publicUrl + "]";
+  }
+
+}

@@ -1,0 +1,54 @@
+package dev.ephyr.broker.cli;
+
+import dev.ephyr.broker.ConfigException;
+import dev.ephyr.broker.NodeConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/** {@code ephyr node --config FILE}: runs a production broker node until Ctrl-C or SIGTERM. */
+final class NodeCommand implements Command {
+  @Override
+  public String name() {
+    return "node";
+  }
+
+  @Override
+  public String summary() {
+    return "run a broker node from a configuration file";
+  }
+
+  @Override
+  public String usage() {
+    return """
+        Usage: ephyr node [--config FILE]
+
+        Runs a broker node: joins the cluster, serves MCP and the REST front, and reloads the policy when
+        it changes. Every setting has a default; FILE (YAML) sets some, and EPHYR_<KEY> environment
+        variables override single settings (http.port <= EPHYR_HTTP_PORT). Stops cleanly on Ctrl-C or
+        SIGTERM. See docs/operations.md for the keys.
+
+        Options:
+          --config FILE  the node's configuration file (without it: defaults and environment only)
+        """;
+  }
+
+  @Override
+  public int run(List<String> argv, Io io) throws CliException {
+    Args args = Args.parse(name(), argv, Set.of(), Set.of("--config"));
+    args.positionals(0, 0, "");
+    String file = args.option("--config");
+    Path config = file == null ? null : io.path(file);
+    NodeConfig nodeConfig;
+    try {
+      nodeConfig = NodeConfig.load(config, io.env());
+    } catch (ConfigException e) {
+      throw CliException.failed(e.getMessage());
+    }
+    return NodeRunner.run(nodeConfig, io, node -> {
+      io.out().println("node " + node.nodeId() + " serving MCP at " + node.mcpUrl());
+      io.out().println("policy " + nodeConfig.policyPath() + ", keyring " + nodeConfig.keyringPath());
+      io.out().flush();
+    });
+  }
+}

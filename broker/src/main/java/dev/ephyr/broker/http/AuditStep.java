@@ -1,0 +1,67 @@
+package dev.ephyr.broker.http;
+
+import dev.ephyr.broker.audit.AuditEvent;
+import dev.ephyr.broker.audit.AuditSink;
+import dev.ephyr.broker.tasks.TaskService;
+import io.vertx.core.Future;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The outermost step: bounds the request's time, turns failures into replies (503 when the cluster cannot
+ * answer, 500 otherwise, never with internals), and records every outcome to audit and metrics.
+ */
+public final class AuditStep implements Step {
+  private final AuditSink sink;
+  private final Metrics metrics;
+  private final String node;
+  private final String endpoint;
+  private final Duration timeout;
+  private final Clock clock;
+
+  /** Audits requests of {@code endpoint} (a metrics label such as {@code mcp} or {@code rest}). */
+  public AuditStep(AuditSink sink, Metrics metrics, String node, String endpoint, Duration timeout, Clock clock) {
+    this.sink = sink;
+    this.metrics = metrics;
+    this.node = node;
+    this.endpoint = endpoint;
+    this.timeout = timeout;
+    this.clock = clock;
+  }
+
+  @Override
+  public Future<Reply> handle(Exchange exchange, Chain chain) {
+    return chain.proceed(exchange)
+        .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .recover(e -> Future.succeededFuture(failure(e)))
+        .map(reply -> {
+          record(exchange, reply);
+          return reply;
+        });
+  }
+
+  static Reply failure(Throwable e) {
+    if (TaskService.isClusterUnavailable(e)) {
+      return Reply.error(503, "cluster_unavailable",
+          "this node cannot reach a quorum of the cluster right now; retry on another node", e.getMessage())
+          .withHeader("Retry-After", "2");
+    }
+    if (e instanceof TimeoutException) {
+      return Reply.error(503, "timeout", "the request took too long; retry", "timeout");
+    }
+    return Reply.error(500, "internal_error", "internal error", e.toString());
+  }
+
+  private void record(Exchange exchange, Reply reply) {
+    long nanos = System.nanoTime() - exchange.startNanos();
+    Reply.Audit a = reply.audit() == null ? Reply.Audit.deny("unknown", null) : reply.audit();
+    String action = a.action() != null ? a.action() : exchange.method() + " " + exchange.path();
+    sink.record(new AuditEvent(clock.instant(), node, exchange.requestId(), action, a.outcome(), a.code(), a.detail(),
+        a.agent(), a.task(), exchange.remote(), reply.status(), nanos / 1000));
+    metrics.inc("ephyr_requests_total", "Requests by endpoint, outcome and reason code.",
+        "endpoint", endpoint, "outcome", a.outcome(), "code", a.code());
+    metrics.observe("ephyr_request_duration_seconds", "Request handling time.", nanos / 1e9, "endpoint", endpoint);
+  }
+}

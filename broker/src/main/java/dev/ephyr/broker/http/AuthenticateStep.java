@@ -1,0 +1,75 @@
+package dev.ephyr.broker.http;
+
+import dev.ephyr.broker.auth.AuthResult;
+import dev.ephyr.broker.auth.Authenticator;
+import dev.ephyr.broker.auth.Caller;
+import dev.ephyr.broker.auth.Credentials;
+import dev.ephyr.broker.auth.Rejection;
+import dev.ephyr.protocol.verify.Purpose;
+import dev.ephyr.protocol.verify.RequestFacts;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Authenticates the request (API key or task token with its DPoP proof) and puts the {@link Caller} on the
+ * exchange; a refusal is answered here with its status, {@code WWW-Authenticate} and reason code.
+ */
+public final class AuthenticateStep implements Step {
+  private final Authenticator authenticator;
+  private final String publicBase;
+  private final Metrics metrics;
+
+  /** Verifies against {@code publicBase} + path as the DPoP {@code htu}. */
+  public AuthenticateStep(Authenticator authenticator, String publicBase, Metrics metrics) {
+    this.authenticator = authenticator;
+    this.publicBase = publicBase;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<Reply> handle(Exchange exchange, Chain chain) {
+    Credentials creds = Credentials.parse(exchange.header("Authorization"), exchange.header("DPoP"));
+    if (exchange.headers("Authorization").size() > 1) {
+      // Two credentials would leave it open which one was checked; refuse rather than pick one.
+      return Future.succeededFuture(reject(dev.ephyr.broker.auth.Rejections.unauthenticated(), null));
+    }
+    if (exchange.headers("DPoP").size() > 1) {
+      return Future.succeededFuture(reject(new AuthResult.Refused(dev.ephyr.broker.auth.Rejections.of(
+          dev.ephyr.protocol.Reason.POP_INVALID, "DPoP", "more than one DPoP header", null)).rejection(), creds));
+    }
+    Purpose purpose = exchange.get(Attributes.PURPOSE);
+    Authenticator.BindPendingUse pending = exchange.get(Attributes.BIND_PENDING);
+    RequestFacts facts = RequestFacts.builder(exchange.method(), publicBase + exchange.path())
+        .proof(creds == null ? null : creds.proof())
+        .body(exchange.body() == null || exchange.body().length() == 0 ? null : exchange.body().getBytes())
+        .purpose(purpose == null ? Purpose.USE : purpose)
+        .build();
+    return authenticator.authenticate(creds, facts, exchange.context(),
+            pending == null ? Authenticator.BindPendingUse.REFUSE : pending)
+        .compose(result -> {
+          if (result instanceof AuthResult.Refused r) {
+            return Future.succeededFuture(reject(r.rejection(), creds));
+          }
+          Caller caller = ((AuthResult.Authenticated) result).caller();
+          metrics.inc("ephyr_auth_total", "Authentication decisions by credential kind and result.",
+              "kind", kind(creds), "result", "ok", "code", "ok");
+          return chain.proceed(exchange.with(Attributes.CALLER, caller))
+              .map(reply -> reply.withAudit(reply.audit().caller(caller.agent(), caller.task())));
+        });
+  }
+
+  private Reply reject(Rejection r, Credentials creds) {
+    metrics.inc("ephyr_auth_total", "Authentication decisions by credential kind and result.",
+        "kind", kind(creds), "result", "refused", "code", r.code());
+    Reply reply = Reply.json(r.status(), new JsonObject().put("error", r.code()).put("message", r.message()),
+        Reply.Audit.deny(r.code(), r.auditDetail()));
+    for (var h : r.headers().entrySet()) {
+      reply = reply.withHeader(h.getKey(), h.getValue());
+    }
+    return reply;
+  }
+
+  private static String kind(Credentials c) {
+    return c == null ? "none" : c.isTaskToken() ? "task_token" : "api_key";
+  }
+}

@@ -1,0 +1,25 @@
+package dev.ephyr.broker.mcp;
+
+import dev.ephyr.broker.http.Exchange;
+
+/** Exchange attributes private to the MCP pipeline. */
+final class McpAttributes {
+  static final Exchange.Key<Rpc> RPC = Exchange.Key.of("rpc", Rpc.class);
+  static final Exchange.Key<String> VERSION = Exchange.Key.of("protocolVersion", String.class);
+  static final Exchange.Key<McpSessions.Session> SESSION = Exchange.Key.of("session", McpSessions.Session.class);
+
+  /**
+   * The parsed body.
+   *
+   * @param messages the messages (one unless a batch)
+   * @param batch whether the body was a JSON array
+   */
+  record Rpc(java.util.List<Object> messages, boolean batch) {
+    boolean isSingleInitialize() {
+      return !batch && messages.get(0) instanceof io.vertx.core.json.JsonObject o
+          && "initialize".equals(o.getValue("method"));
+    }
+  }
+
+  private McpAttributes() {}
+}

@@ -1,0 +1,233 @@
+package dev.ephyr.broker.mcp;
+
+import dev.ephyr.broker.auth.Caller;
+import dev.ephyr.broker.http.Attributes;
+import dev.ephyr.broker.http.Exchange;
+import dev.ephyr.broker.http.Reply;
+import dev.ephyr.broker.http.Step;
+import dev.ephyr.broker.tasks.TaskService;
+import dev.ephyr.broker.tasks.ToolResult;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Answers JSON-RPC messages: {@code initialize} (version negotiation, session id), {@code ping},
+ * {@code tools/list} and {@code tools/call} (filtered by envelope and policy), resources, notifications
+ * (202), and batches where the negotiated version allows them.
+ */
+final class McpDispatchStep implements Step {
+  private final ToolCatalog tools;
+  private final TaskService tasks;
+  private final McpResources resources;
+  private final McpSessions sessions;
+
+  McpDispatchStep(ToolCatalog tools, TaskService tasks, McpResources resources, McpSessions sessions) {
+    this.tools = tools;
+    this.tasks = tasks;
+    this.resources = resources;
+    this.sessions = sessions;
+  }
+
+  /** One message's answer: the response (or null for notifications) and what audit should know. */
+  private record Answer(JsonObject response, Reply.Audit audit, String sessionId) {}
+
+  @Override
+  public Future<Reply> handle(Exchange exchange, Chain chain) {
+    McpAttributes.Rpc rpc = exchange.get(McpAttributes.RPC);
+    Caller caller = exchange.get(Attributes.CALLER);
+    String asked = exchange.get(McpAttributes.VERSION);
+    String version = asked == null ? McpEndpoint.DEFAULT_VERSION : asked;
+    if (!rpc.batch()) {
+      Object m = rpc.messages().get(0);
+      return answer(m, caller, version, exchange, false).map(a -> single(m, a, version));
+    }
+    if (!McpEndpoint.BATCH_VERSIONS.contains(version)) {
+      return Future.succeededFuture(Reply.json(400, JsonRpc.error(null, JsonRpc.INVALID_REQUEST,
+          "JSON-RPC batches are not supported in protocol version " + version),
+          Reply.Audit.deny("batch_not_supported", version)));
+    }
+    List<Future<Answer>> all = new ArrayList<>();
+    for (Object m : rpc.messages()) {
+      all.add(answer(m, caller, version, exchange, true));
+    }
+    return Future.all(all).map(cf -> {
+      JsonArray out = new JsonArray();
+      boolean anyDenied = false;
+      for (int i = 0; i < all.size(); i++) {
+        Answer a = cf.resultAt(i);
+        if (a.response() != null) {
+          out.add(a.response());
+        }
+        anyDenied |= !"allow".equals(a.audit().outcome());
+      }
+      Reply.Audit audit = new Reply.Audit(anyDenied ? "deny" : "allow", anyDenied ? "partial" : "ok", null, null,
+          null, "batch(" + all.size() + ")");
+      if (out.isEmpty()) {
+        return Reply.empty(202, audit);
+      }
+      return Reply.json(200, out, audit).withHeader("MCP-Protocol-Version", version);
+    });
+  }
+
+  private static Reply single(Object message, Answer a, String version) {
+    if (a.response() == null) {
+      return Reply.empty(202, a.audit());
+    }
+    JsonObject err = a.response().getJsonObject("error");
+    int status = 200;
+    if (err != null) {
+      int code = err.getInteger("code");
+      if (code == JsonRpc.INVALID_REQUEST || code == JsonRpc.PARSE_ERROR) {
+        status = 400;
+      }
+    }
+    Reply r = Reply.json(status, a.response(), a.audit());
+    if (a.sessionId() != null) {
+      r = r.withHeader("Mcp-Session-Id", a.sessionId());
+    }
+    return r;
+  }
+
+  private Future<Answer> answer(Object message, Caller caller, String version, Exchange exchange, boolean inBatch) {
+    if (!(message instanceof JsonObject m)) {
+      return invalid(null, "a JSON-RPC message must be an object");
+    }
+    Object id = m.getValue("id");
+    boolean hasId = m.containsKey("id");
+    if (!"2.0".equals(m.getValue("jsonrpc"))) {
+      return invalid(hasId && JsonRpc.validId(id) ? id : null, "jsonrpc must be \"2.0\"");
+    }
+    Object method = m.getValue("method");
+    if (method == null && hasId && (m.containsKey("result") || m.containsKey("error"))) {
+      // A response to a server request; we send none, so it is accepted and ignored.
+      return Future.succeededFuture(new Answer(null, Reply.Audit.allow("response"), null));
+    }
+    if (!(method instanceof String name) || name.isEmpty() || name.length() > 128) {
+      return invalid(hasId && JsonRpc.validId(id) ? id : null, "method must be a non-empty string");
+    }
+    if (hasId && !JsonRpc.validId(id)) {
+      return invalid(null, "id must be a string or an integer");
+    }
+    Object params = m.getValue("params");
+    if (params != null && !(params instanceof JsonObject)) {
+      return hasId ? error(id, JsonRpc.INVALID_PARAMS, "params must be an object", name)
+          : Future.succeededFuture(new Answer(null, Reply.Audit.deny("invalid_params", name), null));
+    }
+    JsonObject p = params == null ? new JsonObject() : (JsonObject) params;
+    if (!hasId) {
+      // Notifications are acknowledged (202) and never answered.
+      return Future.succeededFuture(new Answer(null, Reply.Audit.allow(name), null));
+    }
+    switch (name) {
+      case "initialize":
+        if (inBatch) {
+          return invalid(id, "initialize cannot be part of a batch");
+        }
+        return initialize(id, p, caller);
+      case "ping":
+        return ok(id, new JsonObject(), name);
+      case "tools/list":
+        return ok(id, new JsonObject().put("tools", tools.visible(caller)), name);
+      case "tools/call":
+        return callTool(id, p, caller, version, exchange);
+      case "resources/list":
+        return ok(id, new JsonObject().put("resources", resources.list(caller)), name);
+      case "resources/templates/list":
+        return ok(id, new JsonObject().put("resourceTemplates", new JsonArray()), name);
+      case "resources/read":
+        return readResource(id, p, caller, exchange);
+      default:
+        return error(id, JsonRpc.METHOD_NOT_FOUND, "method not found: " + clip(name), name);
+    }
+  }
+
+  private Future<Answer> initialize(Object id, JsonObject p, Caller caller) {
+    Object asked = p.getValue("protocolVersion");
+    if (!(asked instanceof String requested)) {
+      return error(id, JsonRpc.INVALID_PARAMS, "params.protocolVersion (a string) is required", "initialize");
+    }
+    String negotiated = McpEndpoint.VERSIONS.contains(requested) ? requested : McpEndpoint.LATEST_VERSION;
+    JsonObject result = new JsonObject()
+        .put("protocolVersion", negotiated)
+        .put("capabilities", new JsonObject()
+            .put("tools", new JsonObject().put("listChanged", false))
+            .put("resources", new JsonObject().put("listChanged", false).put("subscribe", false)))
+        .put("serverInfo", new JsonObject().put("name", "ephyr").put("version", McpEndpoint.SERVER_VERSION))
+        .put("instructions", "Ephyr brokers task-scoped access. Create a task (task_create, API key) or act with a "
+            + "task token; delegate narrower child tasks with task_delegate; read ephyr://whoami for your envelope.");
+    String session = sessions.issue(caller.agent(), negotiated);
+    return Future.succeededFuture(new Answer(JsonRpc.result(id, result), Reply.Audit.allow("initialize"), session));
+  }
+
+  private Future<Answer> callTool(Object id, JsonObject p, Caller caller, String version, Exchange exchange) {
+    Object name = p.getValue("name");
+    if (!(name instanceof String tool)) {
+      return error(id, JsonRpc.INVALID_PARAMS, "params.name (a string) is required", "tools/call");
+    }
+    String action = "tools/call " + clip(tool);
+    Object args = p.getValue("arguments");
+    if (args != null && !(args instanceof JsonObject)) {
+      return error(id, JsonRpc.INVALID_PARAMS, "params.arguments must be an object", action);
+    }
+    if (!tools.exists(tool)) {
+      return error(id, JsonRpc.INVALID_PARAMS, "unknown tool: " + clip(tool), action);
+    }
+    return tasks.call(tool, caller, (JsonObject) args, exchange.context()).map(r -> {
+      if (r instanceof ToolResult.BadParams bad) {
+        return new Answer(JsonRpc.error(id, JsonRpc.INVALID_PARAMS, bad.message()),
+            Reply.Audit.deny("invalid_params", bad.message()).action(action), null);
+      }
+      boolean structured = !version.equals("2025-03-26");
+      if (r instanceof ToolResult.Denied d) {
+        JsonObject result = new JsonObject().put("isError", true).put("content", new JsonArray()
+            .add(new JsonObject().put("type", "text").put("text", d.code() + ": " + d.message())));
+        if (structured) {
+          result.put("structuredContent", new JsonObject().put("error", d.code()).put("message", d.message()));
+        }
+        return new Answer(JsonRpc.result(id, result), Reply.Audit.deny(d.code(), d.auditDetail()).action(action), null);
+      }
+      JsonObject value = ((ToolResult.Ok) r).value();
+      JsonObject result = new JsonObject().put("isError", false).put("content", new JsonArray()
+          .add(new JsonObject().put("type", "text").put("text", value.encodePrettily())));
+      if (structured) {
+        result.put("structuredContent", value);
+      }
+      return new Answer(JsonRpc.result(id, result), Reply.Audit.allow(action), null);
+    });
+  }
+
+  private Future<Answer> readResource(Object id, JsonObject p, Caller caller, Exchange exchange) {
+    Object uri = p.getValue("uri");
+    if (!(uri instanceof String u)) {
+      return error(id, JsonRpc.INVALID_PARAMS, "params.uri (a string) is required", "resources/read");
+    }
+    JsonObject content = resources.read(u, caller, tools.visibleNames(caller));
+    if (content == null) {
+      return error(id, JsonRpc.RESOURCE_NOT_FOUND, "resource not found: " + clip(u), "resources/read");
+    }
+    return ok(id, new JsonObject().put("contents", new JsonArray().add(content)), "resources/read " + clip(u));
+  }
+
+  private static Future<Answer> ok(Object id, JsonObject result, String action) {
+    return Future.succeededFuture(new Answer(JsonRpc.result(id, result), Reply.Audit.allow(action), null));
+  }
+
+  private static Future<Answer> error(Object id, int code, String message, String action) {
+    String reason = code == JsonRpc.METHOD_NOT_FOUND ? "method_not_found"
+        : code == JsonRpc.INVALID_PARAMS ? "invalid_params" : code == JsonRpc.RESOURCE_NOT_FOUND ? "resource_not_found"
+        : "invalid_request";
+    return Future.succeededFuture(new Answer(JsonRpc.error(id, code, message),
+        Reply.Audit.deny(reason, message).action(action), null));
+  }
+
+  private static Future<Answer> invalid(Object id, String message) {
+    return error(id, JsonRpc.INVALID_REQUEST, "invalid request: " + message, "invalid");
+  }
+
+  private static String clip(String s) {
+    return s.length() > 64 ? s.substring(0, 64) + "…" : s;
+  }
+}

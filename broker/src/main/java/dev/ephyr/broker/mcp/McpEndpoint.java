@@ -1,0 +1,91 @@
+package dev.ephyr.broker.mcp;
+
+import dev.ephyr.broker.http.AuthenticateStep;
+import dev.ephyr.broker.http.Attributes;
+import dev.ephyr.broker.http.Exchange;
+import dev.ephyr.broker.http.JsonBodies;
+import dev.ephyr.broker.http.Pipeline;
+import dev.ephyr.broker.http.Reply;
+import dev.ephyr.broker.http.Step;
+import dev.ephyr.broker.tasks.TaskService;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The MCP Streamable HTTP endpoint ({@code /mcp}): POST carries JSON-RPC and is answered with JSON; GET
+ * offers no stream (405); DELETE ends a session. Each method is one pipeline written top to bottom.
+ */
+public final class McpEndpoint {
+  /** Protocol versions this server speaks, oldest first. */
+  public static final List<String> VERSIONS = List.of("2025-03-26", "2025-06-18", "2025-11-25");
+  /** Offered when the client asks for a version we do not speak. */
+  public static final String LATEST_VERSION = "2025-11-25";
+  /** Assumed when neither a header nor a session names one (as the specification says). */
+  public static final String DEFAULT_VERSION = "2025-03-26";
+  /** Versions whose transport allows JSON-RPC batches (removed in 2025-06-18). */
+  static final List<String> BATCH_VERSIONS = List.of("2025-03-26");
+  static final String SERVER_VERSION = "0.1.0";
+
+  private final Pipeline post;
+  private final Pipeline delete;
+  private final Pipeline get;
+
+  /**
+   * @param outer steps every request passes first (audit, origin)
+   * @param authenticate the authentication step
+   * @param cluster a snapshot of the cluster state for {@code ephyr://cluster}
+   */
+  public McpEndpoint(List<Step> outer, AuthenticateStep authenticate, TaskService tasks, McpSessions sessions,
+      Supplier<JsonObject> cluster, int maxStringChars) {
+    McpSessionStep session = new McpSessionStep(sessions);
+    McpDispatchStep dispatch = new McpDispatchStep(new ToolCatalog(), tasks, new McpResources(cluster), sessions);
+    this.post = new Pipeline(concat(outer, new McpParseStep(new JsonBodies(maxStringChars)), authenticate, session,
+        dispatch));
+    this.delete = new Pipeline(concat(outer, authenticate, new EndSessionStep(sessions)));
+    this.get = new Pipeline(concat(outer, (exchange, chain) -> Future.succeededFuture(
+        Reply.error(405, "method_not_allowed", "this server offers no SSE stream on GET; use POST", null)
+            .withHeader("Allow", "POST, DELETE"))));
+  }
+
+  private static List<Step> concat(List<Step> outer, Step... rest) {
+    List<Step> all = new java.util.ArrayList<>(outer);
+    all.addAll(List.of(rest));
+    return all;
+  }
+
+  /** Handles a POST. */
+  public Future<Reply> post(Exchange exchange) {
+    return post.run(exchange);
+  }
+
+  /** Handles a DELETE. */
+  public Future<Reply> delete(Exchange exchange) {
+    return delete.run(exchange);
+  }
+
+  /** Handles a GET. */
+  public Future<Reply> get(Exchange exchange) {
+    return get.run(exchange);
+  }
+
+  /** Ends the session named by {@code Mcp-Session-Id}, cluster-wide. */
+  private static final class EndSessionStep implements Step {
+    private final McpSessions sessions;
+
+    EndSessionStep(McpSessions sessions) {
+      this.sessions = sessions;
+    }
+
+    @Override
+    public Future<Reply> handle(Exchange exchange, Chain chain) {
+      McpSessions.Session s = sessions.check(exchange.header("Mcp-Session-Id"));
+      var caller = exchange.get(Attributes.CALLER);
+      if (s == null || !s.agent().equals(caller.agent())) {
+        return Future.succeededFuture(Reply.error(404, "session_not_found", "no such session", null));
+      }
+      return sessions.end(s, exchange.context()).map(v -> Reply.empty(204, Reply.Audit.allow("end session")));
+    }
+  }
+}

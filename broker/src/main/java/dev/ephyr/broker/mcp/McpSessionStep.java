@@ -1,0 +1,51 @@
+package dev.ephyr.broker.mcp;
+
+import dev.ephyr.broker.auth.Caller;
+import dev.ephyr.broker.http.Attributes;
+import dev.ephyr.broker.http.Exchange;
+import dev.ephyr.broker.http.Reply;
+import dev.ephyr.broker.http.Step;
+import io.vertx.core.Future;
+
+/**
+ * Checks an {@code Mcp-Session-Id}, if sent: it must be authentic, unexpired, not ended, and belong to the
+ * authenticated agent, else 404 (the client starts a new session). Requests without one are served
+ * statelessly. The session's protocol version applies when the request does not name one.
+ */
+final class McpSessionStep implements Step {
+  private final McpSessions sessions;
+
+  McpSessionStep(McpSessions sessions) {
+    this.sessions = sessions;
+  }
+
+  @Override
+  public Future<Reply> handle(Exchange exchange, Chain chain) {
+    McpAttributes.Rpc rpc = exchange.get(McpAttributes.RPC);
+    String id = exchange.header("Mcp-Session-Id");
+    if (id == null || (rpc != null && rpc.isSingleInitialize())) {
+      return chain.proceed(exchange);
+    }
+    Caller caller = exchange.get(Attributes.CALLER);
+    McpSessions.Session s = sessions.check(id);
+    if (s == null || caller == null || !s.agent().equals(caller.agent())) {
+      return Future.succeededFuture(notFound(s == null ? "unknown, forged or expired session id"
+          : "session belongs to agent " + s.agent()));
+    }
+    return sessions.isEnded(s, exchange.context()).compose(ended -> {
+      if (ended) {
+        return Future.succeededFuture(notFound("session was ended"));
+      }
+      Exchange next = exchange.with(McpAttributes.SESSION, s);
+      if (exchange.get(McpAttributes.VERSION) == null) {
+        next = next.with(McpAttributes.VERSION, s.version());
+      }
+      return chain.proceed(next);
+    });
+  }
+
+  private static Reply notFound(String detail) {
+    return Reply.json(404, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "session not found: initialize a new session"),
+        Reply.Audit.deny("session_not_found", detail));
+  }
+}

@@ -1,0 +1,695 @@
+package dev.ephyr.broker.tasks;
+
+import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.auth.Authenticator;
+import dev.ephyr.broker.auth.Caller;
+import dev.ephyr.broker.policy.AgentPolicy;
+import dev.ephyr.broker.policy.Policy;
+import dev.ephyr.broker.policy.Template;
+import dev.ephyr.cluster.BindResult;
+import dev.ephyr.cluster.ClusterUnavailableException;
+import dev.ephyr.cluster.RaiseResult;
+import dev.ephyr.cluster.TaskRecord;
+import dev.ephyr.cluster.TaskRegistry;
+import dev.ephyr.cluster.WatermarkStore;
+import dev.ephyr.protocol.Reason;
+import dev.ephyr.protocol.caveat.Envelope;
+import dev.ephyr.protocol.ulid.UlidGenerator;
+import dev.ephyr.protocol.verify.Principal;
+import dev.ephyr.protocol.verify.RequestFacts;
+import dev.ephyr.protocol.verify.TaskGrant;
+import dev.ephyr.protocol.verify.TaskHop;
+import dev.ephyr.protocol.verify.TokenMinter;
+import dev.ephyr.protocol.verify.TokenVerifier;
+import dev.ephyr.protocol.verify.Verification;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * The task operations behind the MCP tools and the REST mirror: create (agent credential only), delegate
+ * (same- and cross-agent), bind (once, cluster-wide), info, list, revoke (acknowledged) and reissue.
+ * Policy is checked first and answered with clear denials; {@link TokenMinter} enforces the invariants
+ * again. Runs on the caller's event loop; cluster calls are asynchronous.
+ */
+public final class TaskService {
+  /** Tool names, in the order they are listed. */
+  public static final List<String> TOOLS = List.of("task_create", "task_delegate", "task_bind", "task_info",
+      "task_list", "task_revoke", "task_reissue");
+
+  private static final int MAX_DESCRIPTION = 512;
+  private static final int MAX_NAME = 64;
+  private static final int MAX_TOKEN = 12_288;
+  private static final String ENVELOPE_ARGS = "envelope";
+
+  private final Vertx vertx;
+  private final Supplier<Policy> policy;
+  private final TokenMinter minter;
+  private final TokenVerifier verifier;
+  private final TaskRegistry registry;
+  private final WatermarkStore watermarks;
+  private final UlidGenerator ulids;
+  private final Clock clock;
+  private final Limits limits;
+
+  /**
+   * Bounds and defaults of task operations.
+   *
+   * @param defaultTtl root TTL when the agent's policy names none
+   * @param maxTtl absolute upper bound of any TTL
+   * @param delegateDefaultTtl child TTL when none is asked for
+   * @param maxBindWindow longest two-phase bind window
+   * @param listLimit most records returned by a listing
+   * @param tokenUrl the URL used when verifying a token passed as an argument
+   */
+  public record Limits(Duration defaultTtl, Duration maxTtl, Duration delegateDefaultTtl, Duration maxBindWindow,
+      int listLimit, String tokenUrl) {}
+
+  /** A service over the node's cluster state. */
+  public TaskService(Vertx vertx, Supplier<Policy> policy, TokenMinter minter, TokenVerifier verifier,
+      TaskRegistry registry, WatermarkStore watermarks, UlidGenerator ulids, Clock clock, Limits limits) {
+    this.vertx = vertx;
+    this.policy = policy;
+    this.minter = minter;
+    this.verifier = verifier;
+    this.registry = registry;
+    this.watermarks = watermarks;
+    this.ulids = ulids;
+    this.clock = clock;
+    this.limits = limits;
+  }
+
+  /**
+   * Runs tool {@code name} for {@code caller}. Fails only with {@link ClusterUnavailableException} (the
+   * cluster cannot answer; the front says 503) or on a bug.
+   */
+  public Future<ToolResult> call(String name, Caller caller, JsonObject args, Context ctx) {
+    if (caller instanceof Caller.BindPending && !name.equals("task_bind")) {
+      return Future.succeededFuture(new ToolResult.Denied(Reason.BIND_REQUIRED.code(),
+          "bind first: call task_bind with this token and a DPoP proof from the key to bind"));
+    }
+    if (!watermarks.available()) {
+      return Future.failedFuture(new ClusterUnavailableException("node is not ready"));
+    }
+    try {
+      switch (name) {
+        case "task_create": return create(caller, args, ctx);
+        case "task_delegate": return delegate(caller, args, ctx);
+        case "task_bind": return bind(caller, args, ctx);
+        case "task_info": return info(caller, args, ctx);
+        case "task_list": return list(caller, args, ctx);
+        case "task_revoke": return revoke(caller, args, ctx);
+        case "task_reissue": return reissue(caller, args, ctx);
+        default: return Future.succeededFuture(new ToolResult.BadParams("unknown tool '" + name + "'"));
+      }
+    } catch (Args.Bad e) {
+      return Future.succeededFuture(new ToolResult.BadParams(e.getMessage()));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------- create
+
+  private Future<ToolResult> create(Caller caller, JsonObject raw, Context ctx) {
+    if (!(caller instanceof Caller.AgentKey)) {
+      return denied("task_token_cannot_create",
+          "task tokens cannot create root tasks (a revoked tree must not launder itself into a new one); "
+              + "use task_delegate, or create the task with the agent's API key");
+    }
+    Args a = Args.of(raw, Set.of("description", "ttl", "can_delegate", "max_depth", ENVELOPE_ARGS, "holder_jkt",
+        "bind_within", "template"));
+    Policy pol = policy.get();
+    Optional<AgentPolicy> found = pol.agent(caller.agent());
+    if (found.isEmpty()) {
+      return denied("agent_not_in_policy", "agent " + caller.agent() + " is no longer in the policy");
+    }
+    AgentPolicy agent = found.get();
+    String description = a.string("description", MAX_DESCRIPTION);
+    Duration maxTtl = min(limits.maxTtl(), agent.maxTaskTtl());
+    Duration ttl = a.duration("ttl");
+    if (ttl == null) {
+      ttl = min(agent.defaultTaskTtl() != null ? agent.defaultTaskTtl() : limits.defaultTtl(), maxTtl);
+    }
+    if (ttl.compareTo(maxTtl) > 0) {
+      return denied("ttl_too_long", "ttl " + ttl.getSeconds() + "s exceeds this agent's maximum of "
+          + maxTtl.getSeconds() + "s");
+    }
+    boolean canDelegate = a.bool("can_delegate", false);
+    if (canDelegate && !agent.grant().delegate()) {
+      return denied("delegation_not_allowed", "policy does not allow agent " + agent.name() + " to delegate");
+    }
+    Integer maxDepth = a.integer("max_depth", 0, Envelope.MAX_DEPTH);
+    if (maxDepth != null && maxDepth > agent.grant().maxDepth()) {
+      return denied("depth_exceeded", "max_depth " + maxDepth + " exceeds the policy's " + agent.grant().maxDepth());
+    }
+    Instant now = clock.instant();
+    long expiresAt = now.plus(ttl).getEpochSecond();
+    Envelope env = agent.grant().envelopeUntil(expiresAt);
+    String templateName = a.string("template", MAX_NAME);
+    if (templateName != null) {
+      Template t = pol.templates().get(templateName);
+      if (t == null || !agent.mayUseTemplate(templateName)) {
+        return denied("unknown_template", "template '" + templateName + "' is not available to " + agent.name());
+      }
+      long tExp = t.ttl() == null ? expiresAt : Math.min(expiresAt, now.plus(t.ttl()).getEpochSecond());
+      env = env.intersect(t.grant().envelopeUntil(tExp));
+    }
+    try {
+      env = env.intersect(EnvelopeJson.requested(a.object(ENVELOPE_ARGS), expiresAt, canDelegate,
+          maxDepth != null ? maxDepth : Envelope.MAX_DEPTH));
+    } catch (IllegalArgumentException e) {
+      return bad(e.getMessage());
+    }
+    Binding binding = binding(a, now);
+    if (binding.problem != null) {
+      return bad(binding.problem);
+    }
+    String task = ulids.next();
+    TaskGrant grant;
+    String token;
+    try {
+      grant = new TaskGrant(task, 0, agent.name(), "urn:ephyr:agent:" + agent.name(), binding.holder,
+          binding.bindBy, env);
+      token = minter.mintRoot(grant);
+    } catch (IllegalArgumentException e) {
+      return denied("mint_refused", "the task cannot be minted: " + e.getMessage());
+    }
+    TaskRecord record = new TaskRecord(task, task, null, agent.name(), 0, 0, now, Instant.ofEpochSecond(
+        env.expiresAt()), binding.bindBy == null ? null : Instant.ofEpochSecond(binding.bindBy), binding.holder,
+        summary(env, description));
+    Envelope minted = env;
+    return cluster(ctx, () -> registry.put(record)).map(v -> ok(tokenResult(record, token, minted)));
+  }
+
+  // -------------------------------------------------------------------------------------------- delegate
+
+  private Future<ToolResult> delegate(Caller caller, JsonObject raw, Context ctx) {
+    Args a = Args.of(raw, Set.of("description", "ttl", "agent", "can_delegate", "max_depth", ENVELOPE_ARGS,
+        "holder_jkt", "bind_within", "parent_token"));
+    return parent(caller, a.string("parent_token", MAX_TOKEN), ctx).compose(parent -> {
+      if (parent.denied != null) {
+        return Future.succeededFuture(parent.denied);
+      }
+      try {
+        return delegateFrom(parent.principal, parent.effective, parent.policy, a, ctx);
+      } catch (Args.Bad e) {
+        return bad(e.getMessage());
+      }
+    });
+  }
+
+  private Future<ToolResult> delegateFrom(Principal p, Envelope parentEnv, AgentPolicy parentAgent, Args a,
+      Context ctx) {
+    TaskHop acting = p.actingTask();
+    if (!parentEnv.delegate()) {
+      return denied("delegation_not_allowed", "task " + acting.task() + " may not delegate");
+    }
+    int depth = p.depth() + 1;
+    if (depth > parentEnv.maxDepth() || depth > Envelope.MAX_DEPTH) {
+      return denied("depth_exceeded", "delegation would create a task at depth " + depth
+          + "; this tree allows at most depth " + Math.min(parentEnv.maxDepth(), Envelope.MAX_DEPTH));
+    }
+    Policy pol = policy.get();
+    String childName = a.string("agent", MAX_NAME);
+    AgentPolicy childAgent = parentAgent;
+    boolean crossAgent = childName != null && !childName.equals(parentAgent.name());
+    if (crossAgent) {
+      if (!parentAgent.mayDelegateTo(childName)) {
+        return denied("cross_agent_not_allowed", "policy does not allow " + parentAgent.name()
+            + " to delegate to " + childName);
+      }
+      Optional<AgentPolicy> child = pol.agent(childName);
+      if (child.isEmpty()) {
+        return denied("unknown_agent", "no agent named " + childName + " in the policy");
+      }
+      childAgent = child.get();
+    }
+    Instant now = clock.instant();
+    Duration ttl = a.duration("ttl");
+    if (ttl == null) {
+      ttl = limits.delegateDefaultTtl();
+    }
+    Duration maxTtl = min(limits.maxTtl(), childAgent.maxTaskTtl());
+    if (ttl.compareTo(maxTtl) > 0) {
+      ttl = maxTtl;
+    }
+    long expiresAt = Math.min(now.plus(ttl).getEpochSecond(), parentEnv.expiresAt());
+    boolean canDelegate = a.bool("can_delegate", false);
+    Integer maxDepth = a.integer("max_depth", 0, Envelope.MAX_DEPTH);
+    if (maxDepth != null && maxDepth < depth) {
+      return bad("max_depth " + maxDepth + " is below the child's own depth " + depth);
+    }
+    Envelope env;
+    try {
+      env = parentEnv.intersect(EnvelopeJson.requested(a.object(ENVELOPE_ARGS), expiresAt, canDelegate,
+          maxDepth != null ? maxDepth : Envelope.MAX_DEPTH));
+      if (crossAgent) {
+        env = env.intersect(childAgent.grant().envelopeUntil(expiresAt));
+      }
+    } catch (IllegalArgumentException e) {
+      return bad(e.getMessage());
+    }
+    if (env.maxDepth() < depth) {
+      return denied("depth_exceeded", "agent " + childAgent.name() + "'s policy allows tasks only down to depth "
+          + env.maxDepth() + ", but the child would be at depth " + depth);
+    }
+    Binding binding = binding(a, now);
+    if (binding.problem != null) {
+      return bad(binding.problem);
+    }
+    String task = ulids.next();
+    String token;
+    try {
+      token = minter.delegate(p, new TaskGrant(task, 0, childAgent.name(), "urn:ephyr:task:" + acting.task(),
+          binding.holder, binding.bindBy, env));
+    } catch (IllegalArgumentException e) {
+      return denied("delegation_refused", "delegation refused: " + e.getMessage());
+    }
+    TaskRecord record = new TaskRecord(task, p.rootTask(), acting.task(), childAgent.name(), depth, 0, now,
+        Instant.ofEpochSecond(env.expiresAt()), binding.bindBy == null ? null : Instant.ofEpochSecond(binding.bindBy),
+        binding.holder, summary(env, a.string("description", MAX_DESCRIPTION)));
+    Envelope minted = env;
+    return cluster(ctx, () -> registry.put(record))
+        .map(v -> ok(tokenResult(record, token, minted).put("parent_task_id", acting.task())));
+  }
+
+  /** The parent of a delegation or the subject of a reissue: the caller's own token, or a token argument. */
+  private static final class Parent {
+    Principal principal;
+    Envelope effective;
+    AgentPolicy policy;
+    ToolResult denied;
+  }
+
+  private Future<Parent> parent(Caller caller, String tokenArg, Context ctx) {
+    Parent out = new Parent();
+    if (caller instanceof Caller.TaskToken t) {
+      if (tokenArg != null) {
+        out.denied = new ToolResult.BadParams("a task token acts for its own task: omit the token argument");
+        return Future.succeededFuture(out);
+      }
+      out.principal = t.principal();
+      out.effective = t.effective();
+      out.policy = t.policy();
+      return Future.succeededFuture(out);
+    }
+    if (!(caller instanceof Caller.AgentKey k)) {
+      out.denied = new ToolResult.Denied(Reason.BIND_REQUIRED.code(), "bind first");
+      return Future.succeededFuture(out);
+    }
+    if (tokenArg == null) {
+      out.denied = new ToolResult.BadParams(
+          "with an API key, pass the task's token in 'parent_token' (or 'token'), or call with the task token");
+      return Future.succeededFuture(out);
+    }
+    RequestFacts facts = RequestFacts.builder("POST", limits.tokenUrl()).build();
+    return Future.fromCompletionStage(verifier.verify(tokenArg, facts), ctx).map(v -> {
+      if (v instanceof Verification.Rejected r) {
+        if (r.reason() == Reason.POP_REQUIRED) {
+          out.denied = new ToolResult.Denied("token_bound", "that task is bound to a holder key: call with its "
+              + "own token and a DPoP proof instead", r.auditDetail());
+        } else if (r.reason() == Reason.CLUSTER_UNAVAILABLE) {
+          throw new ClusterUnavailableException("token argument: cluster unavailable");
+        } else {
+          out.denied = new ToolResult.Denied(r.reason().code(), "the token argument was refused: "
+              + r.reason().code(), r.auditDetail());
+        }
+        return out;
+      }
+      Principal p = ((Verification.Accepted) v).principal();
+      if (!p.agent().equals(k.agent())) {
+        out.denied = new ToolResult.Denied("not_your_task", "that token belongs to another agent");
+        return out;
+      }
+      out.principal = p;
+      out.policy = k.policy();
+      try {
+        out.effective = Authenticator.effective(p.envelope(), k.policy());
+      } catch (IllegalArgumentException e) {
+        out.denied = new ToolResult.Denied("invalid_caveat", "the token's envelope cannot be combined with policy");
+      }
+      return out;
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------------ bind
+
+  private Future<ToolResult> bind(Caller caller, JsonObject raw, Context ctx) {
+    Args a = Args.of(raw, Set.of("task_id"));
+    if (!(caller instanceof Caller.TaskToken t)) {
+      return denied("token_required", "task_bind needs the task's own token and a DPoP proof signed by the key "
+          + "to bind (the key's thumbprint becomes the holder)");
+    }
+    Principal p = t.principal();
+    String task = p.actingTask().task();
+    String asked = a.string("task_id", 32);
+    if (asked != null && !asked.equals(task)) {
+      return denied("not_your_task", "a token can bind only its own task " + task);
+    }
+    if (p.holder() != null) {
+      return denied("already_bound", "task " + task + " is already bound");
+    }
+    String jkt = p.proofJkt();
+    if (jkt == null) {
+      return denied(Reason.POP_REQUIRED.code(), "task_bind needs a DPoP proof from the key to bind");
+    }
+    return cluster(ctx, () -> registry.bindOnce(task, jkt)).map(result -> {
+      if (result instanceof BindResult.Bound) {
+        String token = minter.bind(p);
+        return ok(new JsonObject().put("task_id", task).put("bound", true).put("holder_jkt", jkt)
+            .put("token", token).put("token_type", "macaroon"));
+      }
+      if (result instanceof BindResult.AlreadyBound) {
+        return new ToolResult.Denied("already_bound", "task " + task + " is already bound (binding happens once)");
+      }
+      if (result instanceof BindResult.DeadlinePassed) {
+        return new ToolResult.Denied(Reason.BIND_EXPIRED.code(), "the bind deadline of task " + task + " has passed");
+      }
+      return new ToolResult.Denied("not_found", "task " + task + " is not known to the cluster");
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------ info, list
+
+  private Future<ToolResult> info(Caller caller, JsonObject raw, Context ctx) {
+    Args a = Args.of(raw, Set.of("task_id"));
+    String id = a.string("task_id", 32);
+    if (id == null) {
+      if (caller.task() == null) {
+        return bad("task_id is required");
+      }
+      id = caller.task();
+    }
+    String target = id;
+    return visibleTree(caller, target, ctx).map(tree -> {
+      if (tree == null) {
+        return notVisible(target);
+      }
+      long now = clock.millis();
+      TaskRecord r = tree.get(target);
+      return ok(recordJson(r, tree, now));
+    });
+  }
+
+  private Future<ToolResult> list(Caller caller, JsonObject raw, Context ctx) {
+    Args a = Args.of(raw, Set.of("include_inactive"));
+    boolean inactive = a.bool("include_inactive", false);
+    Future<List<TaskRecord>> records;
+    String acting = caller.task();
+    if (caller instanceof Caller.TaskToken t) {
+      records = cluster(ctx, () -> registry.listByRoot(t.principal().rootTask()));
+    } else {
+      records = cluster(ctx, () -> registry.listByAgent(caller.agent()));
+    }
+    return records.map(list -> {
+      Map<String, TaskRecord> tree = index(list);
+      long now = clock.millis();
+      JsonArray out = new JsonArray();
+      boolean truncated = false;
+      for (TaskRecord r : list) {
+        if (acting != null && !inSubtree(tree, r.taskId(), acting)) {
+          continue;
+        }
+        JsonObject j = recordJson(r, tree, now);
+        if (!inactive && !"active".equals(j.getString("status")) && !"awaiting_bind".equals(j.getString("status"))) {
+          continue;
+        }
+        if (out.size() >= limits.listLimit()) {
+          truncated = true;
+          break;
+        }
+        out.add(j);
+      }
+      return ok(new JsonObject().put("tasks", out).put("count", out.size()).put("truncated", truncated));
+    });
+  }
+
+  /**
+   * The tree holding {@code target} if the caller may see it, else {@code null}: a task token sees its own
+   * subtree; an API key sees its agent's tasks and every task in trees its agent rooted.
+   */
+  private Future<Map<String, TaskRecord>> visibleTree(Caller caller, String target, Context ctx) {
+    if (caller instanceof Caller.TaskToken t) {
+      String acting = t.task();
+      return cluster(ctx, () -> registry.listByRoot(t.principal().rootTask())).map(list -> {
+        Map<String, TaskRecord> tree = index(list);
+        return tree.containsKey(target) && inSubtree(tree, target, acting) ? tree : null;
+      });
+    }
+    if (target.length() != 26) {
+      return Future.succeededFuture(null);
+    }
+    return cluster(ctx, () -> registry.get(target)).compose(r -> {
+      if (r.isEmpty()) {
+        return Future.succeededFuture(null);
+      }
+      return cluster(ctx, () -> registry.listByRoot(r.get().rootId())).map(list -> {
+        Map<String, TaskRecord> tree = index(list);
+        tree.putIfAbsent(target, r.get());
+        TaskRecord root = tree.get(r.get().rootId());
+        boolean mine = r.get().agent().equals(caller.agent()) || (root != null && root.agent().equals(caller.agent()));
+        return mine ? tree : null;
+      });
+    });
+  }
+
+  // ------------------------------------------------------------------------------------- revoke, reissue
+
+  private Future<ToolResult> revoke(Caller caller, JsonObject raw, Context ctx) {
+    Args a = Args.of(raw, Set.of("task_id"));
+    String id = a.string("task_id", 32);
+    if (id == null) {
+      if (caller.task() == null) {
+        return bad("task_id is required");
+      }
+      id = caller.task();
+    }
+    String target = id;
+    return visibleTree(caller, target, ctx).compose(tree -> {
+      if (tree == null) {
+        return Future.succeededFuture(notVisible(target));
+      }
+      TaskRecord r = tree.get(target);
+      int descendants = 0;
+      for (TaskRecord x : tree.values()) {
+        if (!x.taskId().equals(target) && inSubtree(tree, x.taskId(), target)) {
+          descendants++;
+        }
+      }
+      int cascade = descendants;
+      return raise(() -> watermarks.revoke(target, r.expiresAt()), ctx).map(result -> {
+        vertx.eventBus().publish(Addresses.TASKS_REVOKED, new JsonObject().put("task_id", target));
+        return ok(ack(new JsonObject().put("task_id", target).put("revoked", true)
+            .put("cascade_count", cascade), result));
+      });
+    });
+  }
+
+  private Future<ToolResult> reissue(Caller caller, JsonObject raw, Context ctx) {
+    Args a = Args.of(raw, Set.of("task_id", "token"));
+    String asked = a.string("task_id", 32);
+    return parent(caller, a.string("token", MAX_TOKEN), ctx).compose(subject -> {
+      if (subject.denied != null) {
+        return Future.succeededFuture(subject.denied);
+      }
+      Principal p = subject.principal;
+      TaskHop acting = p.actingTask();
+      if (asked != null && !asked.equals(acting.task())) {
+        return denied("not_your_task", "a reissue acts on the token's own task " + acting.task());
+      }
+      long epoch = acting.epoch() + 1;
+      String token;
+      try {
+        token = minter.reissue(p, epoch);
+      } catch (IllegalArgumentException e) {
+        return denied("reissue_refused", "reissue refused: " + e.getMessage());
+      }
+      Instant expires = Instant.ofEpochSecond(p.envelope().expiresAt());
+      return raise(() -> watermarks.raise(acting.task(), epoch, expires), ctx)
+          .compose(result -> cluster(ctx, () -> registry.get(acting.task())).compose(rec -> {
+            if (rec.isEmpty()) {
+              return Future.succeededFuture(result);
+            }
+            TaskRecord r = rec.get();
+            TaskRecord next = new TaskRecord(r.taskId(), r.rootId(), r.parentId(), r.agent(), r.depth(), epoch,
+                r.createdAt(), r.expiresAt(), r.bindBy(), r.holderJkt(), r.envelope());
+            return cluster(ctx, () -> registry.put(next)).map(v -> result);
+          }))
+          .map(result -> ok(ack(new JsonObject().put("task_id", acting.task()).put("epoch", epoch)
+              .put("token", token).put("token_type", "macaroon"), result)));
+    });
+  }
+
+  private Future<RaiseResult> raise(Supplier<CompletionStage<RaiseResult>> call, Context ctx) {
+    CompletionStage<RaiseResult> stage;
+    try {
+      stage = call.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return Future.fromCompletionStage(stage, ctx);
+  }
+
+  private static JsonObject ack(JsonObject o, RaiseResult r) {
+    return o.put("acknowledged_by_all", r.acknowledgedByAll())
+        .put("acknowledged", r.acknowledged().size())
+        .put("members", r.acknowledged().size() + r.missing().size())
+        .put("missing", new JsonArray(r.missing()));
+  }
+
+  // --------------------------------------------------------------------------------------------- helpers
+
+  private static final class Binding {
+    String holder;
+    Long bindBy;
+    String problem;
+  }
+
+  private Binding binding(Args a, Instant now) {
+    Binding b = new Binding();
+    b.holder = a.string("holder_jkt", 64);
+    Integer within = a.integer("bind_within", 1, (int) limits.maxBindWindow().getSeconds());
+    if (b.holder != null && within != null) {
+      b.problem = "give either holder_jkt (bind now) or bind_within (two-phase bind), not both";
+    } else if (b.holder != null && (b.holder.length() != 43 || !b.holder.matches("[A-Za-z0-9_-]+"))) {
+      b.problem = "holder_jkt must be a 43-character base64url RFC 7638 JWK thumbprint";
+    } else if (within != null) {
+      b.bindBy = now.getEpochSecond() + within;
+    }
+    return b;
+  }
+
+  private <T> Future<T> cluster(Context ctx, Supplier<CompletionStage<T>> call) {
+    // Registry calls may create a map proxy on first use (a blocking, quorum-protected operation), so the
+    // call itself is made on a worker; the answer hops back to the caller's context.
+    return vertx.<CompletionStage<T>>executeBlocking(call::get, false)
+        .compose(stage -> Future.fromCompletionStage(stage, ctx));
+  }
+
+  private static Map<String, TaskRecord> index(List<TaskRecord> list) {
+    Map<String, TaskRecord> m = new HashMap<>();
+    for (TaskRecord r : list) {
+      m.put(r.taskId(), r);
+    }
+    return m;
+  }
+
+  private static boolean inSubtree(Map<String, TaskRecord> tree, String task, String ancestor) {
+    String cur = task;
+    for (int i = 0; cur != null && i <= Envelope.MAX_DEPTH + 1; i++) {
+      if (cur.equals(ancestor)) {
+        return true;
+      }
+      TaskRecord r = tree.get(cur);
+      cur = r == null ? null : r.parentId();
+    }
+    return false;
+  }
+
+  private JsonObject recordJson(TaskRecord r, Map<String, TaskRecord> tree, long nowMillis) {
+    JsonObject o = new JsonObject().put("task_id", r.taskId()).put("root_id", r.rootId())
+        .put("parent_id", r.parentId()).put("agent", r.agent()).put("depth", r.depth()).put("epoch", r.epoch())
+        .put("created_at", r.createdAt().toString()).put("expires_at", r.expiresAt().toString())
+        .put("remaining_ttl_seconds", Math.max(0, (r.expiresAt().toEpochMilli() - nowMillis) / 1000))
+        .put("holder_bound", r.holderJkt() != null);
+    if (r.holderJkt() != null) {
+      o.put("holder_jkt", r.holderJkt());
+    }
+    if (r.bindBy() != null) {
+      o.put("bind_by", r.bindBy().toString());
+    }
+    try {
+      JsonObject summary = new JsonObject(r.envelope());
+      o.put("description", summary.getString("description"));
+      o.put("envelope", summary.getJsonObject("envelope"));
+    } catch (RuntimeException e) {
+      // an unreadable summary is shown as absent; it carries nothing security-relevant
+    }
+    return o.put("status", status(r, tree, nowMillis));
+  }
+
+  private String status(TaskRecord r, Map<String, TaskRecord> tree, long nowMillis) {
+    TaskRecord cur = r;
+    for (int i = 0; cur != null && i <= Envelope.MAX_DEPTH + 1; i++) {
+      if (watermarks.watermark(cur.taskId()) > cur.epoch()) {
+        return cur == r ? "revoked" : "revoked_ancestor";
+      }
+      cur = cur.parentId() == null ? null : tree.get(cur.parentId());
+    }
+    if (nowMillis >= r.expiresAt().toEpochMilli()) {
+      return "expired";
+    }
+    if (r.bindBy() != null && r.holderJkt() == null) {
+      return nowMillis < r.bindBy().toEpochMilli() ? "awaiting_bind" : "bind_expired";
+    }
+    return "active";
+  }
+
+  private static String summary(Envelope env, String description) {
+    JsonObject o = new JsonObject().put("envelope", EnvelopeJson.render(env));
+    if (description != null) {
+      o.put("description", description);
+    }
+    return o.encode();
+  }
+
+  private JsonObject tokenResult(TaskRecord r, String token, Envelope env) {
+    JsonObject o = new JsonObject().put("task_id", r.taskId()).put("token", token).put("token_type", "macaroon")
+        .put("agent", r.agent()).put("depth", r.depth()).put("expires_at", r.expiresAt().toString())
+        .put("ttl_seconds", Math.max(0, r.expiresAt().getEpochSecond() - clock.instant().getEpochSecond()))
+        .put("can_delegate", env.delegate()).put("max_depth", env.maxDepth())
+        .put("holder_bound", r.holderJkt() != null).put("envelope", EnvelopeJson.render(env));
+    if (r.holderJkt() != null) {
+      o.put("holder_jkt", r.holderJkt());
+    }
+    if (r.bindBy() != null) {
+      o.put("bind_by", r.bindBy().toString());
+    }
+    return o;
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    if (b == null) {
+      return a;
+    }
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private static ToolResult ok(JsonObject o) {
+    return new ToolResult.Ok(o);
+  }
+
+  private static Future<ToolResult> denied(String code, String message) {
+    return Future.succeededFuture(new ToolResult.Denied(code, message));
+  }
+
+  private static Future<ToolResult> bad(String message) {
+    return Future.succeededFuture(new ToolResult.BadParams(message));
+  }
+
+  private static ToolResult notVisible(String task) {
+    return new ToolResult.Denied("not_found", "no task " + (task.length() > 32 ? task.substring(0, 32) : task)
+        + " is visible to you");
+  }
+
+  /** Whether {@code e} (or a cause) says the cluster could not answer. */
+  public static boolean isClusterUnavailable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ClusterUnavailableException) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

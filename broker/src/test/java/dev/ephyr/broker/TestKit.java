@@ -1,0 +1,133 @@
+package dev.ephyr.broker;
+
+import dev.ephyr.broker.policy.ApiKeys;
+import dev.ephyr.protocol.InsecureSecretAccess;
+import dev.ephyr.protocol.keys.Keyring;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Shared fixtures: a work directory with a keyring and a policy (agents alice, bob, carol with fresh API
+ * keys), free ports, and node configs with a strict blocked-thread checker.
+ */
+final class TestKit {
+  static final SecureRandom RANDOM = new SecureRandom();
+
+  final Path dir;
+  final String aliceKey = ApiKeys.generate(RANDOM);
+  final String bobKey = ApiKeys.generate(RANDOM);
+  final String carolKey = ApiKeys.generate(RANDOM);
+  final String clusterName = "t-" + UUID.randomUUID().toString().substring(0, 8);
+  final Keyring keyring = Keyring.generate("k1", RANDOM);
+
+  TestKit() {
+    try {
+      dir = Files.createDirectories(Path.of("target", "test-work", clusterName)).toAbsolutePath();
+      Path keys = dir.resolve("keyring.json");
+      Files.write(keys, keyring.toJson(InsecureSecretAccess.get()));
+      try {
+        Files.setPosixFilePermissions(keys, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system; the test keyring is throwaway anyway
+      }
+      Files.writeString(dir.resolve("policy.yaml"), policyYaml());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * alice: methods GET,POST; may delegate (depth ≤ 2) and delegate to bob. bob: methods GET,DELETE, may
+   * delegate (depth ≤ 5). carol: require_pop.
+   */
+  String policyYaml() {
+    return String.join("\n",
+        "version: 1",
+        "agents:",
+        "  alice:",
+        "    api_keys: [\"" + ApiKeys.hash(aliceKey) + "\"]",
+        "    targets: \"*\"",
+        "    roles: \"*\"",
+        "    methods: [GET, POST]",
+        "    delegate: true",
+        "    max_depth: 2",
+        "    delegate_to: [bob]",
+        "  bob:",
+        "    api_keys: [\"" + ApiKeys.hash(bobKey) + "\"]",
+        "    targets: \"*\"",
+        "    methods: [GET, DELETE]",
+        "    delegate: true",
+        "  carol:",
+        "    api_keys: [\"" + ApiKeys.hash(carolKey) + "\"]",
+        "    targets: \"*\"",
+        "    require_pop: true",
+        "");
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A node config for this kit: HTTP on a free port, cluster member on {@code clusterPort}. */
+  NodeConfig.Builder config(String nodeId, int clusterPort, List<Integer> memberPorts) {
+    List<String> members = new ArrayList<>();
+    for (int p : memberPorts) {
+      members.add("127.0.0.1:" + p);
+    }
+    return NodeConfig.builder()
+        .nodeId(nodeId)
+        .listen("127.0.0.1", 0)
+        .keyring(dir.resolve("keyring.json"))
+        .policy(dir.resolve("policy.yaml"))
+        .dataDir(dir.resolve(nodeId))
+        .set("http.instances", "2")
+        .set("vertx.event-loops", "2")
+        .set("vertx.blocked-thread-check-interval", "100ms")
+        .set("vertx.max-event-loop-execute-time", "100ms")
+        .set("cluster.name", clusterName)
+        .set("cluster.port", String.valueOf(clusterPort))
+        .set("cluster.members", String.join(",", members))
+        .set("cluster.heartbeat-interval", "1s")
+        .set("cluster.max-no-heartbeat", "5s")
+        .set("cluster.merge-first-run-delay", "5s")
+        .set("cluster.merge-next-run-delay", "5s")
+        .set("cluster.ack-timeout", "3s");
+  }
+
+  static Node start(NodeConfig config) {
+    try {
+      return Node.start(config).toCompletionStage().toCompletableFuture().get(90, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("node did not start", e);
+    }
+  }
+
+  static void close(Node node) {
+    if (node == null) {
+      return;
+    }
+    try {
+      node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("node did not close", e);
+    }
+  }
+
+  static void awaitReady(Node node) {
+    Eventually.await(Duration.ofSeconds(60), node.nodeId() + " ready", () -> node.cluster().readiness().isReady());
+  }
+}

@@ -1,0 +1,50 @@
+package dev.ephyr.broker.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ephyr.protocol.Reason;
+import org.junit.jupiter.api.Test;
+
+class RejectionsTest {
+  @Test
+  void everyReason_hasAStatus_andNoDetailLeaks() {
+    for (Reason r : Reason.values()) {
+      Rejection x = Rejections.of(r, "Bearer", "internal detail 01ABC", () -> "nonce");
+      assertEquals(r.code(), x.code());
+      assertFalse(x.message().contains("01ABC"));
+      switch (r) {
+        case BIND_REQUIRED: assertEquals(423, x.status()); break;
+        case CLUSTER_UNAVAILABLE: case REPLAY_UNAVAILABLE: assertEquals(503, x.status()); break;
+        default: assertEquals(401, x.status(), r.code());
+      }
+    }
+  }
+
+  @Test
+  void wwwAuthenticate_distinguishesTokenProofAndNonce() {
+    assertTrue(Rejections.of(Reason.EXPIRED, "Bearer", "", null).headers().get("WWW-Authenticate")
+        .startsWith("Bearer realm=\"ephyr\", error=\"invalid_token\""));
+    assertTrue(Rejections.of(Reason.REVOKED, "DPoP", "", null).headers().get("WWW-Authenticate")
+        .startsWith("DPoP realm=\"ephyr\", error=\"invalid_token\""));
+    assertTrue(Rejections.of(Reason.REPLAYED, "DPoP", "", null).headers().get("WWW-Authenticate")
+        .contains("invalid_dpop_proof"));
+    Rejection nonce = Rejections.of(Reason.POP_NONCE_REQUIRED, "DPoP", "", () -> "n-1");
+    assertTrue(nonce.headers().get("WWW-Authenticate").contains("use_dpop_nonce"));
+    assertEquals("n-1", nonce.headers().get("DPoP-Nonce"));
+    assertNull(Rejections.of(Reason.BIND_REQUIRED, "Bearer", "", null).headers().get("WWW-Authenticate"));
+  }
+
+  @Test
+  void credentials_parseSchemes_andRedact() {
+    Credentials c = Credentials.parse("dpop mac_abc", "proof");
+    assertEquals("DPoP", c.scheme());
+    assertTrue(c.isTaskToken());
+    assertFalse(c.toString().contains("mac_abc") || c.toString().contains("proof\""));
+    assertNull(Credentials.parse("Basic abc", null));
+    assertNull(Credentials.parse("Bearer ", null));
+    assertNull(Credentials.parse("Bearer " + "x".repeat(Credentials.MAX_CHARS + 1), null));
+  }
+}

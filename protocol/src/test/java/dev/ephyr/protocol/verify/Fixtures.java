@@ -1,9 +1,6 @@
 package dev.ephyr.protocol.verify;
 
-import dev.ephyr.protocol.caveat.Dimension;
 import dev.ephyr.protocol.caveat.Envelope;
-import dev.ephyr.protocol.caveat.IdSet;
-import dev.ephyr.protocol.caveat.ToolGrant;
 import dev.ephyr.protocol.dpop.DpopVerifier;
 import dev.ephyr.protocol.keys.Keyring;
 import java.security.SecureRandom;
@@ -36,17 +33,7 @@ final class Fixtures {
   }
 
   static Envelope wide() {
-    return Envelope.builder()
-        .set(Dimension.TARGETS, IdSet.of("web", "db"))
-        .set(Dimension.ROLES, IdSet.of("read", "deploy"))
-        .set(Dimension.SERVICES, IdSet.of("gitea"))
-        .set(Dimension.METHODS, IdSet.of("GET", "POST"))
-        .set(Dimension.REMOTES, IdSet.of("gh"))
-        .tools(ToolGrant.of("gh.list_*", "gh.get_repo"))
-        .expiresAt(NOW.getEpochSecond() + 3600)
-        .delegate(true)
-        .maxDepth(5)
-        .build();
+    return dev.ephyr.protocol.testing.TokenKit.wide();
   }
 
   static TaskGrant rootGrant(Envelope e) {

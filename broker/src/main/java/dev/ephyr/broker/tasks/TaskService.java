@@ -384,14 +384,10 @@ public final class TaskService {
 
   private Future<ToolResult> info(Caller caller, JsonObject raw, Context ctx) {
     Args a = Args.of(raw, Set.of("task_id"));
-    String id = a.string("task_id", 32);
-    if (id == null) {
-      if (caller.task() == null) {
-        return bad("task_id is required");
-      }
-      id = caller.task();
+    String target = targetTask(caller, a);
+    if (target == null) {
+      return bad("task_id is required");
     }
-    String target = id;
     return visibleTree(caller, target, ctx).map(tree -> {
       if (tree == null) {
         return notVisible(target);
@@ -464,18 +460,20 @@ public final class TaskService {
     });
   }
 
+  /** The task named by {@code task_id}, defaulting to the caller's own task; {@code null} if neither. */
+  private static String targetTask(Caller caller, Args a) {
+    String id = a.string("task_id", 32);
+    return id != null ? id : caller.task();
+  }
+
   // ------------------------------------------------------------------------------------- revoke, reissue
 
   private Future<ToolResult> revoke(Caller caller, JsonObject raw, Context ctx) {
     Args a = Args.of(raw, Set.of("task_id"));
-    String id = a.string("task_id", 32);
-    if (id == null) {
-      if (caller.task() == null) {
-        return bad("task_id is required");
-      }
-      id = caller.task();
+    String target = targetTask(caller, a);
+    if (target == null) {
+      return bad("task_id is required");
     }
-    String target = id;
     return visibleTree(caller, target, ctx).compose(tree -> {
       if (tree == null) {
         return Future.succeededFuture(notVisible(target));

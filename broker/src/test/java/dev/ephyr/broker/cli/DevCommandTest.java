@@ -14,7 +14,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -107,35 +106,11 @@ class DevCommandTest {
     assertTrue(Files.exists(foreign.resolve("data.txt")));
   }
 
-  /** Completes when a printed line contains the text. */
-  private static final class Watch extends PrintStream {
-    private final String text;
-    final CompletableFuture<Void> seen = new CompletableFuture<>();
-    final StringBuilder all = new StringBuilder();
-
-    Watch(String text) {
-      super(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-      this.text = text;
-    }
-
-    @Override
-    public synchronized void println(String line) {
-      all.append(line).append('\n');
-      if (line.contains(text)) {
-        seen.complete(null);
-      }
-    }
-
-    synchronized String text() {
-      return all.toString();
-    }
-  }
-
   @Test
   void dev_startsANode_printsAWorkingConfig_andStopsCleanly() throws Exception {
     CliHarness h = new CliHarness(cwd);
-    Watch out = new Watch("Stop with Ctrl-C");
-    Watch err = new Watch("stopped");
+    OutputWatch out = new OutputWatch("Stop with Ctrl-C");
+    OutputWatch err = new OutputWatch("stopped");
     CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(
         () -> h.run(out, err, "", "dev", "--port", "0"));
     try {

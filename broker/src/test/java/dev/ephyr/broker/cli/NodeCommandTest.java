@@ -3,10 +3,7 @@ package dev.ephyr.broker.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -16,30 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 class NodeCommandTest {
   @TempDir Path dir;
-
-  /** Completes when a printed line contains the text. */
-  private static final class Watch extends PrintStream {
-    private final String text;
-    final CompletableFuture<Void> seen = new CompletableFuture<>();
-    private final StringBuilder all = new StringBuilder();
-
-    Watch(String text) {
-      super(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-      this.text = text;
-    }
-
-    @Override
-    public synchronized void println(String line) {
-      all.append(line).append('\n');
-      if (line.contains(text)) {
-        seen.complete(null);
-      }
-    }
-
-    synchronized String text() {
-      return all.toString();
-    }
-  }
 
   @Test
   void node_runsFromAConfigFile_andStopsOnTheSignal() throws Exception {
@@ -61,8 +34,8 @@ class NodeCommandTest {
           bind-host: 127.0.0.1
           port: 0
         """);
-    Watch out = new Watch("serving MCP at");
-    Watch err = new Watch("stopped");
+    OutputWatch out = new OutputWatch("serving MCP at");
+    OutputWatch err = new OutputWatch("stopped");
     CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> h.run(out, err, "", "node", "--config",
         "node.yaml"));
     try {

@@ -16,6 +16,7 @@ import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.policy.PolicyException;
 import dev.ephyr.broker.policy.PolicyStore;
 import dev.ephyr.broker.tasks.TaskService;
+import dev.ephyr.broker.tasks.TaskTools;
 import dev.ephyr.cluster.ClusterConfig;
 import dev.ephyr.cluster.ClusterNode;
 import dev.ephyr.cluster.Readiness;
@@ -211,13 +212,14 @@ public final class Node {
     AuthenticateStep authenticate = new AuthenticateStep(authenticator, publicBase, metrics);
     McpEndpoint mcp = new McpEndpoint(List.of(
         new AuditStep(audit, metrics, config.nodeId(), "mcp", config.requestTimeout(), clock),
-        new OriginStep(config.allowedOrigins())), authenticate, tasks, sessions, () -> clusterJson(cluster), maxString);
+        new OriginStep(config.allowedOrigins())), authenticate, List.of(new TaskTools(tasks)), sessions,
+        () -> clusterJson(cluster), maxString);
     RestEndpoint rest = new RestEndpoint(List.of(
         new AuditStep(audit, metrics, config.nodeId(), "rest", config.requestTimeout(), clock),
         new OriginStep(config.allowedOrigins())), authenticate, tasks, maxString);
     FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), config.host(), config.tlsCert(),
         config.tlsKey(), config.bodyLimit(), config.maxHeaderSize(), (int) Math.max(1, config.idleTimeout().getSeconds()),
-        mcp, rest, () -> notReady(cluster), metrics, audit, new AtomicLong());
+        mcp, rest, () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of());
 
     vertx.deployVerticle(new AuditVerticle(), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
         .await(30, TimeUnit.SECONDS);

@@ -16,12 +16,13 @@ import java.time.Instant;
  * @param detail precise reason (audit only)
  * @param agent the agent, if known
  * @param task the acting task, if any
+ * @param resource what was touched or tried ({@code target:web1}, {@code service:gitea}), if any
  * @param remote the client address
  * @param status the HTTP status answered
  * @param micros handling time in microseconds
  */
 public record AuditEvent(Instant time, String node, String requestId, String action, String outcome, String code,
-    String detail, String agent, String task, String remote, int status, long micros) {
+    String detail, String agent, String task, String resource, String remote, int status, long micros) {
 
   /** The event as one JSON object (stable field names). */
   public JsonObject toJson() {
@@ -35,6 +36,9 @@ public record AuditEvent(Instant time, String node, String requestId, String act
     }
     if (task != null) {
       o.put("task", task);
+    }
+    if (resource != null) {
+      o.put("resource", resource);
     }
     return o.put("remote", remote).put("status", status).put("micros", micros);
   }

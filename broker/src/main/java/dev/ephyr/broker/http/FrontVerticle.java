@@ -14,10 +14,12 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -43,10 +45,16 @@ public final class FrontVerticle extends VerticleBase {
    * @param metrics the registry
    * @param audit the audit sink (for requests refused before any pipeline, e.g. oversized bodies)
    * @param requestIds request id counter
+   * @param extra routes other capabilities add
    */
   public record Front(String nodeId, String host, Optional<Path> tlsCert, Optional<Path> tlsKey, long bodyLimit,
       int maxHeaderSize, int idleTimeoutSeconds, McpEndpoint mcp, RestEndpoint rest,
-      Supplier<JsonObject> readiness, Metrics metrics, AuditSink audit, AtomicLong requestIds) {}
+      Supplier<JsonObject> readiness, Metrics metrics, AuditSink audit, AtomicLong requestIds, List<Routes> extra) {
+    /** Copies the route list. */
+    public Front {
+      extra = List.copyOf(extra);
+    }
+  }
 
   private final Front front;
   private final int port;
@@ -75,8 +83,8 @@ public final class FrontVerticle extends VerticleBase {
           .setCertPath(front.tlsCert().get().toString()).setKeyPath(front.tlsKey().get().toString()));
     }
     Router router = Router.router(vertx);
-    router.route().handler(BodyHandler.create(false).setBodyLimit(front.bodyLimit()).setHandleFileUploads(false)
-        .setDeleteUploadedFilesOnEnd(true));
+    router.route("/mcp").handler(bodyHandler());
+    router.route("/v1/tasks*").handler(bodyHandler());
     router.post("/mcp").handler(ctx -> respond(ctx, front.mcp()::post));
     router.get("/mcp").handler(ctx -> respond(ctx, front.mcp()::get));
     router.delete("/mcp").handler(ctx -> respond(ctx, front.mcp()::delete));
@@ -102,11 +110,35 @@ public final class FrontVerticle extends VerticleBase {
     router.get("/metrics").handler(ctx -> ctx.response().setStatusCode(200)
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         .end(front.metrics().render()));
+    Routes.Responder responder = new Routes.Responder() {
+      @Override
+      public void respond(RoutingContext ctx, Function<Exchange, Future<Reply>> handler) {
+        FrontVerticle.this.respond(ctx, handler);
+      }
+
+      @Override
+      public void write(RoutingContext ctx, Reply reply) {
+        FrontVerticle.write(ctx, reply);
+      }
+
+      @Override
+      public BodyHandler bodyHandler() {
+        return FrontVerticle.this.bodyHandler();
+      }
+    };
+    for (Routes r : front.extra()) {
+      r.mount(router, responder);
+    }
     router.route().last().handler(ctx -> write(ctx, Reply.error(404, "not_found", "no such endpoint", null)));
     router.route().failureHandler(this::failure);
 
     server = vertx.createHttpServer(options).requestHandler(router);
     return server.listen().onSuccess(s -> boundPort.accept(s.actualPort()));
+  }
+
+  private BodyHandler bodyHandler() {
+    return BodyHandler.create(false).setBodyLimit(front.bodyLimit()).setHandleFileUploads(false)
+        .setDeleteUploadedFilesOnEnd(true);
   }
 
   @Override
@@ -131,7 +163,7 @@ public final class FrontVerticle extends VerticleBase {
     }
     front.audit().record(new AuditEvent(java.time.Instant.now(), front.nodeId(), nextId(),
         ctx.request().method() + " " + ctx.request().path(), reply.audit().outcome(), reply.audit().code(),
-        reply.audit().detail(), null, null, remote(ctx), reply.status(), 0));
+        reply.audit().detail(), null, null, null, remote(ctx), reply.status(), 0));
     front.metrics().inc("ephyr_requests_total", "Requests by endpoint, outcome and reason code.",
         "endpoint", mcp ? "mcp" : "other", "outcome", reply.audit().outcome(), "code", reply.audit().code());
     if (!ctx.response().ended() && !ctx.response().closed()) {
@@ -165,7 +197,7 @@ public final class FrontVerticle extends VerticleBase {
     return ctx.request().remoteAddress() == null ? "-" : ctx.request().remoteAddress().hostAddress();
   }
 
-  private void respond(RoutingContext ctx, java.util.function.Function<Exchange, Future<Reply>> handler) {
+  private void respond(RoutingContext ctx, Function<Exchange, Future<Reply>> handler) {
     Exchange ex = exchange(ctx);
     // The request id ties the client's view to the audit line of this request.
     handler.apply(ex).onComplete(ar -> write(ctx, (ar.succeeded() ? ar.result() : AuditStep.failure(ar.cause()))

@@ -31,27 +31,35 @@ public record Reply(int status, Map<String, String> headers, Buffer body, Audit 
    * @param agent the calling agent, if known
    * @param task the acting task, if any
    * @param action what was attempted ({@code tools/call task_create}, {@code GET /v1/tasks}, ...)
+   * @param resource what it touched or tried to ({@code target:web1}, {@code service:gitea},
+   *     {@code remote:fs}), or null
    */
-  public record Audit(String outcome, String code, String detail, String agent, String task, String action) {
+  public record Audit(String outcome, String code, String detail, String agent, String task, String action,
+      String resource) {
     /** Allowed. */
     public static Audit allow(String action) {
-      return new Audit("allow", "ok", null, null, null, action);
+      return new Audit("allow", "ok", null, null, null, action, null);
     }
 
     /** Denied for {@code code}. */
     public static Audit deny(String code, String detail) {
-      return new Audit("deny", code, detail, null, null, null);
+      return new Audit("deny", code, detail, null, null, null, null);
     }
 
     /** This audit with the caller filled in (where not yet known). */
     public Audit caller(String agent, String task) {
       return new Audit(outcome, code, detail, this.agent != null ? this.agent : agent,
-          this.task != null ? this.task : task, action);
+          this.task != null ? this.task : task, action, resource);
     }
 
     /** This audit with the action filled in (where not yet known). */
     public Audit action(String action) {
-      return new Audit(outcome, code, detail, agent, task, this.action != null ? this.action : action);
+      return new Audit(outcome, code, detail, agent, task, this.action != null ? this.action : action, resource);
+    }
+
+    /** This audit with the resource filled in (where not yet known). */
+    public Audit resource(String resource) {
+      return new Audit(outcome, code, detail, agent, task, action, this.resource != null ? this.resource : resource);
     }
   }
 

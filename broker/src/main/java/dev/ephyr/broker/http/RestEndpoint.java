@@ -3,7 +3,7 @@ package dev.ephyr.broker.http;
 import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.auth.Caller;
 import dev.ephyr.broker.tasks.TaskService;
-import dev.ephyr.broker.tasks.ToolResult;
+import dev.ephyr.broker.tools.ToolResult;
 import dev.ephyr.protocol.verify.Purpose;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;

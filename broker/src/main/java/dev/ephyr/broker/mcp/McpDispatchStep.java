@@ -5,8 +5,9 @@ import dev.ephyr.broker.http.Attributes;
 import dev.ephyr.broker.http.Exchange;
 import dev.ephyr.broker.http.Reply;
 import dev.ephyr.broker.http.Step;
-import dev.ephyr.broker.tasks.TaskService;
-import dev.ephyr.broker.tasks.ToolResult;
+import dev.ephyr.broker.tools.ToolProvider;
+import dev.ephyr.broker.tools.ToolResult;
+import dev.ephyr.protocol.Reason;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,13 +21,11 @@ import java.util.List;
  */
 final class McpDispatchStep implements Step {
   private final ToolCatalog tools;
-  private final TaskService tasks;
   private final McpResources resources;
   private final McpSessions sessions;
 
-  McpDispatchStep(ToolCatalog tools, TaskService tasks, McpResources resources, McpSessions sessions) {
+  McpDispatchStep(ToolCatalog tools, McpResources resources, McpSessions sessions) {
     this.tools = tools;
-    this.tasks = tasks;
     this.resources = resources;
     this.sessions = sessions;
   }
@@ -64,7 +63,7 @@ final class McpDispatchStep implements Step {
         anyDenied |= !"allow".equals(a.audit().outcome());
       }
       Reply.Audit audit = new Reply.Audit(anyDenied ? "deny" : "allow", anyDenied ? "partial" : "ok", null, null,
-          null, "batch(" + all.size() + ")");
+          null, "batch(" + all.size() + ")", null);
       if (out.isEmpty()) {
         return Reply.empty(202, audit);
       }
@@ -172,10 +171,15 @@ final class McpDispatchStep implements Step {
     if (args != null && !(args instanceof JsonObject)) {
       return error(id, JsonRpc.INVALID_PARAMS, "params.arguments must be an object", action);
     }
-    if (!tools.exists(tool)) {
+    ToolProvider owner = tools.owner(tool);
+    if (owner == null) {
       return error(id, JsonRpc.INVALID_PARAMS, "unknown tool: " + clip(tool), action);
     }
-    return tasks.call(tool, caller, (JsonObject) args, exchange.context()).map(r -> {
+    Future<ToolResult> call = caller instanceof Caller.BindPending && !tool.equals("task_bind")
+        ? Future.succeededFuture(new ToolResult.Denied(Reason.BIND_REQUIRED.code(),
+            "bind first: call task_bind with this token and a DPoP proof from the key to bind"))
+        : owner.call(tool, caller, args == null ? new JsonObject() : (JsonObject) args, exchange.context());
+    return call.map(r -> {
       if (r instanceof ToolResult.BadParams bad) {
         return new Answer(JsonRpc.error(id, JsonRpc.INVALID_PARAMS, bad.message()),
             Reply.Audit.deny("invalid_params", bad.message()).action(action), null);
@@ -187,15 +191,17 @@ final class McpDispatchStep implements Step {
         if (structured) {
           result.put("structuredContent", new JsonObject().put("error", d.code()).put("message", d.message()));
         }
-        return new Answer(JsonRpc.result(id, result), Reply.Audit.deny(d.code(), d.auditDetail()).action(action), null);
+        return new Answer(JsonRpc.result(id, result),
+            Reply.Audit.deny(d.code(), d.auditDetail()).action(action).resource(d.resource()), null);
       }
-      JsonObject value = ((ToolResult.Ok) r).value();
+      ToolResult.Ok ok = (ToolResult.Ok) r;
+      JsonObject value = ok.value();
       JsonObject result = new JsonObject().put("isError", false).put("content", new JsonArray()
           .add(new JsonObject().put("type", "text").put("text", value.encodePrettily())));
       if (structured) {
         result.put("structuredContent", value);
       }
-      return new Answer(JsonRpc.result(id, result), Reply.Audit.allow(action), null);
+      return new Answer(JsonRpc.result(id, result), Reply.Audit.allow(action).resource(ok.resource()), null);
     });
   }
 

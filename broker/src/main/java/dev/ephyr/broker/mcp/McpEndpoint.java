@@ -7,7 +7,7 @@ import dev.ephyr.broker.http.JsonBodies;
 import dev.ephyr.broker.http.Pipeline;
 import dev.ephyr.broker.http.Reply;
 import dev.ephyr.broker.http.Step;
-import dev.ephyr.broker.tasks.TaskService;
+import dev.ephyr.broker.tools.ToolProvider;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -35,12 +35,13 @@ public final class McpEndpoint {
   /**
    * @param outer steps every request passes first (audit, origin)
    * @param authenticate the authentication step
+   * @param tools every capability's tools, in listing order
    * @param cluster a snapshot of the cluster state for {@code ephyr://cluster}
    */
-  public McpEndpoint(List<Step> outer, AuthenticateStep authenticate, TaskService tasks, McpSessions sessions,
+  public McpEndpoint(List<Step> outer, AuthenticateStep authenticate, List<ToolProvider> tools, McpSessions sessions,
       Supplier<JsonObject> cluster, int maxStringChars) {
     McpSessionStep session = new McpSessionStep(sessions);
-    McpDispatchStep dispatch = new McpDispatchStep(new ToolCatalog(), tasks, new McpResources(cluster), sessions);
+    McpDispatchStep dispatch = new McpDispatchStep(new ToolCatalog(tools), new McpResources(cluster), sessions);
     this.post = new Pipeline(concat(outer, new McpParseStep(new JsonBodies(maxStringChars)), authenticate, session,
         dispatch));
     this.delete = new Pipeline(concat(outer, authenticate, new EndSessionStep(sessions)));

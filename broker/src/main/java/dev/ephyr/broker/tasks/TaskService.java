@@ -6,6 +6,7 @@ import dev.ephyr.broker.auth.Caller;
 import dev.ephyr.broker.policy.AgentPolicy;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.policy.Template;
+import dev.ephyr.broker.tools.ToolResult;
 import dev.ephyr.cluster.BindResult;
 import dev.ephyr.cluster.ClusterUnavailableException;
 import dev.ephyr.cluster.RaiseResult;

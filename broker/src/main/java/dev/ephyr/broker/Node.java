@@ -206,6 +206,8 @@ public final class Node {
         () -> cluster.readiness().isReady() ? 1 : 0);
     metrics.gauge("ephyr_cluster_members", "Members this node sees.", () -> cluster.status().members().size());
     metrics.gauge("ephyr_event_loop_blocked_total", "Blocked-thread warnings of this node's Vert.x.", blocked::sum);
+    metrics.gauge("ephyr_jvm_heap_used_bytes", "Heap in use.",
+        () -> java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
 
     int maxString = (int) Math.min(Integer.MAX_VALUE, config.bodyLimit());
     // The whole order of each pipeline is written here, outermost first.

@@ -21,7 +21,7 @@ final class NodeCommand implements Command {
   @Override
   public String usage() {
     return """
-        Usage: ephyr node [--config FILE]
+        Usage: ephyr node [--config FILE] [--watch-parent]
 
         Runs a broker node: joins the cluster, serves MCP and the REST front, and reloads the policy when
         it changes. Every setting has a default; FILE (YAML) sets some, and EPHYR_<KEY> environment
@@ -29,13 +29,15 @@ final class NodeCommand implements Command {
         SIGTERM. See docs/operations.md for the keys.
 
         Options:
-          --config FILE  the node's configuration file (without it: defaults and environment only)
+          --config FILE   the node's configuration file (without it: defaults and environment only)
+          --watch-parent  stop cleanly when the process that started this one exits (for supervisors and the
+                          load driver, so a killed parent leaves no orphaned node behind)
         """;
   }
 
   @Override
   public int run(List<String> argv, Io io) throws CliException {
-    Args args = Args.parse(name(), argv, Set.of(), Set.of("--config"));
+    Args args = Args.parse(name(), argv, Set.of("--watch-parent"), Set.of("--config"));
     args.positionals(0, 0, "");
     String file = args.option("--config");
     Path config = file == null ? null : io.path(file);
@@ -44,6 +46,15 @@ final class NodeCommand implements Command {
       nodeConfig = NodeConfig.load(config, io.env());
     } catch (ConfigException e) {
       throw CliException.failed(e.getMessage());
+    }
+    if (args.flag("--watch-parent")) {
+      // onExit of a non-child process is polled by the JDK; a second's delay is fine for an orphan.
+      ProcessHandle.current().parent().ifPresentOrElse(
+          p -> p.onExit().thenRun(() -> {
+            io.err().println("parent process " + p.pid() + " exited; stopping");
+            io.stop().fire();
+          }),
+          () -> io.stop().fire());
     }
     return NodeRunner.run(nodeConfig, io, node -> {
       io.out().println("node " + node.nodeId() + " serving MCP at " + node.mcpUrl());

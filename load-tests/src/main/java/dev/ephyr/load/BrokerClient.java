@@ -1,0 +1,150 @@
+package dev.ephyr.load;
+
+import dev.ephyr.protocol.dpop.DpopProofBuilder;
+import dev.ephyr.protocol.dpop.HolderKeyPair;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The driver's view of broker nodes: task operations over the REST mirror and {@code tools/call} over MCP,
+ * with an API key, a bearer token or a DPoP-bound token. Keeps connections alive; nothing blocks.
+ */
+final class BrokerClient {
+  private static final long TIMEOUT_MS = 10_000;
+  private static final String MCP_VERSION = "2025-11-25";
+  private static final byte[] TASK_INFO = ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+      + "\"params\":{\"name\":\"task_info\",\"arguments\":{}}}").getBytes(StandardCharsets.UTF_8);
+
+  private final HttpClientAgent http;
+
+  BrokerClient(Vertx vertx, int connectionsPerNode) {
+    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5000)
+        .setIdleTimeout(60), new PoolOptions().setHttp1MaxSize(connectionsPerNode).setMaxWaitQueueSize(100_000));
+  }
+
+  /** A root task for the API key's agent; the reply holds {@code task_id} and {@code token}. */
+  Future<JsonObject> createTask(String node, String apiKey, JsonObject args) {
+    return rest(node, "/v1/tasks", "Bearer " + apiKey, null, args);
+  }
+
+  /** A child of the task whose (bearer) token this is. */
+  Future<JsonObject> delegate(String node, String parentToken, JsonObject args) {
+    return rest(node, "/v1/tasks/delegate", "Bearer " + parentToken, null, args);
+  }
+
+  /** Binds the task of {@code token} to {@code key} (two-phase bind). */
+  Future<JsonObject> bind(String node, String token, HolderKeyPair key) {
+    return rest(node, "/v1/tasks/bind", "DPoP " + token, key, new JsonObject());
+  }
+
+  /** Revokes {@code taskId} and its subtree; completes when the broker reports the revoke acknowledged. */
+  Future<JsonObject> revoke(String node, String apiKey, String taskId) {
+    return rest(node, "/v1/tasks/" + taskId + "/revoke", "Bearer " + apiKey, null, new JsonObject());
+  }
+
+  /** {@code tools/call task_info} with the token as bearer, or DPoP-bound with a fresh proof from {@code key}. */
+  Future<Outcome> taskInfo(String node, String token, HolderKeyPair key) {
+    String url = node + "/mcp";
+    RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url).setTimeout(TIMEOUT_MS)
+        .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json, text/event-stream")
+        .putHeader("MCP-Protocol-Version", MCP_VERSION);
+    if (key == null) {
+      o.putHeader("Authorization", "Bearer " + token);
+    } else {
+      o.putHeader("Authorization", "DPoP " + token);
+      o.putHeader("DPoP", DpopProofBuilder.forKey(key).method("POST").url(url).accessToken(token).body(TASK_INFO)
+          .build());
+    }
+    return http.request(o).compose(req -> req.send(Buffer.buffer(TASK_INFO)))
+        .compose(res -> res.body().map(body -> classifyTool(res.statusCode(), body)))
+        .recover(e -> Future.succeededFuture(Outcome.refused(transport(e))));
+  }
+
+  private Future<JsonObject> rest(String node, String path, String authorization, HolderKeyPair key, JsonObject args) {
+    String url = node + path;
+    byte[] body = args.encode().getBytes(StandardCharsets.UTF_8);
+    RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url).setTimeout(TIMEOUT_MS)
+        .putHeader("Content-Type", "application/json").putHeader("Authorization", authorization);
+    if (key != null) {
+      String token = authorization.substring("DPoP ".length());
+      o.putHeader("DPoP", DpopProofBuilder.forKey(key).method("POST").url(url).accessToken(token).body(body).build());
+    }
+    return http.request(o).compose(req -> req.send(Buffer.buffer(body))).compose(res -> res.body().compose(b -> {
+      if (res.statusCode() / 100 == 2) {
+        return Future.succeededFuture(new JsonObject(b));
+      }
+      return Future.failedFuture(new RefusedException(res.statusCode(), errorCode(b, res.statusCode())));
+    }));
+  }
+
+  /** A REST operation the broker refused (or the transport failed). */
+  static final class RefusedException extends RuntimeException {
+    final String code;
+
+    RefusedException(int status, String code) {
+      super("HTTP " + status + ": " + code, null, false, false);
+      this.code = code;
+    }
+  }
+
+  private static Outcome classifyTool(int status, Buffer body) {
+    if (status == 200) {
+      // Cheap checks first: this runs for every request of a flat-out run.
+      String s = body.toString(StandardCharsets.UTF_8);
+      if (s.contains("\"isError\":false")) {
+        return Outcome.OK;
+      }
+      try {
+        JsonObject o = new JsonObject(s);
+        JsonObject r = o.getJsonObject("result");
+        if (r != null && r.getJsonObject("structuredContent") != null) {
+          return Outcome.refused(r.getJsonObject("structuredContent").getString("error", "tool_error"));
+        }
+        if (o.getJsonObject("error") != null) {
+          return Outcome.refused("jsonrpc_" + o.getJsonObject("error").getInteger("code"));
+        }
+      } catch (DecodeException | ClassCastException e) {
+        return Outcome.refused("unreadable_reply");
+      }
+      return Outcome.refused("tool_error");
+    }
+    return Outcome.refused(errorCode(body, status));
+  }
+
+  private static String errorCode(Buffer body, int status) {
+    try {
+      Object e = new JsonObject(body).getValue("error");
+      if (e instanceof String code) {
+        return code;
+      }
+    } catch (DecodeException | ClassCastException ignored) {
+      // not JSON, or a JSON-RPC error object: the status says enough
+    }
+    return "http_" + status;
+  }
+
+  static String transport(Throwable e) {
+    if (e instanceof ConnectException || (e.getMessage() != null && e.getMessage().contains("Connection refused"))) {
+      return "connect_failed";
+    }
+    if (e instanceof TimeoutException || e.getClass().getSimpleName().contains("Timeout")) {
+      return "timeout";
+    }
+    return "closed";
+  }
+
+  Future<Void> close() {
+    return http.close();
+  }
+}

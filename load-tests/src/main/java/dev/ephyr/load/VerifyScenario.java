@@ -1,0 +1,39 @@
+package dev.ephyr.load;
+
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Verification-heavy load: {@code tools/call task_info} spread over every node, each call verifying the
+ * token (and, for DPoP-bound tokens, a fresh proof and a cluster-wide replay check).
+ */
+final class VerifyScenario {
+  private static final int TASKS = 64;
+
+  private VerifyScenario() {}
+
+  static JsonObject run(Workload w, boolean dpop, NodeStats stats) {
+    List<Workload.Task> tasks = w.createTasks(TASKS, dpop);
+    Recorder rec = new Recorder(dpop ? "verify-dpop" : "verify-bearer");
+    AtomicLong next = new AtomicLong();
+    LoadLoop.Operation call = (node, due) -> {
+      Workload.Task t = tasks.get((int) (next.getAndIncrement() % tasks.size()));
+      return w.client().taskInfo(w.node(node), t.token(), t.key());
+    };
+    if (!w.options().warmup().isZero()) {
+      w.loop(w.options().concurrency()).run(w.options().warmup(), new Recorder("warmup"), call).await();
+    }
+    stats.begin();
+    long start = System.nanoTime();
+    w.loop(w.options().concurrency()).run(w.options().duration(), rec, call).await();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return new JsonObject().put("scenario", rec.name())
+        .put("what", dpop ? "tools/call task_info with DPoP-bound tokens (fresh proof per call)"
+            : "tools/call task_info with bearer task tokens")
+        .put("seconds", Recorder.round(seconds)).put("warmup_seconds", w.options().warmup().toSeconds())
+        .put("nodes", w.nodes().size())
+        .put("concurrency_per_node", w.options().concurrency()).put("rate", w.options().rate())
+        .put("result", rec.toJson(seconds)).put("node_stats", stats.end(seconds));
+  }
+}

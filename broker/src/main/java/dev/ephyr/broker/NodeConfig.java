@@ -3,6 +3,7 @@ package dev.ephyr.broker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.ephyr.cluster.Durations;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -280,30 +281,10 @@ public final class NodeConfig {
   private Duration duration(String key) {
     String v = get(key);
     try {
-      return parseDuration(v);
+      return Durations.parse(v);
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException(key + " must be a duration like 500ms, 10s, 5m, 1h or 2d, got '" + v + "'");
     }
-  }
-
-  static Duration parseDuration(String v) {
-    String s = v == null ? "" : v.trim().toLowerCase(Locale.ROOT);
-    try {
-      if (s.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
-      } else if (s.endsWith("s")) {
-        return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)));
-      } else if (s.endsWith("m")) {
-        return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
-      } else if (s.endsWith("h")) {
-        return Duration.ofHours(Long.parseLong(s.substring(0, s.length() - 1)));
-      } else if (s.endsWith("d")) {
-        return Duration.ofDays(Long.parseLong(s.substring(0, s.length() - 1)));
-      }
-    } catch (NumberFormatException e) {
-      // fall through
-    }
-    throw new IllegalArgumentException("not a duration: " + v);
   }
 
   private Path path(String key, String fallbackName) {

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -174,23 +173,12 @@ public final class ClusterConfig {
     throw new IllegalArgumentException(key + " must be true or false, got '" + v + "'");
   }
 
-  /** Parses {@code 250ms}, {@code 10s}, {@code 5m}, {@code 1h}; the unit is required. */
   static Duration parseDuration(String key, String v) {
-    String s = v.toLowerCase(Locale.ROOT);
     try {
-      if (s.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
-      } else if (s.endsWith("s")) {
-        return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)));
-      } else if (s.endsWith("m")) {
-        return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
-      } else if (s.endsWith("h")) {
-        return Duration.ofHours(Long.parseLong(s.substring(0, s.length() - 1)));
-      }
-    } catch (NumberFormatException e) {
-      // fall through to the message below
+      return Durations.parse(v);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(key + " must be a duration like 500ms, 10s, 5m, 1h or 2d, got '" + v + "'");
     }
-    throw new IllegalArgumentException(key + " must be a duration like 500ms, 10s, 5m or 1h, got '" + v + "'");
   }
 
   public String clusterName() { return clusterName; }

@@ -1,11 +1,11 @@
 package dev.ephyr.load;
 
+import dev.ephyr.cluster.Durations;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -142,34 +142,16 @@ record LoadOptions(int nodes, List<String> targets, String apiKey, Duration dura
   }
 
   static Duration duration(String option, String v, long minMillis) throws BadOption {
-    String s = v.trim().toLowerCase(Locale.ROOT);
-    long unit;
-    String digits;
-    if (s.endsWith("ms")) {
-      unit = 1;
-      digits = s.substring(0, s.length() - 2);
-    } else if (s.endsWith("s")) {
-      unit = 1000;
-      digits = s.substring(0, s.length() - 1);
-    } else if (s.endsWith("m")) {
-      unit = 60_000;
-      digits = s.substring(0, s.length() - 1);
-    } else if (s.endsWith("h")) {
-      unit = 3_600_000;
-      digits = s.substring(0, s.length() - 1);
-    } else {
-      unit = 1000;
-      digits = s;
-    }
+    Duration d;
     try {
-      long ms = Math.multiplyExact(Long.parseLong(digits), unit);
-      if (ms < minMillis || ms > 3_600_000) {
-        throw new BadOption(option + " must be between " + (minMillis / 1000) + "s and 1h, not " + v);
-      }
-      return Duration.ofMillis(ms);
-    } catch (NumberFormatException | ArithmeticException e) {
+      d = Durations.parse(v);
+    } catch (IllegalArgumentException e) {
       throw new BadOption(option + " must look like 30s, 2m or 1h, not '" + v + "'");
     }
+    if (d.toMillis() < minMillis || d.compareTo(Duration.ofHours(1)) > 0) {
+      throw new BadOption(option + " must be between " + (minMillis / 1000) + "s and 1h, not " + v);
+    }
+    return d;
   }
 
   private static List<String> urls(String v) throws BadOption {

@@ -7,5 +7,8 @@ public final class Addresses {
   /** Cluster-wide publish: a task (and so its subtree) was revoked; payload {@code {"task_id": ...}}. */
   public static final String TASKS_REVOKED = "ephyr.tasks.revoked";
 
+  /** Local: trade an admin credential for a dashboard session (the admin verticle checks and audits). */
+  public static final String ADMIN_SESSION = "ephyr.admin.session";
+
   private Addresses() {}
 }

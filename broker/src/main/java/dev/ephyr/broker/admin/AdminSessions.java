@@ -1,0 +1,130 @@
+package dev.ephyr.broker.admin;
+
+import dev.ephyr.broker.policy.AdminPolicy;
+import dev.ephyr.broker.policy.Policy;
+import dev.ephyr.protocol.InsecureSecretAccess;
+import dev.ephyr.protocol.keys.Keyring;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Dashboard sign-in sessions: self-authenticating tokens that any node accepts, so a browser needs no sticky
+ * node. {@code eas1.<kid>.<admin>.<expiry>.<binding>.<mac>}: the MAC is HMAC-SHA256 under a key derived from
+ * the keyring; the binding is a digest of the admin's credential hash, so removing the admin or changing
+ * their credential in the policy ends their sessions at once. The token lives in an HttpOnly cookie and is
+ * never shown to scripts.
+ */
+public final class AdminSessions {
+  /** Every session token starts with this; credentials never do. */
+  public static final String PREFIX = "eas1.";
+  private static final int MAX_TOKEN = 512;
+  private static final byte[] LABEL = "ephyr-admin-session/1".getBytes(StandardCharsets.US_ASCII);
+  private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+  private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+
+  private final Keyring keyring;
+  private final Clock clock;
+  private final Duration ttl;
+  private final Map<String, byte[]> keys = new ConcurrentHashMap<>();
+
+  /** Sessions under {@code keyring}'s keys lasting {@code ttl}. */
+  public AdminSessions(Keyring keyring, Clock clock, Duration ttl) {
+    this.keyring = keyring;
+    this.clock = clock;
+    this.ttl = ttl;
+  }
+
+  /** How long a session lasts. */
+  public Duration ttl() {
+    return ttl;
+  }
+
+  /** A new session for {@code admin}. */
+  public String mint(AdminPolicy admin) {
+    String kid = keyring.activeKid();
+    String payload = PREFIX + kid + "." + B64.encodeToString(admin.name().getBytes(StandardCharsets.UTF_8)) + "."
+        + clock.instant().plus(ttl).getEpochSecond() + "." + binding(admin);
+    return payload + "." + B64.encodeToString(mac(kid, payload));
+  }
+
+  /** Whether {@code credential} is shaped like a session token (it may still be invalid). */
+  public static boolean looksLikeSession(String credential) {
+    return credential != null && credential.startsWith(PREFIX);
+  }
+
+  /**
+   * The admin this session belongs to under {@code policy}, or empty when the token is malformed, forged,
+   * expired, signed with a retired key, or its admin is gone or has a new credential.
+   */
+  public Optional<AdminPolicy> verify(String token, Policy policy) {
+    if (token == null || token.length() > MAX_TOKEN || !token.startsWith(PREFIX)) {
+      return Optional.empty();
+    }
+    String[] parts = token.substring(PREFIX.length()).split("\\.", -1);
+    if (parts.length != 5 || !keyring.contains(parts[0])) {
+      return Optional.empty();
+    }
+    String payload = token.substring(0, token.lastIndexOf('.'));
+    byte[] given;
+    try {
+      given = B64D.decode(parts[4]);
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+    if (!MessageDigest.isEqual(mac(parts[0], payload), given)) {
+      return Optional.empty();
+    }
+    long expiry;
+    String name;
+    try {
+      expiry = Long.parseLong(parts[2]);
+      name = new String(B64D.decode(parts[1]), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+    if (Instant.ofEpochSecond(expiry).isBefore(clock.instant())) {
+      return Optional.empty();
+    }
+    AdminPolicy admin = policy.admins().get(name);
+    if (admin == null || !MessageDigest.isEqual(binding(admin).getBytes(StandardCharsets.US_ASCII),
+        parts[3].getBytes(StandardCharsets.US_ASCII))) {
+      return Optional.empty();
+    }
+    return Optional.of(admin);
+  }
+
+  private static String binding(AdminPolicy admin) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(admin.credentialHash().getBytes(StandardCharsets.US_ASCII));
+      return B64.encodeToString(java.util.Arrays.copyOf(d, 12));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256 is missing", e);
+    }
+  }
+
+  private byte[] mac(String kid, String payload) {
+    byte[] key = keys.computeIfAbsent(kid, k -> keyring.rootKey(k, LABEL).toBytes(InsecureSecretAccess.get()));
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return mac.doFinal(payload.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is missing", e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "AdminSessions[ttl=" + ttl + "]";
+  }
+}

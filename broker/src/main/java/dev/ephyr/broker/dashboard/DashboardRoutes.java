@@ -1,0 +1,134 @@
+package dev.ephyr.broker.dashboard;
+
+import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.http.Exchange;
+import dev.ephyr.broker.http.Reply;
+import dev.ephyr.broker.http.Routes;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The operator dashboard at {@code /admin/ui/}: three static files (no build step, no third-party code) and
+ * the sign-in endpoint that trades an admin credential for a session cookie ({@code HttpOnly},
+ * {@code SameSite=Strict}, path {@code /admin}). The admin verticle checks the credential and mints the
+ * session; the page then uses the admin API with that cookie and an {@code X-Ephyr-CSRF} header.
+ */
+public final class DashboardRoutes implements Routes {
+  /** The session cookie's name. */
+  public static final String COOKIE = "ephyr_admin";
+  /** The header every cookie-authenticated admin request must carry (a cross-site form cannot set it). */
+  public static final String CSRF_HEADER = "X-Ephyr-CSRF";
+  private static final int MAX_ASSET = 256 * 1024;
+  private static final Map<String, String> SECURITY_HEADERS = Map.of(
+      "Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+          + "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      "X-Content-Type-Options", "nosniff",
+      "X-Frame-Options", "DENY",
+      "Referrer-Policy", "no-referrer");
+
+  private final Vertx vertx;
+  private final boolean secureCookie;
+  private final Duration timeout;
+  private final Map<String, Asset> assets = new LinkedHashMap<>();
+
+  private record Asset(String type, Buffer body) {}
+
+  /**
+   * @param secureCookie mark the cookie {@code Secure} (the node is reached over TLS)
+   * @param timeout how long to wait for the admin verticle
+   */
+  public DashboardRoutes(Vertx vertx, boolean secureCookie, Duration timeout) {
+    this.vertx = vertx;
+    this.secureCookie = secureCookie;
+    this.timeout = timeout;
+    assets.put("/admin/ui/", new Asset("text/html; charset=utf-8", load("index.html")));
+    assets.put("/admin/ui/app.js", new Asset("text/javascript; charset=utf-8", load("app.js")));
+    assets.put("/admin/ui/app.css", new Asset("text/css; charset=utf-8", load("app.css")));
+  }
+
+  private static Buffer load(String name) {
+    try (InputStream in = DashboardRoutes.class.getResourceAsStream("/dashboard/" + name)) {
+      if (in == null) {
+        throw new IllegalStateException("dashboard asset " + name + " is missing from the jar");
+      }
+      byte[] b = in.readNBytes(MAX_ASSET + 1);
+      if (b.length > MAX_ASSET) {
+        throw new IllegalStateException("dashboard asset " + name + " is larger than " + MAX_ASSET + " bytes");
+      }
+      return Buffer.buffer(b);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void mount(Router router, Responder responder) {
+    router.get("/admin/ui").handler(ctx -> responder.write(ctx, Reply.empty(308, Reply.Audit.allow("dashboard"))
+        .withHeader("Location", "/admin/ui/")));
+    for (Map.Entry<String, Asset> a : assets.entrySet()) {
+      router.get(a.getKey()).handler(ctx -> {
+        Reply r = new Reply(200, Map.of("Content-Type", a.getValue().type()), a.getValue().body(),
+            Reply.Audit.allow("dashboard"));
+        for (Map.Entry<String, String> h : SECURITY_HEADERS.entrySet()) {
+          r = r.withHeader(h.getKey(), h.getValue());
+        }
+        responder.write(ctx, r);
+      });
+    }
+    router.post("/admin/ui/session").handler(responder.bodyHandler());
+    router.post("/admin/ui/session").handler(ctx -> responder.respond(ctx, this::signIn));
+    router.delete("/admin/ui/session").handler(ctx -> responder.respond(ctx, ex -> Future.succeededFuture(
+        Reply.empty(204, Reply.Audit.allow("dashboard sign-out")).withHeader("Set-Cookie", cookie("", 0)))));
+  }
+
+  private Future<Reply> signIn(Exchange ex) {
+    if (ex.header(CSRF_HEADER) == null) {
+      return Future.succeededFuture(Reply.error(403, "csrf_header_missing",
+          "send the " + CSRF_HEADER + " header (the dashboard does)", null));
+    }
+    String credential;
+    try {
+      JsonObject body = ex.body() == null ? new JsonObject() : new JsonObject(ex.body());
+      credential = body.getValue("credential") instanceof String s ? s : null;
+    } catch (DecodeException | ClassCastException e) {
+      return Future.succeededFuture(Reply.error(400, "parse_error", "the body must be {\"credential\": \"...\"}", null));
+    }
+    if (credential == null || credential.isEmpty() || credential.length() > 256) {
+      return Future.succeededFuture(Reply.error(400, "invalid_params", "credential (a string) is required", null));
+    }
+    JsonObject msg = new JsonObject().put("request_id", ex.requestId()).put("remote", ex.remote())
+        .put("credential", credential).put("args", new JsonObject());
+    DeliveryOptions opts = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeout.toMillis());
+    // The admin verticle audits the sign-in, allowed or not; this reply adds no record of its own.
+    Reply.Audit none = Reply.Audit.allow("admin");
+    return vertx.eventBus().<JsonObject>request(Addresses.ADMIN_SESSION, msg, opts).map(m -> {
+      JsonObject body = m.body();
+      if (Boolean.TRUE.equals(body.getValue("ok"))) {
+        JsonObject result = body.getJsonObject("result");
+        long seconds = result.getLong("expires_in", 0L);
+        return Reply.json(200, new JsonObject().put("admin", result.getString("admin"))
+            .put("expires_in", seconds), none).withHeader("Set-Cookie", cookie(result.getString("session"), seconds));
+      }
+      int status = body.getValue("status") instanceof Number n ? n.intValue() : 500;
+      return Reply.json(status, new JsonObject().put("error", body.getString("error", "internal_error"))
+          .put("message", body.getString("message", "")), none);
+    }).recover(e -> Future.succeededFuture(Reply.error(503, "admin_unavailable",
+        "the admin API did not answer in time; retry", e.getClass().getSimpleName())));
+  }
+
+  private String cookie(String value, long maxAgeSeconds) {
+    return COOKIE + "=" + value + "; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=" + maxAgeSeconds
+        + (secureCookie ? "; Secure" : "");
+  }
+}

@@ -1,0 +1,87 @@
+package dev.ephyr.broker.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ephyr.broker.policy.ApiKeys;
+import dev.ephyr.broker.policy.Policy;
+import dev.ephyr.protocol.keys.Keyring;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+/** Dashboard sessions cannot be forged, stretched, moved to another admin or outlive the admin's credential. */
+class AdminSessionsTest {
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Instant NOW = Instant.parse("2026-11-27T08:00:00Z");
+  private final Keyring keyring = Keyring.generate("k1", RANDOM);
+
+  private static Policy policy(String aliceHash, String bobHash) throws Exception {
+    return Policy.parse("""
+        version: 1
+        admins:
+          alice: { credential: "%s" }
+          bob: { credential: "%s" }
+        """.formatted(aliceHash, bobHash), "test.yaml");
+  }
+
+  private AdminSessions at(Instant now, Keyring k) {
+    return new AdminSessions(k, Clock.fixed(now, ZoneOffset.UTC), Duration.ofHours(8));
+  }
+
+  @Test
+  void aSessionNamesItsAdminUntilItExpires() throws Exception {
+    Policy p = policy(ApiKeys.hash(ApiKeys.generate(RANDOM)), ApiKeys.hash(ApiKeys.generate(RANDOM)));
+    String s = at(NOW, keyring).mint(p.admins().get("alice"));
+    assertTrue(AdminSessions.looksLikeSession(s));
+    assertEquals("alice", at(NOW.plusSeconds(3600), keyring).verify(s, p).orElseThrow().name());
+    assertTrue(at(NOW.plus(Duration.ofHours(8)).plusSeconds(1), keyring).verify(s, p).isEmpty(), "expired");
+  }
+
+  @Test
+  void forgedTamperedOrForeignSessionsAreRefused() throws Exception {
+    Policy p = policy(ApiKeys.hash(ApiKeys.generate(RANDOM)), ApiKeys.hash(ApiKeys.generate(RANDOM)));
+    AdminSessions sessions = at(NOW, keyring);
+    String s = sessions.mint(p.admins().get("alice"));
+    String[] parts = s.split("\\.");
+    // another admin's name under alice's MAC
+    String asBob = s.replace("." + parts[2] + ".", "." + java.util.Base64.getUrlEncoder().withoutPadding()
+        .encodeToString("bob".getBytes()) + ".");
+    assertTrue(sessions.verify(asBob, p).isEmpty());
+    // a later expiry under the old MAC
+    assertTrue(sessions.verify(s.replace("." + parts[3] + ".", "." + (Long.parseLong(parts[3]) + 86400) + "."), p).isEmpty());
+    // flipped MAC, truncated, junk, an unknown kid, a different keyring with the same kid
+    char last = s.charAt(s.length() - 1);
+    assertTrue(sessions.verify(s.substring(0, s.length() - 1) + (last == 'A' ? 'B' : 'A'), p).isEmpty());
+    assertTrue(sessions.verify(s.substring(0, s.lastIndexOf('.')), p).isEmpty());
+    for (String junk : new String[] {null, "", "eas1.", "eas1.k1.....", "eas1.k9.YQ.1.x.y", "ek_x", "x".repeat(10_000)}) {
+      assertTrue(sessions.verify(junk, p).isEmpty(), String.valueOf(junk));
+    }
+    assertTrue(at(NOW, Keyring.generate("k1", RANDOM)).verify(s, p).isEmpty(), "another cluster's keyring");
+  }
+
+  @Test
+  void removingTheAdminOrChangingTheCredentialEndsTheSession() throws Exception {
+    String bob = ApiKeys.hash(ApiKeys.generate(RANDOM));
+    Policy p = policy(ApiKeys.hash(ApiKeys.generate(RANDOM)), bob);
+    String s = at(NOW, keyring).mint(p.admins().get("alice"));
+    assertTrue(at(NOW, keyring).verify(s, p).isPresent());
+    assertTrue(at(NOW, keyring).verify(s, policy(ApiKeys.hash(ApiKeys.generate(RANDOM)), bob)).isEmpty(), "new credential");
+    Policy withoutAlice = Policy.parse("version: 1\nadmins:\n  bob: { credential: \"" + bob + "\" }\n", "t.yaml");
+    assertTrue(at(NOW, keyring).verify(s, withoutAlice).isEmpty(), "admin removed");
+  }
+
+  @Test
+  void keysRotateWithoutEndingSessionsUntilRetired() throws Exception {
+    Policy p = policy(ApiKeys.hash(ApiKeys.generate(RANDOM)), ApiKeys.hash(ApiKeys.generate(RANDOM)));
+    String s = at(NOW, keyring).mint(p.admins().get("alice"));
+    Keyring rotated = keyring.rotate("k2", RANDOM);
+    assertTrue(at(NOW, rotated).verify(s, p).isPresent());
+    assertFalse(at(NOW, rotated.retire("k1")).verify(s, p).isPresent());
+    assertFalse(at(NOW, keyring).toString().contains("eas1"));
+  }
+}

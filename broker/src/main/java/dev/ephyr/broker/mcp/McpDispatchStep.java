@@ -194,6 +194,13 @@ final class McpDispatchStep implements Step {
         return new Answer(JsonRpc.result(id, result),
             Reply.Audit.deny(d.code(), d.auditDetail()).action(action).resource(d.resource()), null);
       }
+      if (r instanceof ToolResult.Passthrough pt) {
+        JsonObject result = pt.result().copy();
+        if (!structured) {
+          result.remove("structuredContent");
+        }
+        return new Answer(JsonRpc.result(id, result), Reply.Audit.allow(action).resource(pt.resource()), null);
+      }
       ToolResult.Ok ok = (ToolResult.Ok) r;
       JsonObject value = ok.value();
       JsonObject result = new JsonObject().put("isError", false).put("content", new JsonArray()

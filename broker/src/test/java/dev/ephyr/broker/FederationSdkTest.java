@@ -236,6 +236,21 @@ class FederationSdkTest {
     assertTrue(node.metrics().count("ephyr_federation_calls_total", "remote", "sdk", "outcome", "ok") >= 3);
   }
 
+  @Test
+  @Order(8)
+  void policyReload_narrowsLiveTokensAtOnce() throws Exception {
+    McpClient t = task();
+    Path policy = kit.dir.resolve("policy.yaml");
+    Files.writeString(policy, Files.readString(policy).replace("tools: [\"sdk.*\"]", "tools: [\"sdk.add\"]"));
+    node.reloadPolicy().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    int before = remote.calls.size();
+    assertEquals("tool_not_allowed", t.toolError("sdk.echo", new JsonObject().put("text", "x")));
+    List<String> names = names(t);
+    assertFalse(names.contains("sdk.echo"), names.toString());
+    assertTrue(names.contains("sdk.add"), names.toString());
+    assertEquals(before, remote.calls.size());
+  }
+
   private static JsonObject status(McpClient t) {
     JsonArray remotes = t.ok("list_remotes", new JsonObject()).getJsonArray("remotes");
     assertEquals(1, remotes.size());

@@ -189,13 +189,20 @@ public final class Federation {
     });
   }
 
-  /** Exponential backoff with jitter: initial·2^(n−1), capped, then a random 50–100 % of it. */
-  Duration backoff(int failures, Duration refresh) {
+  private Duration backoff(int failures, Duration refresh) {
+    return backoff(limits, failures, refresh, random.nextDouble());
+  }
+
+  /**
+   * Exponential backoff with jitter: initial·2^(failures−1), capped by the limit and the refresh interval,
+   * then scaled to 50–100 % by {@code unit} (uniform in [0, 1)) so nodes do not retry in step.
+   */
+  static Duration backoff(FederationLimits limits, int failures, Duration refresh, double unit) {
     long cap = Math.min(limits.backoffMax().toMillis(), refresh.toMillis());
     long base = limits.backoffInitial().toMillis();
     long d = base << Math.min(20, Math.max(0, failures - 1));
     d = Math.min(cap, Math.max(base, d));
-    long jittered = d / 2 + (long) (random.nextDouble() * (d - d / 2));
+    long jittered = d / 2 + (long) (unit * (d - d / 2));
     return Duration.ofMillis(Math.max(1, jittered));
   }
 

@@ -120,9 +120,10 @@ final class RemoteHttp {
     }
 
     void fail(RemoteFailure f) {
+      boolean first = !answered;
+      answered = true; // before abandoning: the reset re-enters through the exception handler
       abandon();
-      if (!answered) {
-        answered = true;
+      if (first) {
         promise.fail(f);
       }
     }

@@ -197,6 +197,24 @@ class FederationSdkTest {
     assertEquals("read file:///srv/reports/q3 final.txt", read.getJsonArray("content").getJsonObject(0)
         .getString("text"));
     assertEquals("file:///srv/reports/q3 final.txt", remote.arguments.get(remote.arguments.size() - 1).get("uri"));
+    // resources/read of a mapped URI goes to its remote with the original URI, and comes back mapped.
+    String memo = content.getJsonObject(1).getJsonObject("resource").getString("uri");
+    JsonObject contents = t.rpc("resources/read", new JsonObject().put("uri", memo)).json().getJsonObject("result");
+    assertNotNull(contents, "resources/read failed");
+    JsonObject first = contents.getJsonArray("contents").getJsonObject(0);
+    assertEquals("first note, read through the broker", first.getString("text"));
+    assertEquals(memo, first.getString("uri"));
+    assertTrue(remote.calls.contains("resources/read memo://notes/1"));
+    // Someone whose policy grants no remote reads nothing, and the remote never hears of it.
+    int before = remote.calls.size();
+    McpClient bob = McpClient.bearer(node.mcpUrl(), kit.bobKey);
+    bob.initialize("2025-11-25");
+    JsonObject refused = bob.rpc("resources/read", new JsonObject().put("uri", memo)).json().getJsonObject("error");
+    assertTrue(refused.getString("message").startsWith("remote_not_allowed"), refused.encode());
+    JsonObject other = t.rpc("resources/read", new JsonObject().put("uri", "ephyr://remote/nope/x")).json()
+        .getJsonObject("error");
+    assertTrue(other.getString("message").startsWith("unknown_remote"), other.encode());
+    assertEquals(before, remote.calls.size());
   }
 
   @Test

@@ -61,7 +61,13 @@ final class SdkMcpServer implements AutoCloseable {
         .jsonMapper(json).mcpEndpoint("/mcp").build();
     server = McpServer.sync(transport)
         .serverInfo("sdk-remote", "1.0")
-        .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
+        .capabilities(McpSchema.ServerCapabilities.builder().tools(false).resources(false, false).build())
+        .resources(new McpServerFeatures.SyncResourceSpecification(McpSchema.Resource.builder()
+            .uri("memo://notes/1").name("note").mimeType("text/plain").build(), (exchange, req) -> {
+              calls.add("resources/read " + req.uri());
+              return new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(req.uri(),
+                  "text/plain", "first note, read through the broker")));
+            }))
         .tools(
             tool(json, "echo", "Echoes its text.", "{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"}},"
                 + "\"required\":[\"text\"]}", args -> text("echo: " + args.get("text"))),

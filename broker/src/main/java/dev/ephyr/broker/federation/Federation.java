@@ -61,6 +61,7 @@ public final class Federation {
         .setMaxHeaderSize(16 * 1024)
         .setMaxInitialLineLength(4 * 1024), new PoolOptions().setHttp1MaxSize(32));
     this.http = new RemoteHttp(vertx, client);
+    ClientWarmup.run(); // on the node-building thread, so the first remote connection loads nothing
   }
 
   /** The bounds in force. */

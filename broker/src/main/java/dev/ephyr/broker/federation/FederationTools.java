@@ -3,6 +3,7 @@ package dev.ephyr.broker.federation;
 import dev.ephyr.broker.auth.Caller;
 import dev.ephyr.broker.federation.RemoteFailure.Kind;
 import dev.ephyr.broker.policy.Policy;
+import dev.ephyr.broker.tools.ResourceReader;
 import dev.ephyr.broker.tools.ToolProvider;
 import dev.ephyr.broker.tools.ToolResult;
 import dev.ephyr.broker.tools.ToolSchemas;
@@ -21,7 +22,7 @@ import java.util.TreeSet;
  * is sent; arguments and results are bounded; results come back as the remote's own tool result, with
  * resource URIs mapped and the remote's credential scrubbed.
  */
-public final class FederationTools implements ToolProvider {
+public final class FederationTools implements ToolProvider, ResourceReader {
   static final String LIST_REMOTES = "list_remotes";
   private static final String CALLS = "ephyr_federation_calls_total";
   private static final String CALLS_HELP = "Federated tool calls by remote and outcome.";
@@ -120,6 +121,71 @@ public final class FederationTools implements ToolProvider {
         federation.unreachable(r);
       }
       return denied(remote, f.kind().code(), "remote '" + remote + "': " + r.redact(f.getMessage()), resource);
+    });
+  }
+
+  @Override
+  public boolean readsResource(String uri) {
+    return uri.startsWith(UriMapping.PREFIX);
+  }
+
+  /**
+   * Reads a remote's resource by its mapped URI: allowed when the caller may use the remote at all (the
+   * {@code tools} caveat names tools, not resources, so a remote granted with some tool is enough).
+   */
+  @Override
+  public Future<ToolResult> readResource(String uri, Caller caller, Context ctx) {
+    String rest = uri.substring(UriMapping.PREFIX.length());
+    int slash = rest.indexOf('/');
+    String remote = slash <= 0 ? rest : rest.substring(0, slash);
+    String resource = "remote:" + remote;
+    Policy p = federation.policy();
+    if (slash <= 0 || !p.remotes().containsKey(remote)) {
+      return Future.succeededFuture(new ToolResult.Denied("unknown_remote", "no remote named '" + clip(remote) + "'"));
+    }
+    String original = UriMapping.inward(remote, uri);
+    if (original == null) {
+      return Future.succeededFuture(new ToolResult.BadParams("not a resource URI of remote '" + remote + "'"));
+    }
+    FederationAccess.Refusal refusal = FederationAccess.remote(caller, p, remote);
+    if (refusal != null) {
+      return Future.succeededFuture(new ToolResult.Denied(refusal.code(), refusal.message(), refusal.message(),
+          resource));
+    }
+    Remote r = federation.remote(remote);
+    if (r == null || r.catalogue() == null) {
+      return Future.succeededFuture(new ToolResult.Denied("remote_unavailable", "remote '" + remote
+          + "' has not been reached yet", "remote not reached", resource));
+    }
+    return r.read(original).map(m -> {
+      if (m.getValue("error") instanceof JsonObject err) {
+        String text = err.getValue("message") instanceof String s ? s : "no message";
+        String msg = "remote '" + remote + "' answered error " + err.getValue("code") + ": " + clip(r.redact(text));
+        return (ToolResult) new ToolResult.Denied("remote_error", msg, msg, resource);
+      }
+      if (!(m.getValue("result") instanceof JsonObject result) || !(result.getValue("contents") instanceof JsonArray c)) {
+        String msg = "remote '" + remote + "' sent a resources/read response without contents";
+        return new ToolResult.Denied(Kind.BAD_RESPONSE.code(), msg, msg, resource);
+      }
+      JsonArray contents = new JsonArray();
+      for (Object o : c) {
+        if (o instanceof JsonObject item) {
+          JsonObject copy = item.copy();
+          if (copy.getValue("uri") instanceof String u) {
+            copy.put("uri", UriMapping.outward(remote, u));
+          }
+          contents.add(copy);
+        }
+      }
+      JsonObject value = (JsonObject) Redaction.walk(new JsonObject().put("contents", contents), r::redact);
+      return new ToolResult.Ok(value, resource);
+    }).recover(e -> {
+      RemoteFailure f = Remote.asFailure(e);
+      if (f.kind() == Kind.UNREACHABLE || f.kind() == Kind.TIMEOUT) {
+        federation.unreachable(r);
+      }
+      String msg = "remote '" + remote + "': " + r.redact(f.getMessage());
+      return Future.succeededFuture(new ToolResult.Denied(f.kind().code(), msg, msg, resource));
     });
   }
 

@@ -108,11 +108,20 @@ final class Remote {
 
   /** Forwards {@code tools/call}; the answer is the remote's JSON-RPC response. */
   Future<JsonObject> call(String tool, JsonObject args) {
+    return forward("tools/call", new JsonObject().put("name", tool).put("arguments", args));
+  }
+
+  /** Forwards {@code resources/read} of the remote's own URI; the answer is the remote's JSON-RPC response. */
+  Future<JsonObject> read(String uri) {
+    return forward("resources/read", new JsonObject().put("uri", uri));
+  }
+
+  private Future<JsonObject> forward(String method, JsonObject params) {
     if (credential == null) {
       return Future.failedFuture(new RemoteFailure(Kind.UNREACHABLE, "the remote has not been reached yet"));
     }
     return endpoint()
-        .compose(ep -> request(ep, "tools/call", new JsonObject().put("name", tool).put("arguments", args), true))
+        .compose(ep -> request(ep, method, params, true))
         .onSuccess(m -> status.updateAndGet(RemoteStatus::reachable))
         .recover(e -> {
           RemoteFailure f = asFailure(e);

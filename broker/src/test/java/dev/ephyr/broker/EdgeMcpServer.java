@@ -26,6 +26,8 @@ final class EdgeMcpServer implements AutoCloseable {
   final Vertx vertx = Vertx.vertx();
   final List<String> calls = new CopyOnWriteArrayList<>();
   final List<String> apiKeys = new CopyOnWriteArrayList<>();
+  final List<String> basicAuth = new CopyOnWriteArrayList<>();
+  final List<String> queryKeys = new CopyOnWriteArrayList<>();
   final AtomicInteger redirectTargetHits = new AtomicInteger();
   final AtomicInteger loopbackNameHits = new AtomicInteger();
   final Set<String> sessions = ConcurrentHashMap.newKeySet();
@@ -63,6 +65,10 @@ final class EdgeMcpServer implements AutoCloseable {
     }
     if (req.path().equals("/mcp")) {
       apiKeys.add(String.valueOf(req.getHeader("X-Api-Key")));
+    } else if (req.path().equals("/basic")) {
+      basicAuth.add(String.valueOf(req.getHeader("Authorization")));
+    } else if (req.path().equals("/query")) {
+      queryKeys.add(String.valueOf(req.getParam("key")));
     }
     req.body().onSuccess(body -> {
       JsonObject m = body.toJsonObject();

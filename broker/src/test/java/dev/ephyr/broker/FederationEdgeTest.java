@@ -52,6 +52,14 @@ class FederationEdgeTest {
         "    refresh: 10s",
         "    max_response_bytes: 64KiB",
         "  loopy: { url: \"" + edge.url("/loop") + "\", allow_private: true }",
+        "  basic:",
+        "    url: " + edge.url("/basic"),
+        "    auth: { type: basic, username: broker, secret_file: " + secret + " }",
+        "    allow_private: true",
+        "  query:",
+        "    url: " + edge.url("/query"),
+        "    auth: { type: query, name: key, secret_file: " + secret + " }",
+        "    allow_private: true",
         "  redir: { url: \"" + edge.url("/redirect") + "\", allow_private: true }",
         "  named: { url: \"http://localhost:" + edge.port() + "/named\" }",
         "  meta: { url: \"http://169.254.169.254/mcp\", allow_private: true }",
@@ -65,6 +73,8 @@ class FederationEdgeTest {
       JsonObject s = status();
       return "up".equals(s.getJsonObject("edge").getString("status"))
           && "up".equals(s.getJsonObject("loopy").getString("status"))
+          && "up".equals(s.getJsonObject("basic").getString("status"))
+          && "up".equals(s.getJsonObject("query").getString("status"))
           && s.getJsonObject("redir").containsKey("last_error") && s.getJsonObject("named").containsKey("last_error")
           && s.getJsonObject("meta").containsKey("last_error");
     });
@@ -142,6 +152,18 @@ class FederationEdgeTest {
     assertEquals("t0 ok", text(alice.call("edge.t0", new JsonObject())));
     assertEquals("t1 ok", text(alice.call("edge.t1", new JsonObject())));
     assertTrue(edge.apiKeys.stream().allMatch(SECRET::equals), "header credential on every request");
+  }
+
+  @Test
+  void basicAndQueryCredentials_arriveAsConfigured() {
+    assertEquals("t0 ok", text(alice.call("basic.t0", new JsonObject())));
+    assertEquals("t0 ok", text(alice.call("query.t0", new JsonObject())));
+    String basic = "Basic " + java.util.Base64.getEncoder().encodeToString(("broker:" + SECRET)
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertFalse(edge.basicAuth.isEmpty());
+    assertTrue(edge.basicAuth.stream().allMatch(basic::equals), edge.basicAuth.toString());
+    assertFalse(edge.queryKeys.isEmpty());
+    assertTrue(edge.queryKeys.stream().allMatch(SECRET::equals), edge.queryKeys.toString());
   }
 
   @Test

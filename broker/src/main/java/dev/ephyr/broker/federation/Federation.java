@@ -151,7 +151,7 @@ public final class Federation {
             "outcome", f.kind().code());
         delay = backoff(r.status().failures(), r.policy().refresh());
         LOG.warn("federation: remote {} down ({}: {}); retrying in {} ms", r.name(), f.kind().code(),
-            f.getMessage(), delay.toMillis());
+            r.redact(f.getMessage()), delay.toMillis());
       }
       schedule(r, delay);
     });

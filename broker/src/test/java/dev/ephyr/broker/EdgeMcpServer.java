@@ -3,9 +3,11 @@ package dev.ephyr.broker;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SelfSignedCertificate;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,11 +34,24 @@ final class EdgeMcpServer implements AutoCloseable {
   final AtomicInteger loopbackNameHits = new AtomicInteger();
   final Set<String> sessions = ConcurrentHashMap.newKeySet();
   private final AtomicInteger sessionIds = new AtomicInteger();
+  final AtomicInteger tlsHits = new AtomicInteger();
   private final HttpServer server;
+  private final HttpServer tls;
+  private final SelfSignedCertificate cert = SelfSignedCertificate.create("localhost");
 
   EdgeMcpServer() throws Exception {
     server = vertx.createHttpServer().requestHandler(this::handle).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    // An https remote whose certificate nobody trusts: the broker must not talk to it.
+    tls = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setKeyCertOptions(cert.keyCertOptions()))
+        .requestHandler(req -> {
+          tlsHits.incrementAndGet();
+          handle(req);
+        }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  String tlsUrl() {
+    return "https://127.0.0.1:" + tls.actualPort() + "/mcp";
   }
 
   int port() {
@@ -195,6 +210,7 @@ final class EdgeMcpServer implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    cert.delete();
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 }

@@ -63,6 +63,7 @@ class FederationEdgeTest {
         "  redir: { url: \"" + edge.url("/redirect") + "\", allow_private: true }",
         "  named: { url: \"http://localhost:" + edge.port() + "/named\" }",
         "  meta: { url: \"http://169.254.169.254/mcp\", allow_private: true }",
+        "  untrusted: { url: \"" + edge.tlsUrl() + "\", allow_private: true }",
         ""));
     int cp = TestKit.freePort();
     node = TestKit.start(kit.config("edge", cp, List.of(cp)).build());
@@ -76,7 +77,8 @@ class FederationEdgeTest {
           && "up".equals(s.getJsonObject("basic").getString("status"))
           && "up".equals(s.getJsonObject("query").getString("status"))
           && s.getJsonObject("redir").containsKey("last_error") && s.getJsonObject("named").containsKey("last_error")
-          && s.getJsonObject("meta").containsKey("last_error");
+          && s.getJsonObject("meta").containsKey("last_error")
+          && s.getJsonObject("untrusted").containsKey("last_error");
     });
   }
 
@@ -145,6 +147,14 @@ class FederationEdgeTest {
     JsonObject meta = status().getJsonObject("meta");
     assertEquals("remote_address_refused", meta.getJsonObject("last_error").getString("code"));
     assertTrue(meta.getJsonObject("last_error").getString("message").contains("metadata"), meta.encode());
+  }
+
+  @Test
+  void httpsRemoteWithAnUntrustedCertificate_isNeverSentARequest() {
+    JsonObject s = status().getJsonObject("untrusted");
+    assertEquals("down", s.getString("status"));
+    assertEquals("remote_unreachable", s.getJsonObject("last_error").getString("code"), s.encode());
+    assertEquals(0, edge.tlsHits.get());
   }
 
   @Test

@@ -61,7 +61,9 @@ public final class Federation {
         .setMaxHeaderSize(16 * 1024)
         .setMaxInitialLineLength(4 * 1024), new PoolOptions().setHttp1MaxSize(32));
     this.http = new RemoteHttp(vertx, client);
+    long warm = System.nanoTime();
     ClientWarmup.run(); // on the node-building thread, so the first remote connection loads nothing
+    LOG.debug("federation: HTTP client warm-up took {} ms", (System.nanoTime() - warm) / 1_000_000);
   }
 
   /** The bounds in force. */

@@ -3,11 +3,11 @@ package dev.ephyr.broker;
 import dev.ephyr.broker.audit.AuditSink;
 import dev.ephyr.broker.audit.AuditVerticle;
 import dev.ephyr.broker.audit.EventBusAuditSink;
+import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.federation.Federation;
 import dev.ephyr.broker.federation.FederationLimits;
 import dev.ephyr.broker.federation.FederationTools;
 import dev.ephyr.broker.federation.FederationVerticle;
-import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.http.AuditStep;
 import dev.ephyr.broker.http.AuthenticateStep;
 import dev.ephyr.broker.http.FrontVerticle;
@@ -217,7 +217,8 @@ public final class Node {
     AuthenticateStep authenticate = new AuthenticateStep(authenticator, publicBase, metrics);
     McpEndpoint mcp = new McpEndpoint(List.of(
         new AuditStep(audit, metrics, config.nodeId(), "mcp", config.requestTimeout(), clock),
-        new OriginStep(config.allowedOrigins())), authenticate, List.of(new TaskTools(tasks), new FederationTools(federation)), sessions,
+        new OriginStep(config.allowedOrigins())), authenticate,
+        List.of(new TaskTools(tasks), new FederationTools(federation)), sessions,
         () -> clusterJson(cluster), maxString);
     RestEndpoint rest = new RestEndpoint(List.of(
         new AuditStep(audit, metrics, config.nodeId(), "rest", config.requestTimeout(), clock),

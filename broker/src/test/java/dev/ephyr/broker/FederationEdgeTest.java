@@ -136,6 +136,11 @@ class FederationEdgeTest {
     assertEquals("down", s.getString("status"));
     assertEquals("remote_redirect_refused", s.getJsonObject("last_error").getString("code"));
     assertEquals(0, edge.redirectTargetHits.get());
+    // Failed discoveries are retried on a backoff schedule, never in a tight loop.
+    assertTrue(s.getInteger("consecutive_failures") >= 1, s.encode());
+    assertNotNull(s.getString("next_refresh"), s.encode());
+    assertTrue(node.metrics().count("ephyr_federation_refresh_total", "remote", "redir", "outcome",
+        "remote_redirect_refused") >= 1);
   }
 
   @Test

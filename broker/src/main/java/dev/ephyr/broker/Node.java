@@ -4,6 +4,10 @@ import dev.ephyr.broker.audit.AuditSink;
 import dev.ephyr.broker.audit.AuditVerticle;
 import dev.ephyr.broker.audit.EventBusAuditSink;
 import dev.ephyr.broker.auth.Authenticator;
+import dev.ephyr.broker.federation.Federation;
+import dev.ephyr.broker.federation.FederationLimits;
+import dev.ephyr.broker.federation.FederationTools;
+import dev.ephyr.broker.federation.FederationVerticle;
 import dev.ephyr.broker.http.AuditStep;
 import dev.ephyr.broker.http.AuthenticateStep;
 import dev.ephyr.broker.http.FrontVerticle;
@@ -201,6 +205,7 @@ public final class Node {
         config.maxTaskTtl(), config.delegateDefaultTtl(), config.maxBindWindow(), config.listLimit(),
         publicBase + "/mcp"));
     McpSessions sessions = new McpSessions(keyring, clock, config.sessionTtl(), cluster.hazelcast());
+    Federation federation = new Federation(vertx, store::current, metrics, FederationLimits.DEFAULTS, clock);
 
     metrics.gauge("ephyr_cluster_ready", "1 when this node may serve task tokens.",
         () -> cluster.readiness().isReady() ? 1 : 0);
@@ -214,7 +219,8 @@ public final class Node {
     AuthenticateStep authenticate = new AuthenticateStep(authenticator, publicBase, metrics);
     McpEndpoint mcp = new McpEndpoint(List.of(
         new AuditStep(audit, metrics, config.nodeId(), "mcp", config.requestTimeout(), clock),
-        new OriginStep(config.allowedOrigins())), authenticate, List.of(new TaskTools(tasks)), sessions,
+        new OriginStep(config.allowedOrigins())), authenticate,
+        List.of(new TaskTools(tasks), new FederationTools(federation)), sessions,
         () -> clusterJson(cluster), maxString);
     RestEndpoint rest = new RestEndpoint(List.of(
         new AuditStep(audit, metrics, config.nodeId(), "rest", config.requestTimeout(), clock),
@@ -225,6 +231,9 @@ public final class Node {
 
     vertx.deployVerticle(new AuditVerticle(), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
         .await(30, TimeUnit.SECONDS);
+    // A worker: discovery's cold start (class loading, DNS, secret files) stays off the event loops.
+    vertx.deployVerticle(new FederationVerticle(federation),
+        new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
     int instances = config.httpInstances() > 0 ? config.httpInstances()
         : (config.eventLoops() > 0 ? config.eventLoops() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
     vertx.deployVerticle(() -> new FrontVerticle(front, port, p -> {}), new DeploymentOptions().setInstances(instances))

@@ -5,6 +5,7 @@ import dev.ephyr.broker.http.Attributes;
 import dev.ephyr.broker.http.Exchange;
 import dev.ephyr.broker.http.Reply;
 import dev.ephyr.broker.http.Step;
+import dev.ephyr.broker.tools.ResourceReader;
 import dev.ephyr.broker.tools.ToolProvider;
 import dev.ephyr.broker.tools.ToolResult;
 import dev.ephyr.protocol.Reason;
@@ -194,6 +195,13 @@ final class McpDispatchStep implements Step {
         return new Answer(JsonRpc.result(id, result),
             Reply.Audit.deny(d.code(), d.auditDetail()).action(action).resource(d.resource()), null);
       }
+      if (r instanceof ToolResult.Passthrough pt) {
+        JsonObject result = pt.result().copy();
+        if (!structured) {
+          result.remove("structuredContent");
+        }
+        return new Answer(JsonRpc.result(id, result), Reply.Audit.allow(action).resource(pt.resource()), null);
+      }
       ToolResult.Ok ok = (ToolResult.Ok) r;
       JsonObject value = ok.value();
       JsonObject result = new JsonObject().put("isError", false).put("content", new JsonArray()
@@ -210,11 +218,36 @@ final class McpDispatchStep implements Step {
     if (!(uri instanceof String u)) {
       return error(id, JsonRpc.INVALID_PARAMS, "params.uri (a string) is required", "resources/read");
     }
+    ResourceReader reader = tools.resourceReader(u);
+    if (reader != null) {
+      return readElsewhere(id, u, reader, caller, exchange);
+    }
     JsonObject content = resources.read(u, caller, tools.visibleNames(caller));
     if (content == null) {
       return error(id, JsonRpc.RESOURCE_NOT_FOUND, "resource not found: " + clip(u), "resources/read");
     }
     return ok(id, new JsonObject().put("contents", new JsonArray().add(content)), "resources/read " + clip(u));
+  }
+
+  /** {@code resources/read} of a resource another capability serves (a federated server's). */
+  private Future<Answer> readElsewhere(Object id, String uri, ResourceReader reader, Caller caller,
+      Exchange exchange) {
+    String action = "resources/read " + clip(uri);
+    if (caller instanceof Caller.BindPending) {
+      return error(id, JsonRpc.INVALID_PARAMS, Reason.BIND_REQUIRED.code() + ": bind first", action);
+    }
+    return reader.readResource(uri, caller, exchange.context()).map(r -> {
+      if (r instanceof ToolResult.Ok ok) {
+        return new Answer(JsonRpc.result(id, ok.value()), Reply.Audit.allow(action).resource(ok.resource()), null);
+      }
+      if (r instanceof ToolResult.Denied d) {
+        return new Answer(JsonRpc.error(id, JsonRpc.RESOURCE_NOT_FOUND, d.code() + ": " + d.message()),
+            Reply.Audit.deny(d.code(), d.auditDetail()).action(action).resource(d.resource()), null);
+      }
+      String message = r instanceof ToolResult.BadParams bad ? bad.message() : "unexpected result";
+      return new Answer(JsonRpc.error(id, JsonRpc.INVALID_PARAMS, message),
+          Reply.Audit.deny("invalid_params", message).action(action), null);
+    });
   }
 
   private static Future<Answer> ok(Object id, JsonObject result, String action) {

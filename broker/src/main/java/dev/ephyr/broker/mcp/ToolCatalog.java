@@ -1,6 +1,7 @@
 package dev.ephyr.broker.mcp;
 
 import dev.ephyr.broker.auth.Caller;
+import dev.ephyr.broker.tools.ResourceReader;
 import dev.ephyr.broker.tools.ToolProvider;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,6 +21,16 @@ final class ToolCatalog {
     for (ToolProvider p : providers) {
       if (p.owns(name)) {
         return p;
+      }
+    }
+    return null;
+  }
+
+  /** The provider that reads resource {@code uri} (a federated server's), or null. */
+  ResourceReader resourceReader(String uri) {
+    for (ToolProvider p : providers) {
+      if (p instanceof ResourceReader r && r.readsResource(uri)) {
+        return r;
       }
     }
     return null;

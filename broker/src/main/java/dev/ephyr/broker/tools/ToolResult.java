@@ -47,4 +47,14 @@ public sealed interface ToolResult {
    * @param message which argument and why
    */
   record BadParams(String message) implements ToolResult {}
+
+  /**
+   * A complete MCP tool result produced elsewhere (a federated server's {@code content}, {@code isError},
+   * {@code structuredContent}), already checked and bounded, passed to the agent as it is rather than
+   * wrapped as a JSON value.
+   *
+   * @param result the MCP {@code CallToolResult} object
+   * @param resource what the call touched, for audit ({@code remote:gh}), or null
+   */
+  record Passthrough(JsonObject result, String resource) implements ToolResult {}
 }

@@ -1,0 +1,214 @@
+package dev.ephyr.broker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ephyr.broker.policy.ApiKeys;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Federation at its edges, against a hand-written server: pagination with JSON and event-stream pages,
+ * unusable tool entries dropped, a looping cursor, oversize and malformed answers, an answer that never
+ * comes, forgotten sessions, header credential injection, and remotes that must never be contacted (a
+ * redirect's target, a name resolving to loopback, a metadata address).
+ */
+class FederationEdgeTest {
+  private static final String SECRET = "edge-key-" + ApiKeys.generate(TestKit.RANDOM).substring(3, 19);
+  private static TestKit kit;
+  private static Node node;
+  private static EdgeMcpServer edge;
+  private static McpClient alice;
+
+  @BeforeAll
+  static void start() throws Exception {
+    kit = new TestKit();
+    edge = new EdgeMcpServer();
+    Path secret = kit.dir.resolve("edge.key");
+    Files.writeString(secret, SECRET);
+    Files.writeString(kit.dir.resolve("policy.yaml"), String.join("\n",
+        "version: 1",
+        "agents:",
+        "  alice:",
+        "    api_keys: [\"" + ApiKeys.hash(kit.aliceKey) + "\"]",
+        "    remotes: \"*\"",
+        "    tools: \"*\"",
+        "remotes:",
+        "  edge:",
+        "    url: " + edge.url("/mcp"),
+        "    auth: { type: header, name: X-Api-Key, secret_file: " + secret + " }",
+        "    allow_private: true",
+        "    timeout: 1s",
+        "    refresh: 10s",
+        "    max_response_bytes: 64KiB",
+        "  loopy: { url: \"" + edge.url("/loop") + "\", allow_private: true }",
+        "  basic:",
+        "    url: " + edge.url("/basic"),
+        "    auth: { type: basic, username: broker, secret_file: " + secret + " }",
+        "    allow_private: true",
+        "  query:",
+        "    url: " + edge.url("/query"),
+        "    auth: { type: query, name: key, secret_file: " + secret + " }",
+        "    allow_private: true",
+        "  redir: { url: \"" + edge.url("/redirect") + "\", allow_private: true }",
+        "  named: { url: \"http://localhost:" + edge.port() + "/named\" }",
+        "  meta: { url: \"http://169.254.169.254/mcp\", allow_private: true }",
+        "  untrusted: { url: \"" + edge.tlsUrl() + "\", allow_private: true }",
+        ""));
+    int cp = TestKit.freePort();
+    node = TestKit.start(kit.config("edge", cp, List.of(cp)).build());
+    TestKit.awaitReady(node);
+    alice = McpClient.bearer(node.mcpUrl(), kit.aliceKey);
+    alice.initialize("2025-11-25");
+    Eventually.await(Duration.ofSeconds(30), "every remote tried", () -> {
+      JsonObject s = status();
+      return "up".equals(s.getJsonObject("edge").getString("status"))
+          && "up".equals(s.getJsonObject("loopy").getString("status"))
+          && "up".equals(s.getJsonObject("basic").getString("status"))
+          && "up".equals(s.getJsonObject("query").getString("status"))
+          && s.getJsonObject("redir").containsKey("last_error") && s.getJsonObject("named").containsKey("last_error")
+          && s.getJsonObject("meta").containsKey("last_error")
+          && s.getJsonObject("untrusted").containsKey("last_error");
+    });
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    long blocked = node == null ? 0 : node.blockedThreadWarnings();
+    TestKit.close(node);
+    if (edge != null) {
+      edge.close();
+    }
+    assertEquals(0, blocked, "an event loop was blocked");
+  }
+
+  private static JsonObject status() {
+    JsonObject byName = new JsonObject();
+    alice.ok("list_remotes", new JsonObject()).getJsonArray("remotes")
+        .forEach(o -> byName.put(((JsonObject) o).getString("name"), o));
+    return byName;
+  }
+
+  private static List<String> names() {
+    JsonArray tools = alice.rpc("tools/list", new JsonObject()).json().getJsonObject("result").getJsonArray("tools");
+    List<String> out = new ArrayList<>();
+    tools.forEach(t -> out.add(((JsonObject) t).getString("name")));
+    return out;
+  }
+
+  @Test
+  void pagination_acrossJsonAndEventStreamPages_dropsUnusableEntries() {
+    List<String> names = names();
+    for (int i = 0; i < EdgeMcpServer.PAGES * EdgeMcpServer.PER_PAGE; i++) {
+      assertTrue(names.contains("edge.t" + i), "edge.t" + i + " missing from " + names);
+    }
+    assertFalse(names.contains("edge.bad name"));
+    assertFalse(names.contains("edge.noschema"));
+    assertFalse(names.contains("edge.arrayschema"));
+    JsonObject s = status().getJsonObject("edge");
+    assertEquals(20, s.getInteger("tools_total"));
+    assertEquals(4, s.getInteger("tools_dropped"));
+    assertFalse(s.getBoolean("tools_truncated"));
+    assertEquals("2025-06-18", s.getString("protocol_version"));
+  }
+
+  @Test
+  void loopingCursor_stopsWithATruncatedList() {
+    JsonObject s = status().getJsonObject("loopy");
+    assertEquals("up", s.getString("status"));
+    assertEquals(1, s.getInteger("tools_total"));
+    assertTrue(s.getBoolean("tools_truncated"));
+  }
+
+  @Test
+  void redirect_isRefused_andItsTargetNeverContacted() {
+    JsonObject s = status().getJsonObject("redir");
+    assertEquals("down", s.getString("status"));
+    assertEquals("remote_redirect_refused", s.getJsonObject("last_error").getString("code"));
+    assertEquals(0, edge.redirectTargetHits.get());
+    // Failed discoveries are retried on a backoff schedule, never in a tight loop.
+    assertTrue(s.getInteger("consecutive_failures") >= 1, s.encode());
+    assertNotNull(s.getString("next_refresh"), s.encode());
+    assertTrue(node.metrics().count("ephyr_federation_refresh_total", "remote", "redir", "outcome",
+        "remote_redirect_refused") >= 1);
+  }
+
+  @Test
+  void loopbackAndMetadataAddresses_areRefusedBeforeConnecting() {
+    JsonObject named = status().getJsonObject("named");
+    assertEquals("remote_address_refused", named.getJsonObject("last_error").getString("code"));
+    assertTrue(named.getJsonObject("last_error").getString("message").contains("loopback"));
+    assertEquals(0, edge.loopbackNameHits.get());
+    JsonObject meta = status().getJsonObject("meta");
+    assertEquals("remote_address_refused", meta.getJsonObject("last_error").getString("code"));
+    assertTrue(meta.getJsonObject("last_error").getString("message").contains("metadata"), meta.encode());
+  }
+
+  @Test
+  void httpsRemoteWithAnUntrustedCertificate_isNeverSentARequest() {
+    JsonObject s = status().getJsonObject("untrusted");
+    assertEquals("down", s.getString("status"));
+    assertEquals("remote_unreachable", s.getJsonObject("last_error").getString("code"), s.encode());
+    assertEquals(0, edge.tlsHits.get());
+  }
+
+  @Test
+  void answers_jsonAndSplitEventStream_areReturned() {
+    assertEquals("t0 ok", text(alice.call("edge.t0", new JsonObject())));
+    assertEquals("t1 ok", text(alice.call("edge.t1", new JsonObject())));
+    assertTrue(edge.apiKeys.stream().allMatch(SECRET::equals), "header credential on every request");
+  }
+
+  @Test
+  void basicAndQueryCredentials_arriveAsConfigured() {
+    assertEquals("t0 ok", text(alice.call("basic.t0", new JsonObject())));
+    assertEquals("t0 ok", text(alice.call("query.t0", new JsonObject())));
+    String basic = "Basic " + java.util.Base64.getEncoder().encodeToString(("broker:" + SECRET)
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertFalse(edge.basicAuth.isEmpty());
+    assertTrue(edge.basicAuth.stream().allMatch(basic::equals), edge.basicAuth.toString());
+    assertFalse(edge.queryKeys.isEmpty());
+    assertTrue(edge.queryKeys.stream().allMatch(SECRET::equals), edge.queryKeys.toString());
+  }
+
+  @Test
+  void oversizeMalformedSlowAndErrorAnswers_becomeClearToolErrors() {
+    assertEquals("remote_response_too_large", alice.toolError("edge.big", new JsonObject()));
+    assertEquals("remote_response_too_large", alice.toolError("edge.bigsse", new JsonObject()));
+    assertEquals("remote_bad_response", alice.toolError("edge.notjson", new JsonObject()));
+    assertEquals("remote_timeout", alice.toolError("edge.slow", new JsonObject()));
+    assertEquals("remote_error", alice.toolError("edge.errors", new JsonObject()));
+  }
+
+  @Test
+  void forgottenSession_isRenewedTransparently() {
+    edge.sessions.clear();
+    assertEquals("t2 ok", text(alice.call("edge.t2", new JsonObject())));
+  }
+
+  @Test
+  void oversizeArguments_neverLeaveTheBroker() {
+    int before = edge.calls.size();
+    Http.Response r = alice.call("edge.t3", new JsonObject().put("blob", "z".repeat(300_000)));
+    assertNotNull(r.json().getJsonObject("error"), r.toString());
+    assertEquals(-32602, r.json().getJsonObject("error").getInteger("code"));
+    assertFalse(edge.calls.subList(before, edge.calls.size()).contains("t3"));
+  }
+
+  private static String text(Http.Response r) {
+    assertEquals(200, r.status(), r.toString());
+    JsonObject result = r.json().getJsonObject("result");
+    assertFalse(result.getBoolean("isError"), r.toString());
+    return result.getJsonArray("content").getJsonObject(0).getString("text");
+  }
+}

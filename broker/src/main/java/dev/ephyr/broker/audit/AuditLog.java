@@ -202,6 +202,13 @@ final class AuditLog implements AutoCloseable {
       } catch (IOException | RuntimeException ignored) {
         // the disk is failing; the next start resumes from whatever complete line is last
       }
+      // Reopen on the next attempt: a remounted or replaced file system gets a fresh channel.
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // already failing
+      }
+      channel = null;
       throw ex;
     }
   }
@@ -242,6 +249,11 @@ final class AuditLog implements AutoCloseable {
     String text = AuditHead.sign(file.getFileName().toString(), seq, lastMac, keys).encode() + "\n";
     Path tmp = dir.resolve(AuditFiles.HEAD + ".tmp");
     Files.writeString(tmp, text, StandardCharsets.UTF_8);
+    try {
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException e) {
+      // not POSIX
+    }
     try {
       Files.move(tmp, dir.resolve(AuditFiles.HEAD), StandardCopyOption.REPLACE_EXISTING,
           StandardCopyOption.ATOMIC_MOVE);

@@ -50,7 +50,7 @@ final class AdminAudit extends AdminCommand {
     for (String k : List.of("task", "agent", "since", "until", "decision", "limit")) {
       q.put(k, args.option("--" + k));
     }
-    JsonObject r = client.get("/admin/audit", q).getJsonObject("result", new JsonObject());
+    JsonObject r = client.get("/admin/audit", q);
     if (Boolean.TRUE.equals(r.getValue("partial"))) {
       io.err().println("warning: some nodes did not answer; the result is partial: " + r.getValue("nodes"));
     }

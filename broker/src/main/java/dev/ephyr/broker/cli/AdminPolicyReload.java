@@ -46,7 +46,7 @@ final class AdminPolicyReload extends AdminCommand {
       throw CliException.usage(name(), "give --node ID or --all");
     }
     JsonObject r = client.post("/admin/policy/reload", new JsonObject().put("node",
-        args.flag("--all") ? "all" : args.option("--node"))).getJsonObject("result", new JsonObject());
+        args.flag("--all") ? "all" : args.option("--node")));
     if (!Boolean.TRUE.equals(r.getValue("all_ok"))) {
       render(r, args, io);
       throw CliException.failed("some nodes kept their old policy (see above)");

@@ -45,8 +45,7 @@ final class AdminReissue extends AdminCommand {
       throw CliException.usage(name(), "pass the token on stdin, not as an argument: ephyr admin reissue - < token.txt");
     }
     String token = Stdin.readValue(io, 16384, name(), "token");
-    return client.post("/admin/reissue", new JsonObject().put("token", token))
-        .getJsonObject("result", new JsonObject());
+    return client.post("/admin/reissue", new JsonObject().put("token", token));
   }
 
   @Override

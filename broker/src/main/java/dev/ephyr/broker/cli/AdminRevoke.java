@@ -40,8 +40,7 @@ final class AdminRevoke extends AdminCommand {
   @Override
   JsonObject call(Args args, AdminClient client, Io io) throws CliException {
     List<String> pos = args.positionals(1, 1, "task id");
-    JsonObject r = client.post("/admin/tasks/" + TaskIds.check(name(), pos.get(0)) + "/revoke", new JsonObject())
-        .getJsonObject("result", new JsonObject());
+    JsonObject r = client.post("/admin/tasks/" + TaskIds.check(name(), pos.get(0)) + "/revoke", new JsonObject());
     if (!Boolean.TRUE.equals(r.getValue("acknowledged_by_all"))) {
       io.err().println("warning: not every member acknowledged: missing " + r.getValue("missing")
           + "; the revocation is stored and reaches them when they catch up");

@@ -49,7 +49,7 @@ final class AdminTasks extends AdminCommand {
     q.put("agent", args.option("--agent"));
     q.put("root", args.option("--root"));
     q.put("status", args.option("--status"));
-    return client.get("/admin/tasks", q).getJsonObject("result", new JsonObject());
+    return client.get("/admin/tasks", q);
   }
 
   @Override

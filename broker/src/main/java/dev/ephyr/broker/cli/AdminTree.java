@@ -41,8 +41,7 @@ final class AdminTree extends AdminCommand {
   @Override
   JsonObject call(Args args, AdminClient client, Io io) throws CliException {
     List<String> pos = args.positionals(1, 1, "task id");
-    return client.get("/admin/tasks/" + TaskIds.check(name(), pos.get(0)) + "/tree", Map.of())
-        .getJsonObject("result", new JsonObject());
+    return client.get("/admin/tasks/" + TaskIds.check(name(), pos.get(0)) + "/tree", Map.of());
   }
 
   @Override

@@ -8,6 +8,8 @@ import dev.ephyr.broker.audit.AuditFiles;
 import dev.ephyr.broker.audit.AuditKeys;
 import dev.ephyr.broker.audit.AuditVerifier;
 import dev.ephyr.broker.policy.ApiKeys;
+import dev.ephyr.protocol.dpop.DpopProofBuilder;
+import dev.ephyr.protocol.dpop.HolderKeyPair;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -164,6 +166,51 @@ class AdminApiTest {
     assertFalse(text.contains("res=task:" + rootTask), "the root's own creation is not the child's story:\n" + text);
     assertAllChainsIntact();
     assertEquals(0, nodes.stream().mapToLong(Node::blockedThreadWarnings).sum(), "an event loop was blocked");
+  }
+
+  @Test
+  void failedAuthentication_badAndReplayedProofs_andBindFirst_areAllInTheTasksStory() {
+    HolderKeyPair key = HolderKeyPair.generate(TestKit.RANDOM);
+    JsonObject bound = McpClient.bearer(mcp(n1), kit.aliceKey).ok("task_create", new JsonObject().put("ttl", 600)
+        .put("holder_jkt", key.jkt()).put("can_delegate", true));
+    String task = bound.getString("task_id");
+    String token = bound.getString("token");
+    assertEquals(401, McpClient.bearer(mcp(n1), token).rpc("ping", null).status(), "no proof");
+    byte[] body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}".getBytes(StandardCharsets.UTF_8);
+    String proof = DpopProofBuilder.forKey(key).method("POST").url(mcp(n1)).accessToken(token).body(body).build();
+    Map<String, String> h = Map.of("Content-Type", "application/json", "Accept", "application/json",
+        "Authorization", "DPoP " + token, "DPoP", proof);
+    assertEquals(200, Http.send("POST", mcp(n1), h, body).status());
+    assertEquals(401, Http.send("POST", mcp(n1), h, body).status(), "replayed");
+    HolderKeyPair other = HolderKeyPair.generate(TestKit.RANDOM);
+    String wrongKey = DpopProofBuilder.forKey(other).method("POST").url(mcp(n2)).accessToken(token).body(body).build();
+    assertEquals(401, Http.send("POST", mcp(n2), Map.of("Content-Type", "application/json", "Accept",
+        "application/json", "Authorization", "DPoP " + token, "DPoP", wrongKey), body).status(), "foreign key");
+    JsonObject child = McpClient.dpop(mcp(n1), token, key).ok("task_delegate", new JsonObject().put("bind_within", 60));
+    Http.Response locked = Http.get("http://127.0.0.1:" + n3.port() + "/v1/tasks", Map.of("Authorization",
+        "Bearer " + child.getString("token")));
+    assertEquals(423, locked.status(), locked.toString());
+    assertEquals(401, McpClient.bearer(mcp(n2), ApiKeys.generate(TestKit.RANDOM)).rpc("ping", null).status());
+
+    List<String> reasons = new ArrayList<>();
+    Eventually.await(Duration.ofSeconds(30), "every refusal in the story", () -> {
+      JsonObject q = bus(n2, Addresses.ADMIN_AUDIT_QUERY, adminKey, new JsonObject().put("task", task)
+          .put("decision", "deny")).getJsonObject("result");
+      reasons.clear();
+      for (Object o : q.getJsonArray("records")) {
+        JsonObject e = (JsonObject) o;
+        assertEquals("alice", e.getString("agent"), e.encode());
+        assertTrue(e.getJsonArray("lineage").contains(task), e.encode());
+        reasons.add(e.getString("node") + ":" + e.getString("reason") + ":" + e.getInteger("status"));
+      }
+      return reasons.containsAll(List.of("n1:pop_required:401", "n1:replayed:401", "n2:pop_key_mismatch:401",
+          "n3:bind_required:423"));
+    });
+    JsonObject unknownKey = bus(n1, Addresses.ADMIN_AUDIT_QUERY, adminKey, new JsonObject().put("decision", "deny")
+        .put("limit", 5000)).getJsonObject("result");
+    assertTrue(unknownKey.getJsonArray("records").stream().map(o -> (JsonObject) o)
+        .anyMatch(e -> "n2".equals(e.getString("node")) && "invalid_api_key".equals(e.getString("reason"))
+            && !e.containsKey("agent")), "a failed API key is recorded, naming nobody");
   }
 
   private static int indexOf(List<String> story, String prefix) {

@@ -81,9 +81,9 @@ public record AuditEvent(Instant time, String node, String requestId, String act
 
   /** The event as one JSON object (stable field names, documented in docs/audit.md). */
   public JsonObject toJson() {
-    JsonObject o = new JsonObject().put("time", time.toString()).put("node", clip(node))
-        .put("request", clip(requestId)).put("event", clip(action)).put("decision", clip(outcome))
-        .put("reason", clip(code));
+    JsonObject o = new JsonObject().put("time", time.toString()).put("node", clip(node));
+    putIf(o, "request", requestId);
+    o.put("event", clip(action)).put("decision", clip(outcome)).put("reason", clip(code));
     putIf(o, "detail", detail);
     putIf(o, "agent", agent);
     putIf(o, "admin", admin);

@@ -22,6 +22,7 @@ public final class AuditKeys {
 
   private final String activeKid;
   private final Map<String, byte[]> keys = new TreeMap<>();
+  private final Map<String, Mac> macs = new java.util.HashMap<>();
 
   private AuditKeys(Keyring keyring) {
     this.activeKid = keyring.activeKid();
@@ -51,12 +52,19 @@ public final class AuditKeys {
     if (key == null) {
       throw new IllegalArgumentException("key id '" + kid + "' is not in the keyring");
     }
-    try {
-      Mac m = Mac.getInstance("HmacSHA256");
-      m.init(new SecretKeySpec(key, "HmacSHA256"));
-      return HexFormat.of().formatHex(m.doFinal(data));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("every JDK has HmacSHA256", e);
+    // One writer thread in practice; the lock only makes a shared instance safe. doFinal resets the Mac.
+    synchronized (macs) {
+      Mac m = macs.get(kid);
+      try {
+        if (m == null) {
+          m = Mac.getInstance("HmacSHA256");
+          m.init(new SecretKeySpec(key, "HmacSHA256"));
+          macs.put(kid, m);
+        }
+        return HexFormat.of().formatHex(m.doFinal(data));
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("every JDK has HmacSHA256", e);
+      }
     }
   }
 

@@ -110,6 +110,9 @@ public final class AdminRoutes implements Routes {
       try {
         body = ex.body() == null || ex.body().length() == 0 ? new JsonObject() : new JsonObject(ex.body());
       } catch (DecodeException | ClassCastException e) {
+        audit.record(AuditEvent.builder(clock.instant(), nodeId, "admin.http " + ex.method() + " " + ex.path())
+            .request(ex.requestId()).remote(ex.remote()).status(400).deny("parse_error", "body is not a JSON object")
+            .build());
         return Future.succeededFuture(Reply.error(400, "parse_error", "the body must be a JSON object", null));
       }
       return send(ex, address, args.of(ctx, body));

@@ -245,7 +245,8 @@ final class DevCommand implements Command {
     }
     out.println();
     if (Files.exists(state.dir().resolve("admin.key"))) {
-      out.println("Admin:  EPHYR_ADMIN_KEY_FILE=" + state.dir().resolve("admin.key") + " ./ephyr admin status");
+      out.println("Admin:  EPHYR_ADMIN_KEY_FILE=" + state.dir().resolve("admin.key") + " ./ephyr admin status --url "
+          + node.publicUrl());
       out.println("Audit:  ./ephyr audit verify --keyring " + state.keyring() + " " + state.dir().resolve("audit"));
     }
     out.println("Policy: " + state.policy() + " (edits reload live). Stop with Ctrl-C.");

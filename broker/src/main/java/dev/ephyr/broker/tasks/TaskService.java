@@ -516,21 +516,19 @@ public final class TaskService {
 
   /** Revokes {@code target} of {@code tree} (already authorised), acknowledged, and tells every node. */
   private Future<ToolResult> revokeIn(Map<String, TaskRecord> tree, String target, Context ctx) {
-    {
-      TaskRecord r = tree.get(target);
-      int descendants = 0;
-      for (TaskRecord x : tree.values()) {
-        if (!x.taskId().equals(target) && inSubtree(tree, x.taskId(), target)) {
-          descendants++;
-        }
+    TaskRecord r = tree.get(target);
+    int descendants = 0;
+    for (TaskRecord x : tree.values()) {
+      if (!x.taskId().equals(target) && inSubtree(tree, x.taskId(), target)) {
+        descendants++;
       }
-      int cascade = descendants;
-      return raise(() -> watermarks.revoke(target, r.expiresAt()), ctx).map(result -> {
-        vertx.eventBus().publish(Addresses.TASKS_REVOKED, new JsonObject().put("task_id", target));
-        return ok(ack(new JsonObject().put("task_id", target).put("revoked", true)
-            .put("cascade_count", cascade), result));
-      });
     }
+    int cascade = descendants;
+    return raise(() -> watermarks.revoke(target, r.expiresAt()), ctx).map(result -> {
+      vertx.eventBus().publish(Addresses.TASKS_REVOKED, new JsonObject().put("task_id", target));
+      return ok(ack(new JsonObject().put("task_id", target).put("revoked", true)
+          .put("cascade_count", cascade), result));
+    });
   }
 
   private Future<ToolResult> reissue(Caller caller, JsonObject raw, Context ctx) {
@@ -546,32 +544,30 @@ public final class TaskService {
 
   /** Mints {@code p}'s task a token at the next epoch and raises its watermark (acknowledged). */
   private Future<ToolResult> reissueOf(Principal p, String asked, Context ctx) {
-    {
-      TaskHop acting = p.actingTask();
-      if (asked != null && !asked.equals(acting.task())) {
-        return denied("not_your_task", "a reissue acts on the token's own task " + acting.task());
-      }
-      long epoch = acting.epoch() + 1;
-      String token;
-      try {
-        token = minter.reissue(p, epoch);
-      } catch (IllegalArgumentException e) {
-        return denied("reissue_refused", "reissue refused: " + e.getMessage());
-      }
-      Instant expires = Instant.ofEpochSecond(p.envelope().expiresAt());
-      return raise(() -> watermarks.raise(acting.task(), epoch, expires), ctx)
-          .compose(result -> cluster(ctx, () -> registry.get(acting.task())).compose(rec -> {
-            if (rec.isEmpty()) {
-              return Future.succeededFuture(result);
-            }
-            TaskRecord r = rec.get();
-            TaskRecord next = new TaskRecord(r.taskId(), r.rootId(), r.parentId(), r.agent(), r.depth(), epoch,
-                r.createdAt(), r.expiresAt(), r.bindBy(), r.holderJkt(), r.envelope());
-            return cluster(ctx, () -> registry.put(next)).map(v -> result);
-          }))
-          .map(result -> ok(ack(new JsonObject().put("task_id", acting.task()).put("epoch", epoch)
-              .put("token", token).put("token_type", "macaroon"), result)));
+    TaskHop acting = p.actingTask();
+    if (asked != null && !asked.equals(acting.task())) {
+      return denied("not_your_task", "a reissue acts on the token's own task " + acting.task());
     }
+    long epoch = acting.epoch() + 1;
+    String token;
+    try {
+      token = minter.reissue(p, epoch);
+    } catch (IllegalArgumentException e) {
+      return denied("reissue_refused", "reissue refused: " + e.getMessage());
+    }
+    Instant expires = Instant.ofEpochSecond(p.envelope().expiresAt());
+    return raise(() -> watermarks.raise(acting.task(), epoch, expires), ctx)
+        .compose(result -> cluster(ctx, () -> registry.get(acting.task())).compose(rec -> {
+          if (rec.isEmpty()) {
+            return Future.succeededFuture(result);
+          }
+          TaskRecord r = rec.get();
+          TaskRecord next = new TaskRecord(r.taskId(), r.rootId(), r.parentId(), r.agent(), r.depth(), epoch,
+              r.createdAt(), r.expiresAt(), r.bindBy(), r.holderJkt(), r.envelope());
+          return cluster(ctx, () -> registry.put(next)).map(v -> result);
+        }))
+        .map(result -> ok(ack(new JsonObject().put("task_id", acting.task()).put("epoch", epoch)
+            .put("token", token).put("token_type", "macaroon"), result)));
   }
 
   private Future<RaiseResult> raise(Supplier<CompletionStage<RaiseResult>> call, Context ctx) {

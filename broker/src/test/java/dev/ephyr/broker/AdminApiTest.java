@@ -213,6 +213,18 @@ class AdminApiTest {
             && !e.containsKey("agent")), "a failed API key is recorded, naming nobody");
   }
 
+  @Test
+  void liveEvents_ofEveryNode_reachASubscriberOnAnother() {
+    List<JsonObject> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    n3.vertx().eventBus().<JsonObject>consumer(Addresses.AUDIT_LIVE, m -> seen.add(m.body())).completion()
+        .toCompletionStage().toCompletableFuture().join();
+    Eventually.await(Duration.ofSeconds(30), "a live record from n1", () -> {
+      Http.get(admin(n1, "/status"), Map.of("Authorization", "Bearer " + adminKey));
+      return seen.stream().anyMatch(e -> "n1".equals(e.getString("node")) && "admin.status".equals(e.getString("event"))
+          && e.getValue("seq") instanceof Number && e.getString("mac").length() == 64);
+    });
+  }
+
   private static int indexOf(List<String> story, String prefix) {
     for (int i = 0; i < story.size(); i++) {
       if (story.get(i).startsWith(prefix) || story.get(i).contains(" " + prefix) || story.get(i).contains(prefix)) {

@@ -8,9 +8,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -63,15 +61,18 @@ public final class AuditQueryVerticle extends VerticleBase {
       if (q.since() != null && Files.getLastModifiedTime(f).toInstant().isBefore(q.since())) {
         continue;
       }
-      if (q.until() != null && firstTime(f) != null && !firstTime(f).isBefore(q.until())) {
+      Instant first = q.until() == null ? null : firstTime(f);
+      if (first != null && !first.isBefore(q.until())) {
         break;
       }
-      try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
-        String line;
-        while ((line = r.readLine()) != null) {
+      try (java.io.InputStream in = Files.newInputStream(f)) {
+        BoundedLines lines = new BoundedLines(in);
+        BoundedLines.Line l;
+        while ((l = lines.next()) != null) {
           scanned++;
-          if (line.length() > AuditLine.MAX_LINE || line.isEmpty()) {
-            continue;
+          String line = l.text();
+          if (l.tooLong() || !l.terminated() || line.isEmpty()) {
+            continue; // over-long, or the writer's line in progress
           }
           JsonObject rec;
           try {
@@ -94,12 +95,12 @@ public final class AuditQueryVerticle extends VerticleBase {
   }
 
   private static Instant firstTime(Path f) {
-    try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
-      String line = r.readLine();
-      if (line == null || line.length() > AuditLine.MAX_LINE) {
+    try (java.io.InputStream in = Files.newInputStream(f)) {
+      BoundedLines.Line l = new BoundedLines(in).next();
+      if (l == null || l.tooLong()) {
         return null;
       }
-      return Instant.parse(new JsonObject(line).getString("time"));
+      return Instant.parse(new JsonObject(l.text()).getString("time"));
     } catch (IOException | RuntimeException e) {
       return null;
     }

@@ -2,8 +2,6 @@ package dev.ephyr.broker.audit;
 
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -52,23 +50,24 @@ public final class AuditVerifier {
     String lastEvent = null;
     for (Path file : files) {
       String name = file.getFileName().toString();
-      try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+      try (InputStream in = Files.newInputStream(file)) {
+        BoundedLines lines = new BoundedLines(in);
         long lineNo = 0;
         while (true) {
-          Line l = readLine(in);
+          BoundedLines.Line l = lines.next();
           if (l == null) {
             break;
           }
           lineNo++;
           String where = file + ":" + lineNo + ": ";
-          if (l.tooLong) {
+          if (l.tooLong()) {
             return fail(where + "line longer than " + AuditLine.MAX_LINE + " bytes", records, firstSeq, lastSeq, notes);
           }
-          if (!l.terminated) {
+          if (!l.terminated()) {
             return fail(where + "incomplete last record (no newline): the file was truncated in the middle of a record",
                 records, firstSeq, lastSeq, notes);
           }
-          AuditLine.Parsed p = AuditLine.parse(l.text);
+          AuditLine.Parsed p = AuditLine.parse(l.text());
           if (p instanceof AuditLine.Parsed.Broken b) {
             return fail(where + "not a chained audit record: " + b.problem(), records, firstSeq, lastSeq, notes);
           }
@@ -155,25 +154,5 @@ public final class AuditVerifier {
 
   private static Report fail(String problem, long records, long first, long last, List<String> notes) {
     return new Report(false, problem, records, first, last, notes);
-  }
-
-  private record Line(String text, boolean terminated, boolean tooLong) {}
-
-  /** One line, bounded; {@code null} at end of input. */
-  private static Line readLine(InputStream in) throws IOException {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    int c;
-    boolean any = false;
-    while ((c = in.read()) >= 0) {
-      any = true;
-      if (c == '\n') {
-        return new Line(b.toString(StandardCharsets.UTF_8), true, false);
-      }
-      if (b.size() >= AuditLine.MAX_LINE) {
-        return new Line("", true, true);
-      }
-      b.write(c);
-    }
-    return any ? new Line(b.toString(StandardCharsets.UTF_8), false, false) : null;
   }
 }

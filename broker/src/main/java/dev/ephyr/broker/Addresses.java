@@ -6,6 +6,28 @@ public final class Addresses {
   public static final String AUDIT_RECORD = "ephyr.audit.record";
   /** Cluster-wide publish: a task (and so its subtree) was revoked; payload {@code {"task_id": ...}}. */
   public static final String TASKS_REVOKED = "ephyr.tasks.revoked";
+  /** Cluster-wide publish: every audit record as written (JSON with seq and MAC), for live views. */
+  public static final String AUDIT_LIVE = "ephyr.audit.live";
+  /** Local: search this node's audit files (the admin verticle forwards checked queries here). */
+  public static final String AUDIT_QUERY = "ephyr.audit.query";
+  /** Admin API: cluster status (members, quorum, per-node readiness, keyring and policy hashes, watermarks). */
+  public static final String ADMIN_STATUS = "ephyr.admin.status";
+  /** Admin API: revoke a task and its subtree ({@code task_id}). */
+  public static final String ADMIN_REVOKE = "ephyr.admin.revoke";
+  /** Admin API: reissue a task's token at a new epoch ({@code token}). */
+  public static final String ADMIN_REISSUE = "ephyr.admin.reissue";
+  /** Admin API: one task ({@code task_id}). */
+  public static final String ADMIN_TASK_GET = "ephyr.admin.task.get";
+  /** Admin API: the tree of a task ({@code task_id}). */
+  public static final String ADMIN_TASK_TREE = "ephyr.admin.task.tree";
+  /** Admin API: tasks by agent or root, active or revoked. */
+  public static final String ADMIN_TASK_LIST = "ephyr.admin.task.list";
+  /** Admin API: audit records from every node, merged. */
+  public static final String ADMIN_AUDIT_QUERY = "ephyr.admin.audit.query";
+  /** Admin API: reload the policy on one node or all. */
+  public static final String ADMIN_POLICY_RELOAD = "ephyr.admin.policy.reload";
+  /** Admin API, one node: prefix of {@code ephyr.admin.node.<nodeId>.<op>} (status, audit-query, policy-reload). */
+  public static final String ADMIN_NODE_PREFIX = "ephyr.admin.node.";
 
   /** Local: trade an admin credential for a dashboard session (the admin verticle checks and audits). */
   public static final String ADMIN_SESSION = "ephyr.admin.session";

@@ -1,6 +1,16 @@
 package dev.ephyr.broker;
 
+import dev.ephyr.broker.admin.AdminDeps;
+import dev.ephyr.broker.admin.AdminRoutes;
+import dev.ephyr.broker.admin.AdminVerticle;
+import dev.ephyr.broker.audit.AuditBacklog;
+import dev.ephyr.broker.audit.AuditKeys;
+import dev.ephyr.broker.audit.AuditMetrics;
+import dev.ephyr.broker.audit.AuditQueryVerticle;
+import dev.ephyr.broker.audit.AuditSettings;
 import dev.ephyr.broker.audit.AuditSink;
+import dev.ephyr.broker.audit.AuditStats;
+import dev.ephyr.broker.audit.PolicyAudit;
 import dev.ephyr.broker.audit.AuditVerticle;
 import dev.ephyr.broker.audit.EventBusAuditSink;
 import dev.ephyr.broker.auth.Authenticator;
@@ -199,7 +209,13 @@ public final class Node {
       String h = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
       return scheme + "://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port;
     });
-    AuditSink audit = new EventBusAuditSink(vertx);
+    AuditBacklog auditBacklog = new AuditBacklog(config.auditQueue());
+    AuditStats auditStats = new AuditStats();
+    AuditSettings auditSettings = new AuditSettings(config.nodeId(), config.auditDir(), config.auditMaxFileSize(),
+        config.auditSync(), AuditKeys.of(keyring));
+    AuditSink audit = new EventBusAuditSink(vertx, auditBacklog);
+    AuditMetrics.register(metrics, auditStats, auditBacklog);
+    PolicyAudit.install(store, audit, config.nodeId(), clock);
     TaskService tasks = new TaskService(vertx, store::current, new TokenMinter(keyring), verifier, cluster.tasks(),
         cluster.watermarks(), UlidGenerator.systemDefault(), clock, new TaskService.Limits(config.defaultTaskTtl(),
         config.maxTaskTtl(), config.delegateDefaultTtl(), config.maxBindWindow(), config.listLimit(),
@@ -227,10 +243,15 @@ public final class Node {
         new OriginStep(config.allowedOrigins())), authenticate, tasks, maxString);
     FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), config.host(), config.tlsCert(),
         config.tlsKey(), config.bodyLimit(), config.maxHeaderSize(), (int) Math.max(1, config.idleTimeout().getSeconds()),
-        mcp, rest, () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of());
+        mcp, rest, () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of(
+            new AdminRoutes(vertx, config.nodeId(), audit, config.requestTimeout(), clock)));
 
-    vertx.deployVerticle(new AuditVerticle(), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
-        .await(30, TimeUnit.SECONDS);
+    vertx.deployVerticle(new AuditVerticle(auditSettings, auditBacklog, auditStats, clock),
+        new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
+    vertx.deployVerticle(new AuditQueryVerticle(auditSettings),
+        new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
+    vertx.deployVerticle(new AdminVerticle(new AdminDeps(config.nodeId(), store, cluster, tasks, audit, auditStats,
+        auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.adminTimeout()))).await(30, TimeUnit.SECONDS);
     // A worker: discovery's cold start (class loading, DNS, secret files) stays off the event loops.
     vertx.deployVerticle(new FederationVerticle(federation),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);

@@ -63,6 +63,11 @@ public final class NodeConfig {
     d.put("vertx.blocked-thread-check-interval", "1s");
     d.put("vertx.max-event-loop-execute-time", "2s");
     d.put("cluster.name", "ephyr");
+    d.put("audit.dir", null);                     // <data-dir>/audit
+    d.put("audit.max-file-size", String.valueOf(64 * MIB));
+    d.put("audit.queue", "20000");
+    d.put("audit.sync", "true");
+    d.put("admin.timeout", "5s");
     return Collections.unmodifiableMap(d);
   }
 
@@ -258,6 +263,55 @@ public final class NodeConfig {
     }
     positive("vertx.blocked-thread-check-interval", blockedThreadCheckInterval());
     positive("vertx.max-event-loop-execute-time", maxEventLoopExecuteTime());
+    checkAudit();
+  }
+
+  private void checkAudit() throws ConfigException {
+    long max = auditMaxFileSize();
+    if (max < 64 * 1024 || max > 4096 * MIB) {
+      throw new ConfigException("audit.max-file-size must be between 65536 and 4294967296 bytes");
+    }
+    int q = auditQueue();
+    if (q < 100 || q > 1_000_000) {
+      throw new ConfigException("audit.queue must be 100-1000000");
+    }
+    String sync = get("audit.sync").trim();
+    if (!sync.equals("true") && !sync.equals("false")) {
+      throw new ConfigException("audit.sync must be true or false");
+    }
+    Duration t = adminTimeout();
+    if (t.isNegative() || t.isZero() || t.compareTo(Duration.ofMinutes(2)) > 0) {
+      throw new ConfigException("admin.timeout must be between 1ms and 2m");
+    }
+  }
+
+  /** Directory of this node's chained audit files. */
+  public Path auditDir() {
+    return path("audit.dir", "audit");
+  }
+
+  /** Size in bytes at which an audit file is rotated. */
+  public long auditMaxFileSize() {
+    try {
+      return Long.parseLong(get("audit.max-file-size").trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalStateException("audit.max-file-size must be a number of bytes");
+    }
+  }
+
+  /** Most audit events waiting for the writer before new ones are refused (and counted). */
+  public int auditQueue() {
+    return intValue("audit.queue");
+  }
+
+  /** Whether each audit batch is forced to disk. */
+  public boolean auditSync() {
+    return Boolean.parseBoolean(get("audit.sync").trim());
+  }
+
+  /** Bound on an admin operation's cluster fan-out (per-node answers). */
+  public Duration adminTimeout() {
+    return duration("admin.timeout");
   }
 
   private static void positive(String key, Duration d) throws ConfigException {

@@ -5,25 +5,139 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes audit events as structured log lines (logger {@code ephyr.audit}, one JSON object per line).
- * Deployed as a worker: log output may block, event loops must not.
+ * The audit writer of a node: a worker verticle fed over the local bus ({@link Addresses#AUDIT_RECORD}).
+ * Batches what arrives while it writes, appends the batch to the chained files ({@link AuditLog}), then
+ * publishes each record cluster-wide on {@link Addresses#AUDIT_LIVE}. A failed write keeps the batch and
+ * retries every second; meanwhile the bounded {@link AuditBacklog} refuses (and counts) new events, and the
+ * failure is logged as an error and shown in metrics and cluster status.
  */
 public final class AuditVerticle extends VerticleBase {
-  private static final Logger AUDIT = LoggerFactory.getLogger("ephyr.audit");
+  private static final Logger LOG = LoggerFactory.getLogger("ephyr.audit");
+  private static final int MAX_BATCH = 1000;
+  private static final long RETRY_MS = 1000;
+
+  private final AuditSettings settings;
+  private final AuditBacklog backlog;
+  private final AuditStats stats;
+  private final Clock clock;
+  private final ArrayDeque<JsonObject> queue = new ArrayDeque<>();
+  private AuditLog log;
   private MessageConsumer<JsonObject> consumer;
+  private boolean flushScheduled;
+  private long retryTimer = -1;
+  private long failuresInRow;
+
+  /** A writer with {@code settings}; {@code backlog} must be the one its sinks use. */
+  public AuditVerticle(AuditSettings settings, AuditBacklog backlog, AuditStats stats, Clock clock) {
+    this.settings = settings;
+    this.backlog = backlog;
+    this.stats = stats;
+    this.clock = clock;
+  }
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().localConsumer(Addresses.AUDIT_RECORD, m -> AUDIT.info("{}", m.body().encode()));
+    try {
+      // A worker verticle: opening and reading the tail may block here.
+      log = AuditLog.open(settings.dir(), settings.keys(), settings.maxFileBytes(), clock, settings.node(),
+          settings.sync());
+    } catch (IOException e) {
+      return Future.failedFuture(new IOException("cannot open the audit trail in " + settings.dir() + ": " + e, e));
+    }
+    stats.wrote(log.seq(), log.file().getFileName().toString(), log.startRecords().size());
+    publish(log.startRecords());
+    LOG.info("node {}: audit trail {} (seq {})", settings.node(), log.file(), log.seq());
+    consumer = vertx.eventBus().localConsumer(Addresses.AUDIT_RECORD, m -> {
+      queue.add(m.body());
+      scheduleFlush();
+    });
     return consumer.completion();
+  }
+
+  private void scheduleFlush() {
+    if (!flushScheduled && retryTimer < 0) {
+      flushScheduled = true;
+      // Runs after the messages already queued on this worker context: they join the batch.
+      context.runOnContext(v -> flush());
+    }
+  }
+
+  private void flush() {
+    flushScheduled = false;
+    while (!queue.isEmpty()) {
+      List<JsonObject> batch = new ArrayList<>(Math.min(queue.size(), MAX_BATCH));
+      for (JsonObject e : queue) {
+        if (batch.size() == MAX_BATCH) {
+          break;
+        }
+        batch.add(e);
+      }
+      List<JsonObject> written;
+      try {
+        written = log.append(batch);
+      } catch (IOException | RuntimeException e) {
+        failed(e);
+        return;
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        queue.poll();
+      }
+      backlog.release(batch.size());
+      if (failuresInRow > 0) {
+        LOG.warn("node {}: audit writes work again after {} failed attempts", settings.node(), failuresInRow);
+        failuresInRow = 0;
+      }
+      stats.wrote(log.seq(), log.file().getFileName().toString(), written.size());
+      publish(written);
+    }
+  }
+
+  private void failed(Throwable e) {
+    failuresInRow++;
+    String what = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    stats.failed(what);
+    if (failuresInRow == 1 || failuresInRow % 30 == 0) {
+      LOG.error("AUDIT WRITE FAILED on node {} ({} events waiting, attempt {}): {}; retrying every {} ms",
+          settings.node(), queue.size(), failuresInRow, what, RETRY_MS);
+    }
+    retryTimer = vertx.setTimer(RETRY_MS, id -> {
+      retryTimer = -1;
+      flush();
+    });
+  }
+
+  private void publish(List<JsonObject> records) {
+    for (JsonObject r : records) {
+      vertx.eventBus().publish(Addresses.AUDIT_LIVE, r);
+    }
   }
 
   @Override
   public Future<?> stop() {
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    Future<?> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return unregistered.eventually(() -> {
+      if (retryTimer >= 0) {
+        vertx.cancelTimer(retryTimer);
+        retryTimer = -1;
+      }
+      flush();
+      try {
+        if (log != null) {
+          log.close();
+        }
+      } catch (IOException e) {
+        LOG.error("AUDIT: could not write the stop record on node {}: {}", settings.node(), e.toString());
+      }
+      return Future.succeededFuture();
+    });
   }
 }

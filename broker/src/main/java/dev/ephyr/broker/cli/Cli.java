@@ -22,6 +22,10 @@ final class Cli {
         new KeysFingerprint(), new KeysRetire(), new AgentKey(), new TokenInspect(), new PolicyValidate())) {
       commands.put(c.name(), c);
     }
+    for (Command c : List.of(new AuditVerify(), new AdminStatus(), new AdminTasks(), new AdminTree(),
+        new AdminRevoke(), new AdminReissue(), new AdminAudit(), new AdminPolicyReload(), new AdminKey())) {
+      commands.put(c.name(), c);
+    }
   }
 
   int run(String[] argv, Io io) {

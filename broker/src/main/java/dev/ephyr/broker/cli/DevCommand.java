@@ -75,6 +75,7 @@ final class DevCommand implements Command {
           .policy(state.policy())
           .set("cluster.bind-host", "127.0.0.1")
           .set("cluster.port", "0") // one member, nobody joins it: any free port avoids clashing with a real node
+          .set("audit.dir", dir.resolve("audit").toString())
           .build();
     } catch (ConfigException e) {
       throw CliException.failed(e.getMessage());
@@ -98,6 +99,8 @@ final class DevCommand implements Command {
           + "keyring.json  master keys of this dev cluster (0600)\n"
           + "policy.yaml   the demo policy; edits are picked up while the node runs\n"
           + "agent.key     the API key of agent '" + AGENT + "' (0600; its hash is in policy.yaml)\n"
+          + "admin.key     the admin credential of operator 'dev' (0600), for `ephyr admin ...`\n"
+          + "audit/        the node's chained audit files (check with `ephyr audit verify`)\n"
           + "data/         node data\n");
     }
     if (!Files.exists(keyringFile)) {
@@ -108,7 +111,12 @@ final class DevCommand implements Command {
     if (!Files.exists(policyFile)) {
       String key = ApiKeys.generate(io.random());
       SecureFiles.writeSecret(keyFile, (key + "\n").getBytes(StandardCharsets.UTF_8), SecureFiles.Mode.REPLACE);
-      writePlain(policyFile, demoPolicy(ApiKeys.hash(key)));
+      // An operator credential for `ephyr admin ...` against the dev node, kept like the agent key.
+      String adminKey = ApiKeys.generate(io.random());
+      SecureFiles.writeSecret(dir.resolve("admin.key"), (adminKey + "\n").getBytes(StandardCharsets.UTF_8),
+          SecureFiles.Mode.REPLACE);
+      writePlain(policyFile, demoPolicy(ApiKeys.hash(key)) + "\nadmins:\n  dev:\n    description: the operator of"
+          + " the dev node (credential in admin.key)\n    credential: \"" + ApiKeys.hash(adminKey) + "\"\n");
     }
     Policy policy;
     try {
@@ -236,6 +244,11 @@ final class DevCommand implements Command {
             }""".formatted(url, key));
     }
     out.println();
+    if (Files.exists(state.dir().resolve("admin.key"))) {
+      out.println("Admin:  EPHYR_ADMIN_KEY_FILE=" + state.dir().resolve("admin.key") + " ./ephyr admin status --url "
+          + node.publicUrl());
+      out.println("Audit:  ./ephyr audit verify --keyring " + state.keyring() + " " + state.dir().resolve("audit"));
+    }
     out.println("Policy: " + state.policy() + " (edits reload live). Stop with Ctrl-C.");
     out.flush();
   }

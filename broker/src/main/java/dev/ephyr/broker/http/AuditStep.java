@@ -59,7 +59,8 @@ public final class AuditStep implements Step {
     Reply.Audit a = reply.audit() == null ? Reply.Audit.deny("unknown", null) : reply.audit();
     String action = a.action() != null ? a.action() : exchange.method() + " " + exchange.path();
     sink.record(new AuditEvent(clock.instant(), node, exchange.requestId(), action, a.outcome(), a.code(), a.detail(),
-        a.agent(), a.task(), a.resource(), exchange.remote(), reply.status(), nanos / 1000));
+        a.agent(), a.task(), a.resource(), exchange.remote(), reply.status(), nanos / 1000)
+        .withLineage(a.root(), a.lineage()));
     metrics.inc("ephyr_requests_total", "Requests by endpoint, outcome and reason code.",
         "endpoint", endpoint, "outcome", a.outcome(), "code", a.code());
     metrics.observe("ephyr_request_duration_seconds", "Request handling time.", nanos / 1e9, "endpoint", endpoint);

@@ -1,5 +1,6 @@
 package dev.ephyr.broker.http;
 
+import dev.ephyr.broker.audit.AuditLineage;
 import dev.ephyr.broker.auth.AuthResult;
 import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.auth.Caller;
@@ -53,16 +54,27 @@ public final class AuthenticateStep implements Step {
           Caller caller = ((AuthResult.Authenticated) result).caller();
           metrics.inc("ephyr_auth_total", "Authentication decisions by credential kind and result.",
               "kind", kind(creds), "result", "ok", "code", "ok");
+          AuditLineage tree = caller instanceof Caller.TaskToken t ? AuditLineage.of(t.principal()) : null;
           return chain.proceed(exchange.with(Attributes.CALLER, caller))
-              .map(reply -> reply.withAudit(reply.audit().caller(caller.agent(), caller.task())));
+              .map(reply -> {
+                Reply.Audit a = reply.audit().caller(caller.agent(), caller.task());
+                return reply.withAudit(tree == null ? a : a.lineage(tree.root(), tree.lineage()));
+              });
         });
   }
 
   private Reply reject(Rejection r, Credentials creds) {
     metrics.inc("ephyr_auth_total", "Authentication decisions by credential kind and result.",
         "kind", kind(creds), "result", "refused", "code", r.code());
+    Reply.Audit audit = Reply.Audit.deny(r.code(), r.auditDetail());
+    // A token refused after its signature matched (revoked, expired, bad proof) belongs to its task's story.
+    AuditLineage claimed = creds != null && creds.isTaskToken() ? AuditLineage.ofRefusedToken(creds.value(), r.code())
+        : null;
+    if (claimed != null) {
+      audit = audit.caller(claimed.agent(), claimed.task()).lineage(claimed.root(), claimed.lineage());
+    }
     Reply reply = Reply.json(r.status(), new JsonObject().put("error", r.code()).put("message", r.message()),
-        Reply.Audit.deny(r.code(), r.auditDetail()));
+        audit);
     for (var h : r.headers().entrySet()) {
       reply = reply.withHeader(h.getKey(), h.getValue());
     }

@@ -33,9 +33,23 @@ public record Reply(int status, Map<String, String> headers, Buffer body, Audit 
    * @param action what was attempted ({@code tools/call task_create}, {@code GET /v1/tasks}, ...)
    * @param resource what it touched or tried to ({@code target:web1}, {@code service:gitea},
    *     {@code remote:fs}), or null
+   * @param root the root task of the acting task, if known
+   * @param lineage task ids from the root to the acting task ({@code null} when unknown)
    */
   public record Audit(String outcome, String code, String detail, String agent, String task, String action,
-      String resource) {
+      String resource, String root, java.util.List<String> lineage) {
+    /** Audit facts without lineage (filled in later by authentication). */
+    public Audit(String outcome, String code, String detail, String agent, String task, String action,
+        String resource) {
+      this(outcome, code, detail, agent, task, action, resource, null, null);
+    }
+
+    /** This audit with the task tree filled in (where not yet known). */
+    public Audit lineage(String root, java.util.List<String> lineage) {
+      return new Audit(outcome, code, detail, agent, task, action, resource, this.root != null ? this.root : root,
+          this.lineage != null ? this.lineage : lineage);
+    }
+
     /** Allowed. */
     public static Audit allow(String action) {
       return new Audit("allow", "ok", null, null, null, action, null);
@@ -49,17 +63,19 @@ public record Reply(int status, Map<String, String> headers, Buffer body, Audit 
     /** This audit with the caller filled in (where not yet known). */
     public Audit caller(String agent, String task) {
       return new Audit(outcome, code, detail, this.agent != null ? this.agent : agent,
-          this.task != null ? this.task : task, action, resource);
+          this.task != null ? this.task : task, action, resource, root, lineage);
     }
 
     /** This audit with the action filled in (where not yet known). */
     public Audit action(String action) {
-      return new Audit(outcome, code, detail, agent, task, this.action != null ? this.action : action, resource);
+      return new Audit(outcome, code, detail, agent, task, this.action != null ? this.action : action, resource,
+          root, lineage);
     }
 
     /** This audit with the resource filled in (where not yet known). */
     public Audit resource(String resource) {
-      return new Audit(outcome, code, detail, agent, task, action, this.resource != null ? this.resource : resource);
+      return new Audit(outcome, code, detail, agent, task, action, this.resource != null ? this.resource : resource,
+          root, lineage);
     }
   }
 

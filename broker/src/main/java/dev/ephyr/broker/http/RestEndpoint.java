@@ -93,7 +93,7 @@ public final class RestEndpoint {
       return tasks.call(op.tool(), caller, op.fromPath(), exchange.context()).map(r -> {
         if (r instanceof ToolResult.Ok ok) {
           int status = op.tool().equals("task_create") || op.tool().equals("task_delegate") ? 201 : 200;
-          return Reply.json(status, ok.value(), Reply.Audit.allow(action));
+          return Reply.json(status, ok.value(), Reply.Audit.allow(action).resource(ok.resource()));
         }
         if (r instanceof ToolResult.BadParams bad) {
           return Reply.error(400, "invalid_params", bad.message(), null).withAudit(
@@ -101,7 +101,7 @@ public final class RestEndpoint {
         }
         ToolResult.Denied d = (ToolResult.Denied) r;
         return Reply.error(status(d.code()), d.code(), d.message(), d.auditDetail())
-            .withAudit(Reply.Audit.deny(d.code(), d.auditDetail()).action(action));
+            .withAudit(Reply.Audit.deny(d.code(), d.auditDetail()).action(action).resource(d.resource()));
       });
     }
 

@@ -104,6 +104,25 @@ public final class TaskService {
     if (!watermarks.available()) {
       return Future.failedFuture(new ClusterUnavailableException("node is not ready"));
     }
+    return dispatch(name, caller, args, ctx).map(r -> withSubject(r, args));
+  }
+
+  /**
+   * Names the task an operation created or acted on as the audit resource {@code task:<id>}, so audit can
+   * tell a task tree's whole story (a creation is recorded under the creator, not under the new task).
+   */
+  private static ToolResult withSubject(ToolResult r, JsonObject args) {
+    if (r instanceof ToolResult.Ok ok && ok.resource() == null && ok.value().getValue("task_id") instanceof String id) {
+      return new ToolResult.Ok(ok.value(), "task:" + id);
+    }
+    if (r instanceof ToolResult.Denied d && d.resource() == null && args != null
+        && args.getValue("task_id") instanceof String id && id.length() <= 32) {
+      return new ToolResult.Denied(d.code(), d.message(), d.auditDetail(), "task:" + id);
+    }
+    return r;
+  }
+
+  private Future<ToolResult> dispatch(String name, Caller caller, JsonObject args, Context ctx) {
     try {
       switch (name) {
         case "task_create": return create(caller, args, ctx);
@@ -314,6 +333,29 @@ public final class TaskService {
           "with an API key, pass the task's token in 'parent_token' (or 'token'), or call with the task token");
       return Future.succeededFuture(out);
     }
+    return verifyTokenArgument(tokenArg, ctx).map(v -> {
+      if (v.denied != null) {
+        return v;
+      }
+      Principal p = v.principal;
+      if (!p.agent().equals(k.agent())) {
+        out.denied = new ToolResult.Denied("not_your_task", "that token belongs to another agent");
+        return out;
+      }
+      out.principal = p;
+      out.policy = k.policy();
+      try {
+        out.effective = Authenticator.effective(p.envelope(), k.policy());
+      } catch (IllegalArgumentException e) {
+        out.denied = new ToolResult.Denied("invalid_caveat", "the token's envelope cannot be combined with policy");
+      }
+      return out;
+    });
+  }
+
+  /** Verifies a token passed as an argument (no proof: a bound token is refused as {@code token_bound}). */
+  private Future<Parent> verifyTokenArgument(String tokenArg, Context ctx) {
+    Parent out = new Parent();
     RequestFacts facts = RequestFacts.builder("POST", limits.tokenUrl()).build();
     return Future.fromCompletionStage(verifier.verify(tokenArg, facts), ctx).map(v -> {
       if (v instanceof Verification.Rejected r) {
@@ -328,18 +370,7 @@ public final class TaskService {
         }
         return out;
       }
-      Principal p = ((Verification.Accepted) v).principal();
-      if (!p.agent().equals(k.agent())) {
-        out.denied = new ToolResult.Denied("not_your_task", "that token belongs to another agent");
-        return out;
-      }
-      out.principal = p;
-      out.policy = k.policy();
-      try {
-        out.effective = Authenticator.effective(p.envelope(), k.policy());
-      } catch (IllegalArgumentException e) {
-        out.denied = new ToolResult.Denied("invalid_caveat", "the token's envelope cannot be combined with policy");
-      }
+      out.principal = ((Verification.Accepted) v).principal();
       return out;
     });
   }
@@ -479,19 +510,24 @@ public final class TaskService {
       if (tree == null) {
         return Future.succeededFuture(notVisible(target));
       }
-      TaskRecord r = tree.get(target);
-      int descendants = 0;
-      for (TaskRecord x : tree.values()) {
-        if (!x.taskId().equals(target) && inSubtree(tree, x.taskId(), target)) {
-          descendants++;
-        }
+      return revokeIn(tree, target, ctx);
+    });
+  }
+
+  /** Revokes {@code target} of {@code tree} (already authorised), acknowledged, and tells every node. */
+  private Future<ToolResult> revokeIn(Map<String, TaskRecord> tree, String target, Context ctx) {
+    TaskRecord r = tree.get(target);
+    int descendants = 0;
+    for (TaskRecord x : tree.values()) {
+      if (!x.taskId().equals(target) && inSubtree(tree, x.taskId(), target)) {
+        descendants++;
       }
-      int cascade = descendants;
-      return raise(() -> watermarks.revoke(target, r.expiresAt()), ctx).map(result -> {
-        vertx.eventBus().publish(Addresses.TASKS_REVOKED, new JsonObject().put("task_id", target));
-        return ok(ack(new JsonObject().put("task_id", target).put("revoked", true)
-            .put("cascade_count", cascade), result));
-      });
+    }
+    int cascade = descendants;
+    return raise(() -> watermarks.revoke(target, r.expiresAt()), ctx).map(result -> {
+      vertx.eventBus().publish(Addresses.TASKS_REVOKED, new JsonObject().put("task_id", target));
+      return ok(ack(new JsonObject().put("task_id", target).put("revoked", true)
+          .put("cascade_count", cascade), result));
     });
   }
 
@@ -502,32 +538,36 @@ public final class TaskService {
       if (subject.denied != null) {
         return Future.succeededFuture(subject.denied);
       }
-      Principal p = subject.principal;
-      TaskHop acting = p.actingTask();
-      if (asked != null && !asked.equals(acting.task())) {
-        return denied("not_your_task", "a reissue acts on the token's own task " + acting.task());
-      }
-      long epoch = acting.epoch() + 1;
-      String token;
-      try {
-        token = minter.reissue(p, epoch);
-      } catch (IllegalArgumentException e) {
-        return denied("reissue_refused", "reissue refused: " + e.getMessage());
-      }
-      Instant expires = Instant.ofEpochSecond(p.envelope().expiresAt());
-      return raise(() -> watermarks.raise(acting.task(), epoch, expires), ctx)
-          .compose(result -> cluster(ctx, () -> registry.get(acting.task())).compose(rec -> {
-            if (rec.isEmpty()) {
-              return Future.succeededFuture(result);
-            }
-            TaskRecord r = rec.get();
-            TaskRecord next = new TaskRecord(r.taskId(), r.rootId(), r.parentId(), r.agent(), r.depth(), epoch,
-                r.createdAt(), r.expiresAt(), r.bindBy(), r.holderJkt(), r.envelope());
-            return cluster(ctx, () -> registry.put(next)).map(v -> result);
-          }))
-          .map(result -> ok(ack(new JsonObject().put("task_id", acting.task()).put("epoch", epoch)
-              .put("token", token).put("token_type", "macaroon"), result)));
+      return reissueOf(subject.principal, asked, ctx);
     });
+  }
+
+  /** Mints {@code p}'s task a token at the next epoch and raises its watermark (acknowledged). */
+  private Future<ToolResult> reissueOf(Principal p, String asked, Context ctx) {
+    TaskHop acting = p.actingTask();
+    if (asked != null && !asked.equals(acting.task())) {
+      return denied("not_your_task", "a reissue acts on the token's own task " + acting.task());
+    }
+    long epoch = acting.epoch() + 1;
+    String token;
+    try {
+      token = minter.reissue(p, epoch);
+    } catch (IllegalArgumentException e) {
+      return denied("reissue_refused", "reissue refused: " + e.getMessage());
+    }
+    Instant expires = Instant.ofEpochSecond(p.envelope().expiresAt());
+    return raise(() -> watermarks.raise(acting.task(), epoch, expires), ctx)
+        .compose(result -> cluster(ctx, () -> registry.get(acting.task())).compose(rec -> {
+          if (rec.isEmpty()) {
+            return Future.succeededFuture(result);
+          }
+          TaskRecord r = rec.get();
+          TaskRecord next = new TaskRecord(r.taskId(), r.rootId(), r.parentId(), r.agent(), r.depth(), epoch,
+              r.createdAt(), r.expiresAt(), r.bindBy(), r.holderJkt(), r.envelope());
+          return cluster(ctx, () -> registry.put(next)).map(v -> result);
+        }))
+        .map(result -> ok(ack(new JsonObject().put("task_id", acting.task()).put("epoch", epoch)
+            .put("token", token).put("token_type", "macaroon"), result)));
   }
 
   private Future<RaiseResult> raise(Supplier<CompletionStage<RaiseResult>> call, Context ctx) {
@@ -680,6 +720,161 @@ public final class TaskService {
   private static ToolResult notVisible(String task) {
     return new ToolResult.Denied("not_found", "no task " + (task.length() > 32 ? task.substring(0, 32) : task)
         + " is visible to you");
+  }
+
+  // ------------------------------------------------------------------------- operator (the admin API)
+  // The admin verticle has checked the operator's credential; these skip the caller-visibility rules only.
+
+  /** Revokes {@code taskId} and its subtree for an operator (any tree), acknowledged by the members. */
+  public Future<ToolResult> revokeAsOperator(String taskId, Context ctx) {
+    return operatorTree(taskId, ctx).compose(tree -> tree == null ? Future.succeededFuture(unknown(taskId))
+        : revokeIn(tree, taskId, ctx)).map(r -> withSubject(r, new JsonObject().put("task_id", taskId)));
+  }
+
+  /**
+   * Reissues the task of {@code token} for an operator (e.g. a token found leaked): every older copy dies, the
+   * fresh token is returned. A holder-bound token needs its key's proof, so only its holder can reissue it.
+   */
+  public Future<ToolResult> reissueAsOperator(String token, Context ctx) {
+    if (token == null || token.isEmpty() || token.length() > MAX_TOKEN) {
+      return bad("token is required (at most " + MAX_TOKEN + " characters)");
+    }
+    if (!watermarks.available()) {
+      return Future.failedFuture(new ClusterUnavailableException("node is not ready"));
+    }
+    return verifyTokenArgument(token, ctx).compose(v -> v.denied != null ? Future.succeededFuture(v.denied)
+        : reissueOf(v.principal, null, ctx)).map(r -> withSubject(r, null));
+  }
+
+  /** One task with its status and lineage (root first), for an operator. */
+  public Future<ToolResult> taskAsOperator(String taskId, Context ctx) {
+    return operatorTree(taskId, ctx).map(tree -> {
+      if (tree == null) {
+        return unknown(taskId);
+      }
+      JsonObject o = recordJson(tree.get(taskId), tree, clock.millis());
+      return ok(o.put("lineage", new JsonArray(lineage(tree, taskId))));
+    });
+  }
+
+  /** The whole tree holding {@code taskId} (oldest first, each with status), for an operator. */
+  public Future<ToolResult> treeAsOperator(String taskId, Context ctx) {
+    return operatorTree(taskId, ctx).map(tree -> {
+      if (tree == null) {
+        return unknown(taskId);
+      }
+      long now = clock.millis();
+      List<TaskRecord> all = new java.util.ArrayList<>(tree.values());
+      all.sort(java.util.Comparator.comparing(TaskRecord::createdAt).thenComparing(TaskRecord::taskId));
+      JsonArray out = new JsonArray();
+      for (TaskRecord r : all) {
+        out.add(recordJson(r, tree, now));
+      }
+      String root = tree.get(taskId).rootId();
+      return ok(new JsonObject().put("task_id", taskId).put("root_id", root)
+          .put("lineage", new JsonArray(lineage(tree, taskId))).put("tasks", out).put("count", out.size()));
+    });
+  }
+
+  /** Which tasks an operator listing returns. */
+  public enum StatusFilter {
+    /** Active or awaiting bind. */
+    ACTIVE,
+    /** Revoked, directly or through an ancestor. */
+    REVOKED,
+    /** Everything. */
+    ALL
+  }
+
+  /** Tasks of {@code agent} or of the tree {@code root} (exactly one given), filtered, at most the list limit. */
+  public Future<ToolResult> listAsOperator(String agent, String root, StatusFilter filter, Context ctx) {
+    if ((agent == null) == (root == null)) {
+      return bad("give exactly one of agent or root");
+    }
+    if (root != null && !isTaskId(root)) {
+      return bad("root must be a task id (26-character ULID)");
+    }
+    if (agent != null && (agent.isEmpty() || agent.length() > MAX_NAME)) {
+      return bad("agent must be 1-" + MAX_NAME + " characters");
+    }
+    Future<List<TaskRecord>> records = root != null ? cluster(ctx, () -> registry.listByRoot(root))
+        : cluster(ctx, () -> registry.listByAgent(agent));
+    return records.compose(list -> {
+      // Status walks ancestors, which may sit in other trees' listings: index whole trees.
+      java.util.Set<String> roots = new java.util.LinkedHashSet<>();
+      for (TaskRecord r : list) {
+        roots.add(r.rootId());
+      }
+      List<Future<List<TaskRecord>>> trees = new java.util.ArrayList<>();
+      for (String rt : roots) {
+        trees.add(root != null ? Future.succeededFuture(list) : cluster(ctx, () -> registry.listByRoot(rt)));
+        if (trees.size() >= 64) {
+          break; // bounded fan-out; tasks of further trees still list, their ancestors' status from the agent list
+        }
+      }
+      return Future.all(trees).map(cf -> {
+        Map<String, TaskRecord> index = index(list);
+        for (int i = 0; i < trees.size(); i++) {
+          for (TaskRecord r : cf.<List<TaskRecord>>resultAt(i)) {
+            index.putIfAbsent(r.taskId(), r);
+          }
+        }
+        long now = clock.millis();
+        JsonArray out = new JsonArray();
+        boolean truncated = false;
+        for (TaskRecord r : list) {
+          JsonObject j = recordJson(r, index, now);
+          String st = j.getString("status");
+          boolean active = "active".equals(st) || "awaiting_bind".equals(st);
+          boolean revoked = st.startsWith("revoked");
+          if ((filter == StatusFilter.ACTIVE && !active) || (filter == StatusFilter.REVOKED && !revoked)) {
+            continue;
+          }
+          if (out.size() >= limits.listLimit()) {
+            truncated = true;
+            break;
+          }
+          out.add(j);
+        }
+        return (ToolResult) ok(new JsonObject().put("tasks", out).put("count", out.size())
+            .put("truncated", truncated));
+      });
+    });
+  }
+
+  private Future<Map<String, TaskRecord>> operatorTree(String taskId, Context ctx) {
+    if (!isTaskId(taskId)) {
+      return Future.succeededFuture(null);
+    }
+    return cluster(ctx, () -> registry.get(taskId)).compose(r -> {
+      if (r.isEmpty()) {
+        return Future.succeededFuture(null);
+      }
+      return cluster(ctx, () -> registry.listByRoot(r.get().rootId())).map(list -> {
+        Map<String, TaskRecord> tree = index(list);
+        tree.putIfAbsent(taskId, r.get());
+        return tree;
+      });
+    });
+  }
+
+  private static List<String> lineage(Map<String, TaskRecord> tree, String taskId) {
+    java.util.LinkedList<String> out = new java.util.LinkedList<>();
+    TaskRecord cur = tree.get(taskId);
+    for (int i = 0; cur != null && i <= Envelope.MAX_DEPTH + 1; i++) {
+      out.addFirst(cur.taskId());
+      cur = cur.parentId() == null ? null : tree.get(cur.parentId());
+    }
+    return out;
+  }
+
+  private static boolean isTaskId(String s) {
+    return s != null && s.length() == 26 && s.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'));
+  }
+
+  private static ToolResult unknown(String taskId) {
+    String shown = taskId == null ? "" : taskId.length() > 32 ? taskId.substring(0, 32) : taskId;
+    return new ToolResult.Denied("not_found", "no task " + shown + " is known to the cluster");
   }
 
   /** Whether {@code e} (or a cause) says the cluster could not answer. */

@@ -1,0 +1,30 @@
+package dev.ephyr.broker.admin;
+
+import dev.ephyr.broker.audit.AuditBacklog;
+import dev.ephyr.broker.audit.AuditSink;
+import dev.ephyr.broker.audit.AuditStats;
+import dev.ephyr.broker.policy.PolicyStore;
+import dev.ephyr.broker.tasks.TaskService;
+import dev.ephyr.cluster.ClusterNode;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.LongSupplier;
+
+/**
+ * What the admin verticle works with (all thread-safe).
+ *
+ * @param nodeId this node
+ * @param policy the policy store (admins, reloads, the hash in force)
+ * @param cluster the cluster member (members, quorum, readiness, watermark mirror)
+ * @param tasks task operations (revoke, reissue, task views)
+ * @param audit where admin actions are recorded
+ * @param auditStats the audit writer's state
+ * @param auditBacklog the audit queue
+ * @param keyringFingerprint this node's keyring fingerprint (public)
+ * @param blockedThreads blocked-thread warnings of this node
+ * @param clock time source
+ * @param fanOutTimeout how long to wait for each node's answer
+ */
+public record AdminDeps(String nodeId, PolicyStore policy, ClusterNode cluster, TaskService tasks, AuditSink audit,
+    AuditStats auditStats, AuditBacklog auditBacklog, String keyringFingerprint, LongSupplier blockedThreads,
+    Clock clock, Duration fanOutTimeout) {}

@@ -1,0 +1,173 @@
+package dev.ephyr.broker.admin;
+
+import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.audit.AuditEvent;
+import dev.ephyr.broker.audit.AuditSink;
+import dev.ephyr.broker.http.Exchange;
+import dev.ephyr.broker.http.Reply;
+import dev.ephyr.broker.http.Routes;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The HTTP front of the admin API under {@code /admin/}: a thin translation of requests into
+ * {@code ephyr.admin.*} bus messages to this node's admin verticle (which checks the credential and audits).
+ * The credential comes only from {@code Authorization: Bearer}; a request with anything credential-like in
+ * its query string is refused before it goes anywhere (and audited without the value), because URLs end up
+ * in logs, proxies and shell history.
+ */
+public final class AdminRoutes implements Routes {
+  /** Query parameter names refused outright. */
+  static final Set<String> SECRET_PARAMS = Set.of("token", "access_token", "key", "api_key", "apikey", "credential",
+      "admin_key", "auth", "authorization", "secret", "password");
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final AuditSink audit;
+  private final Duration timeout;
+  private final Clock clock;
+
+  /** Routes sending to {@code vertx}'s local admin verticle, waiting at most {@code timeout}. */
+  public AdminRoutes(Vertx vertx, String nodeId, AuditSink audit, Duration timeout, Clock clock) {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.audit = audit;
+    this.timeout = timeout;
+    this.clock = clock;
+  }
+
+  @Override
+  public void mount(Router router, Responder responder) {
+    router.route("/admin/*").handler(responder.bodyHandler());
+    router.route("/admin/*").handler(ctx -> {
+      String refused = secretInQuery(ctx.queryParams());
+      if (refused != null) {
+        responder.respond(ctx, ex -> Future.succeededFuture(refuseQuery(ex, refused)));
+      } else {
+        ctx.next();
+      }
+    });
+    get(router, responder, "/admin/status", Addresses.ADMIN_STATUS, ctx -> new JsonObject());
+    get(router, responder, "/admin/tasks", Addresses.ADMIN_TASK_LIST, ctx -> query(ctx, "agent", "root", "status"));
+    get(router, responder, "/admin/tasks/:id", Addresses.ADMIN_TASK_GET, AdminRoutes::idArg);
+    get(router, responder, "/admin/tasks/:id/tree", Addresses.ADMIN_TASK_TREE, AdminRoutes::idArg);
+    post(router, responder, "/admin/tasks/:id/revoke", Addresses.ADMIN_REVOKE, (ctx, body) -> idArg(ctx));
+    post(router, responder, "/admin/reissue", Addresses.ADMIN_REISSUE, (ctx, body) -> body);
+    get(router, responder, "/admin/audit", Addresses.ADMIN_AUDIT_QUERY,
+        ctx -> query(ctx, "task", "agent", "since", "until", "decision", "limit"));
+    post(router, responder, "/admin/policy/reload", Addresses.ADMIN_POLICY_RELOAD, (ctx, body) -> body);
+    router.route("/admin/*").handler(ctx -> responder.write(ctx, Reply.error(404, "not_found",
+        "no such admin endpoint (see docs/admin.md)", null)));
+  }
+
+  /** The name of a credential-like query parameter (or of one whose value looks like a key), or null. */
+  static String secretInQuery(MultiMap params) {
+    for (Map.Entry<String, String> e : params.entries()) {
+      String name = e.getKey().toLowerCase(Locale.ROOT);
+      String v = e.getValue() == null ? "" : e.getValue();
+      if (SECRET_PARAMS.contains(name) || v.startsWith("ek_") || v.startsWith("mac_")) {
+        return e.getKey().length() > 32 ? e.getKey().substring(0, 32) : e.getKey();
+      }
+    }
+    return null;
+  }
+
+  private Reply refuseQuery(Exchange ex, String param) {
+    audit.record(AuditEvent.builder(clock.instant(), nodeId, "admin.http " + ex.method() + " " + ex.path())
+        .request(ex.requestId()).remote(ex.remote()).status(400)
+        .deny("credential_in_url", "query parameter '" + param + "' looks like a credential; value not recorded")
+        .build());
+    return Reply.error(400, "credential_in_url", "credentials are accepted only in the Authorization header, never in "
+        + "the URL; this request was refused and recorded (parameter '" + param + "')", null);
+  }
+
+  private interface Args {
+    JsonObject of(RoutingContext ctx);
+  }
+
+  private interface BodyArgs {
+    JsonObject of(RoutingContext ctx, JsonObject body);
+  }
+
+  private void get(Router router, Responder responder, String path, String address, Args args) {
+    router.get(path).handler(ctx -> responder.respond(ctx, ex -> send(ex, address, args.of(ctx))));
+  }
+
+  private void post(Router router, Responder responder, String path, String address, BodyArgs args) {
+    router.post(path).handler(ctx -> responder.respond(ctx, ex -> {
+      JsonObject body;
+      try {
+        body = ex.body() == null || ex.body().length() == 0 ? new JsonObject() : new JsonObject(ex.body());
+      } catch (DecodeException | ClassCastException e) {
+        audit.record(AuditEvent.builder(clock.instant(), nodeId, "admin.http " + ex.method() + " " + ex.path())
+            .request(ex.requestId()).remote(ex.remote()).status(400).deny("parse_error", "body is not a JSON object")
+            .build());
+        return Future.succeededFuture(Reply.error(400, "parse_error", "the body must be a JSON object", null));
+      }
+      return send(ex, address, args.of(ctx, body));
+    }));
+  }
+
+  private Future<Reply> send(Exchange ex, String address, JsonObject args) {
+    JsonObject msg = new JsonObject().put("request_id", ex.requestId()).put("remote", ex.remote()).put("args", args);
+    String credential = credential(ex);
+    if (credential != null) {
+      msg.put("credential", credential);
+    }
+    DeliveryOptions opts = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeout.toMillis());
+    // The admin verticle audits the call; these replies carry no audit of their own to avoid double records.
+    Reply.Audit none = Reply.Audit.allow("admin");
+    return vertx.eventBus().<Object>request(address, msg, opts).map(m -> {
+      JsonObject body = m.body() instanceof JsonObject o ? o : new JsonObject();
+      if (Boolean.TRUE.equals(body.getValue("ok"))) {
+        return Reply.json(200, body.getJsonObject("result", new JsonObject()), none);
+      }
+      int status = body.getValue("status") instanceof Number n ? n.intValue() : 500;
+      Reply r = Reply.json(status, new JsonObject().put("error", body.getString("error", "internal_error"))
+          .put("message", body.getString("message", "")), none);
+      return status == 401 ? r.withHeader("WWW-Authenticate", "Bearer realm=\"ephyr-admin\"") : r;
+    }).recover(e -> Future.succeededFuture(Reply.error(503, "admin_unavailable",
+        "the admin API did not answer in time; retry", e.getClass().getSimpleName())));
+  }
+
+  /** The {@code Bearer} credential when exactly one {@code Authorization} header carries one. */
+  private static String credential(Exchange ex) {
+    if (ex.headers("Authorization").size() != 1) {
+      return null;
+    }
+    String h = ex.header("Authorization");
+    int sp = h.indexOf(' ');
+    if (sp <= 0 || !h.substring(0, sp).equalsIgnoreCase("bearer")) {
+      return null;
+    }
+    String v = h.substring(sp + 1).trim();
+    return v.isEmpty() || v.length() > AdminCall.MAX_CREDENTIAL ? null : v;
+  }
+
+  private static JsonObject idArg(RoutingContext ctx) {
+    return new JsonObject().put("task_id", ctx.pathParam("id"));
+  }
+
+  private static JsonObject query(RoutingContext ctx, String... names) {
+    JsonObject o = new JsonObject();
+    for (String n : names) {
+      String v = ctx.queryParams().get(n);
+      if (v != null) {
+        o.put(n, v);
+      }
+    }
+    return o;
+  }
+
+}

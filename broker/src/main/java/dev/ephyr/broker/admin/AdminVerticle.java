@@ -1,0 +1,387 @@
+package dev.ephyr.broker.admin;
+
+import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.audit.AuditEvent;
+import dev.ephyr.broker.audit.AuditQuery;
+import dev.ephyr.broker.policy.AdminPolicy;
+import dev.ephyr.broker.policy.Policy;
+import dev.ephyr.broker.tasks.TaskService;
+import dev.ephyr.broker.tools.ToolResult;
+import dev.ephyr.cluster.ClusterStatus;
+import dev.ephyr.cluster.MemberView;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator API on the event bus ({@code ephyr.admin.*}). Every message carries an admin credential that
+ * this verticle checks itself against the policy in force (admins are stored hashed); a missing or unknown
+ * credential is refused. Every call is audited under the admin's name (never the credential). Task
+ * operations go through {@link TaskService}; status, audit queries and policy reloads fan out to each member's
+ * per-node address ({@code ephyr.admin.node.<id>.<op>}), which checks the same credential again.
+ */
+public final class AdminVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(AdminVerticle.class);
+
+  private final AdminDeps deps;
+  private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
+
+  /** The admin API of one node. */
+  public AdminVerticle(AdminDeps deps) {
+    this.deps = deps;
+  }
+
+  /** Per-node address of {@code op} ({@code status}, {@code audit-query}, {@code policy-reload}). */
+  public static String nodeAddress(String nodeId, String op) {
+    return Addresses.ADMIN_NODE_PREFIX + nodeId + "." + op;
+  }
+
+  /** An operation: the checked admin and the call; completes with the outcome (never fails). */
+  private interface Op {
+    Future<AdminOutcome> run(AdminPolicy admin, AdminCall call);
+  }
+
+  @Override
+  public Future<?> start() {
+    List<Future<Void>> ready = new ArrayList<>();
+    ready.add(on(Addresses.ADMIN_STATUS, "admin.status", true, this::status));
+    ready.add(on(Addresses.ADMIN_REVOKE, "admin.revoke", true, this::revoke));
+    ready.add(on(Addresses.ADMIN_REISSUE, "admin.reissue", true, this::reissue));
+    ready.add(on(Addresses.ADMIN_TASK_GET, "admin.task.get", true, (a, c) -> taskView(c, false)));
+    ready.add(on(Addresses.ADMIN_TASK_TREE, "admin.task.tree", true, (a, c) -> taskView(c, true)));
+    ready.add(on(Addresses.ADMIN_TASK_LIST, "admin.task.list", true, this::list));
+    ready.add(on(Addresses.ADMIN_AUDIT_QUERY, "admin.audit.query", true, this::auditQuery));
+    ready.add(on(Addresses.ADMIN_POLICY_RELOAD, "admin.policy.reload", true, this::policyReload));
+    // Per-node parts of a fan-out: audited only when refused or when they change something (the reload).
+    ready.add(on(nodeAddress(deps.nodeId(), "status"), "admin.node.status", false, this::nodeStatus));
+    ready.add(on(nodeAddress(deps.nodeId(), "audit-query"), "admin.node.audit-query", false, this::nodeAuditQuery));
+    ready.add(on(nodeAddress(deps.nodeId(), "policy-reload"), "admin.node.policy-reload", true,
+        this::nodePolicyReload));
+    return Future.all(ready);
+  }
+
+  private Future<Void> on(String address, String event, boolean auditAllowed, Op op) {
+    MessageConsumer<Object> c = vertx.eventBus().consumer(address, m -> handle(m, event, auditAllowed, op));
+    consumers.add(c);
+    return c.completion();
+  }
+
+  private void handle(Message<Object> m, String event, boolean auditAllowed, Op op) {
+    long start = System.nanoTime();
+    AdminCall call = AdminCall.parse(m.body());
+    Optional<AdminPolicy> admin = check(call.credential());
+    if (admin.isEmpty()) {
+      String why = call.credential() == null ? "no admin credential in the message"
+          : "the admin credential is not one of the policy's admins";
+      AdminOutcome refused = new AdminOutcome.Refused(401, "admin_unauthorized", why + "; send "
+          + "'Authorization: Bearer <admin credential>' (see docs/admin.md)", AdminOutcome.Facts.NONE);
+      m.reply(refused.reply());
+      record(event, null, call, refused, start);
+      return;
+    }
+    Future<AdminOutcome> out;
+    try {
+      out = op.run(admin.get(), call);
+    } catch (RuntimeException e) {
+      out = Future.failedFuture(e);
+    }
+    out.recover(e -> Future.succeededFuture(failure(e))).onSuccess(o -> {
+      m.reply(o.reply());
+      if (auditAllowed || o instanceof AdminOutcome.Refused) {
+        record(event, admin.get().name(), call, o, start);
+      }
+    });
+  }
+
+  private Optional<AdminPolicy> check(String credential) {
+    if (credential == null) {
+      return Optional.empty();
+    }
+    Policy p = deps.policy().current();
+    return p.adminForCredential(credential);
+  }
+
+  private static AdminOutcome failure(Throwable e) {
+    if (TaskService.isClusterUnavailable(e)) {
+      return new AdminOutcome.Refused(503, "cluster_unavailable", "this node cannot reach a quorum of the cluster "
+          + "right now; retry on another node", new AdminOutcome.Facts(null, null, List.of(), e.getMessage()));
+    }
+    LOG.error("admin operation failed", e);
+    return new AdminOutcome.Refused(500, "internal_error", "internal error",
+        new AdminOutcome.Facts(null, null, List.of(), e.toString()));
+  }
+
+  private void record(String event, String admin, AdminCall call, AdminOutcome o, long startNanos) {
+    AdminOutcome.Facts f = o.facts();
+    AuditEvent.Builder b = AuditEvent.builder(deps.clock().instant(), deps.nodeId(), event)
+        .request(call.requestId()).remote(call.remote()).admin(admin).resource(f.resource())
+        .lineage(f.root(), f.lineage()).micros((System.nanoTime() - startNanos) / 1000);
+    if (o instanceof AdminOutcome.Refused r) {
+      b.status(r.status());
+      if (r.status() >= 500) {
+        b.error(r.code(), f.detail() != null ? f.detail() : r.message());
+      } else {
+        b.deny(r.code(), f.detail() != null ? f.detail() : r.message());
+      }
+    } else {
+      b.status(200).allow().detail(f.detail());
+    }
+    deps.audit().record(b.build());
+  }
+
+  // ----------------------------------------------------------------------------------------- task operations
+
+  private Future<AdminOutcome> revoke(AdminPolicy admin, AdminCall call) {
+    String id = taskId(call.args());
+    if (id == null) {
+      return bad("task_id (a 26-character task id) is required");
+    }
+    return deps.tasks().revokeAsOperator(id, context).compose(r -> withLineage(id, r));
+  }
+
+  private Future<AdminOutcome> reissue(AdminPolicy admin, AdminCall call) {
+    Object token = call.args().getValue("token");
+    if (!(token instanceof String t)) {
+      return bad("token (the task's current token) is required: a task's token can only be reissued from itself");
+    }
+    return deps.tasks().reissueAsOperator(t, context).compose(r -> {
+      String id = r instanceof ToolResult.Ok ok ? ok.value().getString("task_id") : null;
+      return id == null ? Future.succeededFuture(outcome(r, null)) : withLineage(id, r);
+    });
+  }
+
+  /** The outcome of {@code r}, with the task's root and lineage for audit (one more registry read). */
+  private Future<AdminOutcome> withLineage(String id, ToolResult r) {
+    return deps.tasks().taskAsOperator(id, context).map(info -> {
+      if (info instanceof ToolResult.Ok ok) {
+        JsonArray l = ok.value().getJsonArray("lineage", new JsonArray());
+        List<String> lineage = new ArrayList<>();
+        l.forEach(x -> lineage.add(String.valueOf(x)));
+        return outcome(r, new AdminOutcome.Facts("task:" + id, ok.value().getString("root_id"), lineage, null));
+      }
+      return outcome(r, AdminOutcome.Facts.resource("task:" + id));
+    }).recover(e -> Future.succeededFuture(outcome(r, AdminOutcome.Facts.resource("task:" + id))));
+  }
+
+  private Future<AdminOutcome> taskView(AdminCall call, boolean tree) {
+    String id = taskId(call.args());
+    if (id == null) {
+      return bad("task_id (a 26-character task id) is required");
+    }
+    Future<ToolResult> f = tree ? deps.tasks().treeAsOperator(id, context) : deps.tasks().taskAsOperator(id, context);
+    return f.map(r -> {
+      List<String> lineage = new ArrayList<>();
+      String root = null;
+      if (r instanceof ToolResult.Ok ok) {
+        ok.value().getJsonArray("lineage", new JsonArray()).forEach(x -> lineage.add(String.valueOf(x)));
+        root = ok.value().getString("root_id");
+      }
+      return outcome(r, new AdminOutcome.Facts("task:" + id, root, lineage, null));
+    });
+  }
+
+  private Future<AdminOutcome> list(AdminPolicy admin, AdminCall call) {
+    JsonObject a = call.args();
+    String agent = a.getValue("agent") instanceof String s ? s : null;
+    String root = a.getValue("root") instanceof String s ? s : null;
+    Object st = a.getValue("status");
+    TaskService.StatusFilter filter;
+    if (st == null || "active".equals(st)) {
+      filter = TaskService.StatusFilter.ACTIVE;
+    } else if ("revoked".equals(st)) {
+      filter = TaskService.StatusFilter.REVOKED;
+    } else if ("all".equals(st)) {
+      filter = TaskService.StatusFilter.ALL;
+    } else {
+      return bad("status must be active, revoked or all");
+    }
+    return deps.tasks().listAsOperator(agent, root, filter, context)
+        .map(r -> outcome(r, AdminOutcome.Facts.resource(root != null ? "task:" + root
+            : agent != null ? "agent:" + clip(agent) : null)));
+  }
+
+  private static String taskId(JsonObject args) {
+    return args.getValue("task_id") instanceof String s && s.length() == 26 ? s : null;
+  }
+
+  private static AdminOutcome outcome(ToolResult r, AdminOutcome.Facts facts) {
+    AdminOutcome.Facts f = facts == null ? AdminOutcome.Facts.NONE : facts;
+    if (r instanceof ToolResult.Ok ok) {
+      return new AdminOutcome.Done(ok.value(), f);
+    }
+    if (r instanceof ToolResult.BadParams b) {
+      return new AdminOutcome.Refused(400, "invalid_params", b.message(), f);
+    }
+    ToolResult.Denied d = (ToolResult.Denied) r;
+    int status = switch (d.code()) {
+      case "not_found" -> 404;
+      case "token_bound", "already_bound" -> 409;
+      default -> 403;
+    };
+    return new AdminOutcome.Refused(status, d.code(), d.message(),
+        new AdminOutcome.Facts(f.resource(), f.root(), f.lineage(), d.auditDetail()));
+  }
+
+  private static Future<AdminOutcome> bad(String message) {
+    return Future.succeededFuture(new AdminOutcome.Refused(400, "invalid_params", message, AdminOutcome.Facts.NONE));
+  }
+
+  private static String clip(String s) {
+    return s.length() > 64 ? s.substring(0, 64) : s;
+  }
+
+  // ------------------------------------------------------------------------------------------ fan-out
+
+  /** Asks every member's per-node {@code op}; unanswered members come back as {@code {node, error}}. */
+  private Future<List<JsonObject>> fanOut(List<String> nodes, String op, AdminCall call, JsonObject args) {
+    DeliveryOptions opts = new DeliveryOptions().setSendTimeout(deps.fanOutTimeout().toMillis());
+    List<Future<JsonObject>> answers = new ArrayList<>();
+    for (String node : nodes) {
+      answers.add(vertx.eventBus().<Object>request(nodeAddress(node, op), call.forward(args), opts)
+          .map(msg -> {
+            JsonObject body = msg.body() instanceof JsonObject o ? o : new JsonObject();
+            if (Boolean.TRUE.equals(body.getValue("ok")) && body.getValue("result") instanceof JsonObject r) {
+              return r.put("node", node);
+            }
+            return new JsonObject().put("node", node).put("error", body.getString("error", "bad_reply"))
+                .put("message", body.getString("message", ""));
+          })
+          .otherwise(e -> new JsonObject().put("node", node).put("error", "unreachable")
+              .put("message", "no answer within " + deps.fanOutTimeout().toMillis() + " ms ("
+                  + e.getClass().getSimpleName() + ")")));
+    }
+    return Future.join(answers).map(cf -> {
+      List<JsonObject> out = new ArrayList<>();
+      for (int i = 0; i < answers.size(); i++) {
+        out.add(cf.resultAt(i));
+      }
+      return out;
+    }).recover(e -> {
+      List<JsonObject> out = new ArrayList<>();
+      for (Future<JsonObject> f : answers) {
+        out.add(f.result());
+      }
+      return Future.succeededFuture(out);
+    });
+  }
+
+  private List<String> memberIds() {
+    List<String> ids = new ArrayList<>();
+    for (MemberView m : deps.cluster().status().members()) {
+      ids.add(m.nodeId());
+    }
+    if (ids.isEmpty()) {
+      ids.add(deps.nodeId());
+    }
+    return ids;
+  }
+
+  // --------------------------------------------------------------------------------------- cluster status
+
+  private Future<AdminOutcome> status(AdminPolicy admin, AdminCall call) {
+    ClusterStatus cs = deps.cluster().status();
+    return fanOut(memberIds(), "status", call, new JsonObject()).map(nodes ->
+        new AdminOutcome.Done(ClusterStatusView.render(deps.nodeId(), cs, nodes), AdminOutcome.Facts.NONE));
+  }
+
+  private Future<AdminOutcome> nodeStatus(AdminPolicy admin, AdminCall call) {
+    var r = deps.cluster().readiness();
+    Policy p = deps.policy().current();
+    JsonObject o = new JsonObject()
+        .put("state", r.state().name().toLowerCase(java.util.Locale.ROOT)).put("detail", r.detail())
+        .put("ready", r.isReady())
+        .put("policy_hash", p.hash())
+        .put("keyring_fingerprint", deps.keyringFingerprint())
+        .put("watermarks", deps.cluster().watermarks().mirrorSize())
+        .put("members_seen", deps.cluster().status().members().size())
+        .put("blocked_thread_warnings", deps.blockedThreads().getAsLong())
+        .put("audit", deps.auditStats().toJson(deps.auditBacklog()));
+    deps.policy().lastError().ifPresent(e -> o.put("policy_error", e));
+    return Future.succeededFuture(new AdminOutcome.Done(o, AdminOutcome.Facts.NONE));
+  }
+
+  // ----------------------------------------------------------------------------------------- audit query
+
+  private Future<AdminOutcome> auditQuery(AdminPolicy admin, AdminCall call) {
+    AuditQuery q;
+    try {
+      q = AuditQuery.fromJson(call.args());
+    } catch (AuditQuery.BadQuery e) {
+      return bad(e.getMessage());
+    }
+    AdminOutcome.Facts facts = new AdminOutcome.Facts(q.task() != null ? "task:" + q.task() : null, null, List.of(),
+        q.toJson().encode());
+    return fanOut(memberIds(), "audit-query", call, q.toJson())
+        .map(nodes -> new AdminOutcome.Done(AuditMerge.merge(nodes, q.limit()), facts));
+  }
+
+  private Future<AdminOutcome> nodeAuditQuery(AdminPolicy admin, AdminCall call) {
+    DeliveryOptions local = new DeliveryOptions().setLocalOnly(true).setSendTimeout(deps.fanOutTimeout().toMillis());
+    return vertx.eventBus().<JsonObject>request(Addresses.AUDIT_QUERY, call.args(), local).map(m -> {
+      JsonObject body = m.body();
+      if (body.getValue("error") instanceof String code) {
+        int status = "invalid_params".equals(code) ? 400 : 500;
+        return (AdminOutcome) new AdminOutcome.Refused(status, code, body.getString("message", ""),
+            AdminOutcome.Facts.NONE);
+      }
+      return new AdminOutcome.Done(body, AdminOutcome.Facts.NONE);
+    });
+  }
+
+  // --------------------------------------------------------------------------------------- policy reload
+
+  private Future<AdminOutcome> policyReload(AdminPolicy admin, AdminCall call) {
+    Object node = call.args().getValue("node");
+    if (!(node instanceof String n) || n.isEmpty() || n.length() > 128) {
+      return bad("node is required: a node id, or \"all\"");
+    }
+    List<String> targets;
+    if (n.equals("all")) {
+      targets = memberIds();
+    } else if (memberIds().contains(n)) {
+      targets = List.of(n);
+    } else {
+      return Future.succeededFuture(new AdminOutcome.Refused(404, "not_found", "no member named " + clip(n)
+          + " (members: " + String.join(", ", memberIds()) + ")", AdminOutcome.Facts.resource("node:" + clip(n))));
+    }
+    return fanOut(targets, "policy-reload", call, new JsonObject()).map(nodes -> {
+      JsonArray out = new JsonArray();
+      boolean allOk = true;
+      for (JsonObject o : nodes) {
+        out.add(o);
+        allOk &= !o.containsKey("error");
+      }
+      JsonObject result = new JsonObject().put("nodes", out).put("all_ok", allOk);
+      return new AdminOutcome.Done(result, new AdminOutcome.Facts("node:" + clip(n), null, List.of(),
+          allOk ? null : "some nodes kept their old policy"));
+    });
+  }
+
+  private Future<AdminOutcome> nodePolicyReload(AdminPolicy admin, AdminCall call) {
+    String before = deps.policy().current().hash();
+    return deps.policy().reload().map(p -> (AdminOutcome) new AdminOutcome.Done(new JsonObject()
+            .put("policy_hash", p.hash()).put("changed", !p.hash().equals(before)),
+            new AdminOutcome.Facts("node:" + deps.nodeId(), null, List.of(), "policy hash " + p.hash())))
+        .recover(e -> Future.succeededFuture(new AdminOutcome.Refused(422, "policy_invalid",
+            "the policy file was refused; the old policy stays in force: " + e.getMessage(),
+            AdminOutcome.Facts.resource("node:" + deps.nodeId()))));
+  }
+
+  @Override
+  public Future<?> stop() {
+    List<Future<Void>> all = new ArrayList<>();
+    for (MessageConsumer<Object> c : consumers) {
+      all.add(c.unregister());
+    }
+    return Future.join(all);
+  }
+}

@@ -1,0 +1,88 @@
+package dev.ephyr.broker.cli;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code ephyr admin status}: the cluster as every node sees itself. */
+final class AdminStatus extends AdminCommand {
+  @Override
+  public String name() {
+    return "admin status";
+  }
+
+  @Override
+  public String summary() {
+    return "cluster status: members, quorum, readiness, policy/keyring per node";
+  }
+
+  @Override
+  public String usage() {
+    return """
+        Usage: ephyr admin status [--url URL] [--json]
+
+        Shows the members, the quorum, and for each node its readiness, the policy hash it has in force
+        (DRIFT marks a node whose policy differs from the majority), its keyring fingerprint, the
+        watermarks in its revocation mirror and its audit writer (last seq, failures, dropped events).
+        """ + CONNECTION_HELP;
+  }
+
+  @Override
+  Set<String> flags() {
+    return Set.of();
+  }
+
+  @Override
+  Set<String> options() {
+    return Set.of();
+  }
+
+  @Override
+  JsonObject call(Args args, AdminClient client, Io io) throws CliException {
+    args.positionals(0, 0, "");
+    return client.get("/admin/status", Map.of());
+  }
+
+  @Override
+  void render(JsonObject s, Args args, Io io) {
+    PrintStream out = io.out();
+    out.println("Cluster: " + s.getValue("members") + " member(s), quorum " + s.getValue("quorum")
+        + (Boolean.TRUE.equals(s.getValue("quorum_present")) ? " (present)" : " (NOT PRESENT)")
+        + ", " + s.getValue("ready_nodes") + " ready; answered by " + s.getString("answered_by")
+        + " (" + s.getString("state") + ")");
+    out.println("Policy:  " + AdminOutput.shortHash(s.getString("policy_hash"))
+        + (Boolean.TRUE.equals(s.getValue("policy_hashes_agree")) ? "  (all nodes agree)" : "  DRIFT: nodes differ"));
+    out.println("Keyring: " + AdminOutput.str(s, "keyring_fingerprint")
+        + (Boolean.TRUE.equals(s.getValue("keyring_fingerprints_agree")) ? "  (all nodes agree)"
+            : "  MISMATCH: nodes differ"));
+    out.println();
+    List<List<String>> rows = new ArrayList<>();
+    for (Object o : s.getJsonArray("nodes", new JsonArray())) {
+      JsonObject n = (JsonObject) o;
+      if (n.containsKey("error")) {
+        rows.add(List.of(n.getString("node"), "UNREACHABLE", "-", "-", "-", "-", "-",
+            n.getString("error") + ": " + n.getString("message", "")));
+        continue;
+      }
+      JsonObject a = n.getJsonObject("audit", new JsonObject());
+      String audit = Boolean.TRUE.equals(a.getValue("failing")) ? "FAILING (" + a.getValue("write_failures") + ")"
+          : "ok";
+      if (a.getLong("dropped", 0L) > 0) {
+        audit += ", " + a.getValue("dropped") + " DROPPED";
+      }
+      rows.add(List.of(n.getString("node") + (Boolean.TRUE.equals(n.getValue("local")) ? "*" : ""),
+          n.getString("state", "-"), AdminOutput.shortHash(n.getString("policy_hash"))
+              + (Boolean.TRUE.equals(n.getValue("policy_drift")) ? " DRIFT" : ""),
+          AdminOutput.str(n, "keyring_fingerprint") + (Boolean.TRUE.equals(n.getValue("keyring_mismatch"))
+              ? " MISMATCH" : ""),
+          AdminOutput.str(n, "watermarks"), AdminOutput.str(a, "seq"), audit,
+          n.containsKey("policy_error") ? "policy reload failed: " + n.getString("policy_error") : ""));
+    }
+    AdminOutput.table(out, List.of("NODE", "STATE", "POLICY", "KEYRING", "WATERMARKS", "AUDIT SEQ", "AUDIT", "NOTE"),
+        rows);
+  }
+}

@@ -15,6 +15,9 @@ import dev.ephyr.broker.mcp.McpSessions;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.policy.PolicyException;
 import dev.ephyr.broker.policy.PolicyStore;
+import dev.ephyr.broker.proxy.ProxyRoute;
+import dev.ephyr.broker.proxy.ProxyTools;
+import dev.ephyr.broker.proxy.Upstream;
 import dev.ephyr.broker.tasks.TaskService;
 import dev.ephyr.broker.tasks.TaskTools;
 import dev.ephyr.cluster.ClusterConfig;
@@ -210,16 +213,19 @@ public final class Node {
     int maxString = (int) Math.min(Integer.MAX_VALUE, config.bodyLimit());
     // The whole order of each pipeline is written here, outermost first.
     AuthenticateStep authenticate = new AuthenticateStep(authenticator, publicBase, metrics);
+    Upstream proxy = new Upstream(vertx, store::current, System.getenv(), metrics);
     McpEndpoint mcp = new McpEndpoint(List.of(
         new AuditStep(audit, metrics, config.nodeId(), "mcp", config.requestTimeout(), clock),
-        new OriginStep(config.allowedOrigins())), authenticate, List.of(new TaskTools(tasks)), sessions,
+        new OriginStep(config.allowedOrigins())), authenticate,
+        List.of(new TaskTools(tasks), new ProxyTools(proxy, config.requestTimeout().minusSeconds(1))), sessions,
         () -> clusterJson(cluster), maxString);
     RestEndpoint rest = new RestEndpoint(List.of(
         new AuditStep(audit, metrics, config.nodeId(), "rest", config.requestTimeout(), clock),
         new OriginStep(config.allowedOrigins())), authenticate, tasks, maxString);
     FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), config.host(), config.tlsCert(),
         config.tlsKey(), config.bodyLimit(), config.maxHeaderSize(), (int) Math.max(1, config.idleTimeout().getSeconds()),
-        mcp, rest, () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of());
+        mcp, rest, () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of(ProxyRoute.create(proxy, audit,
+            metrics, config.nodeId(), clock, config.allowedOrigins(), authenticate, config.bodyLimit())));
 
     vertx.deployVerticle(new AuditVerticle(), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
         .await(30, TimeUnit.SECONDS);

@@ -92,6 +92,7 @@ final class Access {
         }
       }
     }
+    out.sort(java.util.Comparator.comparing(ServicePolicy::name));
     return out;
   }
 

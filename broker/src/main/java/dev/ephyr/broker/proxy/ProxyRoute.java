@@ -261,8 +261,9 @@ public final class ProxyRoute implements Routes {
       ctx.response().closeHandler(v -> {
         if (!outcome.future().isComplete()) {
           call.abort();
-          finish(outcome, ctx, service, Refusal.of("client_closed", 499, "the client went away",
-              "client closed the connection"), action, resource);
+          // After a deliberate cut the reason is already known; otherwise the client went away.
+          finish(outcome, ctx, service, call.cut != null ? call.cut : Refusal.of("client_closed",
+              499, "the client went away", "client closed the connection"), action, resource);
         }
       });
       response.onFailure(e -> finish(outcome, ctx, service, call.failure(e), action, resource));
@@ -283,6 +284,7 @@ public final class ProxyRoute implements Routes {
         declaredLength = -1;
       }
       if (declaredLength > cap) {
+        res.exceptionHandler(e -> { }); // the reset below is ours
         call.abort();
         finish(outcome, ctx, service, Refusal.of("response_too_large", 502, "the response of service '" + service
             + "' is " + declaredLength + " bytes, over its limit of " + cap), action, resource);
@@ -324,16 +326,15 @@ public final class ProxyRoute implements Routes {
       }
       long[] relayed = {0};
       res.handler(chunk -> {
-        if (outcome.future().isComplete()) {
+        if (outcome.future().isComplete() || call.cut != null) {
           return;
         }
         relayed[0] += chunk.length();
         if (relayed[0] > cap) {
-          // Headers are out: cutting the connection is the only way to make the truncation visible.
-          call.abort();
-          sr.reset();
-          finish(outcome, ctx, service, Refusal.of("response_too_large", 502, "the response of service '"
-              + service + "' exceeded its limit of " + cap + " bytes; the connection was cut"), action, resource);
+          // Headers are out: cutting the connection is the only way to make the truncation visible. The
+          // outcome completes when the connection is closed, so nothing tries to write a reply after it.
+          cut(ctx, call, Refusal.of("response_too_large", 502, "the response of service '"
+              + service + "' exceeded its limit of " + cap + " bytes; the connection was cut"));
           return;
         }
         sr.write(red.next(chunk));
@@ -343,14 +344,13 @@ public final class ProxyRoute implements Routes {
         }
       });
       res.exceptionHandler(e -> {
-        if (!outcome.future().isComplete()) {
-          sr.reset();
-          finish(outcome, ctx, service, call.failure(e), action, resource);
+        if (!outcome.future().isComplete() && call.cut == null) {
+          cut(ctx, call, call.failure(e));
         }
       });
       res.endHandler(v -> {
         call.finish();
-        if (outcome.future().isComplete()) {
+        if (outcome.future().isComplete() || call.cut != null) {
           return;
         }
         Buffer tail = red.finish();
@@ -362,6 +362,13 @@ public final class ProxyRoute implements Routes {
               null, null, action, resource)));
         });
       });
+    }
+
+    /** Ends a response whose head is out by cutting the connection; the close handler reports {@code why}. */
+    private void cut(RoutingContext ctx, Upstream.Call call, Refusal why) {
+      call.cut = why;
+      ctx.response().reset();
+      call.abort();
     }
 
     private void finish(Promise<Reply> outcome, RoutingContext ctx, String service, Refusal r, String action,

@@ -291,21 +291,29 @@ public final class ProxyTools implements ToolProvider {
       }
       ServiceUrl.Split s = (ServiceUrl.Split) split;
       String match = null;
-      for (ServicePolicy svc : upstream.policy().services().values()) {
-        if (ServiceUrl.sameOrigin(s, svc.origin())) {
-          match = svc.name();
-          break;
-        }
-      }
-      if (svcName != null && match != null && !svcName.equals(match) || svcName != null && match == null) {
+      if (svcName != null) {
         ServicePolicy named = upstream.policy().services().get(svcName);
-        return new ToolResult.BadParams("url refused: its origin is not exactly the origin of service '"
-            + Access.clip(svcName) + "'" + (named == null ? "" : " (" + ServiceUrl.text(named.origin()) + ")")
-            + "; the proxy sends a credential only to its service's exact scheme, host and port");
-      }
-      if (match == null) {
-        return new ToolResult.BadParams("url refused: no service has exactly this origin, and the proxy reaches "
-            + "nothing else");
+        if (named != null && !ServiceUrl.sameOrigin(s, named.origin())) {
+          return new ToolResult.BadParams("url refused: its origin is not exactly the origin of service '"
+              + Access.clip(svcName) + "' (" + ServiceUrl.text(named.origin()) + "); the proxy sends a "
+              + "credential only to its service's exact scheme, host and port");
+        }
+        match = svcName;
+      } else {
+        List<String> same = new ArrayList<>();
+        for (ServicePolicy svc : upstream.policy().services().values()) {
+          if (ServiceUrl.sameOrigin(s, svc.origin())) {
+            same.add(svc.name());
+          }
+        }
+        if (same.isEmpty()) {
+          return new ToolResult.BadParams("url refused: no service has exactly this origin, and the proxy "
+              + "reaches nothing else");
+        }
+        if (same.size() > 1) {
+          return new ToolResult.BadParams("several services share this origin; name one with 'service'");
+        }
+        match = same.get(0);
       }
       svcName = match;
       pathAndQuery = s.pathAndQuery();

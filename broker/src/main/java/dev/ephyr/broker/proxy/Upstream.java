@@ -141,6 +141,8 @@ public final class Upstream {
     private final long timer;
     private boolean timedOut;
     private boolean done;
+    /** Why the route cut the agent's connection, once it has (event loop only). */
+    Refusal cut;
 
     private Call(HttpClientRequest request, ServicePolicy service, Redactor redactor, long started, long timer) {
       this.request = request;

@@ -39,8 +39,17 @@ class ProxyTest {
   private static final Map<String, String> SECRETS = new LinkedHashMap<>();
   private static final ConcurrentLinkedQueue<String> AUDIT = new ConcurrentLinkedQueue<>();
 
+  private static final java.io.ByteArrayOutputStream LOGS = new java.io.ByteArrayOutputStream();
+  private static java.io.PrintStream originalErr;
+  private static java.io.PrintStream originalOut;
+
   @BeforeAll
   static void start() throws Exception {
+    // Everything the node logs (slf4j-simple writes to the current System.err) is kept to search for secrets.
+    originalErr = System.err;
+    originalOut = System.out;
+    System.setErr(new java.io.PrintStream(new Tee(originalErr), true, StandardCharsets.UTF_8));
+    System.setOut(new java.io.PrintStream(new Tee(originalOut), true, StandardCharsets.UTF_8));
     up = new ProxyUpstream();
     kit = new TestKit();
     for (String s : List.of("bearer", "basic", "header", "query")) {
@@ -69,8 +78,41 @@ class ProxyTest {
       TestKit.close(node);
     } finally {
       up.close();
+      System.setErr(originalErr);
+      System.setOut(originalOut);
     }
     assertEquals(0, blocked, "an event loop was blocked");
+    String logs;
+    synchronized (LOGS) {
+      logs = LOGS.toString(StandardCharsets.UTF_8);
+    }
+    assertTrue(logs.contains("service:bearer"), "the audit log lines were captured");
+    assertNoSecret(logs);
+  }
+
+  /** Writes to the original stream and to {@link #LOGS}. */
+  private static final class Tee extends java.io.OutputStream {
+    private final java.io.OutputStream out;
+
+    Tee(java.io.OutputStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public void write(int b) throws java.io.IOException {
+      out.write(b);
+      synchronized (LOGS) {
+        LOGS.write(b);
+      }
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws java.io.IOException {
+      out.write(b, off, len);
+      synchronized (LOGS) {
+        LOGS.write(b, off, len);
+      }
+    }
   }
 
   private static String policy() {
@@ -125,6 +167,9 @@ class ProxyTest {
         "    origin: " + o,
         "    paths: [\"/slow\"]",
         "    timeout: 1s",
+        "    allow_private: true",
+        "  closed:",
+        "    origin: http://127.0.0.1:" + TestKit.freePort(),
         "    allow_private: true",
         "  unset:",
         "    origin: " + o,
@@ -481,6 +526,9 @@ class ProxyTest {
     ToolCall unset = call(alice(), new JsonObject().put("service", "unset").put("path", "/echo/x"));
     assertEquals("credential_unavailable", unset.error());
     assertFalse(unset.raw().body().contains("EPHYR_PROXY_TEST_NEVER_SET"), "the agent needs no operator detail");
+    ToolCall closed = call(alice(), new JsonObject().put("service", "closed").put("path", "/"));
+    assertEquals("upstream_unreachable", closed.error(), closed.raw().toString());
+    assertEquals(502, route("GET", "closed/", aliceHeaders(), null).status());
     Http.Response none = route("GET", "bearer/echo/x", Map.of(), null);
     assertEquals(401, none.status());
     Http.Response noService = Http.get(node.publicUrl() + "/v1/proxy/", aliceHeaders());

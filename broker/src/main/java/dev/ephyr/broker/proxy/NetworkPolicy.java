@@ -105,7 +105,7 @@ final class NetworkPolicy {
         return false;
       }
     }
-    return b[14] == 0 && (b[15] & 0xff) == 0xfe;
+    return b[14] == 0x02 && b[15] == 0x54; // ::254 in hex notation
   }
 
   /** The IPv4 address an IPv6 address carries by a standard embedding, or {@code null}. */

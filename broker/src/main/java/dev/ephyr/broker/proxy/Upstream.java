@@ -294,11 +294,13 @@ public final class Upstream {
     }
     String detail = redactor.scrub(e.getClass().getSimpleName() + ": " + e.getMessage());
     if (timedOut) {
-      return Refusal.of("upstream_timeout", 504, "service '" + svc.name() + "' did not answer within "
-          + svc.timeout().toSeconds() + "s", detail);
+      return Refusal.of("upstream_timeout", 504, "service '" + svc.name() + "' did not answer in time", detail);
     }
     if (e instanceof ConnectException || e.getClass().getSimpleName().contains("Connect")) {
       return Refusal.of("upstream_unreachable", 502, "could not connect to service '" + svc.name() + "'", detail);
+    }
+    if (e instanceof TimeoutException || e.getClass().getSimpleName().contains("Timeout")) {
+      return Refusal.of("upstream_timeout", 504, "service '" + svc.name() + "' did not answer in time", detail);
     }
     if (e instanceof SSLException || (e.getCause() instanceof SSLException)) {
       return Refusal.of("upstream_tls", 502, "TLS with service '" + svc.name()

@@ -18,6 +18,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.TrustOptions;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -44,7 +45,8 @@ public final class Upstream {
   static final long MAX_SECRET_FILE = 64 * 1024;
 
   private final Vertx vertx;
-  private final HttpClient client;
+  private final HttpClient byName;
+  private final HttpClient byAddress;
   private final Supplier<Policy> policy;
   private final Map<String, String> environment;
   private final Metrics metrics;
@@ -58,11 +60,14 @@ public final class Upstream {
    * @param metrics the node's metrics
    */
   public Upstream(Vertx vertx, Supplier<Policy> policy, Map<String, String> environment, Metrics metrics) {
-    this(vertx, policy, environment, metrics, Duration.ofSeconds(5), Duration.ofSeconds(10));
+    this(vertx, policy, environment, metrics, null);
   }
 
+  /** As above, trusting {@code trust} instead of the JVM's default CAs (tests). */
   Upstream(Vertx vertx, Supplier<Policy> policy, Map<String, String> environment, Metrics metrics,
-      Duration dnsTimeout, Duration connectTimeout) {
+      TrustOptions trust) {
+    Duration dnsTimeout = Duration.ofSeconds(5);
+    Duration connectTimeout = Duration.ofSeconds(10);
     this.vertx = vertx;
     this.policy = policy;
     this.environment = Map.copyOf(environment);
@@ -78,7 +83,13 @@ public final class Upstream {
         .setDecompressionSupported(false)
         .setVerifyHost(true)
         .setConnectTimeout((int) connectTimeout.toMillis());
-    this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(32));
+    if (trust != null) {
+      options.setTrustOptions(trust);
+    }
+    this.byAddress = vertx.createHttpClient(new HttpClientOptions(options), new PoolOptions().setHttp1MaxSize(32));
+    // The connection goes to the pinned address, so Vert.x would send no SNI; force the service's name.
+    // Not for IP-literal hosts, where SNI must be absent (RFC 6066 §3).
+    this.byName = vertx.createHttpClient(options.setForceSni(true), new PoolOptions().setHttp1MaxSize(32));
   }
 
   /** The current policy. */
@@ -211,6 +222,7 @@ public final class Upstream {
           .setHeaders(headers);
       Redactor redactor = injection.redactor();
       long remaining = Math.max(1, timeout.toMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+      HttpClient client = isIpLiteral(host) ? byAddress : byName;
       return client.request(o)
           .recover(e -> Future.failedFuture(new RefusedException(describe(svc, e, false, redactor))))
           .map(req -> {
@@ -325,7 +337,11 @@ public final class Upstream {
 
   /** Closes the client's connections. */
   public Future<Void> close() {
-    return client.close();
+    return Future.join(byName.close(), byAddress.close()).mapEmpty();
+  }
+
+  private static boolean isIpLiteral(String host) {
+    return host.indexOf(':') >= 0 || host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
   }
 
   private static String bare(String host) {

@@ -35,10 +35,11 @@ import javax.net.ssl.SSLException;
 
 /**
  * Opens upstream requests for both fronts of the proxy (the {@code http_request} tool and the
- * {@code /v1/proxy} route): checks access, path and headers; resolves the service host off the event loop
- * and checks <em>every</em> address against the {@link NetworkPolicy}; reads the credential off the event
- * loop; then connects to the checked address itself (pinned, so DNS cannot change between check and connect)
- * while {@code Host}, SNI and certificate checks keep the service's host name. Redirects are never followed.
+ * {@code /v1/proxy} route): checks access, path and headers; resolves the service host and checks
+ * <em>every</em> address against the {@link NetworkPolicy}; reads the credential (files are cached for two
+ * seconds); both off the event loop unless the host is an address literal and the secret is in memory. Then
+ * connects to the checked address itself (pinned, so DNS cannot change between check and connect) while
+ * {@code Host}, SNI and certificate checks keep the service's host name. Redirects are never followed.
  */
 public final class Upstream {
   /** Largest secret file read. */
@@ -52,6 +53,7 @@ public final class Upstream {
   private final Metrics metrics;
   private final Duration dnsTimeout;
   private final Duration connectTimeout;
+  private final SecretCache secrets = new SecretCache();
 
   /**
    * @param vertx the node's Vert.x
@@ -198,8 +200,19 @@ public final class Upstream {
     URI origin = svc.origin();
     String host = bare(origin.getHost());
     int port = ServiceUrl.port(origin);
-    Future<Resolved> resolved = ctx.<Resolved>executeBlocking(() -> resolve(svc, host), false)
-        .timeout(dnsTimeout.toMillis(), TimeUnit.MILLISECONDS)
+    Future<Resolved> resolved;
+    if (isDottedQuadOrV6(host) && (svc.auth() == null || svc.auth().secret().env() != null
+        || secrets.fresh(svc.auth().secret()) != null)) {
+      // Nothing here can block (a literal address needs no lookup; the secret is in memory): stay on the loop.
+      try {
+        resolved = Future.succeededFuture(resolve(svc, host));
+      } catch (RefusedException e) {
+        resolved = Future.failedFuture(e);
+      }
+    } else {
+      resolved = ctx.<Resolved>executeBlocking(() -> resolve(svc, host), false);
+    }
+    resolved = resolved.timeout(dnsTimeout.toMillis(), TimeUnit.MILLISECONDS)
         .recover(e -> Future.failedFuture(e instanceof TimeoutException
             ? new RefusedException(Refusal.of("dns_failed", 502, "resolving service '" + svc.name() + "' timed out"))
             : e));
@@ -281,7 +294,10 @@ public final class Upstream {
       return null;
     }
     SecretRef ref = auth.secret();
-    String value;
+    String value = secrets.fresh(ref);
+    if (value != null) {
+      return value;
+    }
     try {
       if (ref.file() != null && Files.size(ref.file()) > MAX_SECRET_FILE) {
         throw new IOException(ref.describe() + " is larger than " + MAX_SECRET_FILE + " bytes");
@@ -296,6 +312,9 @@ public final class Upstream {
     if (why != null) {
       throw new RefusedException(Refusal.of("credential_unavailable", 502, "the credential of service '"
           + svc.name() + "' is unusable; tell the operator", ref.describe() + ": " + why));
+    }
+    if (ref.file() != null) {
+      secrets.put(ref, value);
     }
     return value;
   }
@@ -338,6 +357,25 @@ public final class Upstream {
   /** Closes the client's connections. */
   public Future<Void> close() {
     return Future.join(byName.close(), byAddress.close()).mapEmpty();
+  }
+
+  /** A literal the resolver parses without any lookup: four dotted decimals, or IPv6. */
+  private static boolean isDottedQuadOrV6(String host) {
+    if (host.indexOf(':') >= 0) {
+      return true;
+    }
+    String[] parts = host.split("\\.", -1);
+    if (parts.length != 4) {
+      return false;
+    }
+    for (String p : parts) {
+      // Leading zeros are read as octal by some resolvers: let the worker path handle such oddities.
+      if (p.isEmpty() || p.length() > 3 || (p.length() > 1 && p.charAt(0) == '0')
+          || !p.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isIpLiteral(String host) {

@@ -266,7 +266,10 @@ public final class ProxyRoute implements Routes {
               499, "the client went away", "client closed the connection"), action, resource);
         }
       });
-      response.onFailure(e -> finish(outcome, ctx, service, call.failure(e), action, resource));
+      response.onFailure(e -> {
+        call.finish();
+        finish(outcome, ctx, service, call.failure(e), action, resource);
+      });
       response.onSuccess(res -> stream(ctx, call, res, outcome, action, resource, exchange.requestId()));
       return outcome.future();
     }

@@ -110,7 +110,10 @@ public final class ProxyTools implements ToolProvider {
     return upstream.open(checked, ctx, timeout)
         .compose(call -> exchange(call, r, cap)
             .map(done -> (ToolResult) new ToolResult.Ok(result(svc, r, done, dropped), "service:" + svc.name()))
-            .recover(e -> Future.succeededFuture(denied(svc.name(), call.failure(e)))))
+            .recover(e -> {
+              call.finish();
+              return Future.succeededFuture(denied(svc.name(), call.failure(e)));
+            }))
         .recover(e -> Future.succeededFuture(e instanceof RefusedException re ? denied(svc.name(), re.refusal())
             : denied(svc.name(), Refusal.of("upstream_error", 502, "the exchange with service '" + svc.name()
                 + "' failed", e.getClass().getSimpleName()))))

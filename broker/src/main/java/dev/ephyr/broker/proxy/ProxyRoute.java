@@ -41,6 +41,8 @@ public final class ProxyRoute implements Routes {
   /** Largest request body streamed to a service. */
   public static final long MAX_STREAMED_BODY = 64L << 20;
   static final String PREFIX = "/v1/proxy/";
+  private static final java.util.regex.Pattern SERVICE_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final Exchange.Key<RoutingContext> ROUTING = Exchange.Key.of("proxyRouting", RoutingContext.class);
   private static final Exchange.Key<Target> TARGET = Exchange.Key.of("proxyTarget", Target.class);
 
@@ -94,7 +96,7 @@ public final class ProxyRoute implements Routes {
       String rest = raw.length() > PREFIX.length() ? raw.substring(PREFIX.length()) : "";
       int slash = rest.indexOf('/');
       String service = slash < 0 ? rest : rest.substring(0, slash);
-      if (service.isEmpty() || !service.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+      if (!SERVICE_NAME.matcher(service).matches()) {
         return done(req, Reply.error(404, "unknown_service", "name a service: /v1/proxy/<service>/<path>", null));
       }
       String path = slash < 0 ? "/" : rest.substring(slash);

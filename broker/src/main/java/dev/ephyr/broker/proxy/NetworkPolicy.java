@@ -11,11 +11,11 @@ import java.net.InetAddress;
  * unique-local and site-local. IPv4 addresses embedded in IPv6 (mapped {@code ::ffff:a.b.c.d}, compatible
  * {@code ::a.b.c.d}, NAT64 {@code 64:ff9b::/96}, 6to4 {@code 2002::/16}) are judged as the IPv4 address.
  */
-final class NetworkPolicy {
+public final class NetworkPolicy {
   private NetworkPolicy() {}
 
   /** Why {@code address} is refused, or {@code null} when it may be used. */
-  static String check(InetAddress address, boolean allowPrivate) {
+  public static String check(InetAddress address, boolean allowPrivate) {
     byte[] b = address.getAddress();
     if (b.length == 16) {
       byte[] v4 = embeddedV4(b);

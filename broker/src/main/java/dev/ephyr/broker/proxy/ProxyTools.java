@@ -18,14 +18,11 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.AbstractMap;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -40,7 +37,8 @@ import java.util.Set;
 public final class ProxyTools implements ToolProvider {
   /** Largest response body returned inside a tool result (the service's own cap may be lower). */
   public static final long MAX_TOOL_BODY = 4L << 20;
-  private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+  private static final Set<String> KNOWN_ARGS = Set.of("service", "method", "path", "url", "query", "headers",
+      "body", "body_base64", "timeout_seconds");
 
   private final Upstream upstream;
   private final Duration ceiling;
@@ -91,22 +89,22 @@ public final class ProxyTools implements ToolProvider {
     if (name.equals("list_services")) {
       return Future.succeededFuture(listServices(caller));
     }
-    Object parsed = parse(args);
-    if (parsed instanceof ToolResult.BadParams bad) {
+    RequestArgs.Parsed parsed = RequestArgs.parse(args, KNOWN_ARGS, upstream.policy());
+    if (parsed instanceof RequestArgs.Bad bad) {
       upstream.count("tool", args.getValue("service") instanceof String s ? s : null, "invalid_params");
-      return Future.succeededFuture(bad);
+      return Future.succeededFuture(new ToolResult.BadParams(bad.message()));
     }
-    Request r = (Request) parsed;
-    Upstream.Checking checking = upstream.check(caller, r.service, r.method, r.target, r.headers);
+    RequestArgs.Request r = (RequestArgs.Request) parsed;
+    Upstream.Checking checking = upstream.check(caller, r.service(), r.method(), r.target(), r.headers());
     if (checking instanceof Upstream.Rejected rejected) {
-      return Future.succeededFuture(denied(r.service, rejected.refusal()));
+      return Future.succeededFuture(denied(r.service(), rejected.refusal()));
     }
     Upstream.Checked checked = (Upstream.Checked) checking;
     ServicePolicy svc = checked.service();
     checked.headers().set("Accept-Encoding", "identity"); // the body goes into JSON text: no compression
-    Duration timeout = min(min(svc.timeout(), ceiling), r.timeout);
+    Duration timeout = min(min(svc.timeout(), ceiling), r.timeout());
     long cap = Math.min(svc.maxResponseBytes(), MAX_TOOL_BODY);
-    List<String> dropped = HeaderRules.dropped(r.headers, checked.headers());
+    List<String> dropped = HeaderRules.dropped(r.headers(), checked.headers());
     return upstream.open(checked, ctx, timeout)
         .compose(call -> exchange(call, r, cap)
             .map(done -> (ToolResult) new ToolResult.Ok(result(svc, r, done, dropped), "service:" + svc.name()))
@@ -159,8 +157,8 @@ public final class ProxyTools implements ToolProvider {
   private record Done(int status, MultiMap headers, Buffer body, boolean truncated, String location,
       boolean locationRemoved, long durationNanos) {}
 
-  private Future<Done> exchange(Upstream.Call call, Request r, long cap) {
-    Future<HttpClientResponse> sent = r.body == null ? call.request.send() : call.request.send(r.body);
+  private Future<Done> exchange(Upstream.Call call, RequestArgs.Request r, long cap) {
+    Future<HttpClientResponse> sent = r.body() == null ? call.request.send() : call.request.send(r.body());
     return sent.compose(res -> {
       upstream.observe(call.service, call.started);
       Promise<Done> done = Promise.promise();
@@ -192,7 +190,8 @@ public final class ProxyTools implements ToolProvider {
     });
   }
 
-  private static Done done(Upstream.Call call, HttpClientResponse res, Buffer body, boolean truncated, Request r) {
+  private static Done done(Upstream.Call call, HttpClientResponse res, Buffer body, boolean truncated,
+      RequestArgs.Request r) {
     Redactor red = call.redactor;
     // When cut short, the held-back tail is dropped too: it could be the first half of the credential.
     Buffer clean = !red.active() ? body : truncated ? red.next(body)
@@ -205,20 +204,20 @@ public final class ProxyTools implements ToolProvider {
     boolean removed = false;
     String raw = res.getHeader("Location");
     if (raw != null) {
-      location = Redirects.sameOriginTarget(red.scrub(raw), call.service.origin(), r.target.rawPath());
+      location = Redirects.sameOriginTarget(red.scrub(raw), call.service.origin(), r.target().rawPath());
       removed = location == null;
     }
     return new Done(res.statusCode(), headers, clean, truncated, location, removed, System.nanoTime() - call.started);
   }
 
-  private static JsonObject result(ServicePolicy svc, Request r, Done d, List<String> dropped) {
+  private static JsonObject result(ServicePolicy svc, RequestArgs.Request r, Done d, List<String> dropped) {
     JsonObject headers = new JsonObject();
     for (String n : d.headers.names()) {
       List<String> all = d.headers.getAll(n);
       headers.put(n.toLowerCase(Locale.ROOT), all.size() == 1 ? all.get(0) : new JsonArray(all));
     }
-    JsonObject out = new JsonObject().put("service", svc.name()).put("method", r.method)
-        .put("path", r.target.pathAndQuery()).put("status", d.status).put("headers", headers);
+    JsonObject out = new JsonObject().put("service", svc.name()).put("method", r.method())
+        .put("path", r.target().pathAndQuery()).put("status", d.status).put("headers", headers);
     String text = text(d.headers.get("Content-Type"), d.body);
     if (text != null) {
       out.put("body", text);
@@ -258,153 +257,6 @@ public final class ProxyTools implements ToolProvider {
     } catch (CharacterCodingException e) {
       return null;
     }
-  }
-
-  /** The parsed arguments. */
-  private record Request(String service, String method, RequestTarget target, List<Map.Entry<String, String>> headers,
-      Buffer body, Duration timeout) {}
-
-  private Object parse(JsonObject a) {
-    for (String k : a.fieldNames()) {
-      if (!httpRequest.getJsonObject("inputSchema").getJsonObject("properties").containsKey(k)) {
-        return new ToolResult.BadParams("unknown argument '" + Access.clip(k) + "'");
-      }
-    }
-    Object service = a.getValue("service");
-    Object url = a.getValue("url");
-    Object path = a.getValue("path");
-    if (service != null && !(service instanceof String)) {
-      return new ToolResult.BadParams("service must be a string");
-    }
-    if (url != null && !(url instanceof String)) {
-      return new ToolResult.BadParams("url must be a string");
-    }
-    if (path != null && !(path instanceof String)) {
-      return new ToolResult.BadParams("path must be a string");
-    }
-    if (url != null && path != null) {
-      return new ToolResult.BadParams("give either url or path, not both");
-    }
-    String svcName = (String) service;
-    String pathAndQuery = path == null ? "/" : (String) path;
-    if (url != null) {
-      ServiceUrl.Parsed split = ServiceUrl.split((String) url);
-      if (split instanceof ServiceUrl.Bad bad) {
-        return new ToolResult.BadParams("url refused: " + bad.message());
-      }
-      ServiceUrl.Split s = (ServiceUrl.Split) split;
-      String match = null;
-      if (svcName != null) {
-        ServicePolicy named = upstream.policy().services().get(svcName);
-        if (named != null && !ServiceUrl.sameOrigin(s, named.origin())) {
-          return new ToolResult.BadParams("url refused: its origin is not exactly the origin of service '"
-              + Access.clip(svcName) + "' (" + ServiceUrl.text(named.origin()) + "); the proxy sends a "
-              + "credential only to its service's exact scheme, host and port");
-        }
-        match = svcName;
-      } else {
-        List<String> same = new ArrayList<>();
-        for (ServicePolicy svc : upstream.policy().services().values()) {
-          if (ServiceUrl.sameOrigin(s, svc.origin())) {
-            same.add(svc.name());
-          }
-        }
-        if (same.isEmpty()) {
-          return new ToolResult.BadParams("url refused: no service has exactly this origin, and the proxy "
-              + "reaches nothing else");
-        }
-        if (same.size() > 1) {
-          return new ToolResult.BadParams("several services share this origin; name one with 'service'");
-        }
-        match = same.get(0);
-      }
-      svcName = match;
-      pathAndQuery = s.pathAndQuery();
-    }
-    if (svcName == null) {
-      return new ToolResult.BadParams("service is required (or a url on a service's origin)");
-    }
-    Object m = a.getValue("method");
-    if (m != null && !(m instanceof String)) {
-      return new ToolResult.BadParams("method must be a string");
-    }
-    String method = m == null ? "GET" : ((String) m).toUpperCase(Locale.ROOT);
-    if (!METHODS.contains(method)) {
-      return new ToolResult.BadParams("method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
-    }
-    Object q = a.getValue("query");
-    if (q != null) {
-      if (!(q instanceof JsonObject qo) || qo.size() > 100) {
-        return new ToolResult.BadParams("query must be an object of at most 100 name → string value");
-      }
-      StringBuilder extra = new StringBuilder();
-      for (Map.Entry<String, Object> e : qo) {
-        if (!(e.getValue() instanceof String v)) {
-          return new ToolResult.BadParams("query." + Access.clip(e.getKey()) + " must be a string");
-        }
-        extra.append(extra.length() == 0 ? "" : "&").append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8))
-            .append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
-      }
-      if (extra.length() > 0) {
-        pathAndQuery += (pathAndQuery.indexOf('?') < 0 ? "?" : "&") + extra;
-      }
-    }
-    RequestTarget.Parsed t = RequestTarget.parse(pathAndQuery);
-    if (t instanceof RequestTarget.Invalid bad) {
-      return new ToolResult.BadParams("path refused: " + bad.message());
-    }
-    List<Map.Entry<String, String>> headers = new ArrayList<>();
-    Object h = a.getValue("headers");
-    if (h != null) {
-      if (!(h instanceof JsonObject ho) || ho.size() > HeaderRules.MAX_HEADERS) {
-        return new ToolResult.BadParams("headers must be an object of at most " + HeaderRules.MAX_HEADERS
-            + " name → string value");
-      }
-      for (Map.Entry<String, Object> e : ho) {
-        if (!(e.getValue() instanceof String v)) {
-          return new ToolResult.BadParams("headers." + Access.clip(e.getKey()) + " must be a string");
-        }
-        String why = HeaderRules.problem(e.getKey(), v);
-        if (why != null) {
-          return new ToolResult.BadParams(why);
-        }
-        headers.add(new AbstractMap.SimpleImmutableEntry<>(e.getKey(), v));
-      }
-    }
-    Object body = a.getValue("body");
-    Object body64 = a.getValue("body_base64");
-    if (body != null && body64 != null) {
-      return new ToolResult.BadParams("give either body or body_base64, not both");
-    }
-    Buffer buf = null;
-    if (body != null) {
-      if (!(body instanceof String s)) {
-        return new ToolResult.BadParams("body must be a string");
-      }
-      buf = Buffer.buffer(s);
-    } else if (body64 != null) {
-      if (!(body64 instanceof String s)) {
-        return new ToolResult.BadParams("body_base64 must be a string");
-      }
-      try {
-        buf = Buffer.buffer(Base64.getDecoder().decode(s));
-      } catch (IllegalArgumentException e) {
-        return new ToolResult.BadParams("body_base64 is not valid base64");
-      }
-    }
-    if (buf != null && (method.equals("GET") || method.equals("HEAD"))) {
-      return new ToolResult.BadParams(method + " requests carry no body");
-    }
-    Object to = a.getValue("timeout_seconds");
-    Duration timeout = Duration.ofMinutes(10);
-    if (to != null) {
-      if (!(to instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.longValue() < 1
-          || n.longValue() > 600) {
-        return new ToolResult.BadParams("timeout_seconds must be an integer from 1 to 600");
-      }
-      timeout = Duration.ofSeconds(n.longValue());
-    }
-    return new Request(svcName, method, ((RequestTarget.Valid) t).target(), headers, buf, timeout);
   }
 
   private static Duration min(Duration a, Duration b) {

@@ -25,13 +25,17 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The credential-injecting proxy (DESIGN §7.3, §10 item 7) against a real HTTP service on loopback, through a
  * real node: every injection mode arrives as configured, the agent never sees a credential (even when the
  * service reflects it), and SSRF and credential-leak attacks are refused with clear reasons.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ProxyTest {
   private static TestKit kit;
   private static Node node;
@@ -314,6 +318,15 @@ class ProxyTest {
     assertNoSecret(r.body());
     assertFalse(r.body().contains(kit.aliceKey));
 
+    // A larger chunked response streams through whole; HEAD carries no body.
+    Http.Response big = route("GET", "bearer/big", aliceHeaders(), null);
+    assertEquals(200, big.status());
+    assertEquals(16 * 1024, big.body().length());
+    Http.Response head = route("HEAD", "bearer/echo/head", aliceHeaders(), null);
+    assertEquals(200, head.status());
+    assertEquals("", head.body());
+    assertEquals("HEAD", up.last().method());
+
     // Bearer through the route: the service sees the service's token, not the agent's API key.
     Http.Response g = route("GET", "bearer/echo/r", aliceHeaders(), null);
     assertEquals(200, g.status(), g.toString());
@@ -579,6 +592,30 @@ class ProxyTest {
     h.remove("DPoP");
     Http.Response unproven = Http.send("POST", url, h, body);
     assertEquals(401, unproven.status(), unproven.toString());
+  }
+
+  /** Runs last: it changes the policy. */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void aPolicyChangeNarrowsTheNextCallOfALiveToken() throws Exception {
+    String token = alice().ok("task_create", new JsonObject().put("description", "before the change")
+        .put("envelope", new JsonObject().put("services", new JsonArray().add("bearer").add("basic"))))
+        .getString("token");
+    McpClient t = McpClient.bearer(node.mcpUrl(), token);
+    assertFalse(call(t, new JsonObject().put("service", "bearer").put("path", "/echo/p")).isError());
+    // alice loses bearer; the service basic disappears from the policy altogether.
+    String changed = policy().replace("    services: \"*\"\n    methods: [GET, HEAD, POST, PUT, DELETE]",
+        "    services: [header, query]\n    methods: [GET, HEAD, POST, PUT, DELETE]");
+    changed = changed.replace(changed.substring(changed.indexOf("  basic:\n"), changed.indexOf("  header:\n")), "");
+    assertTrue(changed.contains("services: [header, query]") && !changed.contains("  basic:"), changed);
+    Files.writeString(kit.dir.resolve("policy.yaml"), changed);
+    node.reloadPolicy().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals("service_not_allowed", call(t, new JsonObject().put("service", "bearer").put("path", "/echo/p"))
+        .error());
+    assertEquals("unknown_service", call(t, new JsonObject().put("service", "basic").put("path", "/echo/p"))
+        .error());
+    assertEquals(403, route("GET", "bearer/echo/p", aliceHeaders(), null).status());
+    assertEquals(0, t.ok("list_services", null).getJsonArray("services").size());
   }
 
   @Test

@@ -241,8 +241,9 @@ public final class ProxyRoute implements Routes {
           if (sent[0] > MAX_STREAMED_BODY) {
             in.pause();
             call.abort();
-            finish(outcome, ctx, service, Refusal.of("body_too_large", 413, "request bodies through the proxy are "
-                + "limited to " + MAX_STREAMED_BODY + " bytes; the upstream request was cut"), action, resource);
+            finish(outcome, ctx, call, service, Refusal.of("body_too_large", 413, "request bodies through the "
+                + "proxy are limited to " + MAX_STREAMED_BODY + " bytes; the upstream request was cut"), action,
+                resource);
             return;
           }
           out.write(chunk);
@@ -254,7 +255,7 @@ public final class ProxyRoute implements Routes {
         in.endHandler(v -> out.end());
         in.exceptionHandler(e -> {
           call.abort();
-          finish(outcome, ctx, service, Refusal.of("client_error", 400, "the request body could not be read",
+          finish(outcome, ctx, call, service, Refusal.of("client_error", 400, "the request body could not be read",
               e.getClass().getSimpleName()), action, resource);
         });
         continueIfExpected(ctx);
@@ -264,13 +265,13 @@ public final class ProxyRoute implements Routes {
         if (!outcome.future().isComplete()) {
           call.abort();
           // After a deliberate cut the reason is already known; otherwise the client went away.
-          finish(outcome, ctx, service, call.cut != null ? call.cut : Refusal.of("client_closed",
+          finish(outcome, ctx, call, service, call.cut != null ? call.cut : Refusal.of("client_closed",
               499, "the client went away", "client closed the connection"), action, resource);
         }
       });
       response.onFailure(e -> {
         call.finish();
-        finish(outcome, ctx, service, call.failure(e), action, resource);
+        finish(outcome, ctx, call, service, call.failure(e), action, resource);
       });
       response.onSuccess(res -> stream(ctx, call, res, outcome, action, resource, exchange.requestId()));
       return outcome.future();
@@ -291,7 +292,7 @@ public final class ProxyRoute implements Routes {
       if (declaredLength > cap) {
         res.exceptionHandler(e -> { }); // the reset below is ours
         call.abort();
-        finish(outcome, ctx, service, Refusal.of("response_too_large", 502, "the response of service '" + service
+        finish(outcome, ctx, call, service, Refusal.of("response_too_large", 502, "the response of service '" + service
             + "' is " + declaredLength + " bytes, over its limit of " + cap), action, resource);
         return;
       }
@@ -376,9 +377,13 @@ public final class ProxyRoute implements Routes {
       call.abort();
     }
 
-    private void finish(Promise<Reply> outcome, RoutingContext ctx, String service, Refusal r, String action,
-        String resource) {
+    private void finish(Promise<Reply> outcome, RoutingContext ctx, Upstream.Call call, String service, Refusal r,
+        String action, String resource) {
       if (outcome.future().isComplete()) {
+        return;
+      }
+      if (ctx.response().headWritten() && !ctx.response().closed() && call.cut == null) {
+        cut(ctx, call, r); // too late for an error reply: the close handler reports it
         return;
       }
       upstream.count("route", service, r.code());

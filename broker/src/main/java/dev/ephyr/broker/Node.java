@@ -29,6 +29,9 @@ import dev.ephyr.broker.mcp.McpSessions;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.policy.PolicyException;
 import dev.ephyr.broker.policy.PolicyStore;
+import dev.ephyr.broker.proxy.ProxyRoute;
+import dev.ephyr.broker.proxy.ProxyTools;
+import dev.ephyr.broker.proxy.Upstream;
 import dev.ephyr.broker.tasks.TaskService;
 import dev.ephyr.broker.tasks.TaskTools;
 import dev.ephyr.cluster.ClusterConfig;
@@ -233,10 +236,12 @@ public final class Node {
     int maxString = (int) Math.min(Integer.MAX_VALUE, config.bodyLimit());
     // The whole order of each pipeline is written here, outermost first.
     AuthenticateStep authenticate = new AuthenticateStep(authenticator, publicBase, metrics);
+    Upstream proxy = new Upstream(vertx, store::current, System.getenv(), metrics);
     McpEndpoint mcp = new McpEndpoint(List.of(
         new AuditStep(audit, metrics, config.nodeId(), "mcp", config.requestTimeout(), clock),
         new OriginStep(config.allowedOrigins())), authenticate,
-        List.of(new TaskTools(tasks), new FederationTools(federation)), sessions,
+        List.of(new TaskTools(tasks), new ProxyTools(proxy, config.requestTimeout().minusSeconds(1)),
+            new FederationTools(federation)), sessions,
         () -> clusterJson(cluster), maxString);
     RestEndpoint rest = new RestEndpoint(List.of(
         new AuditStep(audit, metrics, config.nodeId(), "rest", config.requestTimeout(), clock),
@@ -244,6 +249,8 @@ public final class Node {
     FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), config.host(), config.tlsCert(),
         config.tlsKey(), config.bodyLimit(), config.maxHeaderSize(), (int) Math.max(1, config.idleTimeout().getSeconds()),
         mcp, rest, () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of(
+            ProxyRoute.create(proxy, audit, metrics, config.nodeId(), clock, config.allowedOrigins(), authenticate,
+                config.bodyLimit()),
             new AdminRoutes(vertx, config.nodeId(), audit, config.requestTimeout(), clock)));
 
     vertx.deployVerticle(new AuditVerticle(auditSettings, auditBacklog, auditStats, clock),

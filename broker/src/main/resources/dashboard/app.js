@@ -3,7 +3,9 @@
 // from the server is inserted as HTML: agents choose task descriptions, so every value goes in as text.
 'use strict';
 
-const REFRESH_MS = 5000;
+const REFRESH_MS = 15000;
+// The dashboard's own polling is audited like any admin call; the live view leaves those reads out.
+const QUIET_EVENTS = new Set(['admin.status', 'admin.task.list', 'admin.task.tree', 'admin.audit.live']);
 const MAX_AUDIT_ROWS = 200;
 const $ = (id) => document.getElementById(id);
 let refreshTimer = null;
@@ -157,8 +159,9 @@ async function loadTasks() {
   const status = $('show-inactive').checked ? 'all' : 'active';
   const r = await api(`/admin/tasks?status=${status}`);
   const tasks = Array.isArray(r) ? r : (r.tasks || []);
-  $('tasks').replaceChildren(tasks.length ? buildForest(tasks) : el('p', { class: 'muted' }, 'No tasks.'),
-    r.truncated ? el('p', { class: 'warn' }, 'List truncated.') : null);
+  const parts = [tasks.length ? buildForest(tasks) : el('p', { class: 'muted' }, 'No tasks.')];
+  if (r.truncated) parts.push(el('p', { class: 'warn' }, 'List truncated.'));
+  $('tasks').replaceChildren(...parts);
 }
 
 function confirmDialog(title, body) {
@@ -186,11 +189,14 @@ async function revoke(t) {
 }
 
 async function reissue(t) {
-  const body = el('p', {}, `Reissue ${t.task_id}? Every existing copy of its token stops working; the task goes on with a new token.`);
+  // A token can only be reissued from itself (its chain), so the operator pastes the leaked copy.
+  const field = el('textarea', { id: 'reissue-token', rows: 4, cols: 60, spellcheck: 'false', placeholder: 'mac_…' });
+  const body = el('div', {}, el('p', {}, `Reissue ${t.task_id}: every existing copy of its token stops working and the`
+    + ' task goes on with a fresh token. Paste the task\'s current token:'), field);
   if (!(await confirmDialog('Reissue token', body))) return;
   try {
-    const r = await api('/admin/reissue', { method: 'POST', body: { task_id: t.task_id } });
-    toast(`Reissued; epoch ${r.epoch}`);
+    const r = await api('/admin/reissue', { method: 'POST', body: { token: field.value.trim() } });
+    toast(`Reissued; the task is at epoch ${r.epoch}; hand the new token to its agent`);
   } catch (e) { toast(`Reissue failed: ${e.message}`); }
   refresh();
 }
@@ -231,15 +237,23 @@ function startLive() {
   live.onmessage = (m) => {
     let r;
     try { r = JSON.parse(m.data); } catch (e) { return; }
-    const row = el('tr', { class: r.outcome || '' }, [r.time, r.node, r.action, r.outcome, r.code, r.agent, r.task, r.resource]
-      .map((v) => el('td', {}, v ?? '')));
+    if (r.decision === 'allow' && QUIET_EVENTS.has(r.event)) return;
+    const row = el('tr', { class: r.decision || '' }, [r.time, r.node, r.event, r.decision, r.reason,
+      r.admin ? `admin ${r.admin}` : r.agent, r.task, r.resource].map((v) => el('td', {}, v ?? '')));
     const body = $('audit').tBodies[0];
     body.prepend(row);
     while (body.rows.length > MAX_AUDIT_ROWS) body.deleteRow(-1);
+    // Something happened to a task: show it now rather than at the next poll.
+    if (r.event && /task|revoke|reissue|bind|delegate/.test(r.event)) scheduleRefresh();
   };
 }
 
 // ------------------------------------------------------------------------------------------- lifecycle
+
+function scheduleRefresh() {
+  clearTimeout(scheduleRefresh.timer);
+  scheduleRefresh.timer = setTimeout(refresh, 500);
+}
 
 async function refresh() {
   if ($('confirm').open) return;

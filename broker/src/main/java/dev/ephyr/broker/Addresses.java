@@ -31,6 +31,8 @@ public final class Addresses {
 
   /** Local: trade an admin credential for a dashboard session (the admin verticle checks and audits). */
   public static final String ADMIN_SESSION = "ephyr.admin.session";
+  /** Local: authorise (and audit) one subscriber of the live audit stream; answers the admin's name. */
+  public static final String ADMIN_AUDIT_LIVE = "ephyr.admin.audit.live";
 
   private Addresses() {}
 }

@@ -2,6 +2,7 @@ package dev.ephyr.broker;
 
 import dev.ephyr.broker.admin.AdminDeps;
 import dev.ephyr.broker.admin.AdminRoutes;
+import dev.ephyr.broker.admin.AdminSessions;
 import dev.ephyr.broker.admin.AdminVerticle;
 import dev.ephyr.broker.audit.AuditBacklog;
 import dev.ephyr.broker.audit.AuditKeys;
@@ -14,6 +15,7 @@ import dev.ephyr.broker.audit.PolicyAudit;
 import dev.ephyr.broker.audit.AuditVerticle;
 import dev.ephyr.broker.audit.EventBusAuditSink;
 import dev.ephyr.broker.auth.Authenticator;
+import dev.ephyr.broker.dashboard.DashboardRoutes;
 import dev.ephyr.broker.federation.Federation;
 import dev.ephyr.broker.federation.FederationLimits;
 import dev.ephyr.broker.federation.FederationTools;
@@ -251,6 +253,7 @@ public final class Node {
         mcp, rest, () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of(
             ProxyRoute.create(proxy, audit, metrics, config.nodeId(), clock, config.allowedOrigins(), authenticate,
                 config.bodyLimit()),
+            new DashboardRoutes(vertx, scheme.equals("https"), config.requestTimeout()),
             new AdminRoutes(vertx, config.nodeId(), audit, config.requestTimeout(), clock)));
 
     vertx.deployVerticle(new AuditVerticle(auditSettings, auditBacklog, auditStats, clock),
@@ -258,7 +261,8 @@ public final class Node {
     vertx.deployVerticle(new AuditQueryVerticle(auditSettings),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
     vertx.deployVerticle(new AdminVerticle(new AdminDeps(config.nodeId(), store, cluster, tasks, audit, auditStats,
-        auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.adminTimeout()))).await(30, TimeUnit.SECONDS);
+        auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.adminTimeout(), dashboardSessions(keyring, clock))))
+        .await(30, TimeUnit.SECONDS);
     // A worker: discovery's cold start (class loading, DNS, secret files) stays off the event loops.
     vertx.deployVerticle(new FederationVerticle(federation),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
@@ -267,6 +271,11 @@ public final class Node {
     vertx.deployVerticle(() -> new FrontVerticle(front, port, p -> {}), new DeploymentOptions().setInstances(instances))
         .await(30, TimeUnit.SECONDS);
     return new Node(config, cluster, vertx, store, metrics, blocked, port, publicBase);
+  }
+
+  /** Dashboard sessions: a working day, then sign in again. */
+  private static AdminSessions dashboardSessions(Keyring keyring, Clock clock) {
+    return new AdminSessions(keyring, clock, java.time.Duration.ofHours(8));
   }
 
   /** A port that was free a moment ago (for "port 0"); all front instances then share it. */

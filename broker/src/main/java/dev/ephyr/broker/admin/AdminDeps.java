@@ -24,7 +24,8 @@ import java.util.function.LongSupplier;
  * @param blockedThreads blocked-thread warnings of this node
  * @param clock time source
  * @param fanOutTimeout how long to wait for each node's answer
+ * @param sessions dashboard sessions (minted at sign-in, accepted like credentials)
  */
 public record AdminDeps(String nodeId, PolicyStore policy, ClusterNode cluster, TaskService tasks, AuditSink audit,
     AuditStats auditStats, AuditBacklog auditBacklog, String keyringFingerprint, LongSupplier blockedThreads,
-    Clock clock, Duration fanOutTimeout) {}
+    Clock clock, Duration fanOutTimeout, AdminSessions sessions) {}

@@ -3,6 +3,7 @@ package dev.ephyr.broker.admin;
 import dev.ephyr.broker.Addresses;
 import dev.ephyr.broker.audit.AuditEvent;
 import dev.ephyr.broker.audit.AuditSink;
+import dev.ephyr.broker.dashboard.DashboardRoutes;
 import dev.ephyr.broker.http.Exchange;
 import dev.ephyr.broker.http.Reply;
 import dev.ephyr.broker.http.Routes;
@@ -16,6 +17,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -37,6 +39,7 @@ public final class AdminRoutes implements Routes {
   private final AuditSink audit;
   private final Duration timeout;
   private final Clock clock;
+  private final LiveAudit live;
 
   /** Routes sending to {@code vertx}'s local admin verticle, waiting at most {@code timeout}. */
   public AdminRoutes(Vertx vertx, String nodeId, AuditSink audit, Duration timeout, Clock clock) {
@@ -45,6 +48,7 @@ public final class AdminRoutes implements Routes {
     this.audit = audit;
     this.timeout = timeout;
     this.clock = clock;
+    this.live = new LiveAudit(vertx, timeout);
   }
 
   @Override
@@ -67,6 +71,10 @@ public final class AdminRoutes implements Routes {
     get(router, responder, "/admin/audit", Addresses.ADMIN_AUDIT_QUERY,
         ctx -> query(ctx, "task", "agent", "since", "until", "decision", "limit"));
     post(router, responder, "/admin/policy/reload", Addresses.ADMIN_POLICY_RELOAD, (ctx, body) -> body);
+    // EventSource cannot add headers, so this read-only stream takes the session cookie without the CSRF
+    // header; SameSite=Strict keeps other sites' pages from sending the cookie at all.
+    router.get("/admin/audit/live").handler(ctx -> responder.respond(ctx, ex -> live.open(ctx, ex,
+        ex.headers("Authorization").isEmpty() ? sessionCookie(ex.headers("Cookie")) : credential(ex))));
     router.route("/admin/*").handler(ctx -> responder.write(ctx, Reply.error(404, "not_found",
         "no such admin endpoint (see docs/admin.md)", null)));
   }
@@ -141,8 +149,15 @@ public final class AdminRoutes implements Routes {
         "the admin API did not answer in time; retry", e.getClass().getSimpleName())));
   }
 
-  /** The {@code Bearer} credential when exactly one {@code Authorization} header carries one. */
-  private static String credential(Exchange ex) {
+  /**
+   * The {@code Bearer} credential when exactly one {@code Authorization} header carries one; without that
+   * header, the dashboard's session cookie — but only with the {@code X-Ephyr-CSRF} header, which a page of
+   * another site cannot add to a request it makes the browser send.
+   */
+  static String credential(Exchange ex) {
+    if (ex.headers("Authorization").isEmpty()) {
+      return ex.header(DashboardRoutes.CSRF_HEADER) == null ? null : sessionCookie(ex.headers("Cookie"));
+    }
     if (ex.headers("Authorization").size() != 1) {
       return null;
     }
@@ -153,6 +168,23 @@ public final class AdminRoutes implements Routes {
     }
     String v = h.substring(sp + 1).trim();
     return v.isEmpty() || v.length() > AdminCall.MAX_CREDENTIAL ? null : v;
+  }
+
+  private static String sessionCookie(List<String> headers) {
+    String found = null;
+    for (String header : headers) {
+      for (String pair : header.split(";")) {
+        String p = pair.trim();
+        if (p.startsWith(DashboardRoutes.COOKIE + "=")) {
+          if (found != null) {
+            return null; // two session cookies: refuse rather than guess
+          }
+          found = p.substring(DashboardRoutes.COOKIE.length() + 1);
+        }
+      }
+    }
+    return found == null || !AdminSessions.looksLikeSession(found) || found.length() > AdminCall.MAX_CREDENTIAL
+        ? null : found;
   }
 
   private static JsonObject idArg(RoutingContext ctx) {

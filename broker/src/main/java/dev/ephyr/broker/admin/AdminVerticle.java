@@ -32,6 +32,10 @@ import org.slf4j.LoggerFactory;
 public final class AdminVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(AdminVerticle.class);
 
+  /** Bounds of the unfiltered task listing. */
+  private static final int MAX_AGENTS_LISTED = 64;
+  private static final int MAX_TASKS_LISTED = 1000;
+
   private final AdminDeps deps;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
 
@@ -61,6 +65,9 @@ public final class AdminVerticle extends VerticleBase {
     ready.add(on(Addresses.ADMIN_TASK_LIST, "admin.task.list", true, this::list));
     ready.add(on(Addresses.ADMIN_AUDIT_QUERY, "admin.audit.query", true, this::auditQuery));
     ready.add(on(Addresses.ADMIN_POLICY_RELOAD, "admin.policy.reload", true, this::policyReload));
+    ready.add(on(Addresses.ADMIN_SESSION, "admin.session", true, this::session));
+    ready.add(on(Addresses.ADMIN_AUDIT_LIVE, "admin.audit.live", true, (a, c) -> Future.succeededFuture(
+        new AdminOutcome.Done(new JsonObject().put("admin", a.name()), AdminOutcome.Facts.NONE))));
     // Per-node parts of a fan-out: audited only when refused or when they change something (the reload).
     ready.add(on(nodeAddress(deps.nodeId(), "status"), "admin.node.status", false, this::nodeStatus));
     ready.add(on(nodeAddress(deps.nodeId(), "audit-query"), "admin.node.audit-query", false, this::nodeAuditQuery));
@@ -107,7 +114,18 @@ public final class AdminVerticle extends VerticleBase {
       return Optional.empty();
     }
     Policy p = deps.policy().current();
-    return p.adminForCredential(credential);
+    return AdminSessions.looksLikeSession(credential) ? deps.sessions().verify(credential, p)
+        : p.adminForCredential(credential);
+  }
+
+  /** Signs the dashboard in: the admin credential (not a session) buys a session token for the cookie. */
+  private Future<AdminOutcome> session(AdminPolicy admin, AdminCall call) {
+    if (AdminSessions.looksLikeSession(call.credential())) {
+      return Future.succeededFuture(new AdminOutcome.Refused(400, "credential_required",
+          "sign in with the admin credential itself, not a session", AdminOutcome.Facts.NONE));
+    }
+    return Future.succeededFuture(new AdminOutcome.Done(new JsonObject().put("session", deps.sessions().mint(admin))
+        .put("admin", admin.name()).put("expires_in", deps.sessions().ttl().toSeconds()), AdminOutcome.Facts.NONE));
   }
 
   private static AdminOutcome failure(Throwable e) {
@@ -204,9 +222,40 @@ public final class AdminVerticle extends VerticleBase {
     } else {
       return bad("status must be active, revoked or all");
     }
+    if (agent == null && root == null) {
+      return listEveryAgent(filter);
+    }
     return deps.tasks().listAsOperator(agent, root, filter, context)
         .map(r -> outcome(r, AdminOutcome.Facts.resource(root != null ? "task:" + root
             : agent != null ? "agent:" + clip(agent) : null)));
+  }
+
+  /** Without a filter (the dashboard's overview): the tasks of every agent in the policy, merged and bounded. */
+  private Future<AdminOutcome> listEveryAgent(TaskService.StatusFilter filter) {
+    List<String> agents = new ArrayList<>(new java.util.TreeSet<>(deps.policy().current().agents().keySet()));
+    boolean tooMany = agents.size() > MAX_AGENTS_LISTED;
+    List<Future<ToolResult>> parts = new ArrayList<>();
+    for (String a : agents.subList(0, Math.min(agents.size(), MAX_AGENTS_LISTED))) {
+      parts.add(deps.tasks().listAsOperator(a, null, filter, context));
+    }
+    return Future.all(parts).map(cf -> {
+      JsonArray tasks = new JsonArray();
+      boolean truncated = tooMany;
+      for (int i = 0; i < parts.size(); i++) {
+        if (cf.resultAt(i) instanceof ToolResult.Ok ok) {
+          truncated |= ok.value().getBoolean("truncated", false);
+          for (Object t : ok.value().getJsonArray("tasks", new JsonArray())) {
+            if (tasks.size() >= MAX_TASKS_LISTED) {
+              truncated = true;
+              break;
+            }
+            tasks.add(t);
+          }
+        }
+      }
+      return (AdminOutcome) new AdminOutcome.Done(new JsonObject().put("tasks", tasks).put("count", tasks.size())
+          .put("truncated", truncated), AdminOutcome.Facts.resource("agents:*"));
+    });
   }
 
   private static String taskId(JsonObject args) {

@@ -74,22 +74,24 @@ public final class DashboardRoutes implements Routes {
 
   @Override
   public void mount(Router router, Responder responder) {
-    router.get("/admin/ui").handler(ctx -> responder.write(ctx, Reply.empty(308, Reply.Audit.allow("dashboard"))
-        .withHeader("Location", "/admin/ui/")));
     for (Map.Entry<String, Asset> a : assets.entrySet()) {
-      router.get(a.getKey()).handler(ctx -> {
-        Reply r = new Reply(200, Map.of("Content-Type", a.getValue().type()), a.getValue().body(),
-            Reply.Audit.allow("dashboard"));
-        for (Map.Entry<String, String> h : SECURITY_HEADERS.entrySet()) {
-          r = r.withHeader(h.getKey(), h.getValue());
-        }
-        responder.write(ctx, r);
-      });
+      // Vert.x matches "/admin/ui" and "/admin/ui/" alike; the page's relative links need the slash.
+      router.get(a.getKey()).handler(ctx -> responder.write(ctx, ctx.request().path().equals("/admin/ui")
+          ? Reply.empty(308, Reply.Audit.allow("dashboard")).withHeader("Location", "/admin/ui/")
+          : asset(a.getValue())));
     }
     router.post("/admin/ui/session").handler(responder.bodyHandler());
     router.post("/admin/ui/session").handler(ctx -> responder.respond(ctx, this::signIn));
     router.delete("/admin/ui/session").handler(ctx -> responder.respond(ctx, ex -> Future.succeededFuture(
         Reply.empty(204, Reply.Audit.allow("dashboard sign-out")).withHeader("Set-Cookie", cookie("", 0)))));
+  }
+
+  private static Reply asset(Asset a) {
+    Reply r = new Reply(200, Map.of("Content-Type", a.type()), a.body(), Reply.Audit.allow("dashboard"));
+    for (Map.Entry<String, String> h : SECURITY_HEADERS.entrySet()) {
+      r = r.withHeader(h.getKey(), h.getValue());
+    }
+    return r;
   }
 
   private Future<Reply> signIn(Exchange ex) {

@@ -31,6 +31,12 @@ public final class Addresses {
 
   /** Local: trade an admin credential for a dashboard session (the admin verticle checks and audits). */
   public static final String ADMIN_SESSION = "ephyr.admin.session";
+  /** Local: the policy's HTTP services as operators see them. */
+  public static final String ADMIN_SERVICES = "ephyr.admin.services";
+  /** Local: every federated remote with its status. */
+  public static final String ADMIN_REMOTES = "ephyr.admin.remotes";
+  /** Local: SSH certificates issued recently, cluster-wide. */
+  public static final String ADMIN_CERTS = "ephyr.admin.certs";
   /** Local: authorise (and audit) one subscriber of the live audit stream; answers the admin's name. */
   public static final String ADMIN_AUDIT_LIVE = "ephyr.admin.audit.live";
 

@@ -3,6 +3,7 @@ package dev.ephyr.broker;
 import dev.ephyr.broker.admin.AdminDeps;
 import dev.ephyr.broker.admin.AdminRoutes;
 import dev.ephyr.broker.admin.AdminSessions;
+import dev.ephyr.broker.admin.CapabilityViews;
 import dev.ephyr.broker.admin.AdminVerticle;
 import dev.ephyr.broker.audit.AuditBacklog;
 import dev.ephyr.broker.audit.AuditKeys;
@@ -239,11 +240,12 @@ public final class Node {
     // The whole order of each pipeline is written here, outermost first.
     AuthenticateStep authenticate = new AuthenticateStep(authenticator, publicBase, metrics);
     Upstream proxy = new Upstream(vertx, store::current, System.getenv(), metrics);
+    FederationTools federationTools = new FederationTools(federation);
     McpEndpoint mcp = new McpEndpoint(List.of(
         new AuditStep(audit, metrics, config.nodeId(), "mcp", config.requestTimeout(), clock),
         new OriginStep(config.allowedOrigins())), authenticate,
         List.of(new TaskTools(tasks), new ProxyTools(proxy, config.requestTimeout().minusSeconds(1)),
-            new FederationTools(federation)), sessions,
+            federationTools), sessions,
         () -> clusterJson(cluster), maxString);
     RestEndpoint rest = new RestEndpoint(List.of(
         new AuditStep(audit, metrics, config.nodeId(), "rest", config.requestTimeout(), clock),
@@ -261,7 +263,9 @@ public final class Node {
     vertx.deployVerticle(new AuditQueryVerticle(auditSettings),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
     vertx.deployVerticle(new AdminVerticle(new AdminDeps(config.nodeId(), store, cluster, tasks, audit, auditStats,
-        auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.adminTimeout(), dashboardSessions(keyring, clock))))
+        auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.adminTimeout(), dashboardSessions(keyring, clock), new CapabilityViews(
+        () -> CapabilityViews.services(store.current()), federationTools::operatorStatus,
+        () -> Future.succeededFuture(new io.vertx.core.json.JsonArray())))))
         .await(30, TimeUnit.SECONDS);
     // A worker: discovery's cold start (class loading, DNS, secret files) stays off the event loops.
     vertx.deployVerticle(new FederationVerticle(federation),

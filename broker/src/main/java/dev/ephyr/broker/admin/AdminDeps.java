@@ -25,7 +25,8 @@ import java.util.function.LongSupplier;
  * @param clock time source
  * @param fanOutTimeout how long to wait for each node's answer
  * @param sessions dashboard sessions (minted at sign-in, accepted like credentials)
+ * @param views read-only views of services, remotes and certificates
  */
 public record AdminDeps(String nodeId, PolicyStore policy, ClusterNode cluster, TaskService tasks, AuditSink audit,
     AuditStats auditStats, AuditBacklog auditBacklog, String keyringFingerprint, LongSupplier blockedThreads,
-    Clock clock, Duration fanOutTimeout, AdminSessions sessions) {}
+    Clock clock, Duration fanOutTimeout, AdminSessions sessions, CapabilityViews views) {}

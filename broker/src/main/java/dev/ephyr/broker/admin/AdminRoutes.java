@@ -71,6 +71,9 @@ public final class AdminRoutes implements Routes {
     get(router, responder, "/admin/audit", Addresses.ADMIN_AUDIT_QUERY,
         ctx -> query(ctx, "task", "agent", "since", "until", "decision", "limit"));
     post(router, responder, "/admin/policy/reload", Addresses.ADMIN_POLICY_RELOAD, (ctx, body) -> body);
+    get(router, responder, "/admin/services", Addresses.ADMIN_SERVICES, ctx -> new JsonObject());
+    get(router, responder, "/admin/remotes", Addresses.ADMIN_REMOTES, ctx -> new JsonObject());
+    get(router, responder, "/admin/ssh/certs", Addresses.ADMIN_CERTS, ctx -> new JsonObject());
     // EventSource cannot add headers, so this read-only stream takes the session cookie without the CSRF
     // header; SameSite=Strict keeps other sites' pages from sending the cookie at all.
     router.get("/admin/audit/live").handler(ctx -> responder.respond(ctx, ex -> live.open(ctx, ex,

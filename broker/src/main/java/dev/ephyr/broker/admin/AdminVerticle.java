@@ -66,6 +66,11 @@ public final class AdminVerticle extends VerticleBase {
     ready.add(on(Addresses.ADMIN_AUDIT_QUERY, "admin.audit.query", true, this::auditQuery));
     ready.add(on(Addresses.ADMIN_POLICY_RELOAD, "admin.policy.reload", true, this::policyReload));
     ready.add(on(Addresses.ADMIN_SESSION, "admin.session", true, this::session));
+    ready.add(on(Addresses.ADMIN_SERVICES, "admin.services", false, (a, c) -> view("services",
+        Future.succeededFuture(deps.views().services().get()))));
+    ready.add(on(Addresses.ADMIN_REMOTES, "admin.remotes", false, (a, c) -> view("remotes",
+        Future.succeededFuture(deps.views().remotes().get()))));
+    ready.add(on(Addresses.ADMIN_CERTS, "admin.certs", false, (a, c) -> view("certs", deps.views().certs().get())));
     ready.add(on(Addresses.ADMIN_AUDIT_LIVE, "admin.audit.live", true, (a, c) -> Future.succeededFuture(
         new AdminOutcome.Done(new JsonObject().put("admin", a.name()), AdminOutcome.Facts.NONE))));
     // Per-node parts of a fan-out: audited only when refused or when they change something (the reload).
@@ -116,6 +121,11 @@ public final class AdminVerticle extends VerticleBase {
     Policy p = deps.policy().current();
     return AdminSessions.looksLikeSession(credential) ? deps.sessions().verify(credential, p)
         : p.adminForCredential(credential);
+  }
+
+  /** A read-only listing ({@code {"<key>": [...]}}); reads like these are audited only when refused. */
+  private static Future<AdminOutcome> view(String key, Future<JsonArray> rows) {
+    return rows.map(r -> (AdminOutcome) new AdminOutcome.Done(new JsonObject().put(key, r), AdminOutcome.Facts.NONE));
   }
 
   /** Signs the dashboard in: the admin credential (not a session) buys a session token for the cookie. */

@@ -234,38 +234,51 @@ public final class FederationTools implements ToolProvider, ResourceReader {
     Policy p = federation.policy();
     JsonArray list = new JsonArray();
     for (String name : new TreeSet<>(p.remotes().keySet())) {
-      if (FederationAccess.remote(caller, p, name) != null) {
-        continue;
+      if (FederationAccess.remote(caller, p, name) == null) {
+        list.add(status(name, t -> FederationAccess.tool(caller, p, name, t.name()) == null));
       }
-      Remote r = federation.remote(name);
-      RemoteStatus s = r == null ? RemoteStatus.NEW : r.status();
-      Catalogue c = r == null ? null : r.catalogue();
-      int usable = 0;
-      if (c != null) {
-        for (RemoteTool t : c.all()) {
-          if (FederationAccess.tool(caller, p, name, t.name()) == null) {
-            usable++;
-          }
-        }
-      }
-      JsonObject o = new JsonObject().put("name", name)
-          .put("status", s.up() ? "up" : s.lastAttempt() == null && s.lastErrorCode() == null ? "pending" : "down")
-          .put("tools", usable)
-          .put("tools_total", c == null ? 0 : c.tools().size())
-          .put("last_refresh", time(s.lastRefresh()))
-          .put("next_refresh", time(s.nextRefresh()))
-          .put("consecutive_failures", s.failures());
-      if (c != null) {
-        o.put("protocol_version", c.protocolVersion()).put("tools_dropped", c.dropped())
-            .put("tools_truncated", c.truncated());
-      }
-      if (s.lastErrorCode() != null) {
-        o.put("last_error", new JsonObject().put("code", s.lastErrorCode())
-            .put("message", r == null ? s.lastError() : r.redact(s.lastError())));
-      }
-      list.add(o);
     }
     return new ToolResult.Ok(new JsonObject().put("remotes", list));
+  }
+
+  /** Every remote of the policy with its status, for operators (the admin API and the dashboard). */
+  public JsonArray operatorStatus() {
+    JsonArray list = new JsonArray();
+    for (String name : new TreeSet<>(federation.policy().remotes().keySet())) {
+      list.add(status(name, t -> true));
+    }
+    return list;
+  }
+
+  /** One remote's status; {@code tools} counts the catalogue entries {@code usable} accepts. */
+  private JsonObject status(String name, java.util.function.Predicate<RemoteTool> usable) {
+    Remote r = federation.remote(name);
+    RemoteStatus s = r == null ? RemoteStatus.NEW : r.status();
+    Catalogue c = r == null ? null : r.catalogue();
+    int count = 0;
+    if (c != null) {
+      for (RemoteTool t : c.all()) {
+        if (usable.test(t)) {
+          count++;
+        }
+      }
+    }
+    JsonObject o = new JsonObject().put("name", name)
+        .put("status", s.up() ? "up" : s.lastAttempt() == null && s.lastErrorCode() == null ? "pending" : "down")
+        .put("tools", count)
+        .put("tools_total", c == null ? 0 : c.tools().size())
+        .put("last_refresh", time(s.lastRefresh()))
+        .put("next_refresh", time(s.nextRefresh()))
+        .put("consecutive_failures", s.failures());
+    if (c != null) {
+      o.put("protocol_version", c.protocolVersion()).put("tools_dropped", c.dropped())
+          .put("tools_truncated", c.truncated());
+    }
+    if (s.lastErrorCode() != null) {
+      o.put("last_error", new JsonObject().put("code", s.lastErrorCode())
+          .put("message", r == null ? s.lastError() : r.redact(s.lastError())));
+    }
+    return o;
   }
 
   private static String time(Instant i) {

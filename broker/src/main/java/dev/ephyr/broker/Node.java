@@ -15,6 +15,7 @@ import dev.ephyr.broker.mcp.McpSessions;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.policy.PolicyException;
 import dev.ephyr.broker.policy.PolicyStore;
+import dev.ephyr.broker.ssh.SshModule;
 import dev.ephyr.broker.tasks.TaskService;
 import dev.ephyr.broker.tasks.TaskTools;
 import dev.ephyr.cluster.ClusterConfig;
@@ -201,6 +202,7 @@ public final class Node {
         config.maxTaskTtl(), config.delegateDefaultTtl(), config.maxBindWindow(), config.listLimit(),
         publicBase + "/mcp"));
     McpSessions sessions = new McpSessions(keyring, clock, config.sessionTtl(), cluster.hazelcast());
+    SshModule ssh = SshModule.create(config, cluster, vertx, store::current);
 
     metrics.gauge("ephyr_cluster_ready", "1 when this node may serve task tokens.",
         () -> cluster.readiness().isReady() ? 1 : 0);
@@ -212,17 +214,18 @@ public final class Node {
     AuthenticateStep authenticate = new AuthenticateStep(authenticator, publicBase, metrics);
     McpEndpoint mcp = new McpEndpoint(List.of(
         new AuditStep(audit, metrics, config.nodeId(), "mcp", config.requestTimeout(), clock),
-        new OriginStep(config.allowedOrigins())), authenticate, List.of(new TaskTools(tasks)), sessions,
+        new OriginStep(config.allowedOrigins())), authenticate, List.of(new TaskTools(tasks), ssh.tools()), sessions,
         () -> clusterJson(cluster), maxString);
     RestEndpoint rest = new RestEndpoint(List.of(
         new AuditStep(audit, metrics, config.nodeId(), "rest", config.requestTimeout(), clock),
         new OriginStep(config.allowedOrigins())), authenticate, tasks, maxString);
     FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), config.host(), config.tlsCert(),
         config.tlsKey(), config.bodyLimit(), config.maxHeaderSize(), (int) Math.max(1, config.idleTimeout().getSeconds()),
-        mcp, rest, () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of());
+        mcp, rest, () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of(ssh.routes()));
 
     vertx.deployVerticle(new AuditVerticle(), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
         .await(30, TimeUnit.SECONDS);
+    vertx.deployVerticle(ssh.verticle()).await(30, TimeUnit.SECONDS);
     int instances = config.httpInstances() > 0 ? config.httpInstances()
         : (config.eventLoops() > 0 ? config.eventLoops() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
     vertx.deployVerticle(() -> new FrontVerticle(front, port, p -> {}), new DeploymentOptions().setInstances(instances))

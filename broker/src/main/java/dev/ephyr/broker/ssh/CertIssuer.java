@@ -114,7 +114,8 @@ final class CertIssuer {
         JsonObject record = new JsonObject().put("serial", serial).put("key_id", keyId).put("agent", who.agent())
             .put("task", who.task()).put("lineage", lineage).put("target", target.name()).put("role", role.name())
             .put("principal", role.principal()).put("ca", caFingerprint).put("ca_key", caKey).put("node", nodeId)
-            .put("valid_after", reply.getLong("valid_after")).put("valid_before", validBefore);
+            .put("valid_after", reply.getLong("valid_after")).put("valid_before", validBefore)
+            .put("certificate", line); // public (useless without the private key, which stays here)
         return records.put(record, clock.instant().getEpochSecond(), ctx).map(v -> (Outcome) new Ok(
             new Issued(new KeyPair(cert, user.getPrivate()), serial, keyId, validBefore, line)));
       });
@@ -122,9 +123,10 @@ final class CertIssuer {
   }
 
   /** A fresh Ed25519 key pair (BouncyCastle through sshd's security utilities: about 50 µs). */
-  private static KeyPair newKeyPair() {
+  static KeyPair newKeyPair() {
     try {
       KeyPairGenerator g = SecurityUtils.getKeyPairGenerator(SecurityUtils.EDDSA);
+      g.initialize(256); // BouncyCastle's EdDSA generator: 255/256 bits selects Ed25519
       return g.generateKeyPair();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("Ed25519 key generation is not available", e);

@@ -133,6 +133,11 @@ final class SshConnector implements AutoCloseable {
     return " (" + e.getClass().getSimpleName() + (m == null ? "" : ": " + (m.length() > 160 ? m.substring(0, 160) : m)) + ")";
   }
 
+  /** Builds the client for {@code keyType} now (class loading and thread start are slow: not on an event loop). */
+  void warm(String keyType) {
+    client(keyType);
+  }
+
   private SshClient client(String keyType) {
     return clients.computeIfAbsent(keyType == null ? "?" : keyType, t -> {
       SshClient c = SshClient.setUpDefaultClient();

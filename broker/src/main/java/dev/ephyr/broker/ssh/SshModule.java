@@ -67,6 +67,9 @@ public final class SshModule {
     String caKey = null;
     CertIssuer issuer = null;
     if (settings.enabled()) {
+      // First use of sshd's security registrars, key classes and client costs a few hundred ms: pay it here.
+      CertIssuer.newKeyPair();
+      connector.warm("ssh-ed25519");
       signer = new SignerClient(settings.signerSocket(), settings.signerTimeout(), 2);
       try {
         caKey = signer.publicKey();

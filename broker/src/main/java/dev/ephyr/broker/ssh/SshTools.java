@@ -37,6 +37,7 @@ import java.util.function.Supplier;
  * owns the session, which checks them again there.
  */
 public final class SshTools implements ToolProvider {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SshTools.class);
   static final int MAX_COMMAND = 8192;
 
   private final Vertx vertx;
@@ -289,8 +290,11 @@ public final class SshTools implements ToolProvider {
                 ((SshConnector.Connected) o).session(), now, sessions.expiryMillis(who.expiresAt()), System.nanoTime());
             return new Connection(s, null);
           });
-    }, e -> Future.succeededFuture(new Connection(null, new ToolResult.Denied("signer_unavailable",
-        "no certificate could be issued right now; try again", String.valueOf(e.getMessage()), resource))));
+    }, e -> {
+      LOG.warn("node {}: no certificate for task {} on {}: {}", nodeId, who.task(), resource, e.toString());
+      return Future.succeededFuture(new Connection(null, new ToolResult.Denied("signer_unavailable",
+          "no certificate could be issued right now; try again", String.valueOf(e.getMessage()), resource)));
+    });
   }
 
   private Future<ToolResult> sessionCreate(SshCaller who, JsonObject args, Context ctx) {

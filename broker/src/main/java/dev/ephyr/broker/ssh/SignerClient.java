@@ -28,6 +28,7 @@ public final class SignerClient implements AutoCloseable {
   private final ExecutorService workers;
   private final ScheduledExecutorService timer;
   private final ThreadLocal<SocketChannel> connection = new ThreadLocal<>();
+  private final java.util.Set<SocketChannel> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** A client of the signer at {@code socket} with {@code threads} connections. */
   public SignerClient(Path socket, Duration timeout, int threads) {
@@ -116,6 +117,7 @@ public final class SignerClient implements AutoCloseable {
       ch = SocketChannel.open(StandardProtocolFamily.UNIX);
       ch.connect(UnixDomainSocketAddress.of(socket));
       connection.set(ch);
+      open.add(ch);
     }
     return new SignerClientConnection(ch);
   }
@@ -124,6 +126,7 @@ public final class SignerClient implements AutoCloseable {
     SocketChannel ch = connection.get();
     connection.remove();
     if (ch != null) {
+      open.remove(ch);
       closeQuietly(ch);
     }
   }
@@ -140,6 +143,8 @@ public final class SignerClient implements AutoCloseable {
   public void close() {
     workers.shutdownNow();
     timer.shutdownNow();
+    open.forEach(SignerClient::closeQuietly);
+    open.clear();
   }
 
   /** The signer could not be asked (not running, socket unreachable, timed out). */

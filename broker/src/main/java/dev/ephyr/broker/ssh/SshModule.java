@@ -149,12 +149,15 @@ public final class SshModule {
 
     @Override
     public Future<?> stop() {
-      sessions.closeAll();
-      connector.close();
-      if (signer != null) {
-        signer.close();
-      }
-      return Future.succeededFuture();
+      // Stopping MINA's clients waits for their I/O threads: not on an event loop.
+      return vertx.executeBlocking(() -> {
+        sessions.closeAll();
+        connector.close();
+        if (signer != null) {
+          signer.close();
+        }
+        return null;
+      });
     }
   }
 }

@@ -202,7 +202,7 @@ public final class Node {
         config.maxTaskTtl(), config.delegateDefaultTtl(), config.maxBindWindow(), config.listLimit(),
         publicBase + "/mcp"));
     McpSessions sessions = new McpSessions(keyring, clock, config.sessionTtl(), cluster.hazelcast());
-    SshModule ssh = SshModule.create(config, cluster, vertx, store::current);
+    SshModule ssh = SshModule.create(config, cluster, vertx, store::current, audit);
 
     metrics.gauge("ephyr_cluster_ready", "1 when this node may serve task tokens.",
         () -> cluster.readiness().isReady() ? 1 : 0);

@@ -1,5 +1,7 @@
 package dev.ephyr.broker.ssh;
 
+import dev.ephyr.broker.audit.AuditEvent;
+import dev.ephyr.broker.audit.AuditSink;
 import dev.ephyr.broker.policy.RolePolicy;
 import dev.ephyr.broker.policy.TargetPolicy;
 import dev.ephyr.cluster.SerialGenerator;
@@ -36,9 +38,11 @@ final class CertIssuer {
   private final String caFingerprint;
   private final String nodeId;
   private final Clock clock;
+  private final AuditSink audit;
 
   CertIssuer(SignerClient signer, SerialGenerator serials, CertRecords records, SshSettings settings, String caKey,
-      String nodeId, Clock clock) {
+      String nodeId, Clock clock, AuditSink audit) {
+    this.audit = audit;
     this.signer = signer;
     this.serials = serials;
     this.records = records;
@@ -116,8 +120,12 @@ final class CertIssuer {
             .put("principal", role.principal()).put("ca", caFingerprint).put("ca_key", caKey).put("node", nodeId)
             .put("valid_after", reply.getLong("valid_after")).put("valid_before", validBefore)
             .put("certificate", line); // public (useless without the private key, which stays here)
-        return records.put(record, clock.instant().getEpochSecond(), ctx).map(v -> (Outcome) new Ok(
-            new Issued(new KeyPair(cert, user.getPrivate()), serial, keyId, validBefore, line)));
+        return records.put(record, clock.instant().getEpochSecond(), ctx).map(v -> {
+          audit.record(new AuditEvent(clock.instant(), nodeId, "-", "ssh certificate", "allow", "ok",
+              "serial=" + serial + " key_id=" + keyId + " principal=" + role.principal() + " role=" + role.name()
+                  + " valid_before=" + validBefore, who.agent(), who.task(), "target:" + target.name(), "-", 0, 0));
+          return (Outcome) new Ok(new Issued(new KeyPair(cert, user.getPrivate()), serial, keyId, validBefore, line));
+        });
       });
     });
   }

@@ -2,6 +2,7 @@ package dev.ephyr.broker.ssh;
 
 import dev.ephyr.broker.Addresses;
 import dev.ephyr.broker.ConfigException;
+import dev.ephyr.broker.audit.AuditSink;
 import dev.ephyr.broker.NodeConfig;
 import dev.ephyr.broker.http.Routes;
 import dev.ephyr.broker.policy.Policy;
@@ -53,8 +54,8 @@ public final class SshModule {
    * Builds the capability; with a signer socket configured, asks the signer for its CA key and publishes it
    * to the cluster. Blocking: call from the node's boot thread, never an event loop.
    */
-  public static SshModule create(NodeConfig config, ClusterNode cluster, Vertx vertx, Supplier<Policy> policy)
-      throws ConfigException {
+  public static SshModule create(NodeConfig config, ClusterNode cluster, Vertx vertx, Supplier<Policy> policy,
+      AuditSink audit) throws ConfigException {
     SshSettings settings = SshSettings.from(config);
     Clock clock = Clock.systemUTC();
     CaDirectory cas = new CaDirectory(cluster.hazelcast(), vertx);
@@ -78,7 +79,8 @@ public final class SshModule {
         throw new ConfigException("ssh.signer-socket: cannot reach the signer (" + e.getMessage()
             + "); start it with 'ephyr signer' or unset ssh.signer-socket");
       }
-      issuer = new CertIssuer(signer, cluster.serials(), certs, settings, caKey, config.nodeId(), clock);
+      issuer = new CertIssuer(signer, cluster.serials(), certs, settings, caKey, config.nodeId(), clock,
+          audit);
       try {
         cas.publish(caKey, config.nodeId(), clock.instant().getEpochSecond()).await(30, TimeUnit.SECONDS);
       } catch (Exception e) {

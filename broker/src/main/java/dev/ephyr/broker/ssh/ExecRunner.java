@@ -10,7 +10,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.session.ClientSession;
 
-/** Runs one command on an open connection, with a deadline and capped output, without blocking anyone. */
+/**
+ * Runs one command on an open connection, with a deadline and capped output, without blocking anyone:
+ * the channel is set up from a worker thread (MINA loads classes on first use), its I/O runs on MINA's
+ * threads, and the result comes back on the caller's context.
+ */
 final class ExecRunner {
   private final Vertx vertx;
 
@@ -20,10 +24,19 @@ final class ExecRunner {
 
   /**
    * Runs {@code command}; the result has {@code exit_status} (null if killed or none), {@code stdout},
-   * {@code stderr}, truncation flags and {@code timed_out}. Fails only if the channel cannot be opened.
+   * {@code stderr}, truncation flags and {@code timed_out}. Fails only if no channel can be opened.
    */
   Future<JsonObject> run(ClientSession session, String command, Duration timeout, int outputLimit, Context ctx) {
     Promise<JsonObject> promise = Promise.promise();
+    vertx.executeBlocking(() -> {
+      start(session, command, timeout, outputLimit, ctx, promise);
+      return null;
+    }, false).onFailure(e -> ctx.runOnContext(v -> promise.tryFail(e)));
+    return promise.future();
+  }
+
+  private void start(ClientSession session, String command, Duration timeout, int outputLimit, Context ctx,
+      Promise<JsonObject> promise) {
     CappedOutput out = new CappedOutput(outputLimit);
     CappedOutput err = new CappedOutput(outputLimit);
     AtomicBoolean timedOut = new AtomicBoolean();
@@ -34,42 +47,41 @@ final class ExecRunner {
       ch.setOut(out);
       ch.setErr(err);
     } catch (Exception e) {
-      return Future.failedFuture(new IllegalStateException("cannot open a channel: " + e.getClass().getSimpleName()));
+      ctx.runOnContext(v -> promise.tryFail(new IllegalStateException("cannot open a channel: "
+          + e.getClass().getSimpleName())));
+      return;
     }
     long timer = vertx.setTimer(timeout.toMillis(), id -> {
       timedOut.set(true);
       ch.close(true);
     });
-    Runnable finish = () -> ctx.runOnContext(v -> {
+    ch.addCloseFutureListener(f -> ctx.runOnContext(v -> {
       if (!done.compareAndSet(false, true)) {
         return;
       }
       vertx.cancelTimer(timer);
-      Integer exit = ch.getExitStatus();
-      promise.complete(new JsonObject()
-          .put("exit_status", timedOut.get() ? null : exit)
+      promise.tryComplete(new JsonObject()
+          .put("exit_status", timedOut.get() ? null : ch.getExitStatus())
           .put("exit_signal", ch.getExitSignal())
           .put("stdout", out.text()).put("stderr", err.text())
           .put("stdout_truncated", out.dropped() > 0).put("stderr_truncated", err.dropped() > 0)
           .put("timed_out", timedOut.get()));
-    });
-    ch.addCloseFutureListener(f -> finish.run());
+    }));
     try {
       ch.open().addListener(of -> {
         if (!of.isOpened()) {
           ch.close(true);
-        } else {
-          // No input for the command: send EOF at once so readers of stdin do not wait forever.
-          try {
-            ch.getInvertedIn().close();
-          } catch (Exception ignored) {
-            // the command may already be done
-          }
+          return;
+        }
+        // No input for the command: EOF at once, so a command reading stdin does not wait forever.
+        try {
+          ch.getInvertedIn().close();
+        } catch (Exception ignored) {
+          // the command may already be done
         }
       });
     } catch (Exception e) {
       ch.close(true);
     }
-    return promise.future();
   }
 }

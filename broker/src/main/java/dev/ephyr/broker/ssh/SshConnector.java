@@ -13,6 +13,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
+import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
+import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.client.future.ConnectFuture;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.AttributeRepository;
@@ -81,6 +84,16 @@ final class SshConnector implements AutoCloseable {
         c.session().close(true); // too late: the caller already gave up
       }
     });
+    // MINA's connect resolves the address and loads classes on first use: start it from a worker thread.
+    vertx.executeBlocking(() -> {
+      startConnect(host, port, user, pinned, identity, holder, cancel, finish);
+      return null;
+    }, false);
+    return promise.future();
+  }
+
+  private void startConnect(String host, int port, String user, PublicKey pinned, KeyPair identity,
+      ClientSession[] holder, Runnable[] cancel, java.util.function.Consumer<Opened> finish) {
     try {
       SshClient client = client(KeyUtils.getKeyType(pinned));
       ConnectFuture cf = client.connect(user, host, port, AttributeRepository.ofKeyValuePair(PINNED, pinned), null);
@@ -119,7 +132,6 @@ final class SshConnector implements AutoCloseable {
     } catch (Exception e) {
       finish.accept(new Failed("connect_failed", "cannot connect to " + host + ":" + port + reason(e)));
     }
-    return promise.future();
   }
 
   private static String reason(Throwable e) {
@@ -141,6 +153,10 @@ final class SshConnector implements AutoCloseable {
   private SshClient client(String keyType) {
     return clients.computeIfAbsent(keyType == null ? "?" : keyType, t -> {
       SshClient c = SshClient.setUpDefaultClient();
+      // Nothing from the broker account's ~/.ssh: no config file that could redirect a host, no keys, no agent.
+      c.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
+      c.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
+      c.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
       c.setServerKeyVerifier((session, addr, key) -> {
         PublicKey expected = session.getConnectionContext() == null ? null
             : session.getConnectionContext().getAttribute(PINNED);

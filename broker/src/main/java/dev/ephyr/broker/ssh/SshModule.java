@@ -79,6 +79,7 @@ public final class SshModule {
         throw new ConfigException("ssh.signer-socket: cannot reach the signer (" + e.getMessage()
             + "); start it with 'ephyr signer' or unset ssh.signer-socket");
       }
+      SshConnector.parseKey(caKey); // warms the key parsers
       issuer = new CertIssuer(signer, cluster.serials(), certs, settings, caKey, config.nodeId(), clock,
           audit);
       try {

@@ -41,6 +41,7 @@ final class SshTest {
   private static SignerServer signerB;
   private static final ByteArrayOutputStream SIGNER_LOG = new ByteArrayOutputStream();
   private static Path signerDir;
+  private static String policyText;
   private static Node a;
   private static Node b;
 
@@ -48,7 +49,7 @@ final class SshTest {
   static void start() throws Exception {
     sshd = LoopbackSshd.prepare();
     kit = new TestKit();
-    Files.writeString(kit.dir.resolve("policy.yaml"), String.join("\n",
+    policyText = String.join("\n",
         "version: 1",
         "agents:",
         "  alice:",
@@ -63,7 +64,8 @@ final class SshTest {
         "targets:",
         "  box: { host: 127.0.0.1, port: " + sshd.port + ", host_key: \"" + sshd.hostKey + "\", roles: [ops, admin] }",
         "  wrongkey: { host: 127.0.0.1, port: " + sshd.port + ", host_key: \"" + otherHostKey() + "\", roles: [ops] }",
-        ""));
+        "");
+    Files.writeString(kit.dir.resolve("policy.yaml"), policyText);
     signerDir = Files.createTempDirectory(Path.of("/tmp"), "ephyr-signer-");
     PrintStream log = new PrintStream(SIGNER_LOG, true, StandardCharsets.UTF_8);
     SignerLimits limits = new SignerLimits(Duration.ofMinutes(10), Set.of(LoopbackSshd.USER),
@@ -350,5 +352,48 @@ final class SshTest {
     assertEquals(1, targets.size(), targets.encode());
     assertEquals("box", targets.getJsonObject(0).getString("target"));
     assertEquals(1, targets.getJsonObject(0).getJsonArray("roles").size());
+  }
+
+  @Test
+  void session_policyNarrowedWhileOpen_refusesTheNextCommand() throws Exception {
+    JsonObject t = task(List.of("box"), List.of("ops"), null);
+    String id = client(a, t.getString("token")).ok("session_create", new JsonObject().put("target", "box"))
+        .getString("session_id");
+    try {
+      // The operator takes the role 'ops' away from alice: the open session must not outlive that.
+      Files.writeString(kit.dir.resolve("policy.yaml"), policyText.replace("    roles: \"*\"", "    roles: [admin]"));
+      a.reloadPolicy().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      b.reloadPolicy().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      for (Node n : List.of(a, b)) {
+        assertEquals("role_not_allowed", client(n, t.getString("token")).toolError("exec",
+            new JsonObject().put("session_id", id).put("command", "id")));
+      }
+      // A changed host key closes the session outright.
+      Files.writeString(kit.dir.resolve("policy.yaml"), policyText.replace(sshd.hostKey, otherHostKey()));
+      a.reloadPolicy().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      b.reloadPolicy().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals("policy_changed", client(b, t.getString("token")).toolError("exec",
+          new JsonObject().put("session_id", id).put("command", "id")));
+      assertEquals("no_such_session", client(a, t.getString("token")).toolError("exec",
+          new JsonObject().put("session_id", id).put("command", "id")));
+    } finally {
+      Files.writeString(kit.dir.resolve("policy.yaml"), policyText);
+      a.reloadPolicy().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      b.reloadPolicy().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void node_withAnUnreachableSigner_refusesToStart_sayingWhy() {
+    int p = TestKit.freePort();
+    Throwable e = org.junit.jupiter.api.Assertions.assertThrows(Throwable.class, () -> Node.start(
+        kit.config("c", p, List.of(p)).set("cluster.name", kit.clusterName + "-alone")
+            .set("ssh.signer-socket", signerDir.resolve("nobody.sock").toString()).build())
+        .toCompletionStage().toCompletableFuture().get(90, java.util.concurrent.TimeUnit.SECONDS));
+    Throwable root = e;
+    while (root.getCause() != null && !(root instanceof ConfigException)) {
+      root = root.getCause();
+    }
+    assertTrue(root.getMessage().contains("cannot reach the signer"), String.valueOf(root.getMessage()));
   }
 }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.auth.pubkey.UserAuthPublicKeyFactory;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
@@ -65,12 +66,13 @@ final class SshConnector implements AutoCloseable {
   Future<Opened> open(String host, int port, String user, PublicKey pinned, KeyPair identity, Context ctx) {
     Promise<Opened> promise = Promise.promise();
     AtomicBoolean done = new AtomicBoolean();
-    ClientSession[] holder = new ClientSession[1];
-    Runnable[] cancel = new Runnable[1];
+    AtomicReference<ClientSession> holder = new AtomicReference<>();
+    AtomicReference<Runnable> cancel = new AtomicReference<>();
     long timer = vertx.setTimer(timeout.toMillis(), id -> {
       if (done.compareAndSet(false, true)) {
-        if (cancel[0] != null) {
-          cancel[0].run();
+        Runnable c = cancel.get();
+        if (c != null) {
+          c.run();
         }
         promise.complete(new Failed("timeout", "connecting to " + host + ":" + port + " took longer than "
             + timeout.toSeconds() + "s"));
@@ -93,24 +95,25 @@ final class SshConnector implements AutoCloseable {
   }
 
   private void startConnect(String host, int port, String user, PublicKey pinned, KeyPair identity,
-      ClientSession[] holder, Runnable[] cancel, java.util.function.Consumer<Opened> finish) {
+      AtomicReference<ClientSession> holder, AtomicReference<Runnable> cancel,
+      java.util.function.Consumer<Opened> finish) {
     try {
       SshClient client = client(KeyUtils.getKeyType(pinned));
       ConnectFuture cf = client.connect(user, host, port, AttributeRepository.ofKeyValuePair(PINNED, pinned), null);
-      cancel[0] = () -> {
+      cancel.set(() -> {
         cf.cancel();
-        ClientSession s = holder[0];
+        ClientSession s = holder.get();
         if (s != null) {
           s.close(true);
         }
-      };
+      });
       cf.addListener(f -> {
         if (!f.isConnected()) {
           finish.accept(new Failed("connect_failed", "cannot connect to " + host + ":" + port + reason(f.getException())));
           return;
         }
         ClientSession session = f.getSession();
-        holder[0] = session;
+        holder.set(session);
         try {
           session.addPublicKeyIdentity(identity);
           session.auth().addListener(af -> {

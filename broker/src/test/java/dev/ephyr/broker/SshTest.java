@@ -93,7 +93,7 @@ final class SshTest {
   }
 
   private static String otherHostKey() throws Exception {
-    Path d = Files.createTempDirectory("ephyr-otherkey");
+    Path d = Files.createTempDirectory(sshd.dir, "otherkey");
     LoopbackSshd.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", d.resolve("k").toString()));
     String k = Files.readString(d.resolve("k.pub")).trim();
     return k.substring(0, k.lastIndexOf(' '));
@@ -114,6 +114,13 @@ final class SshTest {
       }
       if (sshd != null) {
         sshd.close();
+      }
+      if (signerDir != null) {
+        try (var walk = Files.walk(signerDir)) {
+          for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(p);
+          }
+        }
       }
     }
     assertEquals(0, blocked, "an event loop was blocked");

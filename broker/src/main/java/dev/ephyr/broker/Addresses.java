@@ -39,6 +39,8 @@ public final class Addresses {
   public static final String ADMIN_CERTS = "ephyr.admin.certs";
   /** Local: authorise (and audit) one subscriber of the live audit stream; answers the admin's name. */
   public static final String ADMIN_AUDIT_LIVE = "ephyr.admin.audit.live";
+  /** Point-to-point prefix: {@code ephyr.ssh.session.<nodeId>} reaches the node owning a persistent SSH session. */
+  public static final String SSH_SESSION_PREFIX = "ephyr.ssh.session.";
 
   private Addresses() {}
 }

@@ -35,6 +35,7 @@ import dev.ephyr.broker.policy.PolicyStore;
 import dev.ephyr.broker.proxy.ProxyRoute;
 import dev.ephyr.broker.proxy.ProxyTools;
 import dev.ephyr.broker.proxy.Upstream;
+import dev.ephyr.broker.ssh.SshModule;
 import dev.ephyr.broker.tasks.TaskService;
 import dev.ephyr.broker.tasks.TaskTools;
 import dev.ephyr.cluster.ClusterConfig;
@@ -228,6 +229,7 @@ public final class Node {
         publicBase + "/mcp"));
     McpSessions sessions = new McpSessions(keyring, clock, config.sessionTtl(), cluster.hazelcast());
     Federation federation = new Federation(vertx, store::current, metrics, FederationLimits.DEFAULTS, clock);
+    SshModule ssh = SshModule.create(config, cluster, vertx, store::current, audit);
 
     metrics.gauge("ephyr_cluster_ready", "1 when this node may serve task tokens.",
         () -> cluster.readiness().isReady() ? 1 : 0);
@@ -244,7 +246,7 @@ public final class Node {
     McpEndpoint mcp = new McpEndpoint(List.of(
         new AuditStep(audit, metrics, config.nodeId(), "mcp", config.requestTimeout(), clock),
         new OriginStep(config.allowedOrigins())), authenticate,
-        List.of(new TaskTools(tasks), new ProxyTools(proxy, config.requestTimeout().minusSeconds(1)),
+        List.of(new TaskTools(tasks), ssh.tools(), new ProxyTools(proxy, config.requestTimeout().minusSeconds(1)),
             federationTools), sessions,
         () -> clusterJson(cluster), maxString);
     RestEndpoint rest = new RestEndpoint(List.of(
@@ -253,6 +255,7 @@ public final class Node {
     FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), config.host(), config.tlsCert(),
         config.tlsKey(), config.bodyLimit(), config.maxHeaderSize(), (int) Math.max(1, config.idleTimeout().getSeconds()),
         mcp, rest, () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of(
+            ssh.routes(),
             ProxyRoute.create(proxy, audit, metrics, config.nodeId(), clock, config.allowedOrigins(), authenticate,
                 config.bodyLimit()),
             new DashboardRoutes(vertx, scheme.equals("https"), config.requestTimeout()),
@@ -265,11 +268,12 @@ public final class Node {
     vertx.deployVerticle(new AdminVerticle(new AdminDeps(config.nodeId(), store, cluster, tasks, audit, auditStats,
         auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.adminTimeout(), dashboardSessions(keyring, clock), new CapabilityViews(
         () -> CapabilityViews.services(store.current()), federationTools::operatorStatus,
-        () -> Future.succeededFuture(new io.vertx.core.json.JsonArray())))))
+        ssh::issuedCertificates))))
         .await(30, TimeUnit.SECONDS);
     // A worker: discovery's cold start (class loading, DNS, secret files) stays off the event loops.
     vertx.deployVerticle(new FederationVerticle(federation),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
+    vertx.deployVerticle(ssh.verticle()).await(30, TimeUnit.SECONDS);
     int instances = config.httpInstances() > 0 ? config.httpInstances()
         : (config.eventLoops() > 0 ? config.eventLoops() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
     vertx.deployVerticle(() -> new FrontVerticle(front, port, p -> {}), new DeploymentOptions().setInstances(instances))

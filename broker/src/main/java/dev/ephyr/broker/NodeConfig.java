@@ -62,6 +62,19 @@ public final class NodeConfig {
     d.put("vertx.event-loops", "0");              // 0 = Vert.x default (2 × cores)
     d.put("vertx.blocked-thread-check-interval", "1s");
     d.put("vertx.max-event-loop-execute-time", "2s");
+    d.put("ssh.signer-socket", "");               // empty = SSH off; relative to node.data-dir
+    d.put("ssh.signer-timeout", "5s");
+    d.put("ssh.default-cert-ttl", "5m");
+    d.put("ssh.max-cert-ttl", "1h");
+    d.put("ssh.connect-timeout", "10s");
+    d.put("ssh.exec-timeout", "60s");
+    d.put("ssh.max-exec-timeout", "10m");
+    d.put("ssh.output-limit", "65536");
+    d.put("ssh.session-idle", "5m");
+    d.put("ssh.session-max-lifetime", "1h");
+    d.put("ssh.max-sessions-per-task", "4");
+    d.put("ssh.max-sessions", "64");
+    d.put("ssh.source-address", "");
     d.put("cluster.name", "ephyr");
     d.put("audit.dir", null);                     // <data-dir>/audit
     d.put("audit.max-file-size", String.valueOf(64 * MIB));

@@ -66,6 +66,7 @@ final class DevCommand implements Command {
     }
     DevState state = prepare(dir, io);
     NodeConfig config;
+    DevSigner signer = startSigner(state);
     try {
       config = NodeConfig.builder()
           .nodeId("dev")
@@ -76,11 +77,26 @@ final class DevCommand implements Command {
           .set("cluster.bind-host", "127.0.0.1")
           .set("cluster.port", "0") // one member, nobody joins it: any free port avoids clashing with a real node
           .set("audit.dir", dir.resolve("audit").toString())
+          .set("ssh.signer-socket", signer.socket().toString())
           .build();
     } catch (ConfigException e) {
+      signer.close();
       throw CliException.failed(e.getMessage());
     }
-    return NodeRunner.run(config, io, node -> banner(node, state, io));
+    try {
+      return NodeRunner.run(config, io, node -> banner(node, state, io));
+    } finally {
+      signer.close();
+    }
+  }
+
+  /** The SSH signer as a child process, allowing the principals of the dev policy's roles. */
+  private static DevSigner startSigner(DevState state) throws CliException {
+    try {
+      return DevSigner.start(state.dir(), Policy.load(state.policy()));
+    } catch (PolicyException e) {
+      throw CliException.failed(e.getMessage());
+    }
   }
 
   /** The files of a prepared dev directory and the agent key, if it is still stored. */
@@ -101,6 +117,7 @@ final class DevCommand implements Command {
           + "agent.key     the API key of agent '" + AGENT + "' (0600; its hash is in policy.yaml)\n"
           + "admin.key     the admin credential of operator 'dev' (0600), for `ephyr admin ...`\n"
           + "audit/        the node's chained audit files (check with `ephyr audit verify`)\n"
+          + "ssh-ca        the SSH CA key held by the signer child process (0600); signer.log its signatures\n"
           + "data/         node data\n");
     }
     if (!Files.exists(keyringFile)) {
@@ -218,6 +235,7 @@ final class DevCommand implements Command {
     out.println("Ephyr dev node is running (one-node cluster, state in " + state.dir() + ")");
     out.println("  MCP endpoint  " + url);
     out.println("  agent         " + AGENT);
+    out.println("  SSH CA keys   " + node.publicUrl() + "/v1/ssh/ca (for TrustedUserCAKeys; see docs/ssh.md)");
     if (state.apiKey() == null) {
       out.println("  API key       not available: " + state.dir().resolve("agent.key")
           + " is missing or no longer matches the policy");

@@ -128,6 +128,11 @@ class DevCommandTest {
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
       String init = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
           + "\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
+      // The signer child process is up and its CA key is published for TrustedUserCAKeys.
+      HttpResponse<String> ca = http.send(HttpRequest.newBuilder(URI.create(url.group(1).replace("/mcp", "/v1/ssh/ca")))
+          .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+      assertTrue(ca.statusCode() == 200 && ca.body().startsWith("ssh-ed25519 ") && ca.body().contains("ephyr-ca:dev"),
+          ca.body());
       HttpResponse<String> ok = http.send(HttpRequest.newBuilder(URI.create(url.group(1)))
           .header("Authorization", "Bearer " + key.group(1))
           .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")

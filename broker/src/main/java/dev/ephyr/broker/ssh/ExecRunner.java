@@ -1,0 +1,87 @@
+package dev.ephyr.broker.ssh;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.session.ClientSession;
+
+/**
+ * Runs one command on an open connection, with a deadline and capped output, without blocking anyone:
+ * the channel is set up from a worker thread (MINA loads classes on first use), its I/O runs on MINA's
+ * threads, and the result comes back on the caller's context.
+ */
+final class ExecRunner {
+  private final Vertx vertx;
+
+  ExecRunner(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /**
+   * Runs {@code command}; the result has {@code exit_status} (null if killed or none), {@code stdout},
+   * {@code stderr}, truncation flags and {@code timed_out}. Fails only if no channel can be opened.
+   */
+  Future<JsonObject> run(ClientSession session, String command, Duration timeout, int outputLimit, Context ctx) {
+    Promise<JsonObject> promise = Promise.promise();
+    vertx.executeBlocking(() -> {
+      start(session, command, timeout, outputLimit, ctx, promise);
+      return null;
+    }, false).onFailure(e -> ctx.runOnContext(v -> promise.tryFail(e)));
+    return promise.future();
+  }
+
+  private void start(ClientSession session, String command, Duration timeout, int outputLimit, Context ctx,
+      Promise<JsonObject> promise) {
+    CappedOutput out = new CappedOutput(outputLimit);
+    CappedOutput err = new CappedOutput(outputLimit);
+    AtomicBoolean timedOut = new AtomicBoolean();
+    AtomicBoolean done = new AtomicBoolean();
+    ChannelExec ch;
+    try {
+      ch = session.createExecChannel(command);
+      ch.setOut(out);
+      ch.setErr(err);
+    } catch (Exception e) {
+      ctx.runOnContext(v -> promise.tryFail(new IllegalStateException("cannot open a channel: "
+          + e.getClass().getSimpleName())));
+      return;
+    }
+    long timer = vertx.setTimer(timeout.toMillis(), id -> {
+      timedOut.set(true);
+      ch.close(true);
+    });
+    ch.addCloseFutureListener(f -> ctx.runOnContext(v -> {
+      if (!done.compareAndSet(false, true)) {
+        return;
+      }
+      vertx.cancelTimer(timer);
+      promise.tryComplete(new JsonObject()
+          .put("exit_status", timedOut.get() ? null : ch.getExitStatus())
+          .put("exit_signal", ch.getExitSignal())
+          .put("stdout", out.text()).put("stderr", err.text())
+          .put("stdout_truncated", out.dropped() > 0).put("stderr_truncated", err.dropped() > 0)
+          .put("timed_out", timedOut.get()));
+    }));
+    try {
+      ch.open().addListener(of -> {
+        if (!of.isOpened()) {
+          ch.close(true);
+          return;
+        }
+        // No input for the command: EOF at once, so a command reading stdin does not wait forever.
+        try {
+          ch.getInvertedIn().close();
+        } catch (Exception ignored) {
+          // the command may already be done
+        }
+      });
+    } catch (Exception e) {
+      ch.close(true);
+    }
+  }
+}

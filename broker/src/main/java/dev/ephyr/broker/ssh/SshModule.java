@@ -1,0 +1,177 @@
+package dev.ephyr.broker.ssh;
+
+import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.ConfigException;
+import dev.ephyr.broker.audit.AuditSink;
+import dev.ephyr.broker.NodeConfig;
+import dev.ephyr.broker.http.Routes;
+import dev.ephyr.broker.policy.Policy;
+import dev.ephyr.broker.tools.ToolProvider;
+import dev.ephyr.cluster.ClusterNode;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SSH capability of one node, wired: the signer client (if a socket is configured), certificate
+ * issuance, the connector, persistent sessions, the MCP tools, the CA/KRL routes, and a verticle that
+ * receives forwarded session calls and revocation broadcasts and sweeps idle or dead sessions.
+ */
+public final class SshModule {
+  private static final Logger LOG = LoggerFactory.getLogger(SshModule.class);
+
+  private final SshTools tools;
+  private final SshRoutes routes;
+  private final SshSessions sessions;
+  private final SshConnector connector;
+  private final SignerClient signer;
+  private final CaDirectory cas;
+  private final CertRecords certs;
+  private final String caKey;
+  private final String nodeId;
+  private final Clock clock;
+
+  private SshModule(SshTools tools, SshRoutes routes, SshSessions sessions, SshConnector connector,
+      SignerClient signer, CaDirectory cas, CertRecords certs, String caKey, String nodeId, Clock clock) {
+    this.tools = tools;
+    this.routes = routes;
+    this.sessions = sessions;
+    this.connector = connector;
+    this.signer = signer;
+    this.cas = cas;
+    this.certs = certs;
+    this.caKey = caKey;
+    this.nodeId = nodeId;
+    this.clock = clock;
+  }
+
+  /**
+   * Builds the capability; with a signer socket configured, asks the signer for its CA key and publishes it
+   * to the cluster. Blocking: call from the node's boot thread, never an event loop.
+   */
+  public static SshModule create(NodeConfig config, ClusterNode cluster, Vertx vertx, Supplier<Policy> policy,
+      AuditSink audit) throws ConfigException {
+    SshSettings settings = SshSettings.from(config);
+    Clock clock = Clock.systemUTC();
+    CaDirectory cas = new CaDirectory(cluster.hazelcast(), vertx);
+    CertRecords certs = new CertRecords(cluster.hazelcast(), vertx);
+    SshConnector connector = new SshConnector(vertx, settings.connectTimeout());
+    ExecRunner runner = new ExecRunner(vertx);
+    SshSessions sessions = new SshSessions(vertx, config.nodeId(), settings, cluster.watermarks(), policy, runner,
+        cluster.hazelcast(), clock);
+    SignerClient signer = null;
+    String caKey = null;
+    CertIssuer issuer = null;
+    if (settings.enabled()) {
+      // First use of sshd's security registrars, key classes and client costs a few hundred ms: pay it here.
+      CertIssuer.newKeyPair();
+      connector.warm("ssh-ed25519");
+      signer = new SignerClient(settings.signerSocket(), settings.signerTimeout(), 2);
+      try {
+        caKey = signer.publicKey();
+      } catch (SignerClient.SignerUnavailableException e) {
+        signer.close();
+        throw new ConfigException("ssh.signer-socket: cannot reach the signer (" + e.getMessage()
+            + "); start it with 'ephyr signer' or unset ssh.signer-socket");
+      }
+      SshConnector.parseKey(caKey); // warms the key parsers
+      issuer = new CertIssuer(signer, cluster.serials(), certs, settings, caKey, config.nodeId(), clock,
+          audit);
+      try {
+        cas.publish(caKey, config.nodeId(), clock.instant().getEpochSecond()).await(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        signer.close();
+        throw new ConfigException("cannot publish the SSH CA key to the cluster: " + e.getMessage());
+      }
+      LOG.info("node {}: SSH signer at {} (CA {})", config.nodeId(), settings.signerSocket(),
+          CaDirectory.fingerprint(caKey));
+    }
+    SshTools tools = new SshTools(vertx, config.nodeId(), settings, policy, issuer, connector, runner, sessions,
+        certs, clock);
+    return new SshModule(tools, new SshRoutes(cas, certs, cluster.watermarks(), clock), sessions, connector, signer,
+        cas, certs, caKey, config.nodeId(), clock);
+  }
+
+  /** The MCP tools. */
+  public ToolProvider tools() {
+    return tools;
+  }
+
+  /** {@code /v1/ssh/ca} and {@code /v1/ssh/krl}. */
+  public Routes routes() {
+    return routes;
+  }
+
+  /** The verticle to deploy once per node (event-bus consumers, sweeping; closes everything on undeploy). */
+  public VerticleBase verticle() {
+    return new SshVerticle();
+  }
+
+  /** Certificates issued in the cluster and not yet expired (plus a minute), newest first, for operators. */
+  public Future<JsonArray> issuedCertificates() {
+    return certs.all().map(list -> {
+      list.sort(java.util.Comparator.comparingLong((JsonObject r) -> r.getLong("serial", 0L)).reversed());
+      return new JsonArray(new java.util.ArrayList<>(list));
+    });
+  }
+
+  /** Number of persistent sessions open on this node. */
+  public int openSessions() {
+    return sessions.size();
+  }
+
+  private final class SshVerticle extends VerticleBase {
+    @Override
+    public Future<?> start() {
+      vertx.setPeriodic(1000, id -> sessions.sweep());
+      if (caKey != null) {
+        vertx.setPeriodic(TimeUnit.HOURS.toMillis(6), id -> cas.publish(caKey, nodeId, clock.instant().getEpochSecond())
+            .onFailure(e -> LOG.warn("node {}: could not republish the SSH CA key: {}", nodeId, e.toString())));
+      }
+      Future<Void> revoked = vertx.eventBus().<JsonObject>consumer(Addresses.TASKS_REVOKED, m -> {
+        String task = m.body() == null ? null : m.body().getString("task_id");
+        if (task != null) {
+          sessions.closeSubtree(task, "task " + task + " revoked");
+        }
+      }).completion();
+      Future<Void> forwarded = vertx.eventBus().<JsonObject>consumer(Addresses.SSH_SESSION_PREFIX + nodeId,
+          this::onSessionCall).completion();
+      return Future.all(revoked, forwarded);
+    }
+
+    private void onSessionCall(Message<JsonObject> m) {
+      if (m.body() == null) {
+        m.reply(SshSessions.denied("bad_request", "empty session request"));
+        return;
+      }
+      sessions.handle(m.body(), context).onComplete(ar -> {
+        if (ar.succeeded()) {
+          m.reply(ar.result());
+        } else {
+          m.reply(SshSessions.denied("session_error", "the session operation failed on node " + nodeId));
+        }
+      });
+    }
+
+    @Override
+    public Future<?> stop() {
+      // Stopping MINA's clients waits for their I/O threads: not on an event loop.
+      return vertx.executeBlocking(() -> {
+        sessions.closeAll();
+        connector.close();
+        if (signer != null) {
+          signer.close();
+        }
+        return null;
+      });
+    }
+  }
+}

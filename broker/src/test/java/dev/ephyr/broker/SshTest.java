@@ -1,0 +1,406 @@
+package dev.ephyr.broker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hazelcast.map.IMap;
+import dev.ephyr.broker.policy.ApiKeys;
+import dev.ephyr.broker.ssh.signer.CaKeyFile;
+import dev.ephyr.broker.ssh.signer.SignerLimits;
+import dev.ephyr.broker.ssh.signer.SignerServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SSH end to end against a real OpenSSH sshd on loopback that trusts the CA keys the cluster publishes at
+ * {@code /v1/ssh/ca}: two nodes in one JVM, each with its own signer (on its own socket) and CA key.
+ */
+final class SshTest {
+  private static TestKit kit;
+  private static LoopbackSshd sshd;
+  private static SignerServer signerA;
+  private static SignerServer signerB;
+  private static final ByteArrayOutputStream SIGNER_LOG = new ByteArrayOutputStream();
+  private static Path signerDir;
+  private static String policyText;
+  private static Node a;
+  private static Node b;
+
+  @BeforeAll
+  static void start() throws Exception {
+    sshd = LoopbackSshd.prepare();
+    kit = new TestKit();
+    policyText = String.join("\n",
+        "version: 1",
+        "agents:",
+        "  alice:",
+        "    api_keys: [\"" + ApiKeys.hash(kit.aliceKey) + "\"]",
+        "    targets: \"*\"",
+        "    roles: \"*\"",
+        "    delegate: true",
+        "    max_depth: 2",
+        "roles:",
+        "  ops: { principal: " + LoopbackSshd.USER + ", extensions: [permit-pty] }",
+        "  admin: { principal: " + LoopbackSshd.USER + ", extensions: [permit-pty, permit-port-forwarding], cert_ttl: 2m }",
+        "targets:",
+        "  box: { host: 127.0.0.1, port: " + sshd.port + ", host_key: \"" + sshd.hostKey + "\", roles: [ops, admin] }",
+        "  wrongkey: { host: 127.0.0.1, port: " + sshd.port + ", host_key: \"" + otherHostKey() + "\", roles: [ops] }",
+        "");
+    Files.writeString(kit.dir.resolve("policy.yaml"), policyText);
+    signerDir = Files.createTempDirectory(Path.of("/tmp"), "ephyr-signer-");
+    PrintStream log = new PrintStream(SIGNER_LOG, true, StandardCharsets.UTF_8);
+    SignerLimits limits = new SignerLimits(Duration.ofMinutes(10), Set.of(LoopbackSshd.USER),
+        SignerLimits.KNOWN_EXTENSIONS, SignerLimits.KNOWN_OPTIONS, 1000, 1000);
+    Set<String> me = Set.of(System.getProperty("user.name"));
+    signerA = SignerServer.start(CaKeyFile.generate(new SecureRandom()),
+        new SignerServer.Config(signerDir.resolve("a.sock"), limits, me, null), log, Clock.systemUTC());
+    signerB = SignerServer.start(CaKeyFile.generate(new SecureRandom()),
+        new SignerServer.Config(signerDir.resolve("b.sock"), limits, me, null), log, Clock.systemUTC());
+    int pa = TestKit.freePort();
+    int pb = TestKit.freePort();
+    a = TestKit.start(kit.config("a", pa, List.of(pa, pb)).set("ssh.signer-socket", signerA.socket().toString())
+        .set("ssh.session-idle", "2m").build());
+    b = TestKit.start(kit.config("b", pb, List.of(pa, pb)).set("ssh.signer-socket", signerB.socket().toString())
+        .build());
+    TestKit.awaitReady(a);
+    TestKit.awaitReady(b);
+    // The hosts' TrustedUserCAKeys comes from the cluster's CA list: both nodes' keys, from either node.
+    Eventually.await(Duration.ofSeconds(20), "both CA keys published", () ->
+        Http.get("http://127.0.0.1:" + a.port() + "/v1/ssh/ca", java.util.Map.of()).body().lines().count() == 2);
+    String cas = Http.get("http://127.0.0.1:" + b.port() + "/v1/ssh/ca", java.util.Map.of()).body();
+    assertTrue(cas.contains(signerA.caPublicKey()) && cas.contains(signerB.caPublicKey()), cas);
+    Files.writeString(sshd.caFile(), cas);
+    sshd.start();
+  }
+
+  private static String otherHostKey() throws Exception {
+    Path d = Files.createTempDirectory(sshd.dir, "otherkey");
+    LoopbackSshd.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", d.resolve("k").toString()));
+    String k = Files.readString(d.resolve("k.pub")).trim();
+    return k.substring(0, k.lastIndexOf(' '));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    long blocked = (a == null ? 0 : a.blockedThreadWarnings()) + (b == null ? 0 : b.blockedThreadWarnings());
+    try {
+      TestKit.close(b);
+      TestKit.close(a);
+    } finally {
+      if (signerA != null) {
+        signerA.close();
+      }
+      if (signerB != null) {
+        signerB.close();
+      }
+      if (sshd != null) {
+        sshd.close();
+      }
+      if (signerDir != null) {
+        try (var walk = Files.walk(signerDir)) {
+          for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
+    }
+    assertEquals(0, blocked, "an event loop was blocked");
+    String log = SIGNER_LOG.toString(StandardCharsets.UTF_8);
+    assertFalse(log.contains("PRIVATE KEY"), "the signer log must never hold key material");
+  }
+
+  // ------------------------------------------------------------------------------------------ helpers
+
+  private static McpClient client(Node n, String credential) {
+    return McpClient.bearer("http://127.0.0.1:" + n.port() + "/mcp", credential);
+  }
+
+  /** A root task of alice limited to {@code targets} and {@code roles}; returns {token, task_id}. */
+  private static JsonObject task(List<String> targets, List<String> roles, String ttl) {
+    JsonObject args = new JsonObject().put("envelope", new JsonObject().put("targets", new JsonArray(targets))
+        .put("roles", new JsonArray(roles))).put("can_delegate", true);
+    if (ttl != null) {
+      args.put("ttl", ttl);
+    }
+    return client(a, kit.aliceKey).ok("task_create", args);
+  }
+
+  private static IMap<String, String> certMap(Node n) {
+    return n.cluster().hazelcast().getMap("ephyr.ssh.certs");
+  }
+
+  private static IMap<String, String> sessionIndex(Node n) {
+    return n.cluster().hazelcast().getMap("ephyr.ssh.sessions");
+  }
+
+  private static long sessionsOf(String task) {
+    return sessionIndex(a).values().stream().filter(v -> new JsonObject(v).getString("task").equals(task)).count();
+  }
+
+  private static byte[] krl(Node n) throws Exception {
+    HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + n.port() + "/v1/ssh/krl")).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, r.statusCode());
+    return r.body();
+  }
+
+  private static Path write(String name, String text) throws Exception {
+    Path p = sshd.dir.resolve(name);
+    Files.writeString(p, text);
+    return p;
+  }
+
+  // ------------------------------------------------------------------------------------------ tests
+
+  @Test
+  void exec_asTheRolesPrincipal_withAnInspectableCertificate() throws Exception {
+    JsonObject t = task(List.of("box"), List.of("ops"), null);
+    JsonObject r = client(b, t.getString("token")).ok("exec", new JsonObject().put("target", "box")
+        .put("command", "id -un; echo err >&2; exit 3"));
+    assertEquals(LoopbackSshd.USER + "\n", r.getString("stdout"));
+    assertEquals("err\n", r.getString("stderr"));
+    assertEquals(3, r.getInteger("exit_status"));
+    assertEquals("ops", r.getString("role"));
+    long serial = r.getLong("certificate_serial");
+
+    JsonObject rec = new JsonObject(certMap(a).get(String.valueOf(serial)));
+    String keyId = "ephyr:alice:" + t.getString("task_id") + ":" + serial;
+    assertEquals(keyId, rec.getString("key_id"));
+    Path cert = write("exec-cert.pub", rec.getString("certificate") + "\n");
+    String shown = LoopbackSshd.run(List.of("ssh-keygen", "-L", "-f", cert.toString()));
+    assertTrue(shown.contains("Key ID: \"" + keyId + "\""), shown);
+    assertTrue(shown.contains("Serial: " + serial), shown);
+    assertTrue(shown.matches("(?s).*Principals: \\s*\\n\\s*" + LoopbackSshd.USER + "\\s*\\n\\s*Critical Options: \\(none\\).*"),
+        shown);
+    assertTrue(shown.matches("(?s).*Extensions: \\s*\\n\\s*permit-pty\\s*\\n*$"), shown);
+    long after = rec.getLong("valid_after");
+    long before = rec.getLong("valid_before");
+    assertEquals(300 + 30, before - after, "default TTL 5 min, backdated 30 s");
+    assertTrue(shown.contains("Valid: from "), shown);
+    assertTrue(SIGNER_LOG.toString(StandardCharsets.UTF_8).contains("\"key_id\":\"" + keyId + "\""),
+        "the signer logs every signature");
+    // list_certs of the task shows it
+    JsonArray certs = client(a, t.getString("token")).ok("list_certs", new JsonObject()).getJsonArray("certificates");
+    assertTrue(certs.stream().anyMatch(c -> ((JsonObject) c).getLong("serial") == serial), certs.encode());
+  }
+
+  @Test
+  void exec_roleWithItsOwnTtlAndExtensions() throws Exception {
+    JsonObject t = task(List.of("box"), List.of("ops", "admin"), null);
+    String code = client(a, t.getString("token")).toolError("exec", new JsonObject().put("target", "box")
+        .put("command", "true"));
+    assertEquals("role_required", code, "two roles usable: the agent must choose");
+    JsonObject r = client(a, t.getString("token")).ok("exec", new JsonObject().put("target", "box")
+        .put("role", "admin").put("command", "true"));
+    JsonObject rec = new JsonObject(certMap(a).get(String.valueOf(r.getLong("certificate_serial"))));
+    assertEquals(120 + 30, rec.getLong("valid_before") - rec.getLong("valid_after"));
+    String shown = LoopbackSshd.run(List.of("ssh-keygen", "-L", "-f",
+        write("admin-cert.pub", rec.getString("certificate") + "\n").toString()));
+    assertTrue(shown.contains("permit-port-forwarding") && shown.contains("permit-pty"), shown);
+  }
+
+  @Test
+  void exec_refusedOutsideTheEnvelope() {
+    JsonObject t = task(List.of("box"), List.of("ops"), null);
+    McpClient c = client(a, t.getString("token"));
+    assertEquals("role_not_allowed", c.toolError("exec", new JsonObject().put("target", "box").put("role", "admin")
+        .put("command", "id")));
+    assertEquals("target_not_allowed", c.toolError("exec", new JsonObject().put("target", "wrongkey")
+        .put("command", "id")));
+    assertEquals("target_not_allowed", c.toolError("exec", new JsonObject().put("target", "nosuch")
+        .put("command", "id")), "an unknown target looks like a forbidden one");
+    // an agent key (no task) gets no certificate
+    assertEquals("task_required", client(a, kit.aliceKey).toolError("exec", new JsonObject().put("target", "box")
+        .put("command", "id")));
+  }
+
+  @Test
+  void exec_refusesAHostWhoseKeyIsNotThePinnedOne() {
+    JsonObject t = task(List.of("wrongkey"), List.of("ops"), null);
+    String code = client(a, t.getString("token")).toolError("exec", new JsonObject().put("target", "wrongkey")
+        .put("command", "id"));
+    assertEquals("host_key_mismatch", code);
+  }
+
+  @Test
+  void exec_outputIsCappedAndTimeoutsKill() {
+    JsonObject t = task(List.of("box"), List.of("ops"), null);
+    McpClient c = client(a, t.getString("token"));
+    JsonObject big = c.ok("exec", new JsonObject().put("target", "box").put("command", "head -c 200000 /dev/zero | tr '\\0' x"));
+    assertTrue(big.getBoolean("stdout_truncated"));
+    assertTrue(big.getString("stdout").endsWith("[output truncated: " + (200000 - 65536) + " more bytes not shown]"));
+    JsonObject slow = c.ok("exec", new JsonObject().put("target", "box").put("command", "sleep 30")
+        .put("timeout_seconds", 1));
+    assertTrue(slow.getBoolean("timed_out"));
+    assertEquals(null, slow.getValue("exit_status"));
+  }
+
+  @Test
+  void session_createdOnA_usedAndClosedThroughB() {
+    JsonObject t = task(List.of("box"), List.of("ops"), null);
+    JsonObject s = client(a, t.getString("token")).ok("session_create", new JsonObject().put("target", "box"));
+    String id = s.getString("session_id");
+    assertTrue(id.startsWith("a~"), id);
+    JsonObject r = client(b, t.getString("token")).ok("exec", new JsonObject().put("session_id", id)
+        .put("command", "echo $((6*7)); id -un"));
+    assertEquals("42\n" + LoopbackSshd.USER + "\n", r.getString("stdout"));
+    JsonArray listed = client(b, t.getString("token")).ok("list_sessions", new JsonObject()).getJsonArray("sessions");
+    assertEquals(1, listed.size());
+    assertEquals(id, listed.getJsonObject(0).getString("session_id"));
+    assertTrue(client(b, t.getString("token")).ok("session_close", new JsonObject().put("session_id", id))
+        .getBoolean("closed"));
+    assertEquals("no_such_session", client(a, t.getString("token")).toolError("exec",
+        new JsonObject().put("session_id", id).put("command", "id")));
+    assertEquals(0, sessionsOf(t.getString("task_id")));
+  }
+
+  @Test
+  void session_ofOneTask_isRefusedToAnother() {
+    JsonObject owner = task(List.of("box"), List.of("ops"), null);
+    JsonObject other = task(List.of("box"), List.of("ops"), null);
+    String id = client(a, owner.getString("token")).ok("session_create", new JsonObject().put("target", "box"))
+        .getString("session_id");
+    for (Node n : List.of(a, b)) {
+      McpClient thief = client(n, other.getString("token"));
+      assertEquals("not_your_session", thief.toolError("exec", new JsonObject().put("session_id", id)
+          .put("command", "id")));
+      assertEquals("not_your_session", thief.toolError("session_close", new JsonObject().put("session_id", id)));
+    }
+    // with session_id, target and role come from the session: naming others is refused, not silently ignored
+    assertEquals(-32602, client(a, owner.getString("token")).call("exec", new JsonObject().put("session_id", id)
+        .put("target", "wrongkey").put("command", "id")).json().getJsonObject("error").getInteger("code"));
+    // a child task is another task too
+    JsonObject child = client(a, owner.getString("token")).ok("task_delegate", new JsonObject());
+    assertEquals("not_your_session", client(b, child.getString("token")).toolError("exec",
+        new JsonObject().put("session_id", id).put("command", "id")));
+    client(a, owner.getString("token")).ok("session_close", new JsonObject().put("session_id", id));
+  }
+
+  @Test
+  void revoke_closesSessionsOnEveryNode_andTheKrlRevokesItsCertificates() throws Exception {
+    JsonObject root = task(List.of("box"), List.of("ops"), null);
+    JsonObject child = client(a, root.getString("token")).ok("task_delegate", new JsonObject());
+    String onA = client(a, root.getString("token")).ok("session_create", new JsonObject().put("target", "box"))
+        .getString("session_id");
+    String onB = client(b, child.getString("token")).ok("session_create", new JsonObject().put("target", "box"))
+        .getString("session_id");
+    assertTrue(onA.startsWith("a~") && onB.startsWith("b~"));
+    long serialA = client(a, root.getString("token")).ok("exec", new JsonObject().put("session_id", onA)
+        .put("command", "true")).getLong("certificate_serial");
+    JsonObject other = task(List.of("box"), List.of("ops"), null);
+    long otherSerial = client(a, other.getString("token")).ok("exec", new JsonObject().put("target", "box")
+        .put("command", "true")).getLong("certificate_serial");
+
+    client(b, root.getString("token")).ok("task_revoke", new JsonObject());
+
+    Eventually.await(Duration.ofSeconds(10), "sessions of the revoked tree closed on both nodes",
+        () -> sessionsOf(root.getString("task_id")) == 0 && sessionsOf(child.getString("task_id")) == 0);
+    assertEquals(401, client(b, child.getString("token")).call("exec", new JsonObject().put("session_id", onB)
+        .put("command", "id")).status(), "a revoked task's token is refused before any session lookup");
+
+    // The KRL (from either node) revokes every certificate of the tree, and nothing else.
+    Path krl = sshd.dir.resolve("test.krl");
+    Files.write(krl, krl(a));
+    for (Object o : certMap(b).values().stream().map(JsonObject::new).toList()) {
+      JsonObject rec = (JsonObject) o;
+      boolean tree = rec.getString("task").equals(root.getString("task_id"))
+          || rec.getString("task").equals(child.getString("task_id"));
+      Path cert = write("q-" + rec.getLong("serial") + "-cert.pub", rec.getString("certificate") + "\n");
+      LoopbackSshd.Result q = LoopbackSshd.run(List.of("ssh-keygen", "-Q", "-f", krl.toString(), cert.toString()), true);
+      if (tree) {
+        assertTrue(q.output().contains("REVOKED"), rec.getLong("serial") + ": " + q.output());
+        assertNotEquals(0, q.exit());
+      } else if (rec.getLong("serial") == otherSerial) {
+        assertTrue(q.output().contains("ok"), q.output());
+      }
+    }
+    assertTrue(certMap(a).containsKey(String.valueOf(serialA)));
+    Files.write(sshd.krlFile(), krl(b)); // what a host's fetch timer would do
+    JsonObject after = client(a, other.getString("token")).ok("exec", new JsonObject().put("target", "box")
+        .put("command", "echo still-fine"));
+    assertEquals("still-fine\n", after.getString("stdout"), "the KRL does not touch other tasks");
+  }
+
+  @Test
+  void expiredTask_losesItsSessionAndItsToken() {
+    JsonObject t = task(List.of("box"), List.of("ops"), "12s");
+    String id = client(a, t.getString("token")).ok("session_create", new JsonObject().put("target", "box"))
+        .getString("session_id");
+    assertEquals(1, sessionsOf(t.getString("task_id")));
+    Eventually.await(Duration.ofSeconds(30), "the session closed at the task's expiry",
+        () -> sessionsOf(t.getString("task_id")) == 0);
+    assertEquals(401, client(b, t.getString("token")).call("exec", new JsonObject().put("session_id", id)
+        .put("command", "id")).status());
+  }
+
+  @Test
+  void listTargets_showsOnlyWhatTheEnvelopeAllows() {
+    JsonObject t = task(List.of("box"), List.of("ops"), null);
+    JsonArray targets = client(b, t.getString("token")).ok("list_targets", new JsonObject()).getJsonArray("targets");
+    assertEquals(1, targets.size(), targets.encode());
+    assertEquals("box", targets.getJsonObject(0).getString("target"));
+    assertEquals(1, targets.getJsonObject(0).getJsonArray("roles").size());
+  }
+
+  @Test
+  void session_policyNarrowedWhileOpen_refusesTheNextCommand() throws Exception {
+    JsonObject t = task(List.of("box"), List.of("ops"), null);
+    String id = client(a, t.getString("token")).ok("session_create", new JsonObject().put("target", "box"))
+        .getString("session_id");
+    try {
+      // The operator takes the role 'ops' away from alice: the open session must not outlive that.
+      Files.writeString(kit.dir.resolve("policy.yaml"), policyText.replace("    roles: \"*\"", "    roles: [admin]"));
+      a.reloadPolicy().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      b.reloadPolicy().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      for (Node n : List.of(a, b)) {
+        assertEquals("role_not_allowed", client(n, t.getString("token")).toolError("exec",
+            new JsonObject().put("session_id", id).put("command", "id")));
+      }
+      // A changed host key closes the session outright.
+      Files.writeString(kit.dir.resolve("policy.yaml"), policyText.replace(sshd.hostKey, otherHostKey()));
+      a.reloadPolicy().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      b.reloadPolicy().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals("policy_changed", client(b, t.getString("token")).toolError("exec",
+          new JsonObject().put("session_id", id).put("command", "id")));
+      assertEquals("no_such_session", client(a, t.getString("token")).toolError("exec",
+          new JsonObject().put("session_id", id).put("command", "id")));
+    } finally {
+      Files.writeString(kit.dir.resolve("policy.yaml"), policyText);
+      a.reloadPolicy().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      b.reloadPolicy().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void node_withAnUnreachableSigner_refusesToStart_sayingWhy() {
+    int p = TestKit.freePort();
+    Throwable e = org.junit.jupiter.api.Assertions.assertThrows(Throwable.class, () -> Node.start(
+        kit.config("c", p, List.of(p)).set("cluster.name", kit.clusterName + "-alone")
+            .set("ssh.signer-socket", signerDir.resolve("nobody.sock").toString()).build())
+        .toCompletionStage().toCompletableFuture().get(90, java.util.concurrent.TimeUnit.SECONDS));
+    Throwable root = e;
+    while (root.getCause() != null && !(root instanceof ConfigException)) {
+      root = root.getCause();
+    }
+    assertTrue(root.getMessage().contains("cannot reach the signer"), String.valueOf(root.getMessage()));
+  }
+}

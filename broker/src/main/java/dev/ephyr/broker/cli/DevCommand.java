@@ -266,6 +266,8 @@ final class DevCommand implements Command {
       out.println("Admin:  EPHYR_ADMIN_KEY_FILE=" + state.dir().resolve("admin.key") + " ./ephyr admin status --url "
           + node.publicUrl());
       out.println("Audit:  ./ephyr audit verify --keyring " + state.keyring() + " " + state.dir().resolve("audit"));
+      out.println("Dashboard: " + node.publicUrl() + "/admin/ui/ (sign in with the key in "
+          + state.dir().resolve("admin.key") + ")");
     }
     out.println("Policy: " + state.policy() + " (edits reload live). Stop with Ctrl-C.");
     out.flush();

@@ -6,7 +6,7 @@ public final class Addresses {
   public static final String AUDIT_RECORD = "ephyr.audit.record";
   /** Cluster-wide publish: a task (and so its subtree) was revoked; payload {@code {"task_id": ...}}. */
   public static final String TASKS_REVOKED = "ephyr.tasks.revoked";
-  /** Cluster-wide publish: every audit record as written (JSON with seq and MAC), for live views. */
+  /** Cluster-wide publish: the audit records of one write, {@code {"records": [...]}} (seq and MAC), for live views. */
   public static final String AUDIT_LIVE = "ephyr.audit.live";
   /** Local: search this node's audit files (the admin verticle forwards checked queries here). */
   public static final String AUDIT_QUERY = "ephyr.audit.query";

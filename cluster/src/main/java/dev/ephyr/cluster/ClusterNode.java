@@ -88,6 +88,7 @@ public final class ClusterNode implements AutoCloseable {
   public static ClusterNode start(ClusterConfig config, Consumer<Readiness> listener) {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(listener, "listener");
+    CallbackExecutor.installIfNeeded();
     WatermarkMirror mirror = new WatermarkMirror();
     ConcurrentMap<String, Object> userContext = new ConcurrentHashMap<>();
     userContext.put(WatermarkMirror.USER_CONTEXT_KEY, mirror);

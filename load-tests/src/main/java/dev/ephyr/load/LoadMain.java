@@ -79,7 +79,7 @@ public final class LoadMain {
     if (options.targets().isEmpty()) {
       if (needCluster) {
         log("starting " + options.nodes() + " local node(s) from " + options.brokerJar() + " ...");
-        cluster[0] = LocalCluster.start(options.nodes(), options.brokerJar(), opens);
+        cluster[0] = LocalCluster.start(options.nodes(), options.brokerJar(), opens, options.out().resolve("work"));
         log("cluster ready in " + secs(System.nanoTime() - t0) + ": " + String.join(" ", cluster[0].urls()));
       }
       urls = cluster[0] == null ? List.of() : cluster[0].urls();
@@ -120,6 +120,11 @@ public final class LoadMain {
         .put("scenarios", results).put("accepted_after_acknowledged_revoke", violations)
         .put("seconds", Recorder.round((System.nanoTime() - t0) / 1e9));
     Report.write(options.out(), report);
+    try {
+      Files.deleteIfExists(options.out().resolve("work")); // empty unless a cluster could not be removed
+    } catch (java.nio.file.DirectoryNotEmptyException e) {
+      log("left behind: " + options.out().resolve("work"));
+    }
     log("report: " + options.out().resolve("report.html") + " and report.json");
     if (violations > 0) {
       log("FAILED: " + violations + " request(s) accepted after an acknowledged revoke");

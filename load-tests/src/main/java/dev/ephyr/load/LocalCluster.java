@@ -42,12 +42,18 @@ final class LocalCluster implements AutoCloseable {
     this.apiKey = apiKey;
   }
 
-  /** Starts {@code n} nodes from {@code jar} and waits until every one is ready. */
-  static LocalCluster start(int n, Path jar, List<String> jvmOpens) throws IOException, InterruptedException {
+  /**
+   * Starts {@code n} nodes from {@code jar} in a fresh folder under {@code workParent} (removed on close; left
+   * behind only if the driver is killed, and then inside the report folder, not hidden in /tmp) and waits
+   * until every one is ready.
+   */
+  static LocalCluster start(int n, Path jar, List<String> jvmOpens, Path workParent)
+      throws IOException, InterruptedException {
     if (!Files.isRegularFile(jar)) {
       throw new IOException(jar + " is missing: build it with 'mvn -B -DskipTests package -pl broker -am'");
     }
-    Path dir = Files.createTempDirectory("ephyr-load-");
+    Files.createDirectories(workParent);
+    Path dir = Files.createTempDirectory(workParent, "cluster-");
     LocalCluster c = null;
     try {
       run(jar, jvmOpens, dir, "keys", "init", dir.resolve("keyring.json").toString());

@@ -3,6 +3,7 @@ package dev.ephyr.load;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -17,7 +18,8 @@ final class Scaling {
       throws IOException, InterruptedException {
     JsonArray rows = new JsonArray();
     for (int n = 1; n <= maxNodes; n++) {
-      try (LocalCluster cluster = LocalCluster.start(n, options.brokerJar(), jvmOpens)) {
+      Path work = options.out().resolve("work");
+      try (LocalCluster cluster = LocalCluster.start(n, options.brokerJar(), jvmOpens, work)) {
         BrokerClient client = new BrokerClient(vertx, options.concurrency());
         try {
           Workload w = new Workload(vertx, client, cluster.urls(), cluster.apiKey(), options);

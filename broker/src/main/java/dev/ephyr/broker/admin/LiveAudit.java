@@ -69,8 +69,12 @@ final class LiveAudit {
         .putHeader("X-Accel-Buffering", "no");
     res.write(": connected\n\n");
     MessageConsumer<Object> records = vertx.eventBus().consumer(Addresses.AUDIT_LIVE, m -> {
-      if (!res.writeQueueFull() && m.body() instanceof JsonObject r) {
-        res.write("data: " + r.encode() + "\n\n");
+      if (m.body() instanceof JsonObject batch) {
+        for (Object r : batch.getJsonArray("records", new io.vertx.core.json.JsonArray())) {
+          if (!res.writeQueueFull() && r instanceof JsonObject record) {
+            res.write("data: " + record.encode() + "\n\n");
+          }
+        }
       }
     });
     long heartbeat = vertx.setPeriodic(HEARTBEAT_MS, id -> {

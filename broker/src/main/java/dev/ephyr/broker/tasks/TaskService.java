@@ -420,6 +420,12 @@ public final class TaskService {
     if (target == null) {
       return bad("task_id is required");
     }
+    if (caller instanceof Caller.TaskToken && target.equals(caller.task())) {
+      // A token asking about its own task (the common case) needs one record, not a cluster-wide tree query:
+      // the token was verified against every hop's watermark moments ago, so only the task's own state is news.
+      return cluster(ctx, () -> registry.get(target)).map(r -> r.isEmpty() ? notVisible(target)
+          : ok(recordJson(r.get(), Map.of(target, r.get()), clock.millis())));
+    }
     return visibleTree(caller, target, ctx).map(tree -> {
       if (tree == null) {
         return notVisible(target);

@@ -54,7 +54,8 @@ class AuditWriterTest {
       AuditStats stats = new AuditStats();
       AuditSettings settings = new AuditSettings("n1", dir, 64 * 1024, true, keys);
       List<JsonObject> live = new CopyOnWriteArrayList<>();
-      vertx.eventBus().<JsonObject>consumer(Addresses.AUDIT_LIVE, m -> live.add(m.body()));
+      vertx.eventBus().<JsonObject>consumer(Addresses.AUDIT_LIVE,
+          m -> m.body().getJsonArray("records").forEach(r -> live.add((JsonObject) r)));
       vertx.deployVerticle(new AuditVerticle(settings, backlog, stats, Clock.systemUTC()),
           new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
       Files.createSymbolicLink(second, Path.of("/dev/full"));

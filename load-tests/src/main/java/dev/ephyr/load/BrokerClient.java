@@ -25,6 +25,8 @@ final class BrokerClient {
   private static final String MCP_VERSION = "2025-11-25";
   private static final byte[] TASK_INFO = ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
       + "\"params\":{\"name\":\"task_info\",\"arguments\":{}}}").getBytes(StandardCharsets.UTF_8);
+  private static final byte[] PING = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"
+      .getBytes(StandardCharsets.UTF_8);
 
   private final HttpClientAgent http;
 
@@ -55,6 +57,15 @@ final class BrokerClient {
 
   /** {@code tools/call task_info} with the token as bearer, or DPoP-bound with a fresh proof from {@code key}. */
   Future<Outcome> taskInfo(String node, String token, HolderKeyPair key) {
+    return mcp(node, token, key, TASK_INFO);
+  }
+
+  /** MCP {@code ping}: authentication (token verification) and nothing else. */
+  Future<Outcome> ping(String node, String token, HolderKeyPair key) {
+    return mcp(node, token, key, PING);
+  }
+
+  private Future<Outcome> mcp(String node, String token, HolderKeyPair key, byte[] body) {
     String url = node + "/mcp";
     RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url).setTimeout(TIMEOUT_MS)
         .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json, text/event-stream")
@@ -63,11 +74,11 @@ final class BrokerClient {
       o.putHeader("Authorization", "Bearer " + token);
     } else {
       o.putHeader("Authorization", "DPoP " + token);
-      o.putHeader("DPoP", DpopProofBuilder.forKey(key).method("POST").url(url).accessToken(token).body(TASK_INFO)
+      o.putHeader("DPoP", DpopProofBuilder.forKey(key).method("POST").url(url).accessToken(token).body(body)
           .build());
     }
-    return http.request(o).compose(req -> req.send(Buffer.buffer(TASK_INFO)))
-        .compose(res -> res.body().map(body -> classifyTool(res.statusCode(), body)))
+    return http.request(o).compose(req -> req.send(Buffer.buffer(body)))
+        .compose(res -> res.body().map(reply -> classifyTool(res.statusCode(), reply)))
         .recover(e -> Future.succeededFuture(Outcome.refused(transport(e))));
   }
 
@@ -102,7 +113,7 @@ final class BrokerClient {
     if (status == 200) {
       // Cheap checks first: this runs for every request of a flat-out run.
       String s = body.toString(StandardCharsets.UTF_8);
-      if (s.contains("\"isError\":false")) {
+      if (s.contains("\"isError\":false") || s.contains("\"result\":{}")) {
         return Outcome.OK;
       }
       try {

@@ -167,8 +167,8 @@ public final class LoadMain {
       StringBuilder b = new StringBuilder("scaling:");
       for (Object o : r.getJsonArray("rows")) {
         JsonObject row = (JsonObject) o;
-        b.append(String.format(Locale.ROOT, " [%d node(s): %.0f/s, %.1f µs CPU/request]", row.getInteger("nodes"),
-            row.getDouble("throughput_per_s"), row.getDouble("cpu_us_per_request", 0.0)));
+        b.append(String.format(Locale.ROOT, " [%d node(s) %s: %.0f/s, %.1f µs CPU/request]", row.getInteger("nodes"),
+            row.getString("call"), row.getDouble("throughput_per_s"), row.getDouble("cpu_us_per_request", 0.0)));
       }
       return b.toString();
     }

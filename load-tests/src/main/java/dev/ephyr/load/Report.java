@@ -98,11 +98,12 @@ final class Report {
   }
 
   private static void scalingTable(StringBuilder b, JsonArray rows) {
-    b.append("<table><tr><th>nodes</th><th>requests/s</th><th>per node</th><th>p50 ms</th><th>p99 ms</th>")
+    b.append("<table><tr><th>nodes</th><th>call</th><th>requests/s</th><th>per node</th><th>p50 ms</th><th>p99 ms</th>")
         .append("<th>cluster CPU s</th><th>CPU µs per request</th></tr>");
     for (Object o : rows) {
       JsonObject r = (JsonObject) o;
-      b.append("<tr><td>").append(r.getValue("nodes")).append("</td><td>").append(r.getValue("throughput_per_s"))
+      b.append("<tr><td>").append(r.getValue("nodes")).append("</td><td>").append(r.getValue("call"))
+          .append("</td><td>").append(r.getValue("throughput_per_s"))
           .append("</td><td>").append(r.getValue("throughput_per_node_per_s")).append("</td><td>")
           .append(r.getValue("p50_ms")).append("</td><td>").append(r.getValue("p99_ms")).append("</td><td>")
           .append(r.getValue("cluster_cpu_seconds")).append("</td><td>").append(r.getValue("cpu_us_per_request"))

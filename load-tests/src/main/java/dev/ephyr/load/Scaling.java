@@ -7,12 +7,30 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Scale-out on one machine: the same bearer load against clusters of 1..N nodes, each started fresh. On
- * shared cores total throughput cannot grow; what must hold is that each request costs the cluster about
- * the same CPU whatever the size, so per-node throughput falls only as the CPU share per node does.
+ * Scale-out on one machine: the same bearer load against clusters of 1..N nodes, each started fresh, with two
+ * calls: {@code ping} (token verification only) and {@code task_info} (verification plus one task-registry
+ * read, which lands on another member for (N-1)/N of the tasks). On shared cores total throughput cannot grow;
+ * the CPU each request costs the cluster shows what adding a node costs beyond its share of the cores.
  */
 final class Scaling {
   private Scaling() {}
+
+  /** One measurement: task_info (verification plus one registry read) or ping (verification only). */
+  private static JsonObject row(Workload w, LocalCluster cluster, int n, boolean ping) {
+    NodeStats stats = new NodeStats(cluster, n);
+    JsonObject r = VerifyScenario.run(w, false, ping, stats);
+    JsonObject result = r.getJsonObject("result");
+    double throughput = result.getDouble("throughput_per_s");
+    double cpu = stats.totalCpuSeconds();
+    return new JsonObject().put("nodes", n).put("call", ping ? "ping" : "task_info")
+        .put("throughput_per_s", throughput)
+        .put("throughput_per_node_per_s", Recorder.round(throughput / n))
+        .put("p50_ms", result.getDouble("p50_ms")).put("p99_ms", result.getDouble("p99_ms"))
+        .put("cluster_cpu_seconds", Recorder.round(cpu))
+        .put("cpu_us_per_request", result.getLong("requests") == 0 ? null
+            : Recorder.round(cpu * 1e6 / result.getLong("requests")))
+        .put("seconds", r.getDouble("seconds")).put("node_stats", r.getJsonArray("node_stats"));
+  }
 
   static JsonObject run(LoadOptions options, io.vertx.core.Vertx vertx, List<String> jvmOpens, int maxNodes)
       throws IOException, InterruptedException {
@@ -23,26 +41,16 @@ final class Scaling {
         BrokerClient client = new BrokerClient(vertx, options.concurrency());
         try {
           Workload w = new Workload(vertx, client, cluster.urls(), cluster.apiKey(), options);
-          NodeStats stats = new NodeStats(cluster, n);
-          JsonObject r = VerifyScenario.run(w, false, stats);
-          JsonObject result = r.getJsonObject("result");
-          double seconds = r.getDouble("seconds");
-          double throughput = result.getDouble("throughput_per_s");
-          double cpu = stats.totalCpuSeconds();
-          rows.add(new JsonObject().put("nodes", n).put("throughput_per_s", throughput)
-              .put("throughput_per_node_per_s", Recorder.round(throughput / n))
-              .put("p50_ms", result.getDouble("p50_ms")).put("p99_ms", result.getDouble("p99_ms"))
-              .put("cluster_cpu_seconds", Recorder.round(cpu))
-              .put("cpu_us_per_request", result.getLong("requests") == 0 ? null
-                  : Recorder.round(cpu * 1e6 / result.getLong("requests")))
-              .put("seconds", seconds).put("node_stats", r.getJsonArray("node_stats")));
+          rows.add(row(w, cluster, n, false));
+          rows.add(row(w, cluster, n, true));
         } finally {
           client.close().await();
         }
       }
     }
     return new JsonObject().put("scenario", "scaling")
-        .put("what", "verify-bearer flat out against fresh clusters of 1.." + maxNodes + " nodes on this machine")
+        .put("what", "bearer task_info and bearer ping, flat out, against fresh clusters of 1.." + maxNodes
+            + " nodes on this machine")
         .put("cores", Runtime.getRuntime().availableProcessors()).put("rows", rows);
   }
 }

@@ -14,12 +14,18 @@ final class VerifyScenario {
   private VerifyScenario() {}
 
   static JsonObject run(Workload w, boolean dpop, NodeStats stats) {
+    return run(w, dpop, false, stats);
+  }
+
+  /** With {@code pingOnly}, MCP {@code ping}: token verification without any tool (no registry read). */
+  static JsonObject run(Workload w, boolean dpop, boolean pingOnly, NodeStats stats) {
     List<Workload.Task> tasks = w.createTasks(TASKS, dpop);
-    Recorder rec = new Recorder(dpop ? "verify-dpop" : "verify-bearer");
+    Recorder rec = new Recorder((dpop ? "verify-dpop" : "verify-bearer") + (pingOnly ? "-ping" : ""));
     AtomicLong next = new AtomicLong();
     LoadLoop.Operation call = (node, due) -> {
       Workload.Task t = tasks.get((int) (next.getAndIncrement() % tasks.size()));
-      return w.client().taskInfo(w.node(node), t.token(), t.key());
+      return pingOnly ? w.client().ping(w.node(node), t.token(), t.key())
+          : w.client().taskInfo(w.node(node), t.token(), t.key());
     };
     if (!w.options().warmup().isZero()) {
       w.loop(w.options().concurrency()).run(w.options().warmup(), new Recorder("warmup"), call).await();
@@ -29,8 +35,8 @@ final class VerifyScenario {
     w.loop(w.options().concurrency()).run(w.options().duration(), rec, call).await();
     double seconds = (System.nanoTime() - start) / 1e9;
     return new JsonObject().put("scenario", rec.name())
-        .put("what", dpop ? "tools/call task_info with DPoP-bound tokens (fresh proof per call)"
-            : "tools/call task_info with bearer task tokens")
+        .put("what", (pingOnly ? "MCP ping" : "tools/call task_info") + (dpop
+            ? " with DPoP-bound tokens (fresh proof per call)" : " with bearer task tokens"))
         .put("seconds", Recorder.round(seconds)).put("warmup_seconds", w.options().warmup().toSeconds())
         .put("nodes", w.nodes().size())
         .put("concurrency_per_node", w.options().concurrency()).put("rate", w.options().rate())

@@ -49,7 +49,8 @@ record LoadOptions(int nodes, List<String> targets, String apiKey, Duration dura
         --revocations N     revocations the race performs at least (10-100000, default 1000)
         --out DIR           report folder (default report/)
         --broker-jar FILE   broker jar for local nodes (default broker/target/ephyr.jar)
-        --quick             short phases (5s each, 3s warm-up) so the whole run takes about a minute
+        --quick             short phases (4s each, 2s warm-up; scaling at 1 and N nodes only), about
+                            a minute and a half in all
         --help              this text
       """.formatted(String.join(", ", ALL_SCENARIOS));
 
@@ -105,10 +106,10 @@ record LoadOptions(int nodes, List<String> targets, String apiKey, Duration dura
       nodes = 0;
     }
     if (duration == null) {
-      duration = quick ? Duration.ofSeconds(5) : Duration.ofSeconds(30);
+      duration = quick ? Duration.ofSeconds(4) : Duration.ofSeconds(30);
     }
     if (warmup == null) {
-      warmup = quick ? Duration.ofSeconds(3) : Duration.ofSeconds(10);
+      warmup = quick ? Duration.ofSeconds(2) : Duration.ofSeconds(10);
     }
     if (scenarios == null) {
       scenarios = targets.isEmpty() ? ALL_SCENARIOS

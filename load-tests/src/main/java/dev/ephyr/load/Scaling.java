@@ -36,6 +36,9 @@ final class Scaling {
       throws IOException, InterruptedException {
     JsonArray rows = new JsonArray();
     for (int n = 1; n <= maxNodes; n++) {
+      if (options.quick() && n != 1 && n != maxNodes) {
+        continue; // quick: the two ends only
+      }
       Path work = options.out().resolve("work");
       try (LocalCluster cluster = LocalCluster.start(n, options.brokerJar(), jvmOpens, work)) {
         BrokerClient client = new BrokerClient(vertx, options.concurrency());

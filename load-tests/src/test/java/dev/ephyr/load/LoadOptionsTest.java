@@ -30,7 +30,8 @@ class LoadOptionsTest {
 
   @Test
   void quickShortensPhasesButKeepsExplicitValues() throws Exception {
-    assertEquals(Duration.ofSeconds(5), parse("--quick").duration());
+    assertEquals(Duration.ofSeconds(4), parse("--quick").duration());
+    assertEquals(Duration.ofSeconds(2), parse("--quick").warmup());
     assertEquals(Duration.ofSeconds(9), parse("--quick", "--duration", "9s").duration());
     assertEquals(Duration.ZERO, parse("--warmup", "0s").warmup());
   }

@@ -75,13 +75,10 @@ public final class AdminSessions {
       return Optional.empty();
     }
     String payload = token.substring(0, token.lastIndexOf('.'));
-    byte[] given;
-    try {
-      given = B64D.decode(parts[4]);
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
-    if (!MessageDigest.isEqual(mac(parts[0], payload), given)) {
+    // Compared as text: only the one canonical encoding of the MAC is accepted (base64 can spell the same
+    // bytes several ways in its last character).
+    byte[] expected = B64.encodeToString(mac(parts[0], payload)).getBytes(StandardCharsets.US_ASCII);
+    if (!MessageDigest.isEqual(expected, parts[4].getBytes(StandardCharsets.US_ASCII))) {
       return Optional.empty();
     }
     long expiry;

@@ -34,11 +34,6 @@ final class AdminAudit extends AdminCommand {
   }
 
   @Override
-  Set<String> flags() {
-    return Set.of();
-  }
-
-  @Override
   Set<String> options() {
     return Set.of("--task", "--agent", "--since", "--until", "--decision", "--limit");
   }

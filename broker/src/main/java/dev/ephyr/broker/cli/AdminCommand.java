@@ -18,9 +18,13 @@ abstract class AdminCommand implements Command {
       """;
 
   /** Flags and options of this command besides the common ones. */
-  abstract Set<String> flags();
+  Set<String> flags() {
+    return Set.of();
+  }
 
-  abstract Set<String> options();
+  Set<String> options() {
+    return Set.of();
+  }
 
   /** Runs with parsed arguments and a connected client; returns the API's answer (printed by {@link #render}). */
   abstract JsonObject call(Args args, AdminClient client, Io io) throws CliException;

@@ -2,7 +2,6 @@ package dev.ephyr.broker.cli;
 
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import java.util.Set;
 
 /** {@code ephyr admin reissue -}: a fresh token for a task whose token leaked; old copies die. */
 final class AdminReissue extends AdminCommand {
@@ -26,16 +25,6 @@ final class AdminReissue extends AdminCommand {
         a fresh token is printed on stdout for the task's owner. A holder-bound token can only be
         reissued by its holder (task_reissue with a proof); revoke it instead.
         """ + CONNECTION_HELP;
-  }
-
-  @Override
-  Set<String> flags() {
-    return Set.of();
-  }
-
-  @Override
-  Set<String> options() {
-    return Set.of();
   }
 
   @Override

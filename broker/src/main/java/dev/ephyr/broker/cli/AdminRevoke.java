@@ -2,7 +2,6 @@ package dev.ephyr.broker.cli;
 
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import java.util.Set;
 
 /** {@code ephyr admin revoke TASK}: revokes a task and its subtree on every node. */
 final class AdminRevoke extends AdminCommand {
@@ -25,16 +24,6 @@ final class AdminRevoke extends AdminCommand {
         moment the command returns "acknowledged by all". Revocation is final (use reissue for a leaked
         token of a task that should go on). Exit code 1 if some member did not acknowledge in time.
         """ + CONNECTION_HELP;
-  }
-
-  @Override
-  Set<String> flags() {
-    return Set.of();
-  }
-
-  @Override
-  Set<String> options() {
-    return Set.of();
   }
 
   @Override

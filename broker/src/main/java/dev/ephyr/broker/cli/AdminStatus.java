@@ -6,7 +6,6 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** {@code ephyr admin status}: the cluster as every node sees itself. */
 final class AdminStatus extends AdminCommand {
@@ -29,16 +28,6 @@ final class AdminStatus extends AdminCommand {
         (DRIFT marks a node whose policy differs from the majority), its keyring fingerprint, the
         watermarks in its revocation mirror and its audit writer (last seq, failures, dropped events).
         """ + CONNECTION_HELP;
-  }
-
-  @Override
-  Set<String> flags() {
-    return Set.of();
-  }
-
-  @Override
-  Set<String> options() {
-    return Set.of();
   }
 
   @Override

@@ -30,11 +30,6 @@ final class AdminTasks extends AdminCommand {
   }
 
   @Override
-  Set<String> flags() {
-    return Set.of();
-  }
-
-  @Override
   Set<String> options() {
     return Set.of("--agent", "--root", "--status");
   }

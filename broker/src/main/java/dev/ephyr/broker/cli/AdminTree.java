@@ -4,7 +4,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** {@code ephyr admin tree TASK}: the whole tree holding a task. */
 final class AdminTree extends AdminCommand {
@@ -26,16 +25,6 @@ final class AdminTree extends AdminCommand {
         Shows the tree that TASK belongs to, from its root: each task's agent, status (active, revoked,
         revoked_ancestor, expired, awaiting_bind) and expiry. TASK is marked with <==.
         """ + CONNECTION_HELP;
-  }
-
-  @Override
-  Set<String> flags() {
-    return Set.of();
-  }
-
-  @Override
-  Set<String> options() {
-    return Set.of();
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.ephyr.broker.federation;
 
 import dev.ephyr.broker.federation.RemoteFailure.Kind;
 import dev.ephyr.broker.policy.RemotePolicy;
+import dev.ephyr.broker.proxy.NetworkPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -165,7 +166,7 @@ final class Remote {
       }
       // Every answer must pass: otherwise a name with one public and one private address could be steered.
       for (InetAddress i : all) {
-        String why = AddressCheck.refusal(i, policy.allowPrivate());
+        String why = NetworkPolicy.check(i, policy.allowPrivate());
         if (why != null) {
           throw new RemoteFailure(Kind.ADDRESS, bare + " resolves to " + i.getHostAddress() + ", " + why);
         }

@@ -55,8 +55,16 @@ class AdminSessionsTest {
     // a later expiry under the old MAC
     assertTrue(sessions.verify(s.replace("." + parts[3] + ".", "." + (Long.parseLong(parts[3]) + 86400) + "."), p).isEmpty());
     // flipped MAC, truncated, junk, an unknown kid, a different keyring with the same kid
-    char last = s.charAt(s.length() - 1);
-    assertTrue(sessions.verify(s.substring(0, s.length() - 1) + (last == 'A' ? 'B' : 'A'), p).isEmpty());
+    // Every other spelling of the last MAC character, including those decoding to the same bytes.
+    String base = s.substring(0, s.length() - 1);
+    for (char c : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".toCharArray()) {
+      if (c != s.charAt(s.length() - 1)) {
+        assertTrue(sessions.verify(base + c, p).isEmpty(), "last character " + c);
+      }
+    }
+    String macPart = parts[5];
+    String flipped = (macPart.charAt(0) == 'A' ? 'B' : 'A') + macPart.substring(1);
+    assertTrue(sessions.verify(s.substring(0, s.length() - macPart.length()) + flipped, p).isEmpty());
     assertTrue(sessions.verify(s.substring(0, s.lastIndexOf('.')), p).isEmpty());
     for (String junk : new String[] {null, "", "eas1.", "eas1.k1.....", "eas1.k9.YQ.1.x.y", "ek_x", "x".repeat(10_000)}) {
       assertTrue(sessions.verify(junk, p).isEmpty(), String.valueOf(junk));

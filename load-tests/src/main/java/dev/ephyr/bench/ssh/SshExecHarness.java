@@ -90,6 +90,14 @@ public final class SshExecHarness {
           .keyring(keyring).policy(dir.resolve("policy.yaml")).set("cluster.bind-host", "127.0.0.1")
           .set("cluster.port", "0").set("ssh.signer-socket", signer.socket().toString()).build())
           .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      // Started is not ready: the watermark mirror loads in the background (task tools answer 503 until then).
+      long readyBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!node.cluster().readiness().isReady()) {
+        if (System.nanoTime() > readyBy) {
+          throw new IllegalStateException("the node did not become ready: " + node.cluster().readiness());
+        }
+        Thread.sleep(50); // a benchmark harness polling its own node; nothing to wait on
+      }
       String mcp = node.mcpUrl();
       String token = call(mcp, apiKey, "task_create", new JsonObject().put("ttl", "1h")).getString("token");
       JsonObject exec = new JsonObject().put("target", "box").put("command", "true");

@@ -31,7 +31,10 @@ final class Report {
         .append("svg{border:1px solid #ddd;margin:.3em 1em .3em 0;background:#fff}.legend span{margin-right:1em}")
         .append("</style></head><body><h1>Ephyr load test</h1>");
     JsonObject env = report.getJsonObject("environment");
-    b.append("<p>").append(esc(env.encode())).append("</p>");
+    b.append("<table>");
+    env.forEach(e -> b.append("<tr><th>").append(esc(e.getKey())).append("</th><td>")
+        .append(esc(String.valueOf(e.getValue()))).append("</td></tr>"));
+    b.append("</table>");
     for (Object o : report.getJsonArray("scenarios")) {
       JsonObject s = (JsonObject) o;
       b.append("<h2>").append(esc(s.getString("scenario"))).append("</h2><p>").append(esc(s.getString("what", "")))
@@ -120,12 +123,20 @@ final class Report {
     List<double[]> rate = new ArrayList<>();
     List<double[]> p50 = new ArrayList<>();
     List<double[]> p99 = new ArrayList<>();
+    double previous = 0;
     for (Object o : intervals) {
       JsonObject i = (JsonObject) o;
       double t = i.getDouble("t");
+      if (t - previous < 0.5) {
+        continue; // the partial interval closing a phase: its rate would be noise
+      }
+      previous = t;
       rate.add(new double[] {t, i.getDouble("rate")});
       p50.add(new double[] {t, i.getDouble("p50_ms")});
       p99.add(new double[] {t, i.getDouble("p99_ms")});
+    }
+    if (rate.isEmpty()) {
+      return "";
     }
     double maxT = Math.max(1, rate.get(rate.size() - 1)[0]);
     double maxRate = Math.max(1, rate.stream().mapToDouble(p -> p[1]).max().orElse(1));

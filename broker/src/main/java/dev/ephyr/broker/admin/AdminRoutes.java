@@ -10,7 +10,6 @@ import dev.ephyr.broker.http.Routes;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -34,21 +33,19 @@ public final class AdminRoutes implements Routes {
   static final Set<String> SECRET_PARAMS = Set.of("token", "access_token", "key", "api_key", "apikey", "credential",
       "admin_key", "auth", "authorization", "secret", "password");
 
-  private final Vertx vertx;
   private final String nodeId;
   private final AuditSink audit;
-  private final Duration timeout;
   private final Clock clock;
+  private final AdminBus bus;
   private final LiveAudit live;
 
   /** Routes sending to {@code vertx}'s local admin verticle, waiting at most {@code timeout}. */
   public AdminRoutes(Vertx vertx, String nodeId, AuditSink audit, Duration timeout, Clock clock) {
-    this.vertx = vertx;
     this.nodeId = nodeId;
     this.audit = audit;
-    this.timeout = timeout;
     this.clock = clock;
-    this.live = new LiveAudit(vertx, timeout);
+    this.bus = new AdminBus(vertx, timeout);
+    this.live = new LiveAudit(vertx, bus);
   }
 
   @Override
@@ -131,25 +128,8 @@ public final class AdminRoutes implements Routes {
   }
 
   private Future<Reply> send(Exchange ex, String address, JsonObject args) {
-    JsonObject msg = new JsonObject().put("request_id", ex.requestId()).put("remote", ex.remote()).put("args", args);
-    String credential = credential(ex);
-    if (credential != null) {
-      msg.put("credential", credential);
-    }
-    DeliveryOptions opts = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeout.toMillis());
-    // The admin verticle audits the call; these replies carry no audit of their own to avoid double records.
-    Reply.Audit none = Reply.Audit.allow("admin");
-    return vertx.eventBus().<Object>request(address, msg, opts).map(m -> {
-      JsonObject body = m.body() instanceof JsonObject o ? o : new JsonObject();
-      if (Boolean.TRUE.equals(body.getValue("ok"))) {
-        return Reply.json(200, body.getJsonObject("result", new JsonObject()), none);
-      }
-      int status = body.getValue("status") instanceof Number n ? n.intValue() : 500;
-      Reply r = Reply.json(status, new JsonObject().put("error", body.getString("error", "internal_error"))
-          .put("message", body.getString("message", "")), none);
-      return status == 401 ? r.withHeader("WWW-Authenticate", "Bearer realm=\"ephyr-admin\"") : r;
-    }).recover(e -> Future.succeededFuture(Reply.error(503, "admin_unavailable",
-        "the admin API did not answer in time; retry", e.getClass().getSimpleName())));
+    return bus.call(address, ex, credential(ex), args).map(a -> a instanceof AdminBus.Answer.Done d
+        ? Reply.json(200, d.result(), AdminBus.NO_AUDIT) : ((AdminBus.Answer.Refused) a).reply());
   }
 
   /**

@@ -6,12 +6,10 @@ import dev.ephyr.broker.http.Reply;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -27,38 +25,27 @@ final class LiveAudit {
   private static final long MAX_LIFETIME_MS = 3_600_000;
 
   private final Vertx vertx;
-  private final Duration timeout;
+  private final AdminBus bus;
   private final AtomicInteger open = new AtomicInteger();
 
-  LiveAudit(Vertx vertx, Duration timeout) {
+  LiveAudit(Vertx vertx, AdminBus bus) {
     this.vertx = vertx;
-    this.timeout = timeout;
+    this.bus = bus;
   }
 
   /** Authorises, then streams until the client goes away; the future completes when the stream is over. */
   Future<Reply> open(RoutingContext ctx, Exchange ex, String credential) {
-    JsonObject msg = new JsonObject().put("request_id", ex.requestId()).put("remote", ex.remote())
-        .put("args", new JsonObject());
-    if (credential != null) {
-      msg.put("credential", credential);
-    }
-    DeliveryOptions opts = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeout.toMillis());
-    return vertx.eventBus().<JsonObject>request(Addresses.ADMIN_AUDIT_LIVE, msg, opts).compose(m -> {
-      JsonObject body = m.body();
-      Reply.Audit none = Reply.Audit.allow("admin"); // the admin verticle recorded the subscription
-      if (!Boolean.TRUE.equals(body.getValue("ok"))) {
-        int status = body.getValue("status") instanceof Number n ? n.intValue() : 500;
-        return Future.succeededFuture(Reply.json(status, new JsonObject().put("error", body.getString("error"))
-            .put("message", body.getString("message", "")), none));
+    return bus.call(Addresses.ADMIN_AUDIT_LIVE, ex, credential, new JsonObject()).compose(a -> {
+      if (a instanceof AdminBus.Answer.Refused r) {
+        return Future.succeededFuture(r.reply());
       }
       if (open.incrementAndGet() > MAX_STREAMS) {
         open.decrementAndGet();
         return Future.succeededFuture(Reply.error(503, "too_many_streams", "this node already serves "
-            + MAX_STREAMS + " live audit streams; retry later or use another node", null).withAudit(none));
+            + MAX_STREAMS + " live audit streams; retry later or use another node", null).withAudit(AdminBus.NO_AUDIT));
       }
-      return stream(ctx.response(), none);
-    }, e -> Future.succeededFuture(Reply.error(503, "admin_unavailable",
-        "the admin API did not answer in time; retry", e.getClass().getSimpleName())));
+      return stream(ctx.response(), AdminBus.NO_AUDIT);
+    });
   }
 
   private Future<Reply> stream(HttpServerResponse res, Reply.Audit audit) {

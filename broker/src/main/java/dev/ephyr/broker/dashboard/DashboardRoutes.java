@@ -1,13 +1,13 @@
 package dev.ephyr.broker.dashboard;
 
 import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.admin.AdminBus;
 import dev.ephyr.broker.http.Exchange;
 import dev.ephyr.broker.http.Reply;
 import dev.ephyr.broker.http.Routes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -37,9 +37,8 @@ public final class DashboardRoutes implements Routes {
       "X-Frame-Options", "DENY",
       "Referrer-Policy", "no-referrer");
 
-  private final Vertx vertx;
+  private final AdminBus bus;
   private final boolean secureCookie;
-  private final Duration timeout;
   private final Map<String, Asset> assets = new LinkedHashMap<>();
 
   private record Asset(String type, Buffer body) {}
@@ -49,9 +48,8 @@ public final class DashboardRoutes implements Routes {
    * @param timeout how long to wait for the admin verticle
    */
   public DashboardRoutes(Vertx vertx, boolean secureCookie, Duration timeout) {
-    this.vertx = vertx;
+    this.bus = new AdminBus(vertx, timeout);
     this.secureCookie = secureCookie;
-    this.timeout = timeout;
     assets.put("/admin/ui/", new Asset("text/html; charset=utf-8", load("index.html")));
     assets.put("/admin/ui/app.js", new Asset("text/javascript; charset=utf-8", load("app.js")));
     assets.put("/admin/ui/app.css", new Asset("text/css; charset=utf-8", load("app.css")));
@@ -109,24 +107,16 @@ public final class DashboardRoutes implements Routes {
     if (credential == null || credential.isEmpty() || credential.length() > 256) {
       return Future.succeededFuture(Reply.error(400, "invalid_params", "credential (a string) is required", null));
     }
-    JsonObject msg = new JsonObject().put("request_id", ex.requestId()).put("remote", ex.remote())
-        .put("credential", credential).put("args", new JsonObject());
-    DeliveryOptions opts = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeout.toMillis());
-    // The admin verticle audits the sign-in, allowed or not; this reply adds no record of its own.
-    Reply.Audit none = Reply.Audit.allow("admin");
-    return vertx.eventBus().<JsonObject>request(Addresses.ADMIN_SESSION, msg, opts).map(m -> {
-      JsonObject body = m.body();
-      if (Boolean.TRUE.equals(body.getValue("ok"))) {
-        JsonObject result = body.getJsonObject("result");
-        long seconds = result.getLong("expires_in", 0L);
-        return Reply.json(200, new JsonObject().put("admin", result.getString("admin"))
-            .put("expires_in", seconds), none).withHeader("Set-Cookie", cookie(result.getString("session"), seconds));
+    // The admin verticle checks the credential, audits the sign-in and mints the session.
+    return bus.call(Addresses.ADMIN_SESSION, ex, credential, new JsonObject()).map(a -> {
+      if (a instanceof AdminBus.Answer.Refused r) {
+        return r.reply();
       }
-      int status = body.getValue("status") instanceof Number n ? n.intValue() : 500;
-      return Reply.json(status, new JsonObject().put("error", body.getString("error", "internal_error"))
-          .put("message", body.getString("message", "")), none);
-    }).recover(e -> Future.succeededFuture(Reply.error(503, "admin_unavailable",
-        "the admin API did not answer in time; retry", e.getClass().getSimpleName())));
+      JsonObject result = ((AdminBus.Answer.Done) a).result();
+      long seconds = result.getLong("expires_in", 0L);
+      return Reply.json(200, new JsonObject().put("admin", result.getString("admin")).put("expires_in", seconds),
+          Reply.Audit.allow("admin")).withHeader("Set-Cookie", cookie(result.getString("session"), seconds));
+    });
   }
 
   private String cookie(String value, long maxAgeSeconds) {

@@ -145,6 +145,11 @@ final class BrokerClient {
     return "http_" + status;
   }
 
+  /** The reason code of a failed operation: the broker's refusal, or the transport failure. */
+  static String code(Throwable e) {
+    return e instanceof RefusedException r ? r.code : transport(e);
+  }
+
   static String transport(Throwable e) {
     if (e instanceof ConnectException || (e.getMessage() != null && e.getMessage().contains("Connection refused"))) {
       return "connect_failed";

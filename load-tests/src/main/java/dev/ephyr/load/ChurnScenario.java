@@ -47,8 +47,7 @@ final class ChurnScenario {
             step(revoke, t[0]);
             return r.getBoolean("acknowledged_by_all", false) ? Outcome.OK : Outcome.refused("revoke_not_acknowledged");
           })
-          .recover(e -> Future.succeededFuture(Outcome.refused(e instanceof BrokerClient.RefusedException r ? r.code
-              : BrokerClient.transport(e))));
+          .recover(e -> Future.succeededFuture(Outcome.refused(BrokerClient.code(e))));
     }).await();
     double seconds = (System.nanoTime() - start) / 1e9;
     long now = System.nanoTime();

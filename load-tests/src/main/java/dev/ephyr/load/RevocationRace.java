@@ -138,8 +138,7 @@ final class RevocationRace {
       } else if (failures.incrementAndGet() > MAX_CONSECUTIVE_FAILURES) {
         done.fail(new IllegalStateException("the revokers keep failing; last: " + ar.cause().getMessage(), ar.cause()));
       } else {
-        revoke.record(Outcome.refused(ar.cause() instanceof BrokerClient.RefusedException r ? r.code
-            : BrokerClient.transport(ar.cause())), 0);
+        revoke.record(Outcome.refused(BrokerClient.code(ar.cause())), 0);
         cycle(slot, target, done);
       }
     });

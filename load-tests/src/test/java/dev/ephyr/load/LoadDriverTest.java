@@ -7,14 +7,16 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,27 +84,29 @@ class LoadDriverTest {
       assertTrue(nodes.size() >= 2, "node processes: " + nodes);
       driver.destroyForcibly(); // SIGKILL: no shutdown hook runs; the nodes must notice on their own
       driver.waitFor(30, TimeUnit.SECONDS);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (nodes.stream().anyMatch(ProcessHandle::isAlive)) {
-        if (System.nanoTime() > deadline) {
-          nodes.forEach(ProcessHandle::destroyForcibly);
-          fail("node processes outlived their killed driver");
-        }
-        Thread.sleep(100); // polling other processes' liveness; nothing to wait on
+      try {
+        allExited(nodes).get(60, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        nodes.forEach(ProcessHandle::destroyForcibly);
+        fail("node processes outlived their killed driver");
       }
     } finally {
       driver.destroyForcibly();
     }
   }
 
-  private static void awaitNoDescendants() throws InterruptedException, IOException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (ProcessHandle.current().descendants().anyMatch(ProcessHandle::isAlive)) {
-      if (System.nanoTime() > deadline) {
-        fail("processes left behind: " + ProcessHandle.current().descendants().map(p -> p.info().commandLine()
-            .orElse("?")).toList());
-      }
-      Thread.sleep(100);
+  private static void awaitNoDescendants() throws InterruptedException, ExecutionException {
+    List<ProcessHandle> left = ProcessHandle.current().descendants().toList();
+    try {
+      allExited(left).get(30, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      fail("processes left behind: " + left.stream().filter(ProcessHandle::isAlive)
+          .map(p -> p.info().commandLine().orElse("?")).toList());
     }
+  }
+
+  /** Completes when every one of {@code processes} has exited (at once for those already gone). */
+  private static CompletableFuture<Void> allExited(List<ProcessHandle> processes) {
+    return CompletableFuture.allOf(processes.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new));
   }
 }

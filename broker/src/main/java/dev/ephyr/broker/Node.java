@@ -15,6 +15,7 @@ import dev.ephyr.broker.audit.AuditStats;
 import dev.ephyr.broker.audit.PolicyAudit;
 import dev.ephyr.broker.audit.AuditVerticle;
 import dev.ephyr.broker.audit.EventBusAuditSink;
+import dev.ephyr.broker.audit.HeadCheck;
 import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.dashboard.DashboardRoutes;
 import dev.ephyr.broker.federation.Federation;
@@ -219,7 +220,8 @@ public final class Node {
     AuditBacklog auditBacklog = new AuditBacklog(config.auditQueue());
     AuditStats auditStats = new AuditStats();
     AuditSettings auditSettings = new AuditSettings(config.nodeId(), config.auditDir(), config.auditMaxFileSize(),
-        config.auditSync(), AuditKeys.of(keyring));
+        config.auditSync(), AuditKeys.of(keyring), config.auditAcceptMissingHead() ? HeadCheck.ACCEPT_AND_RECORD
+        : HeadCheck.REFUSE);
     AuditSink audit = new EventBusAuditSink(vertx, auditBacklog);
     AuditMetrics.register(metrics, auditStats, auditBacklog);
     PolicyAudit.install(store, audit, config.nodeId(), clock);

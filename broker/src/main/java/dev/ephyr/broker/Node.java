@@ -268,7 +268,8 @@ public final class Node {
     vertx.deployVerticle(new AuditQueryVerticle(auditSettings),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
     vertx.deployVerticle(new AdminVerticle(new AdminDeps(config.nodeId(), store, cluster, tasks, audit, auditStats,
-        auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.adminTimeout(), dashboardSessions(keyring, clock), new CapabilityViews(
+        auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.adminTimeout(), dashboardSessions(keyring, clock,
+        cluster), new CapabilityViews(
         () -> CapabilityViews.services(store.current()), federationTools::operatorStatus,
         ssh::issuedCertificates))))
         .await(30, TimeUnit.SECONDS);
@@ -283,9 +284,9 @@ public final class Node {
     return new Node(config, cluster, vertx, store, metrics, blocked, port, publicBase);
   }
 
-  /** Dashboard sessions: a working day, then sign in again. */
-  private static AdminSessions dashboardSessions(Keyring keyring, Clock clock) {
-    return new AdminSessions(keyring, clock, java.time.Duration.ofHours(8));
+  /** Dashboard sessions: a working day, then sign in again; signed-out sessions are shared through the cluster. */
+  private static AdminSessions dashboardSessions(Keyring keyring, Clock clock, ClusterNode cluster) {
+    return new AdminSessions(keyring, clock, java.time.Duration.ofHours(8), cluster.hazelcast());
   }
 
   /** A port that was free a moment ago (for "port 0"); all front instances then share it. */

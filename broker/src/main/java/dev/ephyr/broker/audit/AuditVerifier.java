@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Checks a node's audit files in order: every line a record with a valid MAC, {@code seq} consecutive and
@@ -14,11 +16,20 @@ import java.util.List;
  * the caller checks the chain alone. Stops at the first problem and names its file and line.
  */
 public final class AuditVerifier {
+  /** How long a stale-looking head may take to move, when a running node is writing (one fsync, under load). */
+  static final Duration WRITER_GRACE = Duration.ofSeconds(2);
+
   private final AuditKeys keys;
+  private final Duration writerGrace;
 
   /** A verifier with {@code keys} (every kid of the keyring the files were written under). */
   public AuditVerifier(AuditKeys keys) {
+    this(keys, WRITER_GRACE);
+  }
+
+  AuditVerifier(AuditKeys keys, Duration writerGrace) {
     this.keys = keys;
+    this.writerGrace = writerGrace;
   }
 
   /**
@@ -148,12 +159,19 @@ public final class AuditVerifier {
     if (h.seq() >= firstSeq && !h.lastMac().equals(macAtHead)) {
       return head + ": the head does not match the record seq " + h.seq() + " of these files (a head of another trail)";
     }
-    // The files go on past the head. A running node writes a batch, then its head: if the head moved while
-    // the files were read, the records after the old head are that node's latest writes.
-    AuditHead.Read after = AuditHead.read(head, keys);
-    if (after instanceof AuditHead.Read.Valid now && !now.text().equals(h.text()) && now.seq() >= lastSeq) {
-      notes.add("the node wrote while this ran: records after seq " + h.seq() + " are checked by the chain only");
-      return null;
+    // The files go on past the head. A running node writes a batch, then its head (after an fsync): if the
+    // head moves on within a short, bounded wait, the records after the old head are that node's latest writes.
+    long deadline = System.nanoTime() + writerGrace.toNanos();
+    while (true) {
+      AuditHead.Read after = AuditHead.read(head, keys);
+      if (after instanceof AuditHead.Read.Valid now && !now.text().equals(h.text()) && now.seq() >= lastSeq) {
+        notes.add("the node wrote while this ran: records after seq " + h.seq() + " are checked by the chain only");
+        return null;
+      }
+      if (System.nanoTime() >= deadline) {
+        break;
+      }
+      LockSupport.parkNanos(Duration.ofMillis(50).toNanos()); // poll interval of the bounded wait above
     }
     return lastWhere + ": stale head: the head records seq " + h.seq() + " but the files go on to seq " + lastSeq
         + " (" + (lastSeq - h.seq()) + " record(s) after it: appended without updating the head, or the head was"

@@ -149,6 +149,10 @@ public final class AdminVerticle extends VerticleBase {
     if (session.isEmpty()) {
       return Future.succeededFuture(Optional.empty());
     }
+    if (!deps.cluster().readiness().isReady()) {
+      // Cut off from a quorum, this node may not see a sign-out made on the other side.
+      return Future.failedFuture(new IllegalStateException("node not ready: " + deps.cluster().readiness().detail()));
+    }
     return deps.sessions().isEnded(session.get(), context)
         .map(ended -> ended ? Optional.<AdminPolicy>empty() : Optional.of(session.get().admin()));
   }

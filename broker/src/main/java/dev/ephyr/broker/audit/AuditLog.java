@@ -29,6 +29,7 @@ final class AuditLog implements AutoCloseable {
   private final Clock clock;
   private final String node;
   private final boolean sync;
+  private final HeadCheck headCheck;
   private FileChannel channel;
   private Path file;
   private long index;
@@ -37,8 +38,6 @@ final class AuditLog implements AutoCloseable {
   private String lastMac = AuditLine.GENESIS;
   private final List<JsonObject> written = new ArrayList<>();
   private List<JsonObject> startRecords = List.of();
-
-  private final HeadCheck headCheck;
 
   private AuditLog(Path dir, AuditKeys keys, long maxFileBytes, Clock clock, String node, boolean sync,
       HeadCheck headCheck) {

@@ -102,7 +102,7 @@ public final class AdminVerticle extends VerticleBase {
         // Fail closed: a session that may have been signed out is not honoured.
         AdminOutcome unavailable = new AdminOutcome.Refused(503, "session_check_unavailable", "cannot tell now "
             + "whether this session was signed out (the cluster did not answer); retry", new AdminOutcome.Facts(
-            null, null, List.of(), "ended-sessions map: " + checked.cause()));
+            null, null, List.of(), "session check: " + checked.cause()));
         m.reply(unavailable.reply());
         record(event, null, call, unavailable, start);
       } else if (checked.result().isEmpty()) {

@@ -1,6 +1,7 @@
 // Drives the dashboard in headless Chromium for DashboardBrowserTest, talking to it over stdin/stdout:
-// prints "READY", "REVOKED <task>", "DONE" (or "FAIL <why>" and exits 1); waits for "AGENT_CALLED" on stdin
-// before it looks for the agent's refused call in the live audit stream.
+// prints "READY", "REVOKED <task>", "SIGNED_OUT <status>", "DONE" (or "FAIL <why>" and exits 1); waits for
+// "AGENT_CALLED" on stdin before it looks for the agent's refused call in the live audit stream. SIGNED_OUT
+// carries the status the node answers to the old session cookie after the page signed out (401 expected).
 import { chromium } from 'playwright-core';
 import { createInterface } from 'node:readline';
 import { mkdirSync } from 'node:fs';
@@ -66,6 +67,17 @@ try {
   if ((await nextLine()) !== 'AGENT_CALLED') throw new Error('unexpected line from the test');
   await page.locator('#audit tbody tr', { hasText: 'revoked' }).first().waitFor();
   await page.screenshot({ path: `${shots}/4-live-audit.png`, fullPage: true });
+
+  // Sign out, then present the old cookie again (as a thief who copied it would): the node must refuse it.
+  const session = (await context.cookies()).find((c) => c.name === 'ephyr_admin');
+  if (!session) throw new Error('no session cookie in the browser');
+  await page.click('#sign-out');
+  await page.locator('#sign-in').waitFor({ state: 'visible' });
+  await page.screenshot({ path: `${shots}/5-signed-out.png` });
+  const replay = await fetch(`${url}/admin/status`, {
+    headers: { Cookie: `ephyr_admin=${session.value}`, 'X-Ephyr-CSRF': '1' },
+  });
+  console.log(`SIGNED_OUT ${replay.status}`);
   console.log('DONE');
 } catch (e) {
   if (page) await page.screenshot({ path: `${shots}/failure.png`, fullPage: true }).catch(() => {});

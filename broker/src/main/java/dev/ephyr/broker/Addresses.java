@@ -39,6 +39,12 @@ public final class Addresses {
   public static final String ADMIN_CERTS = "ephyr.admin.certs";
   /** Local: authorise (and audit) one subscriber of the live audit stream; answers the admin's name. */
   public static final String ADMIN_AUDIT_LIVE = "ephyr.admin.audit.live";
+  /** Local: sign a dashboard session out, cluster-wide (the admin verticle ends it and audits). */
+  public static final String ADMIN_SESSION_END = "ephyr.admin.session.end";
+  /** Local: whether a live audit stream's credential still names an admin (audited only when refused). */
+  public static final String ADMIN_AUDIT_LIVE_CHECK = "ephyr.admin.audit.live.check";
+  /** Local publish: this node's policy changed (live streams re-check their admin at once). */
+  public static final String ADMIN_POLICY_CHANGED = "ephyr.admin.policy.changed";
   /** Point-to-point prefix: {@code ephyr.ssh.session.<nodeId>} reaches the node owning a persistent SSH session. */
   public static final String SSH_SESSION_PREFIX = "ephyr.ssh.session.";
 

@@ -15,6 +15,7 @@ import dev.ephyr.broker.audit.AuditStats;
 import dev.ephyr.broker.audit.PolicyAudit;
 import dev.ephyr.broker.audit.AuditVerticle;
 import dev.ephyr.broker.audit.EventBusAuditSink;
+import dev.ephyr.broker.audit.HeadCheck;
 import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.dashboard.DashboardRoutes;
 import dev.ephyr.broker.federation.Federation;
@@ -219,7 +220,8 @@ public final class Node {
     AuditBacklog auditBacklog = new AuditBacklog(config.auditQueue());
     AuditStats auditStats = new AuditStats();
     AuditSettings auditSettings = new AuditSettings(config.nodeId(), config.auditDir(), config.auditMaxFileSize(),
-        config.auditSync(), AuditKeys.of(keyring));
+        config.auditSync(), AuditKeys.of(keyring), config.auditAcceptMissingHead() ? HeadCheck.ACCEPT_AND_RECORD
+        : HeadCheck.REFUSE);
     AuditSink audit = new EventBusAuditSink(vertx, auditBacklog);
     AuditMetrics.register(metrics, auditStats, auditBacklog);
     PolicyAudit.install(store, audit, config.nodeId(), clock);
@@ -266,7 +268,8 @@ public final class Node {
     vertx.deployVerticle(new AuditQueryVerticle(auditSettings),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
     vertx.deployVerticle(new AdminVerticle(new AdminDeps(config.nodeId(), store, cluster, tasks, audit, auditStats,
-        auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.adminTimeout(), dashboardSessions(keyring, clock), new CapabilityViews(
+        auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.adminTimeout(), dashboardSessions(keyring, clock,
+        cluster), new CapabilityViews(
         () -> CapabilityViews.services(store.current()), federationTools::operatorStatus,
         ssh::issuedCertificates))))
         .await(30, TimeUnit.SECONDS);
@@ -281,9 +284,9 @@ public final class Node {
     return new Node(config, cluster, vertx, store, metrics, blocked, port, publicBase);
   }
 
-  /** Dashboard sessions: a working day, then sign in again. */
-  private static AdminSessions dashboardSessions(Keyring keyring, Clock clock) {
-    return new AdminSessions(keyring, clock, java.time.Duration.ofHours(8));
+  /** Dashboard sessions: a working day, then sign in again; signed-out sessions are shared through the cluster. */
+  private static AdminSessions dashboardSessions(Keyring keyring, Clock clock, ClusterNode cluster) {
+    return new AdminSessions(keyring, clock, java.time.Duration.ofHours(8), cluster.hazelcast());
   }
 
   /** A port that was free a moment ago (for "port 0"); all front instances then share it. */

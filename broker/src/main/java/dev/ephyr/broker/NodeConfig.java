@@ -80,6 +80,7 @@ public final class NodeConfig {
     d.put("audit.max-file-size", String.valueOf(64 * MIB));
     d.put("audit.queue", "20000");
     d.put("audit.sync", "true");
+    d.put("audit.accept-missing-head", "false");  // start on a trail whose head is missing (recorded)
     d.put("admin.timeout", "5s");
     return Collections.unmodifiableMap(d);
   }
@@ -292,6 +293,10 @@ public final class NodeConfig {
     if (!sync.equals("true") && !sync.equals("false")) {
       throw new ConfigException("audit.sync must be true or false");
     }
+    String accept = get("audit.accept-missing-head").trim();
+    if (!accept.equals("true") && !accept.equals("false")) {
+      throw new ConfigException("audit.accept-missing-head must be true or false");
+    }
     Duration t = adminTimeout();
     if (t.isNegative() || t.isZero() || t.compareTo(Duration.ofMinutes(2)) > 0) {
       throw new ConfigException("admin.timeout must be between 1ms and 2m");
@@ -320,6 +325,14 @@ public final class NodeConfig {
   /** Whether each audit batch is forced to disk. */
   public boolean auditSync() {
     return Boolean.parseBoolean(get("audit.sync").trim());
+  }
+
+  /**
+   * Whether the node starts on an audit trail whose head file is missing, forged or names more records than
+   * the files hold (the acceptance is recorded in the trail); otherwise it refuses to start.
+   */
+  public boolean auditAcceptMissingHead() {
+    return Boolean.parseBoolean(get("audit.accept-missing-head").trim());
   }
 
   /** Bound on an admin operation's cluster fan-out (per-node answers). */

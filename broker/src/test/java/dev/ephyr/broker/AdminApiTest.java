@@ -39,6 +39,7 @@ class AdminApiTest {
   final TestKit kit = new TestKit();
   final String adminKey = ApiKeys.generate(TestKit.RANDOM);
   final String wrongKey = ApiKeys.generate(TestKit.RANDOM);
+  final String auditorKey = ApiKeys.generate(TestKit.RANDOM);
   final List<Node> nodes = new ArrayList<>();
   final ByteArrayOutputStream captured = new ByteArrayOutputStream();
   PrintStream originalErr;
@@ -54,7 +55,8 @@ class AdminApiTest {
     originalOut = System.out;
     System.setErr(new PrintStream(new Tee(originalErr, captured), true, StandardCharsets.UTF_8));
     System.setOut(new PrintStream(new Tee(originalOut, captured), true, StandardCharsets.UTF_8));
-    String policy = kit.policyYaml() + "admins:\n  ops:\n    credential: \"" + ApiKeys.hash(adminKey) + "\"\n";
+    String policy = kit.policyYaml() + "admins:\n  ops:\n    credential: \"" + ApiKeys.hash(adminKey) + "\"\n"
+        + AUDITOR_START + "  auditor:\n    credential: \"" + ApiKeys.hash(auditorKey) + "\"\n" + AUDITOR_END;
     Files.writeString(kit.dir.resolve("policy.yaml"), policy);
     // n3 reads its own copy of the same policy, so the drift test can change it alone.
     Files.writeString(kit.dir.resolve("policy-n3.yaml"), policy);
@@ -97,6 +99,23 @@ class AdminApiTest {
     } catch (Exception e) {
       throw new AssertionError(address + " failed", e);
     }
+  }
+
+  private static final String AUDITOR_START = "# auditor\n";
+  private static final String AUDITOR_END = "# end auditor\n";
+
+  /** Signs the dashboard in on {@code n} and returns the session cookie's value. */
+  static String signIn(Node n, String credential) {
+    Http.Response r = Http.post("http://127.0.0.1:" + n.port() + "/admin/ui/session", Map.of("Content-Type",
+        "application/json", "X-Ephyr-CSRF", "1"), new JsonObject().put("credential", credential).encode());
+    assertEquals(200, r.status(), r.toString());
+    String cookie = r.header("Set-Cookie");
+    return cookie.substring(cookie.indexOf('=') + 1, cookie.indexOf(';'));
+  }
+
+  /** The headers the dashboard sends with its session. */
+  static Map<String, String> asDashboard(String session) {
+    return Map.of("Cookie", "ephyr_admin=" + session, "X-Ephyr-CSRF", "1");
   }
 
   static String mcp(Node n) {
@@ -224,6 +243,53 @@ class AdminApiTest {
       return seen.stream().anyMatch(e -> "n1".equals(e.getString("node")) && "admin.status".equals(e.getString("event"))
           && e.getValue("seq") instanceof Number && e.getString("mac").length() == 64);
     });
+  }
+
+  @Test
+  void signOut_onOneNode_isRefusedOnEveryNodeOnceAcknowledged_andEndsTheSessionsStreamOnAnother() throws Exception {
+    String session = signIn(n1, adminKey);
+    for (Node n : nodes) {
+      assertEquals(200, Http.get(admin(n, "/status"), asDashboard(session)).status(), n + " accepts the session");
+    }
+    String other = signIn(n1, adminKey); // the same admin in another browser
+    try (LiveStream live = LiveStream.open(admin(n2, "/audit/live"), Map.of("Cookie", "ephyr_admin=" + session))) {
+      Http.Response out = Http.send("DELETE", "http://127.0.0.1:" + n1.port() + "/admin/ui/session",
+          asDashboard(session), null);
+      assertEquals(204, out.status(), out.toString());
+      assertTrue(out.header("Set-Cookie").startsWith("ephyr_admin=;"), out.header("Set-Cookie"));
+      // Acknowledged: from now on every node refuses the cookie, with no waiting.
+      for (Node n : nodes) {
+        Http.Response after = Http.get(admin(n, "/status"), asDashboard(session));
+        assertEquals(401, after.status(), n + " still accepts a signed-out session: " + after);
+        assertTrue(after.json().getString("message").contains("session has ended"), after.toString());
+      }
+      live.awaitEnd(Duration.ofSeconds(30), "the session was signed out on n1");
+      assertTrue(live.text().contains("event: ended"), live.text());
+    }
+    assertEquals(200, Http.get(admin(n3, "/status"), asDashboard(other)).status(), "another session lives on");
+    Http.Response again = Http.send("DELETE", "http://127.0.0.1:" + n2.port() + "/admin/ui/session",
+        asDashboard(session), null);
+    assertEquals(204, again.status(), "signing out twice is harmless: " + again);
+    Eventually.await(Duration.ofSeconds(30), "the sign-out in n1's audit", () -> Files.readString(
+        AuditFiles.list(n1.config().auditDir()).get(0)).contains("\"event\":\"admin.session.end\",\"decision\":\"allow\""));
+  }
+
+  @Test
+  void removingAnAdminFromThePolicy_endsTheirLiveStreams_sessionAndCredential_withinSeconds() throws Exception {
+    String session = signIn(n1, auditorKey);
+    try (LiveStream viaSession = LiveStream.open(admin(n2, "/audit/live"), Map.of("Cookie", "ephyr_admin=" + session));
+        LiveStream viaKey = LiveStream.open(admin(n3, "/audit/live"), Map.of("Authorization", "Bearer " + auditorKey))) {
+      for (Path p : List.of(kit.dir.resolve("policy.yaml"), kit.dir.resolve("policy-n3.yaml"))) {
+        String text = Files.readString(p);
+        Files.writeString(p, text.substring(0, text.indexOf(AUDITOR_START))
+            + text.substring(text.indexOf(AUDITOR_END) + AUDITOR_END.length()));
+      }
+      JsonObject reload = bus(n1, Addresses.ADMIN_POLICY_RELOAD, adminKey, new JsonObject().put("node", "all"));
+      assertEquals(true, reload.getJsonObject("result").getValue("all_ok"), reload.encode());
+      viaSession.awaitEnd(Duration.ofSeconds(30), "auditor was removed from the policy (session on n2)");
+      viaKey.awaitEnd(Duration.ofSeconds(30), "auditor was removed from the policy (credential on n3)");
+    }
+    assertEquals(401, Http.get(admin(n1, "/status"), asDashboard(session)).status());
   }
 
   private static int indexOf(List<String> story, String prefix) {

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The dashboard in a real headless Chromium (Debian's, driven by playwright-core): an operator signs in, sees
  * the task tree an agent created, revokes it after a preview of what dies, the agent's next call fails, and
- * the refusal arrives in the live audit stream. Screenshots go to {@code target/screenshots/dashboard/}.
+ * the refusal arrives in the live audit stream; after signing out, the old cookie is refused. Screenshots go
+ * to {@code target/screenshots/dashboard/}.
  */
 class DashboardBrowserTest {
   private static final Path SCRIPT_DIR = Path.of("src", "test", "browser").toAbsolutePath();
@@ -74,11 +75,13 @@ class DashboardBrowserTest {
       try (Writer w = new OutputStreamWriter(browser.getOutputStream(), StandardCharsets.UTF_8)) {
         w.write("AGENT_CALLED\n");
         w.flush();
+        assertEquals("SIGNED_OUT 401", expect(lines, "SIGNED_OUT"), "after sign-out the old cookie is refused");
         expect(lines, "DONE");
       }
       assertTrue(browser.waitFor(60, TimeUnit.SECONDS), "the browser script did not exit");
       assertEquals(0, browser.exitValue());
-      for (String shot : List.of("1-sign-in.png", "2-task-tree.png", "3-revoke-preview.png", "4-live-audit.png")) {
+      for (String shot : List.of("1-sign-in.png", "2-task-tree.png", "3-revoke-preview.png", "4-live-audit.png",
+          "5-signed-out.png")) {
         assertTrue(Files.size(SCREENSHOTS.resolve(shot)) > 1000, shot);
       }
       assertEquals(0, node.blockedThreadWarnings());

@@ -8,12 +8,18 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** A node that loses its quorum answers 503 {@code cluster_unavailable} for task tokens, and recovers. */
+/**
+ * A node that loses its quorum answers 503 {@code cluster_unavailable} for task tokens and refuses dashboard
+ * sessions (it could miss a sign-out), and recovers.
+ */
 class QuorumTest {
 
   @Test
   void lostQuorum_answers503_thenRecovers() throws Exception {
     TestKit kit = new TestKit();
+    String adminKey = dev.ephyr.broker.policy.ApiKeys.generate(TestKit.RANDOM);
+    java.nio.file.Files.writeString(kit.dir.resolve("policy.yaml"), kit.policyYaml() + "admins:\n  ops:\n"
+        + "    credential: \"" + dev.ephyr.broker.policy.ApiKeys.hash(adminKey) + "\"\n");
     int pa = TestKit.freePort();
     int pb = TestKit.freePort();
     Node a = null;
@@ -28,6 +34,9 @@ class QuorumTest {
       String token = McpClient.bearer(url, kit.aliceKey).ok("task_create", new JsonObject().put("ttl", 600))
           .getString("token");
       assertEquals(200, McpClient.bearer(url, token).rpc("ping", null).status());
+      String session = AdminApiTest.signIn(a, adminKey);
+      String status = "http://127.0.0.1:" + a.port() + "/admin/status";
+      assertEquals(200, Http.get(status, AdminApiTest.asDashboard(session)).status());
 
       TestKit.close(b);
       b = null;
@@ -41,11 +50,16 @@ class QuorumTest {
       assertEquals(503, create.status(), create.toString());
       assertEquals("cluster_unavailable", create.json().getString("error"));
       assertEquals(503, Http.get("http://127.0.0.1:" + a.port() + "/readyz", Map.of()).status());
+      // Cut off, A could miss a sign-out made on the other side: dashboard sessions fail closed too.
+      Http.Response bySession = Http.get(status, AdminApiTest.asDashboard(session));
+      assertEquals(503, bySession.status(), bySession.toString());
+      assertEquals("session_check_unavailable", bySession.json().getString("error"));
 
       b2 = TestKit.start(kit.config("qb2", pb, List.of(pa, pb)).build());
       Eventually.await(Duration.ofSeconds(60), "node A to recover", () ->
           McpClient.bearer(url, token).rpc("ping", null).status() == 200);
       assertEquals(200, Http.get("http://127.0.0.1:" + a.port() + "/readyz", Map.of()).status());
+      assertEquals(200, Http.get(status, AdminApiTest.asDashboard(session)).status(), "the session works again");
       long blocked = a.blockedThreadWarnings() + b2.blockedThreadWarnings();
       assertEquals(0, blocked, "an event loop was blocked");
     } finally {

@@ -137,7 +137,7 @@ public final class AdminRoutes implements Routes {
    * header, the dashboard's session cookie — but only with the {@code X-Ephyr-CSRF} header, which a page of
    * another site cannot add to a request it makes the browser send.
    */
-  static String credential(Exchange ex) {
+  public static String credential(Exchange ex) {
     if (ex.headers("Authorization").isEmpty()) {
       return ex.header(DashboardRoutes.CSRF_HEADER) == null ? null : sessionCookie(ex.headers("Cookie"));
     }

@@ -71,8 +71,15 @@ public final class AdminVerticle extends VerticleBase {
     ready.add(on(Addresses.ADMIN_REMOTES, "admin.remotes", false, (a, c) -> view("remotes",
         Future.succeededFuture(deps.views().remotes().get()))));
     ready.add(on(Addresses.ADMIN_CERTS, "admin.certs", false, (a, c) -> view("certs", deps.views().certs().get())));
+    ready.add(on(Addresses.ADMIN_SESSION_END, "admin.session.end", true, this::endSession));
     ready.add(on(Addresses.ADMIN_AUDIT_LIVE, "admin.audit.live", true, (a, c) -> Future.succeededFuture(
         new AdminOutcome.Done(new JsonObject().put("admin", a.name()), AdminOutcome.Facts.NONE))));
+    // A stream's periodic re-check: recorded only when it ends the stream (refused).
+    ready.add(on(Addresses.ADMIN_AUDIT_LIVE_CHECK, "admin.audit.live", false, (a, c) -> Future.succeededFuture(
+        new AdminOutcome.Done(new JsonObject().put("admin", a.name()), AdminOutcome.Facts.NONE))));
+    // Live streams re-check their admin at once when this node's policy changes (not only every few seconds).
+    DeliveryOptions local = new DeliveryOptions().setLocalOnly(true);
+    deps.policy().onChange(p -> vertx.eventBus().publish(Addresses.ADMIN_POLICY_CHANGED, p.hash(), local));
     // Per-node parts of a fan-out: audited only when refused or when they change something (the reload).
     ready.add(on(nodeAddress(deps.nodeId(), "status"), "admin.node.status", false, this::nodeStatus));
     ready.add(on(nodeAddress(deps.nodeId(), "audit-query"), "admin.node.audit-query", false, this::nodeAuditQuery));
@@ -90,37 +97,80 @@ public final class AdminVerticle extends VerticleBase {
   private void handle(Message<Object> m, String event, boolean auditAllowed, Op op) {
     long start = System.nanoTime();
     AdminCall call = AdminCall.parse(m.body());
-    Optional<AdminPolicy> admin = check(call.credential());
-    if (admin.isEmpty()) {
-      String why = call.credential() == null ? "no admin credential in the message"
-          : "the admin credential is not one of the policy's admins";
-      AdminOutcome refused = new AdminOutcome.Refused(401, "admin_unauthorized", why + "; send "
-          + "'Authorization: Bearer <admin credential>' (see docs/admin.md)", AdminOutcome.Facts.NONE);
-      m.reply(refused.reply());
-      record(event, null, call, refused, start);
-      return;
-    }
+    check(call.credential()).onComplete(checked -> {
+      if (checked.failed()) {
+        // Fail closed: a session that may have been signed out is not honoured.
+        AdminOutcome unavailable = new AdminOutcome.Refused(503, "session_check_unavailable", "cannot tell now "
+            + "whether this session was signed out (the cluster did not answer); retry", new AdminOutcome.Facts(
+            null, null, List.of(), "session check: " + checked.cause()));
+        m.reply(unavailable.reply());
+        record(event, null, call, unavailable, start);
+      } else if (checked.result().isEmpty()) {
+        String why = call.credential() == null ? "no admin credential in the message"
+            : AdminSessions.looksLikeSession(call.credential())
+            ? "the session has ended (signed out or expired) or its admin is no longer in the policy; sign in again"
+            : "the admin credential is not one of the policy's admins";
+        AdminOutcome refused = new AdminOutcome.Refused(401, "admin_unauthorized", why + "; send "
+            + "'Authorization: Bearer <admin credential>' (see docs/admin.md)", AdminOutcome.Facts.NONE);
+        m.reply(refused.reply());
+        record(event, null, call, refused, start);
+      } else {
+        run(m, event, auditAllowed, op, call, checked.result().get(), start);
+      }
+    });
+  }
+
+  private void run(Message<Object> m, String event, boolean auditAllowed, Op op, AdminCall call, AdminPolicy admin,
+      long start) {
     Future<AdminOutcome> out;
     try {
-      out = op.run(admin.get(), call);
+      out = op.run(admin, call);
     } catch (RuntimeException e) {
       out = Future.failedFuture(e);
     }
     out.recover(e -> Future.succeededFuture(failure(e))).onSuccess(o -> {
       m.reply(o.reply());
       if (auditAllowed || o instanceof AdminOutcome.Refused) {
-        record(event, admin.get().name(), call, o, start);
+        record(event, admin.name(), call, o, start);
       }
     });
   }
 
-  private Optional<AdminPolicy> check(String credential) {
+  /** The admin {@code credential} names under the policy in force; a session also must not have been ended. */
+  private Future<Optional<AdminPolicy>> check(String credential) {
     if (credential == null) {
-      return Optional.empty();
+      return Future.succeededFuture(Optional.empty());
     }
     Policy p = deps.policy().current();
-    return AdminSessions.looksLikeSession(credential) ? deps.sessions().verify(credential, p)
-        : p.adminForCredential(credential);
+    if (!AdminSessions.looksLikeSession(credential)) {
+      return Future.succeededFuture(p.adminForCredential(credential));
+    }
+    Optional<AdminSessions.Valid> session = deps.sessions().check(credential, p);
+    if (session.isEmpty()) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    if (!deps.cluster().readiness().isReady()) {
+      // Cut off from a quorum, this node may not see a sign-out made on the other side.
+      return Future.failedFuture(new IllegalStateException("node not ready: " + deps.cluster().readiness().detail()));
+    }
+    return deps.sessions().isEnded(session.get(), context)
+        .map(ended -> ended ? Optional.<AdminPolicy>empty() : Optional.of(session.get().admin()));
+  }
+
+  /** Signs a dashboard session out on every node: done once the cluster map holds it. */
+  private Future<AdminOutcome> endSession(AdminPolicy admin, AdminCall call) {
+    Optional<AdminSessions.Valid> session = AdminSessions.looksLikeSession(call.credential())
+        ? deps.sessions().check(call.credential(), deps.policy().current()) : Optional.empty();
+    if (session.isEmpty()) {
+      return Future.succeededFuture(new AdminOutcome.Refused(400, "session_required",
+          "signing out ends a dashboard session: send its cookie, not an admin credential", AdminOutcome.Facts.NONE));
+    }
+    return deps.sessions().end(session.get(), context)
+        .map(v -> (AdminOutcome) new AdminOutcome.Done(new JsonObject().put("ended", true).put("admin", admin.name()),
+            new AdminOutcome.Facts("session", null, List.of(), "signed out: the session is refused on every node")))
+        .recover(e -> Future.succeededFuture(new AdminOutcome.Refused(503, "sign_out_unavailable",
+            "the sign-out could not be recorded cluster-wide, so the session is still valid; retry",
+            new AdminOutcome.Facts("session", null, List.of(), "ended-sessions map: " + e))));
   }
 
   /** A read-only listing ({@code {"<key>": [...]}}); reads like these are audited only when refused. */

@@ -15,14 +15,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code GET /admin/audit/live}: every node's audit records as server-sent events, as they are written. The
- * admin verticle authorises (and audits) each subscription. Bounded: a few streams per node, each living at
- * most an hour (browsers reconnect by themselves), and a client that reads too slowly loses events rather
- * than growing the node's memory.
+ * admin verticle authorises (and audits) each subscription, and re-checks it every few seconds and whenever
+ * this node's policy changes: a stream ends once its session is signed out (on any node) or its admin is no
+ * longer in the policy. Bounded: a few streams per node, each living at most an hour (browsers reconnect by
+ * themselves), and a client that reads too slowly loses events rather than growing the node's memory.
  */
 final class LiveAudit {
   static final int MAX_STREAMS = 32;
   private static final long HEARTBEAT_MS = 15_000;
   private static final long MAX_LIFETIME_MS = 3_600_000;
+  /** How often a stream's credential is checked again (and at once on a policy change). */
+  static final long RECHECK_MS = 2_000;
 
   private final Vertx vertx;
   private final AdminBus bus;
@@ -44,11 +47,11 @@ final class LiveAudit {
         return Future.succeededFuture(Reply.error(503, "too_many_streams", "this node already serves "
             + MAX_STREAMS + " live audit streams; retry later or use another node", null).withAudit(AdminBus.NO_AUDIT));
       }
-      return stream(ctx.response(), AdminBus.NO_AUDIT);
+      return stream(ctx.response(), AdminBus.NO_AUDIT, ex, credential);
     });
   }
 
-  private Future<Reply> stream(HttpServerResponse res, Reply.Audit audit) {
+  private Future<Reply> stream(HttpServerResponse res, Reply.Audit audit, Exchange ex, String credential) {
     Promise<Reply> done = Promise.promise();
     res.setStatusCode(200).setChunked(true)
         .putHeader("Content-Type", "text/event-stream; charset=utf-8")
@@ -71,10 +74,31 @@ final class LiveAudit {
     });
     long lifetime = vertx.setTimer(MAX_LIFETIME_MS, id -> res.end());
     AtomicBoolean over = new AtomicBoolean();
+    AtomicBoolean checking = new AtomicBoolean();
+    Runnable recheck = () -> {
+      if (over.get() || !checking.compareAndSet(false, true)) {
+        return; // one check at a time; the next tick or policy change asks again
+      }
+      bus.call(Addresses.ADMIN_AUDIT_LIVE_CHECK, ex, credential, new JsonObject()).onComplete(a -> {
+        checking.set(false);
+        if (!over.get() && a.result() instanceof AdminBus.Answer.Refused r) {
+          // Signed out, removed from the policy, or the answer could not be had: fail closed.
+          if (!res.ended() && !res.closed()) {
+            res.write("event: ended\ndata: " + r.reply().body().toString() + "\n\n");
+            res.end();
+          }
+        }
+      });
+    };
+    long rechecks = vertx.setPeriodic(RECHECK_MS, id -> recheck.run());
+    MessageConsumer<Object> policyChanges = vertx.eventBus().localConsumer(Addresses.ADMIN_POLICY_CHANGED,
+        m -> recheck.run());
     Runnable cleanup = () -> {
       if (over.compareAndSet(false, true)) {
         records.unregister();
+        policyChanges.unregister();
         vertx.cancelTimer(heartbeat);
+        vertx.cancelTimer(rechecks);
         vertx.cancelTimer(lifetime);
         open.decrementAndGet();
         // The response is already written; the front skips writing this reply.

@@ -29,6 +29,7 @@ final class AuditLog implements AutoCloseable {
   private final Clock clock;
   private final String node;
   private final boolean sync;
+  private final HeadCheck headCheck;
   private FileChannel channel;
   private Path file;
   private long index;
@@ -38,7 +39,9 @@ final class AuditLog implements AutoCloseable {
   private final List<JsonObject> written = new ArrayList<>();
   private List<JsonObject> startRecords = List.of();
 
-  private AuditLog(Path dir, AuditKeys keys, long maxFileBytes, Clock clock, String node, boolean sync) {
+  private AuditLog(Path dir, AuditKeys keys, long maxFileBytes, Clock clock, String node, boolean sync,
+      HeadCheck headCheck) {
+    this.headCheck = headCheck;
     this.dir = dir;
     this.keys = keys;
     this.maxFileBytes = maxFileBytes;
@@ -47,10 +50,21 @@ final class AuditLog implements AutoCloseable {
     this.sync = sync;
   }
 
-  /** Opens (creating the directory, mode 0700) and resumes the chain; writes an {@code audit.start} record. */
+  /** Opens like {@link #open(Path, AuditKeys, long, Clock, String, boolean, HeadCheck)}, refusing a bad head. */
   static AuditLog open(Path dir, AuditKeys keys, long maxFileBytes, Clock clock, String node, boolean sync)
       throws IOException {
-    AuditLog log = new AuditLog(dir, keys, maxFileBytes, clock, node, sync);
+    return open(dir, keys, maxFileBytes, clock, node, sync, HeadCheck.REFUSE);
+  }
+
+  /**
+   * Opens (creating the directory, mode 0700) and resumes the chain; writes an {@code audit.start} record.
+   * A trail whose head does not vouch for its end (records without a head, a forged head, a head naming more
+   * records than the files hold) is refused with {@link HeadCheck#REFUSE}, files untouched, because writing
+   * on would replace the head and erase the evidence; {@link HeadCheck#ACCEPT_AND_RECORD} starts and records it.
+   */
+  static AuditLog open(Path dir, AuditKeys keys, long maxFileBytes, Clock clock, String node, boolean sync,
+      HeadCheck headCheck) throws IOException {
+    AuditLog log = new AuditLog(dir, keys, maxFileBytes, clock, node, sync, headCheck);
     log.resume();
     return log;
   }
@@ -65,15 +79,38 @@ final class AuditLog implements AutoCloseable {
       }
     }
     List<Path> files = AuditFiles.list(dir);
+    AuditHead.Read head = AuditHead.read(dir.resolve(AuditFiles.HEAD), keys);
     String startDetail;
     List<JsonObject> recovered = new ArrayList<>();
     if (files.isEmpty()) {
       index = 1;
       startDetail = "new chain";
+      if (!(head instanceof AuditHead.Read.Missing)) {
+        recovered.add(refuseOrAccept("files_missing", head instanceof AuditHead.Read.Valid v
+            ? "the head records seq " + v.seq() + " in " + v.file() + " but the directory holds no audit files"
+            : "a head file is present but the directory holds no audit files"));
+      }
     } else {
       Path last = files.get(files.size() - 1);
       index = AuditFiles.index(last);
       Tail tail = readTail(last);
+      AuditLine.Parsed.Record resumeFrom = tail.record;
+      String resumeFile = last.getFileName().toString();
+      if (resumeFrom == null && tail.keepBytes == 0 && files.size() > 1) {
+        // The node stopped right after a rotation: the chain goes on from the previous file's last record.
+        Path previous = files.get(files.size() - 2);
+        Tail before = readTail(previous);
+        if (before.cutBytes == 0) {
+          resumeFrom = before.record;
+          resumeFile = previous.getFileName().toString();
+        }
+      }
+      if (resumeFrom != null) {
+        JsonObject problem = checkHead(head, resumeFrom);
+        if (problem != null) {
+          recovered.add(problem);
+        }
+      }
       if (tail.cutBytes > 0) {
         try (FileChannel c = FileChannel.open(last, StandardOpenOption.WRITE)) {
           c.truncate(tail.keepBytes);
@@ -83,10 +120,10 @@ final class AuditLog implements AutoCloseable {
             .put("detail", "cut " + tail.cutBytes + " bytes of an incomplete last record from " + last.getFileName()
                 + " (the node stopped while writing it)"));
       }
-      if (tail.record != null) {
-        seq = tail.record.seq();
-        lastMac = tail.record.mac();
-        startDetail = "resumed after seq " + seq + " of " + last.getFileName();
+      if (resumeFrom != null) {
+        seq = resumeFrom.seq();
+        lastMac = resumeFrom.mac();
+        startDetail = "resumed after seq " + seq + " of " + resumeFile;
       } else if (tail.keepBytes == 0) {
         startDetail = "new chain (" + last.getFileName() + " was empty)";
       } else {
@@ -98,9 +135,56 @@ final class AuditLog implements AutoCloseable {
       }
     }
     openFile();
+    if (seq == 0) {
+      // A new chain gets its head (seq 0) before its first record: a crash before the first head update then
+      // leaves a stale head, which the next start records, not a missing one, which it refuses.
+      writeHead();
+    }
     List<JsonObject> first = new ArrayList<>(recovered);
     first.add(own("audit.start").put("detail", startDetail));
     startRecords = append(first);
+  }
+
+  /**
+   * The record to write about the head found at startup against the last record of the files, or null when
+   * they agree; throws when the head does not vouch for the files and the operator has not accepted that.
+   */
+  private JsonObject checkHead(AuditHead.Read head, AuditLine.Parsed.Record last) throws IOException {
+    if (head instanceof AuditHead.Read.Missing) {
+      return refuseOrAccept("head_missing", "the head file " + AuditFiles.HEAD + " is missing but the files hold"
+          + " records up to seq " + last.seq() + " (records cut from the end could not be detected)");
+    }
+    if (head instanceof AuditHead.Read.Invalid i) {
+      return refuseOrAccept("head_invalid", AuditFiles.HEAD + ": " + i.problem());
+    }
+    AuditHead.Read.Valid h = (AuditHead.Read.Valid) head;
+    if (h.seq() > last.seq()) {
+      return refuseOrAccept("head_ahead", "the head records seq " + h.seq() + " but the files end at seq "
+          + last.seq() + " (" + (h.seq() - last.seq()) + " record(s) cut from the end)");
+    }
+    if (h.seq() == last.seq() && !h.lastMac().equals(last.mac())) {
+      return refuseOrAccept("head_mismatch", "the last record (seq " + last.seq() + ") is not the one the head"
+          + " records");
+    }
+    if (h.seq() < last.seq()) {
+      // Normal after a crash between a write and its head update; also what an older head put back looks
+      // like. Either way it goes on record, and the head written next covers the files again.
+      return own("audit.recovered").put("decision", "error").put("reason", "stale_head").put("detail",
+          "the head recorded seq " + h.seq() + "; seq " + (h.seq() + 1) + ".." + last.seq()
+              + " were written after the head (the node stopped before updating it, or an older head was put back)");
+    }
+    return null;
+  }
+
+  private JsonObject refuseOrAccept(String reason, String problem) throws IOException {
+    if (headCheck != HeadCheck.ACCEPT_AND_RECORD) {
+      throw new IOException("audit trail " + dir + ": " + problem + "; starting would replace the head and hide"
+          + " this. Check the files with 'ephyr audit verify', then, to start anyway, run 'ephyr node"
+          + " --accept-missing-audit-head' once (or set audit.accept-missing-head: true), which records the"
+          + " acceptance in the trail");
+    }
+    return own("audit.head-accepted").put("decision", "error").put("reason", reason)
+        .put("detail", problem + "; started anyway: accepted by the operator (audit.accept-missing-head)");
   }
 
   private record Tail(AuditLine.Parsed.Record record, long keepBytes, long cutBytes) {}

@@ -1,26 +1,35 @@
 package dev.ephyr.broker.audit;
 
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Checks a node's audit files in order: every line a record with a valid MAC, {@code seq} consecutive and
  * {@code prev} equal to the previous record's MAC, across files; and the end against the MAC'd head file,
- * so records cut from the end show too. Stops at the first problem and names its file and line.
+ * so records cut from the end, or appended after it, show too: a missing or stale head is a failure unless
+ * the caller checks the chain alone. Stops at the first problem and names its file and line.
  */
 public final class AuditVerifier {
+  /** How long a stale-looking head may take to move, when a running node is writing (one fsync, under load). */
+  static final Duration WRITER_GRACE = Duration.ofSeconds(2);
+
   private final AuditKeys keys;
+  private final Duration writerGrace;
 
   /** A verifier with {@code keys} (every kid of the keyring the files were written under). */
   public AuditVerifier(AuditKeys keys) {
+    this(keys, WRITER_GRACE);
+  }
+
+  AuditVerifier(AuditKeys keys, Duration writerGrace) {
     this.keys = keys;
+    this.writerGrace = writerGrace;
   }
 
   /**
@@ -39,17 +48,23 @@ public final class AuditVerifier {
     }
   }
 
-  /** Verifies {@code files} (in chain order); {@code head} is the head file to check the end against, or null. */
+  /**
+   * Verifies {@code files} (in chain order); {@code head} is the head file to check the end against, or null
+   * to check the chain alone (then records cut from the end cannot show, and the report notes it).
+   */
   public Report verify(List<Path> files, Path head) throws IOException {
     List<String> notes = new ArrayList<>();
+    // Read before the files: a running node only ever adds records after the head it last wrote, so the
+    // files read next hold at least what this head names.
+    AuditHead.Read before = head == null ? null : AuditHead.read(head, keys);
+    long headSeq = before instanceof AuditHead.Read.Valid v ? v.seq() : -1;
+    String macAtHead = null;
     long records = 0;
     long firstSeq = 0;
     long lastSeq = 0;
     String lastMac = null;
-    String lastFile = null;
-    String lastEvent = null;
+    String lastWhere = null;
     for (Path file : files) {
-      String name = file.getFileName().toString();
       try (InputStream in = Files.newInputStream(file)) {
         BoundedLines lines = new BoundedLines(in);
         long lineNo = 0;
@@ -101,55 +116,67 @@ public final class AuditVerifier {
           records++;
           lastSeq = r.seq();
           lastMac = r.mac();
-          lastFile = name;
-          lastEvent = r.json().getString("event");
+          lastWhere = file + ":" + lineNo;
+          if (r.seq() == headSeq) {
+            macAtHead = r.mac();
+          }
         }
       }
     }
     if (records == 0) {
       return fail("no records in " + files, 0, 0, 0, notes);
     }
-    String end = checkHead(head, lastFile, lastSeq, lastMac, notes, "audit.stop".equals(lastEvent));
+    if (head == null) {
+      notes.add("no head checked (--no-head): records cut from the end would not show");
+      return new Report(true, null, records, firstSeq, lastSeq, notes);
+    }
+    String end = checkHead(head, before, lastWhere, firstSeq, lastSeq, lastMac, macAtHead, notes);
     if (end != null) {
       return fail(end, records, firstSeq, lastSeq, notes);
     }
     return new Report(true, null, records, firstSeq, lastSeq, notes);
   }
 
-  private String checkHead(Path head, String lastFile, long lastSeq, String lastMac, List<String> notes,
-      boolean stopped) throws IOException {
-    if (head == null || !Files.exists(head)) {
-      notes.add("no head file" + (head == null ? "" : " at " + head) + ": records cut from the end would not show"
-          + (stopped ? " (the chain ends with audit.stop)" : ""));
-      return null;
+  /** The problem at the end of the chain ({@code lastWhere} is the last record's FILE:LINE), or null. */
+  private String checkHead(Path head, AuditHead.Read read, String lastWhere, long firstSeq, long lastSeq,
+      String lastMac, String macAtHead, List<String> notes) throws IOException {
+    if (read instanceof AuditHead.Read.Missing) {
+      return head + ": head file missing: records cut from the end cannot be ruled out (if this copy has no head"
+          + " on purpose, give --no-head to check the chain alone)";
     }
-    JsonObject h;
-    try {
-      byte[] b = Files.readAllBytes(head);
-      if (b.length > 4096) {
-        return head + ": head file too large";
+    if (read instanceof AuditHead.Read.Invalid i) {
+      return head + ": " + i.problem();
+    }
+    AuditHead.Read.Valid h = (AuditHead.Read.Valid) read;
+    if (h.seq() > lastSeq) {
+      return lastWhere + ": truncated: the chain ends at seq " + lastSeq + " but the head records seq " + h.seq()
+          + " in " + h.file() + " (" + (h.seq() - lastSeq) + " record(s) missing at the end)";
+    }
+    if (h.seq() == lastSeq) {
+      return h.lastMac().equals(lastMac) ? null
+          : lastWhere + ": the last record (seq " + lastSeq + ") is not the one the head records";
+    }
+    if (h.seq() >= firstSeq && !h.lastMac().equals(macAtHead)) {
+      return head + ": the head does not match the record seq " + h.seq() + " of these files (a head of another trail)";
+    }
+    // The files go on past the head. A running node writes a batch, then its head (after an fsync): if the
+    // head moves on within a short, bounded wait, the records after the old head are that node's latest writes.
+    long deadline = System.nanoTime() + writerGrace.toNanos();
+    while (true) {
+      AuditHead.Read after = AuditHead.read(head, keys);
+      if (after instanceof AuditHead.Read.Valid now && !now.text().equals(h.text()) && now.seq() >= lastSeq) {
+        notes.add("the node wrote while this ran: records after seq " + h.seq() + " are checked by the chain only");
+        return null;
       }
-      h = new JsonObject(new String(b, StandardCharsets.UTF_8).trim());
-    } catch (DecodeException | ClassCastException e) {
-      return head + ": head file is not JSON";
+      if (System.nanoTime() >= deadline) {
+        break;
+      }
+      LockSupport.parkNanos(Duration.ofMillis(50).toNanos()); // poll interval of the bounded wait above
     }
-    if (!AuditHead.check(h, keys)) {
-      return head + ": head file MAC mismatch (altered, or from another keyring)";
-    }
-    long headSeq = h.getLong("seq");
-    String headFile = h.getString("file");
-    if (headSeq > lastSeq) {
-      return lastFile + ": truncated: the chain ends at seq " + lastSeq + " but the head records seq " + headSeq
-          + " in " + headFile + " (" + (headSeq - lastSeq) + " record(s) missing at the end)";
-    }
-    if (headSeq == lastSeq && !h.getString("last_mac").equals(lastMac)) {
-      return lastFile + ": the last record (seq " + lastSeq + ") is not the one the head records";
-    }
-    if (headSeq < lastSeq) {
-      notes.add("the head records seq " + headSeq + ", before the last record " + lastSeq
-          + " (the node stopped between writing a batch and its head)");
-    }
-    return null;
+    return lastWhere + ": stale head: the head records seq " + h.seq() + " but the files go on to seq " + lastSeq
+        + " (" + (lastSeq - h.seq()) + " record(s) after it: appended without updating the head, or the head was"
+        + " replaced by an older copy; a node killed between a write and its head update shows this until it"
+        + " restarts)";
   }
 
   private static Report fail(String problem, long records, long first, long last, List<String> notes) {

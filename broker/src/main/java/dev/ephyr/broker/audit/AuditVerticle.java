@@ -53,7 +53,7 @@ public final class AuditVerticle extends VerticleBase {
     try {
       // A worker verticle: opening and reading the tail may block here.
       log = AuditLog.open(settings.dir(), settings.keys(), settings.maxFileBytes(), clock, settings.node(),
-          settings.sync());
+          settings.sync(), settings.headCheck());
     } catch (IOException e) {
       return Future.failedFuture(new IOException("cannot open the audit trail in " + settings.dir() + ": " + e, e));
     }

@@ -30,15 +30,17 @@ final class AuditVerify implements Command {
         Checks that every record of a node's audit trail is intact and in place: each line's MAC (keyed
         from the keyring, so only a keyring holder can write a valid record), consecutive sequence
         numbers, and each record chaining to the one before it, across rotated files. The end of the
-        chain is checked against the MAC'd head file (DIR/audit.head) so records cut from the end show.
-        Prints the first problem as FILE:LINE.
+        chain is checked against the MAC'd head file (DIR/audit.head): a missing head, or one that does
+        not name the last record (records cut from the end, or appended after it), is a failure.
+        Prints the first problem as FILE:LINE (or the head file and why).
 
         Give a node's audit directory, or its files in order (audit-00000001.jsonl, ...).
 
         Options:
           --keyring FILE  the cluster keyring (every kid that signed records must still be in it)
           --head FILE     the head file to check the end against (default: audit.head beside the last file)
-          --no-head       do not check the end (e.g. for an archived copy without its head)
+          --no-head       check the chain alone, not its end (an archived copy without its head): records
+                          cut from the end cannot show, and the report says so
           --json          print the report as JSON
 
         Exit codes: 0 intact, 1 a problem was found (or a file cannot be read), 2 usage error.

@@ -3,7 +3,9 @@ package dev.ephyr.broker.cli;
 import dev.ephyr.broker.ConfigException;
 import dev.ephyr.broker.NodeConfig;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** {@code ephyr node --config FILE}: runs a production broker node until Ctrl-C or SIGTERM. */
@@ -21,7 +23,7 @@ final class NodeCommand implements Command {
   @Override
   public String usage() {
     return """
-        Usage: ephyr node [--config FILE] [--watch-parent]
+        Usage: ephyr node [--config FILE] [--watch-parent] [--accept-missing-audit-head]
 
         Runs a broker node: joins the cluster, serves MCP and the REST front, and reloads the policy when
         it changes. Every setting has a default; FILE (YAML) sets some, and EPHYR_<KEY> environment
@@ -32,18 +34,28 @@ final class NodeCommand implements Command {
           --config FILE   the node's configuration file (without it: defaults and environment only)
           --watch-parent  stop cleanly when the process that started this one exits (for supervisors and the
                           load driver, so a killed parent leaves no orphaned node behind)
+          --accept-missing-audit-head
+                          start even though the audit trail's head file is missing, forged or names
+                          records the files no longer hold (the node refuses otherwise, since writing on
+                          would hide a cut trail); the acceptance is recorded in the trail. Run
+                          'ephyr audit verify' first. Same as the setting audit.accept-missing-head: true
         """;
   }
 
   @Override
   public int run(List<String> argv, Io io) throws CliException {
-    Args args = Args.parse(name(), argv, Set.of("--watch-parent"), Set.of("--config"));
+    Args args = Args.parse(name(), argv, Set.of("--watch-parent", "--accept-missing-audit-head"),
+        Set.of("--config"));
     args.positionals(0, 0, "");
     String file = args.option("--config");
     Path config = file == null ? null : io.path(file);
     NodeConfig nodeConfig;
     try {
-      nodeConfig = NodeConfig.load(config, io.env());
+      Map<String, String> env = new HashMap<>(io.env());
+      if (args.flag("--accept-missing-audit-head")) {
+        env.put(NodeConfig.envName("audit.accept-missing-head"), "true"); // the flag wins over file and environment
+      }
+      nodeConfig = NodeConfig.load(config, env);
     } catch (ConfigException e) {
       throw CliException.failed(e.getMessage());
     }

@@ -2,6 +2,8 @@ package dev.ephyr.broker.dashboard;
 
 import dev.ephyr.broker.Addresses;
 import dev.ephyr.broker.admin.AdminBus;
+import dev.ephyr.broker.admin.AdminRoutes;
+import dev.ephyr.broker.admin.AdminSessions;
 import dev.ephyr.broker.http.Exchange;
 import dev.ephyr.broker.http.Reply;
 import dev.ephyr.broker.http.Routes;
@@ -80,8 +82,30 @@ public final class DashboardRoutes implements Routes {
     }
     router.post("/admin/ui/session").handler(responder.bodyHandler());
     router.post("/admin/ui/session").handler(ctx -> responder.respond(ctx, this::signIn));
-    router.delete("/admin/ui/session").handler(ctx -> responder.respond(ctx, ex -> Future.succeededFuture(
-        Reply.empty(204, Reply.Audit.allow("dashboard sign-out")).withHeader("Set-Cookie", cookie("", 0)))));
+    router.delete("/admin/ui/session").handler(ctx -> responder.respond(ctx, this::signOut));
+  }
+
+  /**
+   * Ends the session on every node (the admin verticle records it in the cluster's map and audits it) and
+   * clears the cookie. Answers 204 only once every node refuses the session; a session that is already
+   * invalid has nothing to end. With the CSRF header only, so another site cannot sign an operator out.
+   */
+  private Future<Reply> signOut(Exchange ex) {
+    if (ex.header(CSRF_HEADER) == null) {
+      return Future.succeededFuture(Reply.error(403, "csrf_header_missing",
+          "send the " + CSRF_HEADER + " header (the dashboard does)", null));
+    }
+    String session = AdminRoutes.credential(ex);
+    Reply signedOut = Reply.empty(204, Reply.Audit.allow("dashboard sign-out")).withHeader("Set-Cookie", cookie("", 0));
+    if (!AdminSessions.looksLikeSession(session)) {
+      return Future.succeededFuture(signedOut);
+    }
+    return bus.call(Addresses.ADMIN_SESSION_END, ex, session, new JsonObject()).map(a -> {
+      if (a instanceof AdminBus.Answer.Refused r && r.reply().status() != 401) {
+        return r.reply().withHeader("Set-Cookie", cookie("", 0)); // not acknowledged: say so
+      }
+      return signedOut;
+    });
   }
 
   private static Reply asset(Asset a) {

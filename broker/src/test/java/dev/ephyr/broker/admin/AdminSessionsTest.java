@@ -62,7 +62,10 @@ class AdminSessionsTest {
         assertTrue(sessions.verify(base + c, p).isEmpty(), "last character " + c);
       }
     }
-    String macPart = parts[5];
+    assertEquals(7, parts.length, "eas1.<kid>.<admin>.<expiry>.<binding>.<nonce>.<mac>");
+    // another nonce under the old MAC
+    assertTrue(sessions.verify(s.replace("." + parts[5] + ".", ".AAAAAAAAAAAA."), p).isEmpty());
+    String macPart = parts[6];
     String flipped = (macPart.charAt(0) == 'A' ? 'B' : 'A') + macPart.substring(1);
     assertTrue(sessions.verify(s.substring(0, s.length() - macPart.length()) + flipped, p).isEmpty());
     assertTrue(sessions.verify(s.substring(0, s.lastIndexOf('.')), p).isEmpty());
@@ -91,5 +94,29 @@ class AdminSessionsTest {
     assertTrue(at(NOW, rotated).verify(s, p).isPresent());
     assertFalse(at(NOW, rotated.retire("k1")).verify(s, p).isPresent());
     assertFalse(at(NOW, keyring).toString().contains("eas1"));
+  }
+
+  @Test
+  void anEndedSessionIsKnownAsEnded_andTwoSignInsInOneSecondAreTwoSessions() throws Exception {
+    Policy p = policy(ApiKeys.hash(ApiKeys.generate(RANDOM)), ApiKeys.hash(ApiKeys.generate(RANDOM)));
+    AdminSessions sessions = at(NOW, keyring);
+    String first = sessions.mint(p.admins().get("alice"));
+    String second = sessions.mint(p.admins().get("alice"));
+    assertFalse(first.equals(second), "the same admin in the same second gets a distinct session");
+    AdminSessions.Valid a = sessions.check(first, p).orElseThrow();
+    AdminSessions.Valid b = sessions.check(second, p).orElseThrow();
+    assertFalse(a.id().equals(b.id()));
+    assertFalse(a.id().contains(first.substring(first.lastIndexOf('.') + 1)), "the id is a digest, not the token");
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      io.vertx.core.Context ctx = vertx.getOrCreateContext();
+      assertFalse(sessions.isEnded(a, ctx).await());
+      sessions.end(a, ctx).await();
+      assertTrue(sessions.isEnded(a, ctx).await());
+      assertFalse(sessions.isEnded(b, ctx).await(), "ending one session leaves the other");
+      assertEquals(NOW.plus(Duration.ofHours(8)).getEpochSecond(), a.expiresAt());
+    } finally {
+      vertx.close().await();
+    }
   }
 }

@@ -297,7 +297,8 @@ class TaskEpochAttackTest {
         a.vertx().getOrCreateContext(), Authenticator.BindPendingUse.REFUSE);
     assertTrue(held.asked.await(30, TimeUnit.SECONDS), "the token passed the synchronous checks");
 
-    JsonObject revoke = bearer(b, kit.aliceKey).ok("task_revoke", new JsonObject().put("task_id", t.getString("task_id")));
+    JsonObject revoke = bearer(b, kit.aliceKey).ok("task_revoke",
+        new JsonObject().put("task_id", t.getString("task_id")));
     assertTrue(revoke.getBoolean("acknowledged_by_all"), revoke.encode());
     held.released.complete(null);
 

@@ -405,7 +405,7 @@ public final class TaskService {
         // before the new epoch was raised, or the answer was lost). The unbound copy it presents still passed
         // verification, so the new epoch is not in force yet: finish the bind.
         return cluster(ctx, () -> registry.get(task)).compose(r -> r.isEmpty()
-            ? Future.succeededFuture(new ToolResult.Denied("not_found", "task " + task + " is not known to the cluster"))
+            ? denied("not_found", "task " + task + " is not known to the cluster")
             : bindAtNewEpoch(p, r.get(), ctx));
       }
       if (result instanceof BindResult.AlreadyBound) {

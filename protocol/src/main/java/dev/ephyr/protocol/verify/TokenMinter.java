@@ -14,8 +14,9 @@ import java.util.Objects;
 
 /**
  * Mints task tokens: roots (every dimension written), delegated children (the parent's exact chain plus the
- * restrictions that narrow it and then the child's task fact), binds (at a new epoch) and reissues. Children, binds and
- * reissues start from a {@link Principal}, so only a token that just passed verification can be extended.
+ * restrictions that narrow it and then the child's task fact), binds (at a new epoch) and reissues. Children,
+ * binds and reissues start from a {@link Principal}, so only a token that just passed verification can be
+ * extended.
  *
  * <p>A hop's restrictions always come <em>before</em> its task fact, so the fact's tag covers them: whoever
  * holds the parent and sees a child's fact cannot graft that fact onto the parent without also carrying

@@ -183,14 +183,14 @@ class TaskEpochAttackTest {
     JsonObject before = bearer(a, unbound).ok("task_delegate", null);
     assertEquals(200, bearer(b, unbound).rpc("ping", null).status(), "a bearer copy works before the bind");
 
-    // A thief keeps using an unbound copy on node b while the owner binds on node a.
+    // A thief keeps using an unbound copy on both nodes, in turn, while the owner binds on node a.
     List<long[]> uses = new ArrayList<>();
     AtomicBoolean stop = new AtomicBoolean();
-    McpClient thief = bearer(b, unbound);
+    List<McpClient> thief = List.of(bearer(b, unbound), bearer(a, unbound));
     Thread racer = new Thread(() -> {
-      while (!stop.get()) {
+      for (int i = 0; !stop.get(); i++) {
         long started = System.nanoTime();
-        int status = thief.rpc("ping", null).status();
+        int status = thief.get(i % 2).rpc("ping", null).status();
         synchronized (uses) {
           uses.add(new long[] {started, status});
         }
@@ -206,7 +206,7 @@ class TaskEpochAttackTest {
       answered = System.nanoTime();
       Eventually.await(Duration.ofSeconds(30), "the racer to use the copy after the bind answered", () -> {
         synchronized (uses) {
-          return uses.stream().filter(u -> u[0] > answered).count() >= 5;
+          return uses.stream().filter(u -> u[0] > answered).count() >= 6;
         }
       });
     } finally {

@@ -275,10 +275,13 @@ class AttackTest {
 
     JsonObject quick = bearer(a, root.getString("token")).ok("task_delegate", new JsonObject().put("bind_within", 1));
     HolderKeyPair key = HolderKeyPair.generate(TestKit.RANDOM);
-    Eventually.await(Duration.ofSeconds(10), "the bind deadline to pass", () -> {
-      Http.Response r = McpClient.dpop(url(b), quick.getString("token"), key, PUBLIC + "/mcp").call("task_bind", null);
-      return r.status() == 401 && "bind_expired".equals(r.json().getString("error"));
-    });
+    // Wait for the deadline without binding (a successful bind would move the task to a new epoch and the
+    // pending copy would then be refused as revoked, not as late).
+    McpClient parent = bearer(a, root.getString("token"));
+    Eventually.await(Duration.ofSeconds(30), "the bind deadline to pass", () -> "bind_expired".equals(
+        parent.ok("task_info", new JsonObject().put("task_id", quick.getString("task_id"))).getString("status")));
+    assertRefused(McpClient.dpop(url(b), quick.getString("token"), key, PUBLIC + "/mcp").call("task_bind", null),
+        401, "bind_expired");
   }
 
   // ----------------------------------------------------------------------------------------- §10.10

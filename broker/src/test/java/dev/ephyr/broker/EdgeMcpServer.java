@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A hand-written Streamable HTTP MCP server for the edges the SDK server does not show: paginated
  * {@code tools/list} with answers alternating JSON and event streams (CRLF, comments, notifications before
  * the response), unusable tool entries, a cursor that loops, oversize and malformed answers, an answer that
- * never comes, forgotten sessions, and a redirect whose target must never be contacted.
+ * never comes, forgotten sessions, a session set-up held until released, and a redirect whose target must
+ * never be contacted.
  */
 final class EdgeMcpServer implements AutoCloseable {
   static final int PAGES = 5;
@@ -33,6 +34,13 @@ final class EdgeMcpServer implements AutoCloseable {
   final AtomicInteger redirectTargetHits = new AtomicInteger();
   final AtomicInteger loopbackNameHits = new AtomicInteger();
   final Set<String> sessions = ConcurrentHashMap.newKeySet();
+  /** The latest session issued on each path. */
+  final java.util.Map<String, String> sessionOfPath = new ConcurrentHashMap<>();
+  /** While set, an {@code initialize} on {@code /held} is answered only once it completes. */
+  final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<Void>> holdInitialize =
+      new java.util.concurrent.atomic.AtomicReference<>();
+  /** Counted down when an {@code initialize} on {@code /held} arrives while held. */
+  volatile java.util.concurrent.CountDownLatch initializeHeld = new java.util.concurrent.CountDownLatch(1);
   private final AtomicInteger sessionIds = new AtomicInteger();
   final AtomicInteger tlsHits = new AtomicInteger();
   private final HttpServer server;
@@ -92,9 +100,17 @@ final class EdgeMcpServer implements AutoCloseable {
       if ("initialize".equals(method)) {
         String sid = "edge-" + sessionIds.incrementAndGet();
         sessions.add(sid);
-        json(req, sid, result(id, new JsonObject().put("protocolVersion", "2025-06-18")
+        sessionOfPath.put(req.path(), sid);
+        JsonObject answer = result(id, new JsonObject().put("protocolVersion", "2025-06-18")
             .put("capabilities", new JsonObject().put("tools", new JsonObject()))
-            .put("serverInfo", new JsonObject().put("name", "edge").put("version", "1"))));
+            .put("serverInfo", new JsonObject().put("name", "edge").put("version", "1")));
+        java.util.concurrent.CompletableFuture<Void> hold = holdInitialize.get();
+        if (req.path().equals("/held") && hold != null) {
+          initializeHeld.countDown();
+          hold.thenRun(() -> vertx.runOnContext(v -> json(req, sid, answer)));
+          return;
+        }
+        json(req, sid, answer);
         return;
       }
       String sid = req.getHeader("Mcp-Session-Id");

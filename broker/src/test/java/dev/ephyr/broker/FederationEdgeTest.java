@@ -52,6 +52,7 @@ class FederationEdgeTest {
         "    refresh: 10s",
         "    max_response_bytes: 64KiB",
         "  loopy: { url: \"" + edge.url("/loop") + "\", allow_private: true }",
+        "  held: { url: \"" + edge.url("/held") + "\", allow_private: true, timeout: 30s, refresh: 1h }",
         "  basic:",
         "    url: " + edge.url("/basic"),
         "    auth: { type: basic, username: broker, secret_file: " + secret + " }",
@@ -74,6 +75,7 @@ class FederationEdgeTest {
       JsonObject s = status();
       return "up".equals(s.getJsonObject("edge").getString("status"))
           && "up".equals(s.getJsonObject("loopy").getString("status"))
+          && "up".equals(s.getJsonObject("held").getString("status"))
           && "up".equals(s.getJsonObject("basic").getString("status"))
           && "up".equals(s.getJsonObject("query").getString("status"))
           && s.getJsonObject("redir").containsKey("last_error") && s.getJsonObject("named").containsKey("last_error")
@@ -188,6 +190,31 @@ class FederationEdgeTest {
     assertEquals("remote_bad_response", alice.toolError("edge.notjson", new JsonObject()));
     assertEquals("remote_timeout", alice.toolError("edge.slow", new JsonObject()));
     assertEquals("remote_error", alice.toolError("edge.errors", new JsonObject()));
+  }
+
+  @Test
+  void aTaskRevokedWhileItsCallSetsUpASession_sendsNothing() throws Exception {
+    JsonObject t = alice.ok("task_create", new JsonObject().put("ttl", 300));
+    // The remote forgot the broker's session: the call opens a new one first, and the remote holds that.
+    edge.sessions.remove(edge.sessionOfPath.get("/held"));
+    java.util.concurrent.CompletableFuture<Void> release = new java.util.concurrent.CompletableFuture<>();
+    edge.initializeHeld = new java.util.concurrent.CountDownLatch(1);
+    edge.holdInitialize.set(release);
+    long before = edge.calls.stream().filter("t9"::equals).count();
+    try {
+      java.util.concurrent.CompletableFuture<String> inFlight = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> McpClient.bearer(node.mcpUrl(), t.getString("token")).toolError("held.t9", new JsonObject()));
+      assertTrue(edge.initializeHeld.await(60, java.util.concurrent.TimeUnit.SECONDS), "no session was set up");
+      JsonObject revoke = alice.ok("task_revoke", new JsonObject().put("task_id", t.getString("task_id")));
+      assertTrue(revoke.getBoolean("acknowledged_by_all"), revoke.encode());
+      release.complete(null);
+      assertEquals("revoked", inFlight.get(60, java.util.concurrent.TimeUnit.SECONDS));
+    } finally {
+      edge.holdInitialize.set(null);
+      release.complete(null);
+    }
+    assertEquals(before, edge.calls.stream().filter("t9"::equals).count(),
+        "a call of a task revoked while it waited reached the remote");
   }
 
   @Test

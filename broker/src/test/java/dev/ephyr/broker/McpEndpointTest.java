@@ -219,8 +219,9 @@ class McpEndpointTest {
     McpClient after = McpClient.dpop(node.mcpUrl(), b.getString("token"), childKey);
     assertEquals("active", after.ok("task_info", null).getString("status"));
     HolderKeyPair thief = HolderKeyPair.generate(TestKit.RANDOM);
-    assertEquals("already_bound", McpClient.dpop(node.mcpUrl(), pending.getString("token"), thief)
-        .toolError("task_bind", null), "binding happens once");
+    Http.Response late = McpClient.dpop(node.mcpUrl(), pending.getString("token"), thief).call("task_bind", null);
+    assertEquals(401, late.status(), "the bind moved the task to a new epoch: the pending copy is dead");
+    assertEquals("revoked", late.json().getString("error"));
   }
 
   @Test
@@ -278,7 +279,9 @@ class McpEndpointTest {
     Http.Response again = Http.send("POST", base + "/v1/tasks/bind", Map.of("Authorization", "DPoP " + pendingToken,
         "DPoP", dev.ephyr.protocol.dpop.DpopProofBuilder.forKey(key).method("POST").url(base + "/v1/tasks/bind")
             .accessToken(pendingToken).build()), null);
-    assertEquals(409, again.status(), again.toString());
+    // The bind moved the task to a new epoch: the pending copy is dead, even for its own key.
+    assertEquals(401, again.status(), again.toString());
+    assertEquals("revoked", again.json().getString("error"));
     assertEquals(200, Http.get(base + "/healthz", Map.of()).status());
     assertEquals(200, Http.get(base + "/readyz", Map.of()).status());
     Http.Response metrics = Http.get(base + "/metrics", Map.of());

@@ -64,6 +64,9 @@ class ProxyTest {
       Path f = kit.dir.resolve(s + ".secret");
       Files.writeString(f, secret + "\n");
     }
+    SECRETS.put("held", "s3cr+t/held=" + HexFormat.of().formatHex(TestKit.RANDOM.generateSeed(12)));
+    Process mkfifo = new ProcessBuilder("mkfifo", kit.dir.resolve("held.secret").toString()).inheritIO().start();
+    assertEquals(0, mkfifo.waitFor(), "mkfifo (coreutils) is needed for the in-flight revocation test");
     Files.writeString(kit.dir.resolve("policy.yaml"), policy());
     int p = TestKit.freePort();
     node = TestKit.start(kit.config("a", p, List.of(p)).build());
@@ -199,6 +202,11 @@ class ProxyTest {
         "    origin: http://localhost:" + up.port,
         "    " + paths,
         "    allow_private: true",
+        "  held:",
+        "    origin: " + o,
+        "    " + paths,
+        "    auth: { type: bearer, secret_file: " + file + "/held.secret }",
+        "    allow_private: true",
         "  noprivate:",
         "    origin: " + o,
         "    auth: { type: bearer, secret_file: " + file + "/bearer.secret }",
@@ -221,6 +229,41 @@ class ProxyTest {
 
   private static McpClient alice() {
     return McpClient.bearer(node.mcpUrl(), kit.aliceKey);
+  }
+
+  @Test
+  void aRevokeAcknowledgedWhileTheRequestWaitsOnItsConnection_sendsNothing() throws Exception {
+    // The "held" service's secret file is a FIFO: reading it (on a worker, before connecting) waits until this test
+    // writes it, which holds the request inside the proxy's asynchronous step while the task is revoked.
+    Path fifo = kit.dir.resolve("held.secret");
+    String task;
+    String token;
+    JsonObject created = alice().ok("task_create", new JsonObject().put("ttl", 300));
+    task = created.getString("task_id");
+    token = created.getString("token");
+    java.util.concurrent.CompletableFuture<ToolCall> inFlight = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> call(McpClient.bearer(node.mcpUrl(), token), new JsonObject().put("service", "held")
+            .put("path", "/echo/held-after-revoke")));
+    // Opening a FIFO for writing returns once the reader opened it: the request is now waiting on its secret.
+    java.util.concurrent.CompletableFuture<java.io.OutputStream> opened = java.util.concurrent.CompletableFuture
+        .supplyAsync(() -> {
+          try {
+            return Files.newOutputStream(fifo);
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+    try (java.io.OutputStream w = opened.get(60, java.util.concurrent.TimeUnit.SECONDS)) {
+      JsonObject revoke = alice().ok("task_revoke", new JsonObject().put("task_id", task));
+      assertTrue(revoke.getBoolean("acknowledged_by_all"), revoke.encode());
+      w.write((SECRETS.get("held") + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    ToolCall r = inFlight.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertTrue(r.isError(), r.raw().toString());
+    assertEquals("revoked", r.error(), r.raw().toString());
+    assertTrue(up.seen.stream().noneMatch(x -> x.uri().contains("held-after-revoke")),
+        "a request of a task revoked while it waited reached the service");
+    assertNoSecret(r.raw().toString());
   }
 
   /** The whole HTTP answer of a tool call (to search for secrets) and its structured result. */

@@ -44,11 +44,13 @@ final class SshTest {
   private static String policyText;
   private static Node a;
   private static Node b;
+  private static HeldHop held;
 
   @BeforeAll
   static void start() throws Exception {
     sshd = LoopbackSshd.prepare();
     kit = new TestKit();
+    held = new HeldHop(sshd.port);
     policyText = String.join("\n",
         "version: 1",
         "agents:",
@@ -64,6 +66,7 @@ final class SshTest {
         "targets:",
         "  box: { host: 127.0.0.1, port: " + sshd.port + ", host_key: \"" + sshd.hostKey + "\", roles: [ops, admin] }",
         "  wrongkey: { host: 127.0.0.1, port: " + sshd.port + ", host_key: \"" + otherHostKey() + "\", roles: [ops] }",
+        "  held: { host: 127.0.0.1, port: " + held.port() + ", host_key: \"" + sshd.hostKey + "\", roles: [ops] }",
         "");
     Files.writeString(kit.dir.resolve("policy.yaml"), policyText);
     signerDir = Files.createTempDirectory(Path.of("/tmp"), "ephyr-signer-");
@@ -112,6 +115,9 @@ final class SshTest {
       if (signerB != null) {
         signerB.close();
       }
+      if (held != null) {
+        held.close();
+      }
       if (sshd != null) {
         sshd.close();
       }
@@ -129,6 +135,83 @@ final class SshTest {
   }
 
   // ------------------------------------------------------------------------------------------ helpers
+
+  /**
+   * A TCP hop in front of the real sshd that holds each connection until {@link #release}: the broker's
+   * connection to the target (after its certificate was issued) is in flight meanwhile.
+   */
+  private static final class HeldHop implements AutoCloseable {
+    private final java.net.ServerSocket server;
+    private final int upstream;
+    final java.util.concurrent.CountDownLatch accepted = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    private final List<java.net.Socket> open = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    HeldHop(int upstream) throws java.io.IOException {
+      this.upstream = upstream;
+      this.server = new java.net.ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress());
+      daemon("held-hop-accept", this::acceptLoop);
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    private void acceptLoop() {
+      try {
+        while (true) {
+          java.net.Socket in = server.accept();
+          open.add(in);
+          accepted.countDown();
+          daemon("held-hop-conn", () -> {
+            try {
+              if (!release.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                in.close();
+                return;
+              }
+              java.net.Socket out = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), upstream);
+              open.add(out);
+              daemon("held-hop-up", () -> pump(in, out));
+              pump(out, in);
+            } catch (Exception e) {
+              // the connection ended
+            }
+          });
+        }
+      } catch (java.io.IOException e) {
+        // closed
+      }
+    }
+
+    private static void pump(java.net.Socket from, java.net.Socket to) {
+      try {
+        from.getInputStream().transferTo(to.getOutputStream());
+      } catch (java.io.IOException e) {
+        // one side closed
+      } finally {
+        try {
+          to.shutdownOutput();
+        } catch (java.io.IOException e) {
+          // already closed
+        }
+      }
+    }
+
+    private static void daemon(String name, Runnable r) {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      t.start();
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      release.countDown();
+      server.close();
+      for (java.net.Socket s : open) {
+        s.close();
+      }
+    }
+  }
 
   private static McpClient client(Node n, String credential) {
     return McpClient.bearer("http://127.0.0.1:" + n.port() + "/mcp", credential);
@@ -350,6 +433,23 @@ final class SshTest {
         () -> sessionsOf(t.getString("task_id")) == 0);
     assertEquals(401, client(b, t.getString("token")).call("exec", new JsonObject().put("session_id", id)
         .put("command", "id")).status());
+  }
+
+  @Test
+  void exec_revokedWhileItsConnectionOpens_runsNothing() throws Exception {
+    JsonObject t = task(List.of("held"), List.of("ops"), null);
+    java.util.concurrent.CompletableFuture<Http.Response> inFlight = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> client(a, t.getString("token")).call("exec", new JsonObject().put("target", "held").put("command", "id")));
+    // The certificate is issued and the broker is connecting to the target: hold it there and revoke the task.
+    assertTrue(held.accepted.await(60, java.util.concurrent.TimeUnit.SECONDS), "the broker never connected");
+    JsonObject revoke = client(b, kit.aliceKey).ok("task_revoke", new JsonObject().put("task_id", t.getString("task_id")));
+    assertTrue(revoke.getBoolean("acknowledged_by_all"), revoke.encode());
+    held.release.countDown();
+    Http.Response r = inFlight.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(200, r.status(), r.toString());
+    JsonObject result = r.json().getJsonObject("result");
+    assertTrue(result.getBoolean("isError"), "a command ran for a task revoked while it connected: " + r);
+    assertEquals("revoked", result.getJsonObject("structuredContent").getString("error"), r.toString());
   }
 
   @Test

@@ -59,7 +59,10 @@ public final class Authenticator {
       return Future.succeededFuture(apiKey(credentials));
     }
     String token = credentials.value();
+    // The verifier re-checks the watermarks when its replay check answers; the hop back to the event loop is
+    // one more asynchronous step, so check once more here: nothing is accepted after an acknowledged revoke.
     return Future.fromCompletionStage(verifier.verify(token, facts), context)
+        .map(v -> v instanceof Verification.Accepted a ? verifier.recheck(a.principal()) : v)
         .map(v -> afterVerification(v, credentials, bindPending))
         .otherwise(e -> new AuthResult.Refused(Rejections.of(Reason.REPLAY_UNAVAILABLE, credentials.scheme(),
             "verification failed: " + e.getClass().getSimpleName(), nonces)));
@@ -99,7 +102,7 @@ public final class Authenticator {
       return new AuthResult.Refused(Rejections.of(Reason.INVALID_CAVEAT, credentials.scheme(),
           "envelope cannot be intersected with policy: " + e.getMessage(), nonces));
     }
-    return new AuthResult.Authenticated(new Caller.TaskToken(p, ap, effective, credentials.value()));
+    return new AuthResult.Authenticated(new Caller.TaskToken(p, ap, effective, credentials.value(), verifier));
   }
 
   /** Token envelope ∩ what the agent's current policy grants: a policy change narrows live tokens at once. */

@@ -3,6 +3,8 @@ package dev.ephyr.broker.auth;
 import dev.ephyr.broker.policy.AgentPolicy;
 import dev.ephyr.protocol.caveat.Envelope;
 import dev.ephyr.protocol.verify.Principal;
+import dev.ephyr.protocol.verify.TokenVerifier;
+import dev.ephyr.protocol.verify.Verification;
 
 /** Who is calling, as authentication established it. */
 public sealed interface Caller {
@@ -12,6 +14,16 @@ public sealed interface Caller {
 
   /** The acting task, or {@code null}. */
   String task();
+
+  /**
+   * Why this caller may no longer act, or {@code null} while it may: a task token is checked again against
+   * this node's revocation view (O(depth) local reads, never blocks). Handlers call it after an asynchronous
+   * step and right before a side effect, so nothing acts after a revoke was acknowledged. An API key has no
+   * lineage to revoke.
+   */
+  default Verification.Rejected revoked() {
+    return null;
+  }
 
   /**
    * An agent authenticated by its API key: may create root tasks, and act within its policy.
@@ -42,8 +54,10 @@ public sealed interface Caller {
    * @param policy the acting agent's current policy
    * @param effective the token's envelope intersected with the current policy grant
    * @param token the token text as presented (needed to verify it again; never logged)
+   * @param verifier the verifier that accepted it, for {@link #revoked()}
    */
-  record TaskToken(Principal principal, AgentPolicy policy, Envelope effective, String token) implements Caller {
+  record TaskToken(Principal principal, AgentPolicy policy, Envelope effective, String token, TokenVerifier verifier)
+      implements Caller {
     @Override
     public String agent() {
       return principal.agent();
@@ -52,6 +66,11 @@ public sealed interface Caller {
     @Override
     public String task() {
       return principal.actingTask().task();
+    }
+
+    @Override
+    public Verification.Rejected revoked() {
+      return verifier.recheck(principal) instanceof Verification.Rejected r ? r : null;
     }
 
     @Override

@@ -108,7 +108,7 @@ public final class FederationTools implements ToolProvider, ResourceReader {
           + "take at most " + federation.limits().maxArgumentBytes()));
     }
     long start = System.nanoTime();
-    return r.call(tool, forward).map(m -> {
+    return r.call(tool, forward, () -> caller.revoked() == null).map(m -> {
       federation.metrics().observe(LATENCY, "Federated tool call latency by remote.",
           (System.nanoTime() - start) / 1e9, "remote", remote);
       ToolResult out = result(r, m, resource);

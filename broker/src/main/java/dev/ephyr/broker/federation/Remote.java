@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
@@ -108,21 +109,25 @@ final class Remote {
   }
 
   /** Forwards {@code tools/call}; the answer is the remote's JSON-RPC response. */
-  Future<JsonObject> call(String tool, JsonObject args) {
-    return forward("tools/call", new JsonObject().put("name", tool).put("arguments", args));
+  Future<JsonObject> call(String tool, JsonObject args, BooleanSupplier stillAllowed) {
+    return forward("tools/call", new JsonObject().put("name", tool).put("arguments", args), stillAllowed);
   }
 
   /** Forwards {@code resources/read} of the remote's own URI; the answer is the remote's JSON-RPC response. */
   Future<JsonObject> read(String uri) {
-    return forward("resources/read", new JsonObject().put("uri", uri));
+    return forward("resources/read", new JsonObject().put("uri", uri), () -> true);
   }
 
-  private Future<JsonObject> forward(String method, JsonObject params) {
+  /**
+   * Sends one request. {@code stillAllowed} is asked right before it leaves (after resolving and opening a
+   * session, both asynchronous), so a caller revoked meanwhile sends nothing.
+   */
+  private Future<JsonObject> forward(String method, JsonObject params, BooleanSupplier stillAllowed) {
     if (credential == null) {
       return Future.failedFuture(new RemoteFailure(Kind.UNREACHABLE, "the remote has not been reached yet"));
     }
     return endpoint()
-        .compose(ep -> request(ep, method, params, true))
+        .compose(ep -> request(ep, method, params, true, stillAllowed))
         .onSuccess(m -> status.updateAndGet(RemoteStatus::reachable))
         .recover(e -> {
           RemoteFailure f = asFailure(e);
@@ -179,18 +184,25 @@ final class Remote {
   }
 
   /** Sends one request in the current session (initializing one when there is none); renews it once. */
-  private Future<JsonObject> request(RemoteHttp.Endpoint ep, String method, JsonObject params, boolean renew) {
+  private Future<JsonObject> request(RemoteHttp.Endpoint ep, String method, JsonObject params, boolean renew,
+      BooleanSupplier stillAllowed) {
     Session s = session.get();
     Future<Session> ready = s != null ? Future.succeededFuture(s) : initialize(ep);
-    return ready.compose(sess -> http.post(ep, rpc(method, params), sess.id(), sess.version())
-        .map(RemoteHttp.Answer::message)
-        .recover(e -> {
-          if (renew && e instanceof RemoteFailure f && f.kind() == Kind.SESSION_EXPIRED) {
-            session.compareAndSet(sess, null);
-            return request(ep, method, params, false);
-          }
-          return Future.failedFuture(e);
-        }));
+    return ready.compose(sess -> {
+      if (!stillAllowed.getAsBoolean()) {
+        return Future.failedFuture(new RemoteFailure(Kind.REVOKED,
+            "the task or one of its ancestors was revoked; the call was not sent"));
+      }
+      return http.post(ep, rpc(method, params), sess.id(), sess.version())
+          .map(RemoteHttp.Answer::message)
+          .recover(e -> {
+            if (renew && e instanceof RemoteFailure f && f.kind() == Kind.SESSION_EXPIRED) {
+              session.compareAndSet(sess, null);
+              return request(ep, method, params, false, stillAllowed);
+            }
+            return Future.failedFuture(e);
+          });
+    });
   }
 
   private Future<Session> initialize(RemoteHttp.Endpoint ep) {
@@ -220,7 +232,7 @@ final class Remote {
   private Future<Catalogue> listPage(RemoteHttp.Endpoint ep, String cursor, Map<String, RemoteTool> tools,
       int[] dropped, Set<String> cursors, int page) {
     JsonObject params = cursor == null ? new JsonObject() : new JsonObject().put("cursor", cursor);
-    return request(ep, "tools/list", params, true).compose(m -> {
+    return request(ep, "tools/list", params, true, () -> true).compose(m -> {
       JsonObject result = resultOf(m, "tools/list");
       if (!(result.getValue("tools") instanceof JsonArray list)) {
         throw new RemoteFailure(Kind.BAD_RESPONSE, "the remote's tools/list result has no tools array");

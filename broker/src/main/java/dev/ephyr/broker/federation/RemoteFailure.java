@@ -26,7 +26,9 @@ final class RemoteFailure extends RuntimeException {
     /** The answer was not the JSON-RPC a Streamable HTTP server sends. */
     BAD_RESPONSE("remote_bad_response"),
     /** The remote's credential could not be read (unset variable, unreadable file). */
-    CREDENTIAL("remote_credential_unavailable");
+    CREDENTIAL("remote_credential_unavailable"),
+    /** The caller's task was revoked while the call was on its way; nothing was sent. */
+    REVOKED("revoked");
 
     private final String code;
 

@@ -108,7 +108,9 @@ public final class RestEndpoint {
     private static int status(String code) {
       switch (code) {
         case "not_found": return 404;
-        case "already_bound": return 409;
+        case "already_bound":
+        case "task_bound":
+          return 409;
         case "bind_required": return 423;
         default: return 403;
       }

@@ -6,6 +6,7 @@ import dev.ephyr.broker.policy.CredentialAuth;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.policy.SecretRef;
 import dev.ephyr.broker.policy.ServicePolicy;
+import dev.ephyr.protocol.verify.Verification;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -106,8 +107,9 @@ public final class Upstream {
    * @param method the HTTP method
    * @param target path and query
    * @param headers the agent's headers that may be sent
+   * @param caller who asked, checked for revocation again once the connection stands
    */
-  record Checked(ServicePolicy service, String method, RequestTarget target, MultiMap headers)
+  record Checked(ServicePolicy service, String method, RequestTarget target, MultiMap headers, Caller caller)
       implements Checking {}
 
   /** A request refused before any I/O. */
@@ -142,7 +144,7 @@ public final class Upstream {
         }
       }
     }
-    return new Checked(svc, method, target, HeaderRules.outbound(agentHeaders, auth));
+    return new Checked(svc, method, target, HeaderRules.outbound(agentHeaders, auth), caller);
   }
 
   /** An open upstream request and what its consumer needs to finish it. */
@@ -238,6 +240,17 @@ public final class Upstream {
       HttpClient client = isIpLiteral(host) ? byAddress : byName;
       return client.request(o)
           .recover(e -> Future.failedFuture(new RefusedException(describe(svc, e, false, redactor))))
+          .compose(req -> {
+            // Resolving and connecting were asynchronous: a revoke acknowledged meanwhile stops the request
+            // before the credential leaves this node.
+            Verification.Rejected gone = checked.caller().revoked();
+            if (gone != null) {
+              req.reset();
+              return Future.failedFuture(new RefusedException(Refusal.of(gone.reason().code(), 401,
+                  "the task or one of its ancestors was revoked; nothing was sent", gone.auditDetail())));
+            }
+            return Future.succeededFuture(req);
+          })
           .map(req -> {
             Call[] call = new Call[1];
             long timer = vertx.setTimer(remaining, id -> {

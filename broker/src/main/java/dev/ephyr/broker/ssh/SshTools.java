@@ -11,6 +11,7 @@ import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.policy.TargetPolicy;
 import dev.ephyr.broker.tools.ToolProvider;
 import dev.ephyr.broker.tools.ToolResult;
+import dev.ephyr.protocol.verify.Verification;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -114,8 +115,8 @@ public final class SshTools implements ToolProvider {
     try {
       switch (name) {
         case "list_targets": return listTargets(who, args);
-        case "exec": return exec(who, args, ctx);
-        case "session_create": return sessionCreate(who, args, ctx);
+        case "exec": return exec(t, who, args, ctx);
+        case "session_create": return sessionCreate(t, who, args, ctx);
         case "session_close": return sessionClose(who, args, ctx);
         case "list_sessions": return listSessions(who, args);
         case "list_certs": return listCerts(who, args);
@@ -209,7 +210,7 @@ public final class SshTools implements ToolProvider {
     return c;
   }
 
-  private Future<ToolResult> exec(SshCaller who, JsonObject args, Context ctx) {
+  private Future<ToolResult> exec(Caller caller, SshCaller who, JsonObject args, Context ctx) {
     only(args, Set.of("target", "role", "command", "timeout_seconds", "session_id"));
     String command = command(args);
     Duration timeout = timeout(args);
@@ -229,7 +230,7 @@ public final class SshTools implements ToolProvider {
     if (!settings.enabled()) {
       return done(disabled(targetName));
     }
-    return connect(who, targetName, roleName, ctx).compose(c -> {
+    return connect(caller, who, targetName, roleName, ctx).compose(c -> {
       if (c.refusal != null) {
         return done(c.refusal);
       }
@@ -260,7 +261,17 @@ public final class SshTools implements ToolProvider {
     }
   }
 
-  private Future<Connection> connect(SshCaller who, String targetName, String roleName, Context ctx) {
+  /**
+   * Issues a certificate and opens a connection for {@code who}. Both are asynchronous, so the caller's lineage
+   * is checked against the revocation view again once the connection stands, before anything runs on it.
+   */
+  private Future<Connection> connect(Caller caller, SshCaller who, String targetName, String roleName,
+      Context ctx) {
+    Verification.Rejected before = caller.revoked();
+    if (before != null) {
+      return Future.succeededFuture(new Connection(null, new ToolResult.Denied(before.reason().code(),
+          "the task or one of its ancestors was revoked", before.auditDetail(), "target:" + targetName)));
+    }
     SshAccess.Decision d = SshAccess.check(policy.get(), who.agent(), who.scope(), targetName, roleName);
     if (d instanceof SshAccess.Refused r) {
       return Future.succeededFuture(new Connection(null, new ToolResult.Denied(r.code(), r.message(), r.message(),
@@ -284,6 +295,13 @@ public final class SshTools implements ToolProvider {
             if (o instanceof SshConnector.Failed f) {
               return new Connection(null, new ToolResult.Denied(f.code(), f.message(), f.message(), resource));
             }
+            Verification.Rejected gone = caller.revoked();
+            if (gone != null) {
+              ((SshConnector.Connected) o).session().close(true);
+              return new Connection(null, new ToolResult.Denied(gone.reason().code(), "the task or one of its "
+                  + "ancestors was revoked while the connection was being opened; nothing ran", gone.auditDetail(),
+                  resource));
+            }
             long now = clock.millis();
             LiveSession s = new LiveSession(sessions.newId(), who, g.target().name(), g.role().name(),
                 g.role().principal(), g.target().host(), g.target().port(), g.target().hostKey(), cert.serial(),
@@ -297,7 +315,7 @@ public final class SshTools implements ToolProvider {
     });
   }
 
-  private Future<ToolResult> sessionCreate(SshCaller who, JsonObject args, Context ctx) {
+  private Future<ToolResult> sessionCreate(Caller caller, SshCaller who, JsonObject args, Context ctx) {
     only(args, Set.of("target", "role"));
     String targetName = string(args, "target", 64);
     String roleName = string(args, "role", 64);
@@ -311,7 +329,7 @@ public final class SshTools implements ToolProvider {
     if (full != null) {
       return done(new ToolResult.Denied("too_many_sessions", full, full, "target:" + targetName));
     }
-    return connect(who, targetName, roleName, ctx).compose(c -> {
+    return connect(caller, who, targetName, roleName, ctx).compose(c -> {
       if (c.refusal != null) {
         return done(c.refusal);
       }

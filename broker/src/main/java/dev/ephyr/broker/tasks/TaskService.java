@@ -396,20 +396,73 @@ public final class TaskService {
     if (jkt == null) {
       return denied(Reason.POP_REQUIRED.code(), "task_bind needs a DPoP proof from the key to bind");
     }
-    return cluster(ctx, () -> registry.bindOnce(task, jkt)).map(result -> {
-      if (result instanceof BindResult.Bound) {
-        String token = minter.bind(p);
-        return ok(new JsonObject().put("task_id", task).put("bound", true).put("holder_jkt", jkt)
-            .put("token", token).put("token_type", "macaroon"));
+    return cluster(ctx, () -> registry.bindOnce(task, jkt)).compose(result -> {
+      if (result instanceof BindResult.Bound bound) {
+        return bindAtNewEpoch(p, bound.record(), ctx);
+      }
+      if (result instanceof BindResult.AlreadyBound already && jkt.equals(already.holderJkt())) {
+        // The same key asks again: an earlier attempt bound the record but never answered (the cluster failed
+        // before the new epoch was raised, or the answer was lost). The unbound copy it presents still passed
+        // verification, so the new epoch is not in force yet: finish the bind.
+        return cluster(ctx, () -> registry.get(task)).compose(r -> r.isEmpty()
+            ? denied("not_found", "task " + task + " is not known to the cluster")
+            : bindAtNewEpoch(p, r.get(), ctx));
       }
       if (result instanceof BindResult.AlreadyBound) {
-        return new ToolResult.Denied("already_bound", "task " + task + " is already bound (binding happens once)");
+        return denied("already_bound", "task " + task + " is already bound (binding happens once)");
       }
       if (result instanceof BindResult.DeadlinePassed) {
-        return new ToolResult.Denied(Reason.BIND_EXPIRED.code(), "the bind deadline of task " + task + " has passed");
+        return denied(Reason.BIND_EXPIRED.code(), "the bind deadline of task " + task + " has passed");
       }
-      return new ToolResult.Denied("not_found", "task " + task + " is not known to the cluster");
+      return denied("not_found", "task " + task + " is not known to the cluster");
     });
+  }
+
+  /**
+   * Finishes a bind the registry accepted: the task moves to a new epoch, the bound token is minted at it and the
+   * watermark is raised to it (acknowledged like a revoke), so every unbound copy of the token, and everything
+   * delegated from one, is dead once this answers. Two-phase binds take the same path: their unbound copy could
+   * only bind, and now cannot even do that.
+   */
+  private Future<ToolResult> bindAtNewEpoch(Principal p, TaskRecord bound, Context ctx) {
+    TaskHop acting = p.actingTask();
+    String task = acting.task();
+    Long epoch = nextEpoch(acting, bound);
+    if (epoch == null) {
+      return denied(Reason.REVOKED.code(), "task " + task + " was revoked");
+    }
+    String token;
+    try {
+      token = minter.bindAt(p, epoch);
+    } catch (IllegalArgumentException e) {
+      return denied("bind_refused", "bind refused: " + e.getMessage());
+    }
+    // The record first, so that task_info never sees the raised watermark above the record's epoch.
+    TaskRecord next = withEpoch(bound, epoch);
+    return cluster(ctx, () -> registry.put(next))
+        .compose(v -> raise(() -> watermarks.raise(task, epoch, bound.expiresAt()), ctx))
+        .map(result -> ok(ack(new JsonObject().put("task_id", task).put("bound", true)
+            .put("holder_jkt", p.proofJkt()).put("epoch", epoch).put("token", token).put("token_type", "macaroon"),
+            result)));
+  }
+
+  /**
+   * The epoch a bind or reissue moves {@code acting}'s task to: above the presented token's, the record's and
+   * the watermark this node holds, so that of a bind and a reissue racing on the same task the later one always
+   * supersedes the earlier. {@code null} when the task is revoked outright.
+   */
+  private Long nextEpoch(TaskHop acting, TaskRecord record) {
+    long current = watermarks.watermark(acting.task());
+    if (current >= WatermarkStore.REVOKED - 1) {
+      return null;
+    }
+    long highest = Math.max(acting.epoch(), Math.max(current, record == null ? 0 : record.epoch()));
+    return highest + 1;
+  }
+
+  private static TaskRecord withEpoch(TaskRecord r, long epoch) {
+    return new TaskRecord(r.taskId(), r.rootId(), r.parentId(), r.agent(), r.depth(), Math.max(r.epoch(), epoch),
+        r.createdAt(), r.expiresAt(), r.bindBy(), r.holderJkt(), r.envelope());
   }
 
   // ------------------------------------------------------------------------------------------ info, list
@@ -548,32 +601,77 @@ public final class TaskService {
     });
   }
 
-  /** Mints {@code p}'s task a token at the next epoch and raises its watermark (acknowledged). */
+  /**
+   * Mints {@code p}'s task a token at the next epoch and raises its watermark (acknowledged). The watermark is
+   * kept as long as any copy of the task's token can live: the registry's expiry, never the presented token's,
+   * whose {@code expires} a holder may have shortened.
+   */
   private Future<ToolResult> reissueOf(Principal p, String asked, Context ctx) {
     TaskHop acting = p.actingTask();
-    if (asked != null && !asked.equals(acting.task())) {
-      return denied("not_your_task", "a reissue acts on the token's own task " + acting.task());
+    String task = acting.task();
+    if (asked != null && !asked.equals(task)) {
+      return denied("not_your_task", "a reissue acts on the token's own task " + task);
     }
-    long epoch = acting.epoch() + 1;
-    String token;
-    try {
-      token = minter.reissue(p, epoch);
-    } catch (IllegalArgumentException e) {
-      return denied("reissue_refused", "reissue refused: " + e.getMessage());
-    }
-    Instant expires = Instant.ofEpochSecond(p.envelope().expiresAt());
-    return raise(() -> watermarks.raise(acting.task(), epoch, expires), ctx)
-        .compose(result -> cluster(ctx, () -> registry.get(acting.task())).compose(rec -> {
-          if (rec.isEmpty()) {
-            return Future.succeededFuture(result);
-          }
-          TaskRecord r = rec.get();
-          TaskRecord next = new TaskRecord(r.taskId(), r.rootId(), r.parentId(), r.agent(), r.depth(), epoch,
-              r.createdAt(), r.expiresAt(), r.bindBy(), r.holderJkt(), r.envelope());
-          return cluster(ctx, () -> registry.put(next)).map(v -> result);
-        }))
-        .map(result -> ok(ack(new JsonObject().put("task_id", acting.task()).put("epoch", epoch)
-            .put("token", token).put("token_type", "macaroon"), result)));
+    return cluster(ctx, () -> registry.get(task)).compose(found -> {
+      TaskRecord r = found.orElse(null);
+      if (r != null && r.holderJkt() != null && acting.holder() == null) {
+        return boundMeanwhile(task);
+      }
+      Long epoch = nextEpoch(acting, r);
+      if (epoch == null) {
+        return denied(Reason.REVOKED.code(), "task " + task + " was revoked");
+      }
+      String token;
+      try {
+        token = minter.reissue(p, epoch);
+      } catch (IllegalArgumentException e) {
+        return denied("reissue_refused", "reissue refused: " + e.getMessage());
+      }
+      Instant keep = r != null ? r.expiresAt() : longestLifetime(p);
+      return raise(() -> watermarks.raise(task, epoch, keep), ctx)
+          .compose(result -> recordEpoch(task, epoch, acting, ctx).map(kept -> kept
+              ? ok(ack(new JsonObject().put("task_id", task).put("epoch", epoch).put("token", token)
+                  .put("token_type", "macaroon"), result))
+              : new ToolResult.Denied("task_bound", boundMessage(task))));
+    });
+  }
+
+  /**
+   * Without a record (expired past its retention, or lost) nothing says how long the task's copies live: keep
+   * the watermark for the longest any token may live, the configured maximum TTL from now (or the presented
+   * copy's expiry if that is later, after the maximum was lowered; it can only lengthen what is kept).
+   */
+  private Instant longestLifetime(Principal p) {
+    Instant longest = clock.instant().plus(limits.maxTtl());
+    Instant presented = Instant.ofEpochSecond(p.envelope().expiresAt());
+    return presented.isAfter(longest) ? presented : longest;
+  }
+
+  /**
+   * Writes the reissue's epoch into the record. The record is read again just before (a put replaces it whole):
+   * if a bind won a race meanwhile, its holder is kept and the unbound reissue is not handed out ({@code false}).
+   * The bind's epoch is above this one, since it reads the watermark after binding.
+   */
+  private Future<Boolean> recordEpoch(String task, long epoch, TaskHop acting, Context ctx) {
+    return cluster(ctx, () -> registry.get(task)).compose(found -> {
+      if (found.isEmpty()) {
+        return Future.succeededFuture(true);
+      }
+      TaskRecord cur = found.get();
+      if (cur.holderJkt() != null && acting.holder() == null) {
+        return Future.succeededFuture(false);
+      }
+      return cluster(ctx, () -> registry.put(withEpoch(cur, epoch))).map(v -> true);
+    });
+  }
+
+  private static Future<ToolResult> boundMeanwhile(String task) {
+    return denied("task_bound", boundMessage(task));
+  }
+
+  private static String boundMessage(String task) {
+    return "task " + task + " is bound to a holder key, so its unbound copies are dead; reissue with the bound "
+        + "token and a DPoP proof from its key";
   }
 
   private Future<RaiseResult> raise(Supplier<CompletionStage<RaiseResult>> call, Context ctx) {

@@ -56,7 +56,8 @@ public final class TaskTools implements ToolProvider {
             .put("holder_jkt", str("bind the child now to this key"))
             .put("bind_within", integer("two-phase bind deadline in seconds", 1, 3600))
             .put("parent_token", str("with an API key: the parent task's token")), List.of()));
-    add(tool("task_bind", "Bind this task to the key that signs this request's DPoP proof (once).",
+    add(tool("task_bind", "Bind this task to the key that signs this request's DPoP proof (once); unbound copies "
+        + "of the token stop working.",
         new JsonObject().put("task_id", str("the task (default: the token's own)")), List.of()));
     add(tool("task_info", "Show a task: lineage position, expiry, binding, status, envelope.",
         new JsonObject().put("task_id", str("the task (default: the token's own)")), List.of()));

@@ -14,8 +14,9 @@ import java.util.Objects;
 
 /**
  * Mints task tokens: roots (every dimension written), delegated children (the parent's exact chain plus the
- * restrictions that narrow it and then the child's task fact), bind facts and reissues. Children, binds and
- * reissues start from a {@link Principal}, so only a token that just passed verification can be extended.
+ * restrictions that narrow it and then the child's task fact), binds (at a new epoch) and reissues. Children,
+ * binds and reissues start from a {@link Principal}, so only a token that just passed verification can be
+ * extended.
  *
  * <p>A hop's restrictions always come <em>before</em> its task fact, so the fact's tag covers them: whoever
  * holds the parent and sees a child's fact cannot graft that fact onto the parent without also carrying
@@ -80,6 +81,9 @@ public final class TokenMinter {
   /**
    * The verified token with a bind fact binding its acting task to the key that signed the request's
    * proof. The principal must come from a {@link Purpose#BIND} verification of an unbound task.
+   *
+   * <p>The result keeps the task's epoch, so unbound copies of the token stay valid: a broker binds with
+   * {@link #bindAt} instead. Kept for tokens and tools that speak the plain bind fact.
    */
   public String bind(Principal principal) {
     if (principal.holder() != null) {
@@ -100,8 +104,29 @@ public final class TokenMinter {
    */
   public String reissue(Principal principal, long newEpoch) {
     TaskHop acting = principal.actingTask();
+    return atEpoch(principal, newEpoch, acting.holder(), acting.holder() == null ? acting.bindBy() : null);
+  }
+
+  /**
+   * The verified token of an unbound task, bound to the key that signed the request's proof <em>at</em>
+   * {@code newEpoch}: built like {@link #reissue}, with the holder written into the new task fact. Raise the
+   * watermark to {@code newEpoch} so that every unbound copy (and every token delegated from one) dies with
+   * the bind. The principal must come from a {@link Purpose#BIND} verification.
+   */
+  public String bindAt(Principal principal, long newEpoch) {
+    if (principal.holder() != null) {
+      throw new IllegalArgumentException("task " + principal.actingTask().task() + " is already bound");
+    }
+    if (principal.proofJkt() == null) {
+      throw new IllegalArgumentException("binding needs a principal verified with a proof (Purpose.BIND)");
+    }
+    return atEpoch(principal, newEpoch, principal.proofJkt(), null);
+  }
+
+  private String atEpoch(Principal principal, long newEpoch, String holder, Long bindBy) {
+    TaskHop acting = principal.actingTask();
     if (newEpoch <= acting.epoch() || newEpoch == Long.MAX_VALUE) {
-      throw new IllegalArgumentException("a reissue needs an epoch above " + acting.epoch());
+      throw new IllegalArgumentException("a new epoch must be above " + acting.epoch());
     }
     Macaroon old = parse(principal);
     int actingIndex = -1;
@@ -117,7 +142,7 @@ public final class TokenMinter {
       m = m.withCaveat(old.caveat(i)); // unchanged prefix: same running signatures, so tags stay valid
     }
     m = appendFact(m, keyring.hopKey(id.kid()), BrokerFacts.taskBody(acting.task(), newEpoch, acting.agent(),
-        acting.by(), acting.holder(), acting.holder() == null ? acting.bindBy() : null));
+        acting.by(), holder, bindBy));
     for (int i = actingIndex + 1; i < old.caveatCount(); i++) {
       Caveat c = parseCaveat(old.caveat(i));
       if (c instanceof Caveat.Restriction) {

@@ -35,7 +35,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * when the acting task is bound; enforce bind-first for tasks with a bind deadline.
  *
  * <p>Thread-safe. Everything up to the replay check is synchronous and allocation-light; the replay
- * check (only for proofs) is the one asynchronous step.
+ * check (only for proofs) is the one asynchronous step, and the lineage is checked against the watermarks
+ * again when it completes ({@link #recheck}), so a revoke acknowledged meanwhile refuses the request.
  */
 public final class TokenVerifier {
   private static final int SIG = HmacSha256.LENGTH;
@@ -90,8 +91,39 @@ public final class TokenVerifier {
       if (!Boolean.TRUE.equals(fresh)) {
         return new Verification.Rejected(Reason.REPLAYED, "proof id was used before");
       }
-      return checked.verification;
+      // A revoke acknowledged while the proof was being spent must still refuse this request.
+      return recheck(((Verification.Accepted) checked.verification).principal());
     });
+  }
+
+  /**
+   * Checks {@code principal} against the revocation view again: every hop's watermark, the view's
+   * availability and the token's expiry. Callers run it after every asynchronous step that follows
+   * verification (and right before acting with side effects), so nothing is accepted after a revoke was
+   * acknowledged. Costs O(depth) local reads; never blocks.
+   *
+   * @return {@link Verification.Accepted} with the same principal, or the reason it is no longer valid
+   */
+  public Verification recheck(Principal principal) {
+    Objects.requireNonNull(principal, "principal");
+    if (clock.instant().getEpochSecond() >= principal.envelope().expiresAt()) {
+      return new Verification.Rejected(Reason.EXPIRED, "token expired at " + principal.envelope().expiresAt());
+    }
+    Verification.Rejected revoked = revoked(principal.lineage());
+    return revoked != null ? revoked : new Verification.Accepted(principal);
+  }
+
+  /** The lineage's revocation state from the local view, or {@code null} when every hop is still valid. */
+  private Verification.Rejected revoked(List<TaskHop> lineage) {
+    if (!watermarks.available()) {
+      return new Verification.Rejected(Reason.CLUSTER_UNAVAILABLE, "revocation view unavailable");
+    }
+    for (TaskHop h : lineage) {
+      if (watermarks.watermark(h.task()) > h.epoch()) {
+        return new Verification.Rejected(Reason.REVOKED, "task " + h.task() + " epoch " + h.epoch() + " is revoked");
+      }
+    }
+    return null;
   }
 
   /** Result of the synchronous part: a verification, plus the replay key when a proof must be spent. */
@@ -240,13 +272,9 @@ public final class TokenVerifier {
     }
 
     // Revocation: every hop of the lineage, from the local view.
-    if (!watermarks.available()) {
-      return Checked.rejected(Reason.CLUSTER_UNAVAILABLE, "revocation view unavailable");
-    }
-    for (TaskHop h : lineage) {
-      if (watermarks.watermark(h.task()) > h.epoch()) {
-        return Checked.rejected(Reason.REVOKED, "task " + h.task() + " epoch " + h.epoch() + " is revoked");
-      }
+    Verification.Rejected revoked = revoked(lineage);
+    if (revoked != null) {
+      return Checked.of(revoked);
     }
 
     // Holder binding and bind-first.

@@ -156,4 +156,38 @@ class HolderBindingTest {
     assertEquals(Reason.FORGED_FACT, assertInstanceOf(Verification.Rejected.class,
         verify(spliced, proof(alice, spliced, body), Purpose.USE)).reason());
   }
+
+  @Test
+  void bindAt_newEpoch_boundTokenLivesAndEveryUnboundCopyDiesWithTheWatermark() {
+    String root = minter.mintRoot(Fixtures.rootGrant(Fixtures.wide()));
+    Principal parent = assertInstanceOf(Verification.Accepted.class, Fixtures.verifyNow(verifier, root,
+        Fixtures.get())).principal();
+    String unbound = minter.delegate(parent, new TaskGrant(Fixtures.CHILD, 0, "codex",
+        "urn:ephyr:task:" + Fixtures.ROOT, null, null, narrow()));
+    // The holder narrows its copy before binding; the bound token keeps that narrowing.
+    String narrowed = Macaroon.parseTextUnchecked(unbound).withCaveat("targets = web").toText();
+    Principal pending = assertInstanceOf(Verification.Accepted.class,
+        verify(narrowed, proof(alice, narrowed, body), Purpose.BIND)).principal();
+    String bound = minter.bindAt(pending, 1);
+    watermarks.marks.put(Fixtures.CHILD, 1L); // what the broker raises, acknowledged, before answering
+
+    Principal p = assertInstanceOf(Verification.Accepted.class,
+        verify(bound, proof(alice, bound, body), Purpose.USE)).principal();
+    assertEquals(alice.jkt(), p.holder());
+    assertEquals(1, p.actingTask().epoch());
+    assertEquals(IdSet.of("web"), p.envelope().targets());
+    assertEquals(Reason.POP_REQUIRED, assertInstanceOf(Verification.Rejected.class,
+        verify(bound, null, Purpose.USE)).reason());
+    for (String copy : new String[] {unbound, narrowed}) {
+      assertEquals(Reason.REVOKED, assertInstanceOf(Verification.Rejected.class,
+          Fixtures.verifyNow(verifier, copy, Fixtures.get())).reason());
+    }
+    // A bound task is not bound again, a principal without a proof cannot bind, and epochs only go up.
+    assertThrows(IllegalArgumentException.class, () -> minter.bindAt(p, 2));
+    Principal noProof = assertInstanceOf(Verification.Accepted.class,
+        Fixtures.verifyNow(verifier, root, Fixtures.get())).principal();
+    assertThrows(IllegalArgumentException.class, () -> minter.bindAt(noProof, 1));
+    assertThrows(IllegalArgumentException.class, () -> minter.bindAt(pending, 0));
+    assertThrows(IllegalArgumentException.class, () -> minter.bindAt(pending, Long.MAX_VALUE));
+  }
 }

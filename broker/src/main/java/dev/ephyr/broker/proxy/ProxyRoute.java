@@ -296,6 +296,13 @@ public final class ProxyRoute implements Routes {
             + "' is " + declaredLength + " bytes, over its limit of " + cap), action, resource);
         return;
       }
+      Refusal unreadable = call.unreadable(res.headers());
+      if (unreadable != null) {
+        res.exceptionHandler(e -> { }); // the reset below is ours
+        call.abort();
+        finish(outcome, ctx, call, service, unreadable, action, resource);
+        return;
+      }
       HttpServerResponse sr = ctx.response();
       if (sr.closed()) {
         call.abort();

@@ -98,6 +98,7 @@ final class Leaks {
         res.setChunked(true).putHeader("Content-Type", "text/plain")
             .putHeader("X-Echo-Form", spellings(secret).get("pct-lower"))
             .putHeader("X-Echo-Json", spellings(secret).get("json-u"))
+            .putHeader("X-" + spellings(secret).get("hex-lower"), "a header named after the credential")
             .putHeader("Location", "/echo/next?token=" + spellings(secret).get("form"));
         byte[] bytes = all.toString().getBytes(StandardCharsets.UTF_8);
         // Small writes, so occurrences straddle the chunks the broker reads.

@@ -402,6 +402,7 @@ class ProxyTest {
     // A transfer coding other than chunked is the same trick one layer down.
     Raw transfer = routeRaw("bearer/leak/transfer-gzip", Map.of());
     assertEquals(502, transfer.status(), transfer.everything());
+    assertTrue(transfer.everything().contains("Transfer-Encoding gzip"), transfer.everything());
     assertNull(Leaks.found(transfer.everything(), SECRETS.get("bearer")));
     ToolCall transferTool = call(alice(), new JsonObject().put("service", "bearer").put("path", "/leak/transfer-gzip"));
     assertEquals("upstream_encoding", transferTool.error(), transferTool.raw().toString());

@@ -312,7 +312,9 @@ public final class ProxyRoute implements Routes {
       sr.setStatusCode(res.statusCode());
       MultiMap headers = HeaderRules.inbound(res.headers());
       for (Map.Entry<String, String> h : headers) {
-        sr.headers().add(h.getKey(), red.scrub(h.getValue()));
+        if (red.scrub(h.getKey()).equals(h.getKey())) { // a header named after the secret is dropped
+          sr.headers().add(h.getKey(), red.scrub(h.getValue()));
+        }
       }
       String location = res.getHeader("Location");
       if (location != null) {

@@ -205,7 +205,9 @@ public final class ProxyTools implements ToolProvider {
         : Buffer.buffer().appendBuffer(red.next(body)).appendBuffer(red.finish());
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     for (Map.Entry<String, String> h : HeaderRules.inbound(res.headers())) {
-      headers.add(h.getKey(), red.scrub(h.getValue()));
+      if (red.scrub(h.getKey()).equals(h.getKey())) { // a header named after the secret is dropped
+        headers.add(h.getKey(), red.scrub(h.getValue()));
+      }
     }
     String location = null;
     boolean removed = false;

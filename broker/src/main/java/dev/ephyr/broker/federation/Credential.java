@@ -68,6 +68,10 @@ final class Credential {
 
   /** {@code text} with every occurrence of the secret, in any spelling, replaced by {@code [redacted]}. */
   String redact(String text) {
+    if (!matcher.active() && secret != null && !secret.isEmpty() && text != null) {
+      // Too short to search for in every spelling without matching ordinary text: raw only, as always.
+      return text.replace(secret, "[redacted]");
+    }
     return matcher.scrub(text);
   }
 

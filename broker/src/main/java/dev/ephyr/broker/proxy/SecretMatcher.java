@@ -11,12 +11,13 @@ import java.util.Locale;
 
 /**
  * Finds an injected secret in bytes a service or remote sends back, in the spellings a reflecting server
- * produces: raw; each character percent-encoded (also twice, {@code %252F}), {@code +} for a space,
- * JSON-escaped ({@code \u002f}, {@code \/}), {@code \x2f}, as an HTML/XML character reference or entity; any
- * mix of those within one occurrence; hex of its bytes; base64 and base64url of it at each of the three byte
- * alignments (so inside a larger encoded blob too, a Basic token included); UTF-16 in either byte order.
- * Letters match in any case (hex digits of escapes, and a service that upper-cases what it echoes).
- * Holds the secret: no {@code toString} beyond a redacted one, never logged.
+ * produces: raw; each character percent-encoded (also twice, {@code %252F}), {@code +} for a space; JSON
+ * escapes (unicode escapes and {@code \/}), JavaScript hex escapes, HTML/XML character references and
+ * entities; each of those with its escape character escaped again; any mix of them within one occurrence;
+ * hex of its bytes; base64 and base64url of it at each of the three byte alignments (so inside a larger
+ * encoded blob too, a Basic token included); UTF-16 in either byte order. Letters match in any case (hex
+ * digits of escapes, and a service that upper-cases what it echoes). Holds the secret: its {@code toString}
+ * is redacted and it is never logged.
  */
 public final class SecretMatcher {
   /** Shortest secret worth searching for: shorter ones would match ordinary text. */
@@ -232,9 +233,20 @@ public final class SecretMatcher {
   private static Needle literal(byte[] bytes) {
     Unit[] units = new Unit[bytes.length];
     for (int i = 0; i < bytes.length; i++) {
-      units[i] = new Unit(List.of(new byte[] {lower(bytes[i])}));
+      units[i] = Bytes.TABLE[bytes[i] & 0xff];
     }
     return new Needle(units, bytes.length);
+  }
+
+  /** A unit for each byte value, built once (never handed out or changed). */
+  private static final class Bytes {
+    static final Unit[] TABLE = new Unit[256];
+
+    static {
+      for (int b = 0; b < TABLE.length; b++) {
+        TABLE[b] = new Unit(List.of(new byte[] {lower((byte) b)}));
+      }
+    }
   }
 
   /** One unit per code point of {@code s}, each with every escaped spelling of that code point. */

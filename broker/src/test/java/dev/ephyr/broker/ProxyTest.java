@@ -74,6 +74,9 @@ class ProxyTest {
     alice().call("http_request", new JsonObject().put("service", "bearer").put("path", "/echo/warm"));
     route("GET", "bearer/echo/warm", aliceHeaders(), null);
     Http.sendChunked(node.publicUrl() + "/v1/proxy/header/echo/warm", aliceHeaders(), new byte[100]);
+    // And the redactor's scan over many spellings, on both fronts.
+    alice().call("http_request", new JsonObject().put("service", "bearer").put("path", "/leak/spellings"));
+    route("GET", "bearer/leak/spellings", aliceHeaders(), null);
     warmBlocked = node.blockedThreadWarnings();
     node.vertx().eventBus().addOutboundInterceptor(ctx -> {
       if (Addresses.AUDIT_RECORD.equals(ctx.message().address())) {

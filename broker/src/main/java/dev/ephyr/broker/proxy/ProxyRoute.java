@@ -296,7 +296,7 @@ public final class ProxyRoute implements Routes {
             + "' is " + declaredLength + " bytes, over its limit of " + cap), action, resource);
         return;
       }
-      Refusal unreadable = call.unreadable(res.headers());
+      Refusal unreadable = call.unreadable(res);
       if (unreadable != null) {
         res.exceptionHandler(e -> { }); // the reset below is ours
         call.abort();

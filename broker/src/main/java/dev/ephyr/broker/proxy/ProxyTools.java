@@ -162,7 +162,7 @@ public final class ProxyTools implements ToolProvider {
     Future<HttpClientResponse> sent = r.body() == null ? call.request.send() : call.request.send(r.body());
     return sent.compose(res -> {
       upstream.observe(call.service, call.started);
-      Refusal unreadable = call.unreadable(res.headers());
+      Refusal unreadable = call.unreadable(res);
       if (unreadable != null) {
         res.exceptionHandler(e -> { }); // the reset below is ours
         call.abort();

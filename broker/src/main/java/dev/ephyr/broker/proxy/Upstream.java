@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
@@ -190,11 +191,13 @@ public final class Upstream {
      * Why {@code response} cannot be relayed to the agent, or {@code null}: with a credential injected, only
      * bytes the redactor can read are relayed (see {@link HeaderRules#unreadableEncoding}).
      */
-    Refusal unreadable(MultiMap response) {
-      if (service.auth() == null) {
-        return null;
+    Refusal unreadable(HttpClientResponse response) {
+      int status = response.statusCode();
+      if (service.auth() == null || request.getMethod() == HttpMethod.HEAD || status == 204 || status == 304
+          || status < 200) {
+        return null; // no credential to hide, or no body to carry it
       }
-      String why = HeaderRules.unreadableEncoding(response);
+      String why = HeaderRules.unreadableEncoding(response.headers());
       return why == null ? null : Refusal.of("upstream_encoding", 502, "service '" + service.name()
           + "' answered with " + why + " although asked for plain bytes; an encoded answer cannot be checked "
           + "for the service's credential, so it is not relayed", why);

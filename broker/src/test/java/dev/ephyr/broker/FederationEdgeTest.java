@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Federation at its edges, against a hand-written server: pagination with JSON and event-stream pages,
  * unusable tool entries dropped, a looping cursor, oversize and malformed answers, an answer that never
- * comes, forgotten sessions, header credential injection, and remotes that must never be contacted (a
- * redirect's target, a name resolving to loopback, a metadata address).
+ * comes, forgotten sessions, header credential injection, a remote reflecting the credential in every
+ * spelling (and compressed), and remotes that must never be contacted (a redirect's target, a name resolving
+ * to loopback, a metadata address).
  */
 class FederationEdgeTest {
   private static final String SECRET = "edge-key-" + ApiKeys.generate(TestKit.RANDOM).substring(3, 19);

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The credential-injecting proxy (DESIGN §7.3, §10 item 7) against a real HTTP service on loopback, through a
  * real node: every injection mode arrives as configured, the agent never sees a credential (even when the
- * service reflects it), and SSRF and credential-leak attacks are refused with clear reasons.
+ * service reflects it compressed, in byte ranges, escaped or encoded, in a header or a trailer), and SSRF and
+ * credential-leak attacks are refused with clear reasons.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ProxyTest {

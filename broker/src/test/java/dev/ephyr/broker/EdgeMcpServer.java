@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code tools/list} with answers alternating JSON and event streams (CRLF, comments, notifications before
  * the response), unusable tool entries, a cursor that loops, oversize and malformed answers, an answer that
  * never comes, forgotten sessions, a session set-up held until released, and a redirect whose target must
- * never be contacted.
+ * never be contacted. Under {@code /echo} it is a careless remote that gives back the credential it received,
+ * in every spelling {@link Leaks} knows, as JSON, as an event stream, and compressed although not asked to.
  */
 final class EdgeMcpServer implements AutoCloseable {
   static final int PAGES = 5;
@@ -134,6 +135,11 @@ final class EdgeMcpServer implements AutoCloseable {
   }
 
   private void toolsList(HttpServerRequest req, Object id, String cursor) {
+    if (req.path().equals("/echo")) {
+      json(req, null, result(id, new JsonObject().put("tools", new JsonArray().add(tool("reflect"))
+          .add(tool("reflect_sse")).add(tool("reflect_gzip")))));
+      return;
+    }
     if (req.path().equals("/loop")) {
       json(req, null, result(id, new JsonObject().put("tools", new JsonArray().add(tool("only")))
           .put("nextCursor", "same")));
@@ -167,6 +173,10 @@ final class EdgeMcpServer implements AutoCloseable {
   private void toolsCall(HttpServerRequest req, Object id, JsonObject params) {
     String name = params.getString("name");
     calls.add(name);
+    if (req.path().equals("/echo")) {
+      reflect(req, id, name);
+      return;
+    }
     switch (name) {
       case "big":
         json(req, null, text(id, "x".repeat(200_000)));
@@ -196,6 +206,26 @@ final class EdgeMcpServer implements AutoCloseable {
           return;
         }
         json(req, null, text(id, name + " ok"));
+    }
+  }
+
+  private static void reflect(HttpServerRequest req, Object id, String name) {
+    String secret = String.valueOf(req.getHeader("X-Api-Key"));
+    StringBuilder text = new StringBuilder();
+    JsonObject structured = new JsonObject();
+    Leaks.spellings(secret).forEach((k, v) -> {
+      text.append(k).append(": ").append(v).append('\n');
+      structured.put(k, v);
+    });
+    // The remote's own JSON: a document inside a text field, escaped once more on the way.
+    text.append("doc: ").append(new JsonObject().put("received", secret).encode().replace("/", "\\/"));
+    JsonObject answer = result(id, new JsonObject().put("content", new JsonArray().add(new JsonObject()
+        .put("type", "text").put("text", text.toString()))).put("structuredContent", structured));
+    switch (name) {
+      case "reflect_sse" -> sse(req, "data: " + answer.encode() + "\n\n");
+      case "reflect_gzip" -> req.response().putHeader("Content-Type", "application/json")
+          .putHeader("Content-Encoding", "gzip").end(Buffer.buffer(Leaks.gzip(answer.encode())));
+      default -> json(req, null, answer);
     }
   }
 

@@ -20,11 +20,15 @@ import org.junit.jupiter.api.Test;
 /**
  * Federation at its edges, against a hand-written server: pagination with JSON and event-stream pages,
  * unusable tool entries dropped, a looping cursor, oversize and malformed answers, an answer that never
- * comes, forgotten sessions, header credential injection, and remotes that must never be contacted (a
- * redirect's target, a name resolving to loopback, a metadata address).
+ * comes, forgotten sessions, header credential injection, a remote reflecting the credential in every
+ * spelling (and compressed), and remotes that must never be contacted (a redirect's target, a name resolving
+ * to loopback, a metadata address).
  */
 class FederationEdgeTest {
   private static final String SECRET = "edge-key-" + ApiKeys.generate(TestKit.RANDOM).substring(3, 19);
+  /** With characters every encoding changes, so each spelling differs from the raw one. */
+  private static final String ECHO_SECRET = "fed/s3cr+t=" + java.util.HexFormat.of().formatHex(
+      TestKit.RANDOM.generateSeed(10));
   private static TestKit kit;
   private static Node node;
   private static EdgeMcpServer edge;
@@ -36,6 +40,8 @@ class FederationEdgeTest {
     edge = new EdgeMcpServer();
     Path secret = kit.dir.resolve("edge.key");
     Files.writeString(secret, SECRET);
+    Path echoSecret = kit.dir.resolve("echo.key");
+    Files.writeString(echoSecret, ECHO_SECRET);
     Files.writeString(kit.dir.resolve("policy.yaml"), String.join("\n",
         "version: 1",
         "agents:",
@@ -61,6 +67,10 @@ class FederationEdgeTest {
         "    url: " + edge.url("/query"),
         "    auth: { type: query, name: key, secret_file: " + secret + " }",
         "    allow_private: true",
+        "  echo:",
+        "    url: " + edge.url("/echo"),
+        "    auth: { type: header, name: X-Api-Key, secret_file: " + echoSecret + " }",
+        "    allow_private: true",
         "  redir: { url: \"" + edge.url("/redirect") + "\", allow_private: true }",
         "  named: { url: \"http://localhost:" + edge.port() + "/named\" }",
         "  meta: { url: \"http://169.254.169.254/mcp\", allow_private: true }",
@@ -78,6 +88,7 @@ class FederationEdgeTest {
           && "up".equals(s.getJsonObject("held").getString("status"))
           && "up".equals(s.getJsonObject("basic").getString("status"))
           && "up".equals(s.getJsonObject("query").getString("status"))
+          && "up".equals(s.getJsonObject("echo").getString("status"))
           && s.getJsonObject("redir").containsKey("last_error") && s.getJsonObject("named").containsKey("last_error")
           && s.getJsonObject("meta").containsKey("last_error")
           && s.getJsonObject("untrusted").containsKey("last_error");
@@ -215,6 +226,29 @@ class FederationEdgeTest {
     }
     assertEquals(before, edge.calls.stream().filter("t9"::equals).count(),
         "a call of a task revoked while it waited reached the remote");
+  }
+
+  @Test
+  void aRemoteReflectingTheCredential_inAnySpellingOrEncoding_neverShowsItToTheAgent() {
+    for (String tool : List.of("echo.reflect", "echo.reflect_sse")) {
+      Http.Response r = alice.call(tool, new JsonObject());
+      assertEquals(200, r.status(), r.toString());
+      assertEquals(null, Leaks.found(r.body(), ECHO_SECRET), tool + " leaked: " + r.body());
+      JsonObject result = r.json().getJsonObject("result");
+      assertFalse(result.getBoolean("isError"), r.toString());
+      String text = result.getJsonArray("content").getJsonObject(0).getString("text");
+      assertEquals(null, Leaks.found(text, ECHO_SECRET), tool + " leaked in the decoded text: " + text);
+      for (String line : text.split("\n")) {
+        assertTrue(line.contains("[redacted]"), tool + ": not redacted: " + line);
+      }
+      String structured = result.getJsonObject("structuredContent").encode();
+      assertEquals(null, Leaks.found(structured, ECHO_SECRET), structured);
+    }
+    // Compressed although asked for plain bytes: refused, nothing of it shown.
+    Http.Response gz = alice.call("echo.reflect_gzip", new JsonObject());
+    assertEquals("remote_bad_response", alice.toolError("echo.reflect_gzip", new JsonObject()));
+    assertTrue(gz.body().contains("Content-Encoding"), gz.toString());
+    assertEquals(null, Leaks.found(gz.body(), ECHO_SECRET));
   }
 
   @Test

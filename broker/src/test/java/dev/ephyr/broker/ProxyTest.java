@@ -33,7 +33,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The credential-injecting proxy (DESIGN §7.3, §10 item 7) against a real HTTP service on loopback, through a
  * real node: every injection mode arrives as configured, the agent never sees a credential (even when the
- * service reflects it), and SSRF and credential-leak attacks are refused with clear reasons.
+ * service reflects it compressed, in byte ranges, escaped or encoded, in a header or a trailer), and SSRF and
+ * credential-leak attacks are refused with clear reasons.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ProxyTest {
@@ -77,6 +78,9 @@ class ProxyTest {
     alice().call("http_request", new JsonObject().put("service", "bearer").put("path", "/echo/warm"));
     route("GET", "bearer/echo/warm", aliceHeaders(), null);
     Http.sendChunked(node.publicUrl() + "/v1/proxy/header/echo/warm", aliceHeaders(), new byte[100]);
+    // And the redactor's scan over many spellings, on both fronts.
+    alice().call("http_request", new JsonObject().put("service", "bearer").put("path", "/leak/spellings"));
+    route("GET", "bearer/leak/spellings", aliceHeaders(), null);
     warmBlocked = node.blockedThreadWarnings();
     node.vertx().eventBus().addOutboundInterceptor(ctx -> {
       if (Addresses.AUDIT_RECORD.equals(ctx.message().address())) {
@@ -140,7 +144,7 @@ class ProxyTest {
 
   private static String policy() {
     String o = "http://127.0.0.1:" + up.port;
-    String paths = "paths: [\"/echo/**\", \"/redirect-*\", \"/cookies\", \"/big\", \"/big-cl\"]";
+    String paths = "paths: [\"/echo/**\", \"/redirect-*\", \"/cookies\", \"/big\", \"/big-cl\", \"/leak/*\"]";
     String file = kit.dir.toString();
     return String.join("\n",
         "version: 1",
@@ -384,6 +388,141 @@ class ProxyTest {
     assertEquals("Bearer " + SECRETS.get("bearer"), up.last().header("Authorization"));
     assertNoSecret(g.body());
     assertNoSecret(g.headers().map().toString());
+  }
+
+  /** A route answer as bytes, with its headers. */
+  private record Raw(int status, java.net.http.HttpHeaders headers, byte[] body) {
+    String header(String name) {
+      return headers.firstValue(name).orElse(null);
+    }
+
+    /** Body (decoded as its Content-Encoding says) and every header, as the agent could read them. */
+    String everything() {
+      return Leaks.decoded(header("Content-Encoding"), body) + "\n" + headers.map();
+    }
+  }
+
+  private static Raw routeRaw(String pathAfterProxy, Map<String, String> extra) {
+    java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+        node.publicUrl() + "/v1/proxy/" + pathAfterProxy)).timeout(Duration.ofSeconds(30));
+    aliceHeaders().forEach(b::header);
+    extra.forEach(b::header);
+    try {
+      java.net.http.HttpResponse<byte[]> r = java.net.http.HttpClient.newBuilder()
+          .version(java.net.http.HttpClient.Version.HTTP_1_1).build()
+          .send(b.GET().build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+      return new Raw(r.statusCode(), r.headers(), r.body());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final List<String> CREDENTIALED = List.of("bearer", "basic", "header", "query");
+
+  @Test
+  void compressionTheAgentAsksFor_neverHidesTheCredentialFromTheRedactor() {
+    for (String service : CREDENTIALED) {
+      for (String encoding : List.of("gzip", "deflate", "br, gzip;q=1.0, deflate")) {
+        Raw r = routeRaw(service + "/leak/compressed", Map.of("Accept-Encoding", encoding));
+        assertEquals(200, r.status(), service + " " + encoding);
+        assertNull(Leaks.found(r.everything(), SECRETS.get(service)), service + " with Accept-Encoding " + encoding
+            + " leaked: " + r.everything());
+        assertEquals("identity", up.last().header("Accept-Encoding"), "the service is asked for plain bytes");
+        assertTrue(r.everything().contains("credential: [redacted]"), r.everything());
+      }
+      ToolCall t = call(alice(), new JsonObject().put("service", service).put("path", "/leak/compressed")
+          .put("headers", new JsonObject().put("Accept-Encoding", "gzip")));
+      assertFalse(t.isError(), t.raw().toString());
+      assertNull(Leaks.found(t.raw().body(), SECRETS.get(service)), t.raw().body());
+    }
+    // A service that compresses although asked not to: refused on both fronts, nothing of the body relayed.
+    Raw always = routeRaw("bearer/leak/always-gzip", Map.of("Accept-Encoding", "gzip"));
+    assertEquals(502, always.status(), always.everything());
+    assertTrue(always.everything().contains("upstream_encoding"), always.everything());
+    ToolCall tool = call(alice(), new JsonObject().put("service", "bearer").put("path", "/leak/always-gzip"));
+    assertEquals("upstream_encoding", tool.error(), tool.raw().toString());
+    assertFalse(tool.raw().body().contains(Base64.getEncoder().encodeToString(Leaks.gzip("credential: "
+        + SECRETS.get("bearer") + "\n"))));
+    // A transfer coding other than chunked is the same trick one layer down.
+    Raw transfer = routeRaw("bearer/leak/transfer-gzip", Map.of());
+    assertEquals(502, transfer.status(), transfer.everything());
+    assertTrue(transfer.everything().contains("Transfer-Encoding gzip"), transfer.everything());
+    assertNull(Leaks.found(transfer.everything(), SECRETS.get("bearer")));
+    ToolCall transferTool = call(alice(), new JsonObject().put("service", "bearer").put("path", "/leak/transfer-gzip"));
+    assertEquals("upstream_encoding", transferTool.error(), transferTool.raw().toString());
+    // Without an injected credential there is nothing to hide: compression passes through as asked.
+    Raw plain = routeRaw("small/leak/compressed", Map.of("Accept-Encoding", "gzip"));
+    assertEquals("gzip", plain.header("Content-Encoding"));
+    assertEquals("gzip", up.last().header("Accept-Encoding"));
+  }
+
+  @Test
+  void rangeRequests_cannotSplitTheCredentialAcrossTwoResponses() {
+    for (String service : CREDENTIALED) {
+      String secret = SECRETS.get(service);
+      int mid = "credential: ".length() + secret.length() / 2;
+      Raw first = routeRaw(service + "/leak/range", Map.of("Range", "bytes=0-" + (mid - 1)));
+      String firstSeen = String.valueOf(up.last().header("Range"));
+      Raw second = routeRaw(service + "/leak/range", Map.of("Range", "bytes=" + mid + "-", "If-Range", "x"));
+      String joined = new String(first.body(), StandardCharsets.UTF_8) + new String(second.body(),
+          StandardCharsets.UTF_8);
+      assertNull(Leaks.found(joined, secret), service + ": two ranges joined leaked: " + joined);
+      assertEquals("null", firstSeen, "Range is not forwarded for a service with a credential");
+      assertNull(up.last().header("If-Range"));
+      assertEquals(200, first.status(), "the whole, redacted body comes back");
+
+      ToolCall a = call(alice(), new JsonObject().put("service", service).put("path", "/leak/range")
+          .put("headers", new JsonObject().put("Range", "bytes=0-" + (mid - 1))));
+      ToolCall b = call(alice(), new JsonObject().put("service", service).put("path", "/leak/range")
+          .put("headers", new JsonObject().put("Range", "bytes=" + mid + "-")));
+      assertNull(Leaks.found(a.result().getString("body") + b.result().getString("body"), secret));
+      assertTrue(a.result().getJsonArray("headers_dropped").contains("Range"), a.raw().toString());
+    }
+  }
+
+  @Test
+  void everySpellingOfAReflectedCredential_isRedacted_inBodiesAndHeaders() {
+    for (String service : CREDENTIALED) {
+      String secret = SECRETS.get(service);
+      Raw r = routeRaw(service + "/leak/spellings", Map.of());
+      assertEquals(200, r.status());
+      String seen = r.everything();
+      assertNull(Leaks.found(seen, secret), service + " route leaked: " + seen);
+      for (String line : new String(r.body(), StandardCharsets.UTF_8).split("\n")) {
+        assertTrue(line.contains("[redacted]"), service + ": not redacted: " + line);
+      }
+      assertEquals("[redacted]", r.header("X-Echo-Form"));
+      ToolCall t = call(alice(), new JsonObject().put("service", service).put("path", "/leak/spellings"));
+      assertFalse(t.isError(), t.raw().toString());
+      assertNull(Leaks.found(t.raw().body(), secret), service + " tool leaked: " + t.raw().body());
+      assertNull(Leaks.found(t.result().encode(), secret));
+      for (String line : t.result().getString("body").split("\n")) {
+        assertTrue(line.contains("[redacted]"), service + ": not redacted: " + line);
+      }
+    }
+  }
+
+  @Test
+  void aChunkedTrailerReflectingTheCredential_neverReachesTheAgent() throws Exception {
+    io.vertx.core.http.HttpClient client = up.vertx.createHttpClient();
+    try {
+      String[] trailer = new String[1];
+      String body = client.request(new io.vertx.core.http.RequestOptions().setAbsoluteURI(node.publicUrl()
+              + "/v1/proxy/bearer/leak/trailer").putHeader("Authorization", "Bearer " + kit.aliceKey)
+              .putHeader("TE", "trailers"))
+          .compose(req -> req.send())
+          .compose(res -> res.body().map(b -> {
+            trailer[0] = res.trailers().entries().toString() + res.headers().entries();
+            return b.toString();
+          })).await(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals("see the trailer\n", body);
+      assertNull(Leaks.found(trailer[0], SECRETS.get("bearer")), trailer[0]);
+    } finally {
+      client.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
   }
 
   @Test

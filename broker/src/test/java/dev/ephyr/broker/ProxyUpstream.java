@@ -14,7 +14,10 @@ import java.util.concurrent.TimeUnit;
  * and answers by path — {@code /echo/**} reflects what it saw (headers and query included, so a leaked
  * credential would show), {@code /redirect-other} and {@code /redirect-same} redirect, {@code /big} streams
  * 16 KiB chunked, {@code /big-cl} declares 16 KiB, {@code /cookies} sets a cookie and a challenge,
- * {@code /slow} never answers.
+ * {@code /slow} never answers. Under {@code /leak/} it behaves as a careless real service would with the
+ * credential it received: compresses when asked (or always), honours {@code Range}, echoes the credential in
+ * many spellings (split over small chunks, in headers too), in a chunked trailer, or under a transfer coding
+ * other than chunked.
  */
 final class ProxyUpstream implements AutoCloseable {
   /** One request as the service saw it. */
@@ -43,7 +46,9 @@ final class ProxyUpstream implements AutoCloseable {
       seen.add(new Seen(req.method().name(), req.uri(), headers, body.toString()));
       String path = req.path();
       var res = req.response();
-      if (path.startsWith("/echo/")) {
+      if (path.startsWith("/leak/")) {
+        Leaks.answer(req, body);
+      } else if (path.startsWith("/echo/")) {
         JsonObject h = new JsonObject();
         headers.forEach((k, v) -> h.put(k.toLowerCase(java.util.Locale.ROOT), String.join(", ", v)));
         res.putHeader("Content-Type", "application/json")

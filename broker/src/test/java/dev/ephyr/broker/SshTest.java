@@ -2,6 +2,7 @@ package dev.ephyr.broker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -82,8 +83,10 @@ final class SshTest {
     int pb = TestKit.freePort();
     a = TestKit.start(kit.config("a", pa, List.of(pa, pb)).set("ssh.signer-socket", signerA.socket().toString())
         .set("ssh.session-idle", "2m").build());
+    // b answers MCP requests within 20 s: with 5 s for the signer, 10 s to connect and 2 s of margin, a
+    // command there may run at most 3 s, whatever ssh.exec-timeout (60 s) says.
     b = TestKit.start(kit.config("b", pb, List.of(pa, pb)).set("ssh.signer-socket", signerB.socket().toString())
-        .build());
+        .set("http.request-timeout", "20s").build());
     TestKit.awaitReady(a);
     TestKit.awaitReady(b);
     // The hosts' TrustedUserCAKeys comes from the cluster's CA list: both nodes' keys, from either node.
@@ -335,6 +338,47 @@ final class SshTest {
         .put("timeout_seconds", 1));
     assertTrue(slow.getBoolean("timed_out"));
     assertEquals(null, slow.getValue("exit_status"));
+  }
+
+  @Test
+  void exec_timeout_isCappedBelowTheRequestTimeout_inTheSchemaAndOnCall() {
+    JsonObject t = task(List.of("box"), List.of("ops"), null);
+    McpClient c = client(a, t.getString("token"));
+    JsonObject exec = null;
+    for (Object o : c.rpc("tools/list", null).json().getJsonObject("result").getJsonArray("tools")) {
+      if ("exec".equals(((JsonObject) o).getString("name"))) {
+        exec = (JsonObject) o;
+      }
+    }
+    assertNotNull(exec);
+    JsonObject timeout = exec.getJsonObject("inputSchema").getJsonObject("properties").getJsonObject("timeout_seconds");
+    // a: request timeout 30 s, signer 5 s, connect 10 s, margin 2 s.
+    assertEquals(13, timeout.getInteger("maximum"), timeout.encode());
+    assertTrue(timeout.getString("description").contains("13"), timeout.encode());
+    for (int tooLong : new int[] {14, 30, 600}) {
+      Http.Response r = c.call("exec", new JsonObject().put("target", "box").put("command", "true")
+          .put("timeout_seconds", tooLong));
+      assertEquals(200, r.status(), "a JSON-RPC answer, never a bare HTTP error: " + r);
+      JsonObject error = r.json().getJsonObject("error");
+      assertNotNull(error, tooLong + " s accepted: " + r);
+      assertEquals(-32602, error.getInteger("code"));
+      assertTrue(error.getString("message").contains("between 1 and 13")
+          && error.getString("message").contains("request timeout"), error.encode());
+    }
+  }
+
+  @Test
+  void exec_withoutATimeout_onANodeWithAShortRequestTimeout_answersInTime_killingTheCommand() {
+    JsonObject t = task(List.of("box"), List.of("ops"), null);
+    // ssh.exec-timeout is 60 s; b's requests end at 20 s: the default is cut to b's cap of 3 s.
+    Http.Response r = client(b, t.getString("token")).call("exec", new JsonObject().put("target", "box")
+        .put("command", "sleep 60"));
+    assertEquals(200, r.status(), "a JSON-RPC answer, not the front's timeout: " + r);
+    JsonObject result = r.json().getJsonObject("result");
+    assertNotNull(result, r.toString());
+    JsonObject out = result.getJsonObject("structuredContent");
+    assertTrue(out.getBoolean("timed_out"), out.encode());
+    assertEquals(null, out.getValue("exit_status"));
   }
 
   @Test

@@ -1,14 +1,17 @@
 package dev.ephyr.broker.federation;
 
 import dev.ephyr.broker.policy.CredentialAuth;
+import dev.ephyr.broker.proxy.SecretMatcher;
 import io.vertx.core.MultiMap;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 
 /**
  * A remote's resolved credential and how it is sent. Never printed: {@link #toString} is redacted, and
- * {@link #redact} scrubs it from text a remote sends back, in case the remote echoes what it received.
+ * {@link #redact} scrubs it from text a remote sends back, in case the remote echoes what it received, in
+ * every spelling a {@link SecretMatcher} knows (URL, JSON or HTML escaped, base64, hex…).
  */
 final class Credential {
   /** No credential. */
@@ -16,10 +19,17 @@ final class Credential {
 
   private final CredentialAuth auth;
   private final String secret;
+  private final SecretMatcher matcher;
 
   private Credential(CredentialAuth auth, String secret) {
     this.auth = auth;
     this.secret = secret;
+    if (auth == null || secret == null) {
+      this.matcher = SecretMatcher.none();
+    } else {
+      this.matcher = SecretMatcher.of(auth.type() == CredentialAuth.Type.BASIC ? List.of(secret, basicToken())
+          : List.of(secret));
+    }
   }
 
   static Credential of(CredentialAuth auth, String secret) {
@@ -36,8 +46,7 @@ final class Credential {
         headers.set("Authorization", "Bearer " + secret);
         break;
       case BASIC:
-        headers.set("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-            (auth.username() + ":" + secret).getBytes(StandardCharsets.UTF_8)));
+        headers.set("Authorization", "Basic " + basicToken());
         break;
       case HEADER:
         headers.set(auth.name(), secret);
@@ -57,29 +66,17 @@ final class Credential {
         + URLEncoder.encode(secret, StandardCharsets.UTF_8);
   }
 
-  /** {@code text} with every occurrence of the secret (raw, and as sent in a header) replaced. */
+  /** {@code text} with every occurrence of the secret, in any spelling, replaced by {@code [redacted]}. */
   String redact(String text) {
-    if (secret == null || text == null || text.isEmpty()) {
-      return text;
+    if (!matcher.active() && secret != null && !secret.isEmpty() && text != null) {
+      // Too short to search for in every spelling without matching ordinary text: raw only, as always.
+      return text.replace(secret, "[redacted]");
     }
-    String out = text;
-    if (out.contains(secret)) {
-      out = out.replace(secret, "[redacted]");
-    }
-    if (auth.type() == CredentialAuth.Type.BASIC) {
-      String b64 = Base64.getEncoder().encodeToString((auth.username() + ":" + secret)
-          .getBytes(StandardCharsets.UTF_8));
-      if (out.contains(b64)) {
-        out = out.replace(b64, "[redacted]");
-      }
-    }
-    if (auth.type() == CredentialAuth.Type.QUERY) {
-      String enc = URLEncoder.encode(secret, StandardCharsets.UTF_8);
-      if (!enc.equals(secret) && out.contains(enc)) {
-        out = out.replace(enc, "[redacted]");
-      }
-    }
-    return out;
+    return matcher.scrub(text);
+  }
+
+  private String basicToken() {
+    return Base64.getEncoder().encodeToString((auth.username() + ":" + secret).getBytes(StandardCharsets.UTF_8));
   }
 
   /** Whether a secret is present (false for {@link #NONE}). */

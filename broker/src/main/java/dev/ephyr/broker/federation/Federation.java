@@ -3,6 +3,7 @@ package dev.ephyr.broker.federation;
 import dev.ephyr.broker.http.Metrics;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.policy.RemotePolicy;
+import dev.ephyr.broker.proxy.SecretMatcher;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -12,6 +13,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -63,6 +65,7 @@ public final class Federation {
     this.http = new RemoteHttp(vertx, client);
     long warm = System.nanoTime();
     ClientWarmup.run(); // on the node-building thread, so the first remote connection loads nothing
+    SecretMatcher.of(List.of("warm-up-secret")); // its spelling tables too
     LOG.debug("federation: HTTP client warm-up took {} ms", (System.nanoTime() - warm) / 1_000_000);
   }
 

@@ -75,6 +75,8 @@ final class RemoteHttp {
     h.set("Content-Type", "application/json");
     h.set("Accept", "application/json, text/event-stream");
     h.set("User-Agent", "ephyr-federation");
+    // Plain bytes only: the answer is parsed and scrubbed of the credential, neither of which reads gzip.
+    h.set("Accept-Encoding", "identity");
     if (protocolVersion != null) {
       h.set("MCP-Protocol-Version", protocolVersion);
     }
@@ -173,6 +175,12 @@ final class RemoteHttp {
       }
       if (status < 200 || status >= 300) {
         fail(new RemoteFailure(Kind.HTTP_STATUS, "the remote answered HTTP " + status));
+        return;
+      }
+      String encoded = unreadableEncoding(resp.headers());
+      if (encoded != null) {
+        fail(new RemoteFailure(Kind.BAD_RESPONSE, "the remote answered with " + encoded + " although asked for "
+            + "plain bytes (Accept-Encoding: identity); encoded answers are not read"));
         return;
       }
       String length = resp.getHeader("Content-Length");
@@ -309,6 +317,21 @@ final class RemoteHttp {
           : id != null && id.equals(expectedId);
       return sameId && (m.containsKey("result") || m.containsKey("error")) && !m.containsKey("method");
     }
+  }
+
+  /** A content or transfer coding other than identity/chunked, named, or {@code null}. */
+  static String unreadableEncoding(MultiMap headers) {
+    for (String name : new String[] {"Content-Encoding", "Transfer-Encoding"}) {
+      for (String v : headers.getAll(name)) {
+        for (String t : v.split(",")) {
+          String c = t.trim().toLowerCase(Locale.ROOT);
+          if (!c.isEmpty() && !c.equals("identity") && !(c.equals("chunked") && name.startsWith("T"))) {
+            return name + " " + clip(c);
+          }
+        }
+      }
+    }
+    return null;
   }
 
   private static boolean validSessionId(String s) {

@@ -18,6 +18,11 @@ import java.util.Set;
  * service credential), {@code WWW-Authenticate} and {@code Proxy-Authenticate} (challenges for the broker's
  * credential, not the agent's) and headers that would bind the broker's own origin ({@code Alt-Svc},
  * {@code Strict-Transport-Security}) are dropped; {@code Location} is handled by {@link Redirects}.
+ *
+ * <p>For a service with an injected credential, nothing the agent sends may change the bytes the
+ * {@link Redactor} has to read: {@code Accept-Encoding} becomes {@code identity}, {@code Accept-Charset} is
+ * dropped, and so are {@code Range} and {@code If-Range}, so a secret can never be split across two partial
+ * responses — the service answers the whole representation, which is redacted as a whole.
  */
 final class HeaderRules {
   /** Most headers an agent may send through the tool. */
@@ -31,6 +36,9 @@ final class HeaderRules {
   private static final Set<String> REQUEST_DROPPED = Set.of("authorization", "cookie", "cookie2", "dpop",
       "host", "content-length", "expect", "forwarded", "via", "x-forwarded-for", "x-forwarded-host",
       "x-forwarded-proto", "x-forwarded-port", "x-real-ip", "mcp-session-id", "mcp-protocol-version", "origin");
+  /** Dropped toward a service with a credential: they choose how the answer is encoded or cut. */
+  private static final Set<String> REDACTION_DROPPED = Set.of("accept-encoding", "accept-charset", "range",
+      "if-range");
   private static final Set<String> RESPONSE_DROPPED = Set.of("set-cookie", "set-cookie2", "www-authenticate",
       "authorization", "cookie", "alt-svc", "strict-transport-security", "content-location", "location",
       "content-length");
@@ -39,7 +47,8 @@ final class HeaderRules {
 
   /**
    * The headers to send upstream: {@code agent}'s minus every dropped one. {@code auth} (may be null) names
-   * the service's credential header, which is dropped too so an agent cannot replace the credential.
+   * the service's credential header, which is dropped too so an agent cannot replace the credential; with a
+   * credential the answer is asked for as plain bytes ({@code Accept-Encoding: identity}) and whole.
    */
   static MultiMap outbound(Iterable<Map.Entry<String, String>> agent, CredentialAuth auth) {
     Set<String> named = connectionNamed(agent);
@@ -49,10 +58,14 @@ final class HeaderRules {
     for (Map.Entry<String, String> h : agent) {
       String n = h.getKey().toLowerCase(Locale.ROOT);
       if (HOP_BY_HOP.contains(n) || REQUEST_DROPPED.contains(n) || named.contains(n) || n.equals(injected)
-          || n.startsWith("x-forwarded-") || n.startsWith("x-ephyr-")) {
+          || n.startsWith("x-forwarded-") || n.startsWith("x-ephyr-")
+          || (auth != null && REDACTION_DROPPED.contains(n))) {
         continue;
       }
       out.add(h.getKey(), h.getValue());
+    }
+    if (auth != null) {
+      out.set("Accept-Encoding", "identity");
     }
     return out;
   }
@@ -69,6 +82,31 @@ final class HeaderRules {
       out.add(h.getKey(), h.getValue());
     }
     return out;
+  }
+
+  /**
+   * Why a response of a service with a credential cannot be relayed, or {@code null}: a {@code Content-Encoding}
+   * or a transfer coding other than {@code chunked} (the service ignored {@code Accept-Encoding: identity}),
+   * whose bytes the redactor cannot read. Refused rather than decoded: the broker never inflates a body.
+   */
+  static String unreadableEncoding(MultiMap response) {
+    for (String v : response.getAll("Content-Encoding")) {
+      for (String t : v.split(",")) {
+        String c = t.trim().toLowerCase(Locale.ROOT);
+        if (!c.isEmpty() && !c.equals("identity")) {
+          return "Content-Encoding " + Access.clip(c);
+        }
+      }
+    }
+    for (String v : response.getAll("Transfer-Encoding")) {
+      for (String t : v.split(",")) {
+        String c = t.trim().toLowerCase(Locale.ROOT);
+        if (!c.isEmpty() && !c.equals("chunked") && !c.equals("identity")) {
+          return "Transfer-Encoding " + Access.clip(c);
+        }
+      }
+    }
+    return null;
   }
 
   /** Header names listed in {@code Connection} (they are hop-by-hop by declaration). */

@@ -61,13 +61,15 @@ final class Injection {
     return rawQuery == null ? param : rawQuery + "&" + param;
   }
 
-  /** Every form the secret takes on the wire, for the {@link Redactor}. */
+  /**
+   * A {@link Redactor} for the secret and the Basic token built from it; the matcher covers their encoded
+   * spellings (URL, JSON, HTML, base64, hex…).
+   */
   Redactor redactor() {
     if (auth == null) {
       return Redactor.none();
     }
-    return Redactor.of(List.of(secret, URLEncoder.encode(secret, StandardCharsets.UTF_8),
-        secret.replace(" ", "%20"), auth.type() == CredentialAuth.Type.BASIC ? basicToken() : secret));
+    return Redactor.of(auth.type() == CredentialAuth.Type.BASIC ? List.of(secret, basicToken()) : List.of(secret));
   }
 
   private String basicToken() {

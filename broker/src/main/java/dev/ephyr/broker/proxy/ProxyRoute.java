@@ -296,6 +296,13 @@ public final class ProxyRoute implements Routes {
             + "' is " + declaredLength + " bytes, over its limit of " + cap), action, resource);
         return;
       }
+      Refusal unreadable = call.unreadable(res);
+      if (unreadable != null) {
+        res.exceptionHandler(e -> { }); // the reset below is ours
+        call.abort();
+        finish(outcome, ctx, call, service, unreadable, action, resource);
+        return;
+      }
       HttpServerResponse sr = ctx.response();
       if (sr.closed()) {
         call.abort();
@@ -305,7 +312,9 @@ public final class ProxyRoute implements Routes {
       sr.setStatusCode(res.statusCode());
       MultiMap headers = HeaderRules.inbound(res.headers());
       for (Map.Entry<String, String> h : headers) {
-        sr.headers().add(h.getKey(), red.scrub(h.getValue()));
+        if (red.scrub(h.getKey()).equals(h.getKey())) { // a header named after the secret is dropped
+          sr.headers().add(h.getKey(), red.scrub(h.getValue()));
+        }
       }
       String location = res.getHeader("Location");
       if (location != null) {

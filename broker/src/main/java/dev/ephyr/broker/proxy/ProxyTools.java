@@ -101,7 +101,8 @@ public final class ProxyTools implements ToolProvider {
     }
     Upstream.Checked checked = (Upstream.Checked) checking;
     ServicePolicy svc = checked.service();
-    checked.headers().set("Accept-Encoding", "identity"); // the body goes into JSON text: no compression
+    // The body goes into JSON text: no compression, whether or not a credential is injected.
+    checked.headers().set("Accept-Encoding", "identity");
     Duration timeout = min(min(svc.timeout(), ceiling), r.timeout());
     long cap = Math.min(svc.maxResponseBytes(), MAX_TOOL_BODY);
     List<String> dropped = HeaderRules.dropped(r.headers(), checked.headers());
@@ -161,6 +162,12 @@ public final class ProxyTools implements ToolProvider {
     Future<HttpClientResponse> sent = r.body() == null ? call.request.send() : call.request.send(r.body());
     return sent.compose(res -> {
       upstream.observe(call.service, call.started);
+      Refusal unreadable = call.unreadable(res);
+      if (unreadable != null) {
+        res.exceptionHandler(e -> { }); // the reset below is ours
+        call.abort();
+        return Future.failedFuture(new RefusedException(unreadable));
+      }
       Promise<Done> done = Promise.promise();
       Buffer body = Buffer.buffer();
       boolean[] truncated = {false};
@@ -198,7 +205,9 @@ public final class ProxyTools implements ToolProvider {
         : Buffer.buffer().appendBuffer(red.next(body)).appendBuffer(red.finish());
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     for (Map.Entry<String, String> h : HeaderRules.inbound(res.headers())) {
-      headers.add(h.getKey(), red.scrub(h.getValue()));
+      if (red.scrub(h.getKey()).equals(h.getKey())) { // a header named after the secret is dropped
+        headers.add(h.getKey(), red.scrub(h.getValue()));
+      }
     }
     String location = null;
     boolean removed = false;

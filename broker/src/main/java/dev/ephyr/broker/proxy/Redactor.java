@@ -3,57 +3,43 @@ package dev.ephyr.broker.proxy;
 import io.vertx.core.buffer.Buffer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Removes the injected credential from what comes back, in case the service reflects the request (echo
- * endpoints, error pages quoting the URL with a query token, debug headers). Works on a stream: it holds
- * back the last {@code longest - 1} bytes of each chunk so a secret split across chunks is still found.
- * Secrets shorter than {@link #MIN_CHARS} are not searched for (they would match ordinary text); one
- * instance per response, used on one thread.
+ * endpoints, error pages quoting the URL with a query token, debug headers), in every spelling the
+ * {@link SecretMatcher} knows. Works on a stream: it holds back the last {@code longest - 1} bytes of each
+ * chunk so a secret split across chunks is still found. Secrets shorter than {@link SecretMatcher#MIN_CHARS}
+ * are not searched for (they would match ordinary text); one instance per response, used on one thread.
  */
 final class Redactor {
   /** Shortest secret worth searching for. */
-  static final int MIN_CHARS = 8;
+  static final int MIN_CHARS = SecretMatcher.MIN_CHARS;
   static final byte[] MARK = "[redacted]".getBytes(StandardCharsets.US_ASCII);
 
-  private final List<byte[]> needles;
+  private final SecretMatcher matcher;
   private final int keep;
   private byte[] pending = new byte[0];
   private long redactions;
 
-  private Redactor(List<byte[]> needles) {
-    this.needles = needles;
-    int longest = 0;
-    for (byte[] n : needles) {
-      longest = Math.max(longest, n.length);
-    }
-    this.keep = Math.max(0, longest - 1);
+  private Redactor(SecretMatcher matcher) {
+    this.matcher = matcher;
+    this.keep = Math.max(0, matcher.longest() - 1);
   }
 
-  /** A redactor for these spellings of the credential (raw, URL-encoded, Basic token…); short ones skipped. */
-  static Redactor of(List<String> spellings) {
-    List<byte[]> n = new ArrayList<>();
-    for (String s : spellings) {
-      if (s != null && s.length() >= MIN_CHARS) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        if (n.stream().noneMatch(x -> java.util.Arrays.equals(x, b))) {
-          n.add(b);
-        }
-      }
-    }
-    return new Redactor(n);
+  /** A redactor for these forms of the credential (the secret, a Basic token…); short ones skipped. */
+  static Redactor of(List<String> forms) {
+    return new Redactor(SecretMatcher.of(forms));
   }
 
   /** A redactor that changes nothing. */
   static Redactor none() {
-    return new Redactor(List.of());
+    return new Redactor(SecretMatcher.none());
   }
 
   /** Whether there is anything to look for. */
   boolean active() {
-    return !needles.isEmpty();
+    return matcher.active();
   }
 
   /** How many occurrences were removed so far. */
@@ -63,7 +49,7 @@ final class Redactor {
 
   /** The bytes of {@code chunk} (after what was held back) that are safe to emit now. */
   Buffer next(Buffer chunk) {
-    if (needles.isEmpty()) {
+    if (!matcher.active()) {
       return chunk;
     }
     byte[] in = concat(pending, chunk.getBytes());
@@ -75,7 +61,7 @@ final class Redactor {
 
   /** Whatever was held back, scrubbed; call once at the end. */
   Buffer finish() {
-    if (needles.isEmpty() || pending.length == 0) {
+    if (!matcher.active() || pending.length == 0) {
       return Buffer.buffer();
     }
     int[] end = {pending.length};
@@ -86,7 +72,7 @@ final class Redactor {
 
   /** {@code value} with every occurrence removed (header values, whole bodies). */
   String scrub(String value) {
-    if (needles.isEmpty()) {
+    if (!matcher.active()) {
       return value;
     }
     byte[] in = value.getBytes(StandardCharsets.UTF_8);
@@ -100,38 +86,12 @@ final class Redactor {
    */
   private byte[] scrub(byte[] in, int[] end) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(in.length);
-    int i = 0;
-    int limit = end[0];
-    while (i < limit) {
-      byte[] hit = matchAt(in, i);
-      if (hit != null) {
-        out.write(MARK, 0, MARK.length);
-        redactions++;
-        i += hit.length;
-        limit = Math.max(limit, i);
-      } else {
-        out.write(in[i]);
-        i++;
-      }
-    }
-    end[0] = i;
+    long[] hits = {0};
+    end[0] = matcher.redact(in, end[0], out, hits);
+    redactions += hits[0];
     return out.toByteArray();
   }
 
-  private byte[] matchAt(byte[] in, int at) {
-    for (byte[] n : needles) {
-      if (at + n.length <= in.length && in[at] == n[0]) {
-        boolean same = true;
-        for (int k = 1; k < n.length && same; k++) {
-          same = in[at + k] == n[k];
-        }
-        if (same) {
-          return n;
-        }
-      }
-    }
-    return null;
-  }
 
   private static byte[] concat(byte[] a, byte[] b) {
     if (a.length == 0) {

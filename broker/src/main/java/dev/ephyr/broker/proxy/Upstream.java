@@ -14,6 +14,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
@@ -28,6 +29,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -93,6 +95,8 @@ public final class Upstream {
     // The connection goes to the pinned address, so Vert.x would send no SNI; force the service's name.
     // Not for IP-literal hosts, where SNI must be absent (RFC 6066 §3).
     this.byName = vertx.createHttpClient(options.setForceSni(true), new PoolOptions().setHttp1MaxSize(32));
+    // The redactor's spelling tables are built on first use (a few hundred ms cold): here, not on a loop.
+    SecretMatcher.of(List.of("warm-up-secret"));
   }
 
   /** The current policy. */
@@ -183,6 +187,22 @@ public final class Upstream {
 
     boolean timedOut() {
       return timedOut;
+    }
+
+    /**
+     * Why {@code response} cannot be relayed to the agent, or {@code null}: with a credential injected, only
+     * bytes the redactor can read are relayed (see {@link HeaderRules#unreadableEncoding}).
+     */
+    Refusal unreadable(HttpClientResponse response) {
+      int status = response.statusCode();
+      if (service.auth() == null || request.getMethod() == HttpMethod.HEAD || status == 204 || status == 304
+          || status < 200) {
+        return null; // no credential to hide, or no body to carry it
+      }
+      String why = HeaderRules.unreadableEncoding(response.headers());
+      return why == null ? null : Refusal.of("upstream_encoding", 502, "service '" + service.name()
+          + "' answered with " + why + " although asked for plain bytes; an encoded answer cannot be checked "
+          + "for the service's credential, so it is not relayed", why);
     }
 
     /** The refusal describing {@code failure} of this call (never quoting the credential). */

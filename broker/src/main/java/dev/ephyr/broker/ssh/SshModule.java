@@ -94,8 +94,14 @@ public final class SshModule {
       LOG.info("node {}: SSH signer at {} (CA {})", config.nodeId(), settings.signerSocket(),
           CaDirectory.fingerprint(caKey));
     }
-    SshTools tools = new SshTools(vertx, config.nodeId(), settings, policy, issuer, connector, runner, sessions,
-        certs, clock);
+    ExecLimit execLimit = ExecLimit.of(settings, config.requestTimeout());
+    if (settings.enabled() && execLimit.capsSettings(settings)) {
+      LOG.info("node {}: exec commands run at most {} s (default {} s), below ssh.max-exec-timeout/ssh.exec-timeout: "
+          + "an MCP call must answer within http.request-timeout ({} s)", config.nodeId(),
+          execLimit.longest().toSeconds(), execLimit.byDefault().toSeconds(), config.requestTimeout().toSeconds());
+    }
+    SshTools tools = new SshTools(vertx, config.nodeId(), settings, execLimit, policy, issuer, connector, runner,
+        sessions, certs, clock);
     return new SshModule(tools, new SshRoutes(cas, certs, cluster.watermarks(), clock), sessions, connector, signer,
         cas, certs, caKey, config.nodeId(), clock);
   }

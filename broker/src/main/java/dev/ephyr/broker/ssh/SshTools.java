@@ -51,10 +51,12 @@ public final class SshTools implements ToolProvider {
   private final SshSessions sessions;
   private final CertRecords certs;
   private final Clock clock;
+  private final ExecLimit execLimit;
   private final Map<String, JsonObject> tools = new LinkedHashMap<>();
 
-  SshTools(Vertx vertx, String nodeId, SshSettings settings, Supplier<Policy> policy, CertIssuer issuer,
-      SshConnector connector, ExecRunner runner, SshSessions sessions, CertRecords certs, Clock clock) {
+  SshTools(Vertx vertx, String nodeId, SshSettings settings, ExecLimit execLimit, Supplier<Policy> policy,
+      CertIssuer issuer, SshConnector connector, ExecRunner runner, SshSessions sessions, CertRecords certs,
+      Clock clock) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.settings = settings;
@@ -65,14 +67,14 @@ public final class SshTools implements ToolProvider {
     this.sessions = sessions;
     this.certs = certs;
     this.clock = clock;
-    long maxTimeout = settings.maxExecTimeout().toSeconds();
+    this.execLimit = execLimit;
     add(tool("list_targets", "List the SSH targets and roles this task may use.", new JsonObject(), List.of()));
     add(tool("exec", "Run a command on an SSH target with a fresh short-lived certificate, or on an open session.",
         new JsonObject()
             .put("target", str("the target (not with session_id)"))
             .put("role", str("the role (default: the only one usable on the target)"))
             .put("command", str("the command line, run by the remote user's shell"))
-            .put("timeout_seconds", integer("kill the command after this long", 1, maxTimeout))
+            .put("timeout_seconds", integer(execLimit.describe(), 1, execLimit.longest().toSeconds()))
             .put("session_id", str("run on this open session instead (its target and role apply)")),
         List.of("command")));
     add(tool("session_create", "Open a persistent SSH session on a target for this task.", new JsonObject()
@@ -190,11 +192,11 @@ public final class SshTools implements ToolProvider {
   private Duration timeout(JsonObject args) {
     Object v = args.getValue("timeout_seconds");
     if (v == null) {
-      return settings.execTimeout();
+      return execLimit.byDefault();
     }
-    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.longValue() < 1
-        || n.longValue() > settings.maxExecTimeout().toSeconds()) {
-      throw new BadArgument("timeout_seconds must be an integer between 1 and " + settings.maxExecTimeout().toSeconds());
+    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.doubleValue() < 1
+        || n.doubleValue() > execLimit.longest().toSeconds()) {
+      throw new BadArgument(execLimit.problem());
     }
     return Duration.ofSeconds(n.longValue());
   }

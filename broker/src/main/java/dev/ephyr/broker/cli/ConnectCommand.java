@@ -145,7 +145,7 @@ final class ConnectCommand implements Command {
       if (args.option("--listen") != null) {
         return listen(args.option("--listen"), gate, transport, log, io);
       }
-      StdioBridge bridge = new StdioBridge(gate, transport, log, 8);
+      StdioBridge bridge = new StdioBridge(gate, transport, log, 16);
       Thread stopper = new Thread(() -> {
         try {
           io.stop().await();

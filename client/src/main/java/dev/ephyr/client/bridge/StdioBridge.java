@@ -17,12 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -44,9 +42,15 @@ public final class StdioBridge {
   private final BrokerTransport transport;
   private final Consumer<String> log;
   private final Forwarder forwarder;
-  private final ThreadPoolExecutor workers;
+  private final int concurrency;
   private final CompletableFuture<Integer> exit = new CompletableFuture<>();
   private final Object writeLock = new Object();
+  // Leader/follower: one thread at a time reads stdin, then handles what it read itself while the next thread
+  // reads; no hand-off between a reader and a worker sits on a call's path.
+  private final ReentrantLock readLock = new ReentrantLock();
+  private final AtomicInteger finished = new AtomicInteger();
+  private InputStream in; // guarded by readLock
+  private boolean eof; // guarded by readLock
   private OutputStream out;
   private volatile String session;
   private volatile String version;
@@ -55,36 +59,32 @@ public final class StdioBridge {
    * A bridge forwarding through {@code transport} with the credential {@code gate} supplies.
    *
    * @param log one line per event for stderr (never a token or key)
-   * @param concurrency most messages in flight at once
+   * @param concurrency most messages in flight at once; further messages wait in the pipe
    */
   public StdioBridge(TokenGate gate, BrokerTransport transport, Consumer<String> log, int concurrency) {
     this.transport = transport;
     this.log = log;
     this.forwarder = new Forwarder(gate, transport, log);
-    this.workers = new ThreadPoolExecutor(concurrency, concurrency, 30, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(256), r -> {
-          Thread t = new Thread(r, "ephyr-connect-call");
-          t.setDaemon(true);
-          return t;
-        });
+    this.concurrency = concurrency;
   }
 
   /**
    * Runs until stdin ends ({@link ExitCodes#OK}, after in-flight calls finish) or the token is refused for
    * good ({@link ExitCodes#TOKEN_REFUSED}).
    */
-  public int run(InputStream in, OutputStream out) throws InterruptedException {
-    this.out = out;
-    Thread reader = new Thread(() -> readLoop(in), "ephyr-connect-stdin");
-    reader.setDaemon(true);
-    reader.start();
+  public int run(InputStream stdin, OutputStream stdout) throws InterruptedException {
+    this.in = new BufferedInputStream(stdin, 64 * 1024);
+    this.out = stdout;
+    for (int i = 0; i < concurrency; i++) {
+      Thread t = new Thread(this::serve, "ephyr-connect-" + i);
+      t.setDaemon(true);
+      t.start();
+    }
     try {
       return exit.get();
     } catch (ExecutionException e) {
       log.accept("internal error: " + e.getCause());
       return ExitCodes.FAILED;
-    } finally {
-      workers.shutdownNow();
     }
   }
 
@@ -93,41 +93,56 @@ public final class StdioBridge {
     exit.complete(code);
   }
 
-  private void readLoop(InputStream raw) {
-    try (InputStream in = new BufferedInputStream(raw, 64 * 1024)) {
-      ByteArrayOutputStream line = new ByteArrayOutputStream(4096);
-      boolean tooLong = false;
-      int c;
-      while ((c = in.read()) != -1 && !exit.isDone()) {
-        if (c != '\n') {
-          if (line.size() < MAX_LINE) {
-            line.write(c);
-          } else {
-            tooLong = true;
-          }
-          continue;
+  private void serve() {
+    while (!exit.isDone()) {
+      byte[] line;
+      readLock.lock();
+      try {
+        if (eof) {
+          break;
         }
+        line = readLine();
+        if (line == null) {
+          eof = true;
+          break;
+        }
+      } catch (IOException e) {
+        log.accept("stdin failed: " + e.getClass().getSimpleName());
+        eof = true;
+        break;
+      } finally {
+        readLock.unlock();
+      }
+      if (line.length > 0) {
+        accept(line);
+      }
+    }
+    // The last thread out, after stdin ended and every call in flight was answered, ends the bridge.
+    if (finished.incrementAndGet() == concurrency) {
+      exit.complete(ExitCodes.OK);
+    }
+  }
+
+  /** The next line without its newline; empty for a blank or oversized line (answered here); null at EOF. */
+  private byte[] readLine() throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream(1024);
+    boolean tooLong = false;
+    int c;
+    while ((c = in.read()) != -1) {
+      if (c == '\n') {
         if (tooLong) {
           writeError(JSON.nullNode(), -32600, "message longer than " + MAX_LINE + " bytes", null);
-        } else if (line.size() > 0) {
-          accept(line.toByteArray());
+          return new byte[0];
         }
-        line.reset();
-        tooLong = false;
+        return line.toByteArray();
       }
-      if (line.size() > 0 && !tooLong) {
-        accept(line.toByteArray());
+      if (line.size() < MAX_LINE) {
+        line.write(c);
+      } else {
+        tooLong = true;
       }
-    } catch (IOException e) {
-      log.accept("stdin failed: " + e.getClass().getSimpleName());
     }
-    workers.shutdown();
-    try {
-      workers.awaitTermination(60, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    exit.complete(ExitCodes.OK);
+    return line.size() > 0 && !tooLong ? line.toByteArray() : null;
   }
 
   private void accept(byte[] bytes) {
@@ -155,15 +170,8 @@ public final class StdioBridge {
       }
       initialize |= "initialize".equals(method);
     }
-    boolean init = initialize;
-    BrokerTransport.Repeat repeat = repeatable ? BrokerTransport.Repeat.SAFE : BrokerTransport.Repeat.NEVER_AFTER_SEND;
-    try {
-      workers.execute(() -> handle(bytes, ids, repeat, init, true));
-    } catch (RejectedExecutionException e) {
-      for (JsonNode id : ids) {
-        writeError(id, ERR_UNAVAILABLE, "the bridge is busy (too many calls in flight); retry", null);
-      }
-    }
+    handle(bytes, ids, repeatable ? BrokerTransport.Repeat.SAFE : BrokerTransport.Repeat.NEVER_AFTER_SEND, initialize,
+        true);
   }
 
   private void handle(byte[] body, List<JsonNode> ids, BrokerTransport.Repeat repeat, boolean initialize,

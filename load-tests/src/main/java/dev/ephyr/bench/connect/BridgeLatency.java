@@ -31,8 +31,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * What {@code ephyr connect} adds to a call: {@code tools/call task_info} with a holder-bound token against a
  * one-node broker, sent by a direct DPoP client (the client library in this JVM) and through the bridge (a
- * child JVM on stdio, which uses the same library). Rounds alternate between the two so both see the same
- * machine; the figure is the difference of the medians.
+ * child JVM on stdio, which uses the same library). Calls alternate between the two so both see the same
+ * machine; the figure is the difference of the medians. A third path, a line echoed by {@code cat}, gives the
+ * floor any stdio bridge pays for crossing two pipes and waking another process.
  *
  * <p>Run: {@code java <ephyr.jvm.opens> -cp load-tests/target/benchmarks.jar dev.ephyr.bench.connect.BridgeLatency
  * [rounds] [callsPerRound]}
@@ -101,6 +102,11 @@ public final class BridgeLatency {
       check(fromBridge.readLine());
       line(toBridge, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
 
+      // The floor of any stdio bridge: one line to a child process and back (cat), no work at all.
+      Process cat = new ProcessBuilder("cat").start();
+      OutputStream toCat = cat.getOutputStream();
+      BufferedReader fromCat = new BufferedReader(new InputStreamReader(cat.getInputStream(), StandardCharsets.UTF_8));
+
       Map<String, String> headers = Map.of("Content-Type", "application/json", "Accept",
           "application/json, text/event-stream");
       String call = new String(TASK_INFO, StandardCharsets.UTF_8);
@@ -109,7 +115,10 @@ public final class BridgeLatency {
         directCall(direct, directCred, headers);
         line(toBridge, call);
         check(fromBridge.readLine());
+        line(toCat, call);
+        fromCat.readLine();
       }
+      long[] p = new long[rounds * perRound];
       long[] d = new long[rounds * perRound];
       long[] b = new long[rounds * perRound];
       int n = 0;
@@ -121,17 +130,26 @@ public final class BridgeLatency {
           line(toBridge, call);
           check(fromBridge.readLine());
           long t2 = System.nanoTime();
+          line(toCat, call);
+          fromCat.readLine();
+          long t3 = System.nanoTime();
           d[n] = t1 - t0;
           b[n] = t2 - t1;
+          p[n] = t3 - t2;
           n++;
         }
       }
       Arrays.sort(d);
       Arrays.sort(b);
+      Arrays.sort(p);
       System.out.printf("calls per path      %d (%d rounds, interleaved)%n", n, rounds);
       System.out.printf("direct DPoP client  p50 %.3f ms  p90 %.3f ms  p99 %.3f ms%n", ms(d, 0.5), ms(d, 0.9), ms(d, 0.99));
       System.out.printf("through the bridge  p50 %.3f ms  p90 %.3f ms  p99 %.3f ms%n", ms(b, 0.5), ms(b, 0.9), ms(b, 0.99));
       System.out.printf("added by the bridge p50 %.3f ms  (ratio %.2f)%n", ms(b, 0.5) - ms(d, 0.5), ms(b, 0.5) / ms(d, 0.5));
+      System.out.printf("stdio floor (cat)   p50 %.3f ms  p90 %.3f ms  (a line to a child process and back)%n",
+          ms(p, 0.5), ms(p, 0.9));
+      toCat.close();
+      cat.waitFor(5, TimeUnit.SECONDS);
       toBridge.close();
       bridge.waitFor(20, TimeUnit.SECONDS);
     } finally {

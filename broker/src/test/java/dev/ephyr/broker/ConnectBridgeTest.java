@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ephyr.client.BrokerTransport;
+import dev.ephyr.client.Credential;
+import dev.ephyr.client.ProofSigner;
 import dev.ephyr.client.HolderKeyFile;
 import dev.ephyr.client.TaskClient;
 import dev.ephyr.protocol.dpop.HolderKeyPair;
@@ -93,11 +95,18 @@ class ConnectBridgeTest {
     // Each node's first requests load classes and build caches, which on a busy machine can exceed the strict
     // blocked-thread limit; that is node start-up, not what this test is about. Warm every node with the same
     // kind of traffic, then hold the bridge's traffic to zero new warnings.
+    HolderKeyPair warmKey = HolderKeyPair.generate(TestKit.RANDOM);
     for (Node n : nodes) {
-      TaskClient warm = new TaskClient(BrokerTransport.create(List.of(n == a ? "http://127.0.0.1:" + tap.port() + "/mcp"
-          : n.mcpUrl()), null, Duration.ofSeconds(3), Duration.ofSeconds(30), null));
-      warm.create(kit.bobKey, JSON.createObjectNode().put("description", "warm-up").put("ttl", 60));
-      warm.call(dev.ephyr.client.Credential.apiKey(kit.bobKey), "task_list", JSON.createObjectNode());
+      BrokerTransport t = BrokerTransport.create(List.of(n == a ? "http://127.0.0.1:" + tap.port() + "/mcp"
+          : n.mcpUrl()), new ProofSigner(warmKey, TestKit.RANDOM), Duration.ofSeconds(3), Duration.ofSeconds(30), null);
+      TaskClient warm = new TaskClient(t);
+      TaskClient.Outcome made = warm.create(kit.bobKey, JSON.createObjectNode().put("description", "warm-up")
+          .put("ttl", 60).put("bind_within", 60));
+      String id = ((TaskClient.Outcome.Ok) made).value().path("task_id").asText();
+      TaskClient.Outcome bound = warm.bind(((TaskClient.Outcome.Ok) made).value().path("token").asText());
+      warm.call(Credential.proofToken(((TaskClient.Outcome.Ok) bound).value().path("token").asText()), "task_info",
+          JSON.createObjectNode());
+      warm.call(Credential.apiKey(kit.bobKey), "task_revoke", JSON.createObjectNode().put("task_id", id));
     }
     baseline = 0;
     for (Node n : nodes) {
@@ -222,6 +231,31 @@ class ConnectBridgeTest {
         }
       }
       assertNotNull(last, "the tap saw the bridge's proofs");
+      // Each request on the wire: DPoP scheme, a proof with a new jti, htu of the node, ath of the token it
+      // carries, bh of its body, and the node's nonce (the nodes demand one).
+      java.util.Set<String> jtis = new java.util.HashSet<>();
+      for (TcpTap.Captured r : seen) {
+        if (!r.method().equals("POST")) {
+          continue;
+        }
+        String auth = r.header("Authorization");
+        if (auth.startsWith("Bearer ek_")) {
+          continue; // the warm-up's agent API key, not the bridge
+        }
+        assertTrue(auth.startsWith("DPoP mac_"), "a task token went out without DPoP");
+        JsonObject claims = new JsonObject(new String(java.util.Base64.getUrlDecoder().decode(
+            r.header("DPoP").split("\\.")[1]), StandardCharsets.UTF_8));
+        assertTrue(jtis.add(claims.getString("jti")), "a proof id was used twice");
+        assertEquals(tapUrl, claims.getString("htu"));
+        assertEquals(sha256(auth.substring(5).getBytes(StandardCharsets.UTF_8)), claims.getString("ath"));
+        assertEquals(sha256(r.body()), claims.getString("bh"));
+      }
+      assertTrue(jtis.size() >= 5, "proofs seen: " + jtis.size());
+      long withNonce = seen.stream().filter(r -> r.header("DPoP") != null)
+          .filter(r -> r.header("Authorization").endsWith(bound)).filter(r -> new JsonObject(new String(
+          java.util.Base64.getUrlDecoder().decode(r.header("DPoP").split("\\.")[1]), StandardCharsets.UTF_8))
+          .containsKey("nonce")).count();
+      assertTrue(withNonce >= 3, "after the first challenge the bridge's proofs carry the node's nonce: " + withNonce);
       assertTrue(last.header("Authorization").startsWith("DPoP "));
       Map<String, String> replay = with(with(json, "Authorization", last.header("Authorization")), "DPoP",
           last.header("DPoP"));
@@ -327,6 +361,51 @@ class ConnectBridgeTest {
     } finally {
       p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
+  }
+
+  @Test
+  void bindDeadlinePassed_endsTheBridgeWithCode4_andSaysWhatToDo() throws Exception {
+    TaskClient tasks = new TaskClient(BrokerTransport.create(List.of(c.mcpUrl()), null, Duration.ofSeconds(3),
+        Duration.ofSeconds(30), null));
+    TaskClient.Outcome created = tasks.create(kit.aliceKey,
+        JSON.createObjectNode().put("description", "late").put("ttl", 900).put("bind_within", 1));
+    assertTrue(created instanceof TaskClient.Outcome.Ok, "task_create: " + created);
+    String pending = ((TaskClient.Outcome.Ok) created).value().path("token").asText();
+    long bindBy = TokenInspector.inspect(pending).actingTask().bindBy();
+    Eventually.await(Duration.ofSeconds(10), "the bind deadline passes",
+        () -> System.currentTimeMillis() / 1000 > bindBy + 1);
+    Path dir = Files.createDirectories(kit.dir.resolve("late"));
+    Path tokenFile = dir.resolve("token");
+    Files.writeString(tokenFile, pending);
+    Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+    Path stderr = dir.resolve("bridge.err");
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        "dev.ephyr.broker.cli.Main", "connect", "--url", c.mcpUrl(), "--key-file", dir.resolve("holder.jwk").toString(),
+        "--token-file", tokenFile.toString()).redirectError(stderr.toFile()).start();
+    try {
+      p.getOutputStream().write(("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"initialize\",\"params\":{"
+          + "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}\n")
+          .getBytes(StandardCharsets.UTF_8));
+      p.getOutputStream().flush();
+      String answer = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+          StandardCharsets.UTF_8)).readLine();
+      JsonObject error = new JsonObject(answer).getJsonObject("error");
+      assertEquals(7, new JsonObject(answer).getInteger("id"), answer);
+      assertEquals("bind_expired", error.getJsonObject("data").getString("reason"), answer);
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the bridge keeps running after its bind deadline passed");
+      assertEquals(4, p.exitValue(), Files.readString(stderr));
+      String err = Files.readString(stderr);
+      assertTrue(err.contains("bind_expired") && err.contains("longer bind_within"), err);
+      assertFalse(err.contains(pending.substring(pending.length() - 40)), "stderr holds the token");
+    } finally {
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String sha256(byte[] b) throws Exception {
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+        java.security.MessageDigest.getInstance("SHA-256").digest(b));
   }
 
   private static String tail(String token) {

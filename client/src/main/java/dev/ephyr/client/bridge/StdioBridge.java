@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -292,9 +293,11 @@ public final class StdioBridge {
         break;
       }
     }
+    // One write per message: a line split over two writes can wake the reader twice.
+    byte[] framed = Arrays.copyOf(line, line.length + 1);
+    framed[line.length] = '\n';
     synchronized (writeLock) {
-      out.write(line);
-      out.write('\n');
+      out.write(framed);
       out.flush();
     }
   }

@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * floor any stdio bridge pays for crossing two pipes and waking another process.
  *
  * <p>Run: {@code java <ephyr.jvm.opens> -cp load-tests/target/benchmarks.jar dev.ephyr.bench.connect.BridgeLatency
- * [rounds] [callsPerRound]}
+ * [rounds] [callsPerRound] [warmupCalls]}
  */
 public final class BridgeLatency {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,6 +49,7 @@ public final class BridgeLatency {
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
     int perRound = args.length > 1 ? Integer.parseInt(args[1]) : 250;
+    int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 5000;
     SecureRandom random = new SecureRandom();
     Path dir = Files.createTempDirectory("ephyr-connect-bench");
     Keyring keyring = Keyring.generate("k1", random);
@@ -111,7 +112,7 @@ public final class BridgeLatency {
           "application/json, text/event-stream");
       String call = new String(TASK_INFO, StandardCharsets.UTF_8);
       // Warm-up: both paths, JIT and connections.
-      for (int i = 0; i < 2000; i++) {
+      for (int i = 0; i < warmup; i++) {
         directCall(direct, directCred, headers);
         line(toBridge, call);
         check(fromBridge.readLine());

@@ -134,7 +134,16 @@ public final class BrokerTransport {
       String node = urls.get(index);
       Outcome o;
       try {
-        o = sendTo(node, method, credential, body, headers);
+        try {
+          o = sendTo(node, method, credential, body, headers);
+        } catch (IOException e) {
+          if (!closedUnanswered(e)) {
+            throw e;
+          }
+          // A kept-alive connection the node had closed: the usual sight after a node restarts or dies. Try
+          // once more on a fresh connection; a dead node then refuses it, which moves us on safely.
+          o = sendTo(node, method, credential, body, headers);
+        }
       } catch (IOException e) {
         if (!beforeSend(e) && repeat == Repeat.NEVER_AFTER_SEND) {
           moveAway(index, node, describe(e));
@@ -219,6 +228,12 @@ public final class BrokerTransport {
     try (in) {
       return in.readNBytes(MAX_REFUSAL_BODY);
     }
+  }
+
+  // The connection closed before a single byte of an answer (java.net.http's wording for it).
+  private static boolean closedUnanswered(IOException e) {
+    String m = e.getMessage();
+    return m != null && m.contains("received no bytes");
   }
 
   // Failures that prove the request never reached the node, so resending it elsewhere cannot run it twice.

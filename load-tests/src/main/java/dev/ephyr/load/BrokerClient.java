@@ -1,6 +1,6 @@
 package dev.ephyr.load;
 
-import dev.ephyr.protocol.dpop.DpopProofBuilder;
+import dev.ephyr.client.ProofSigner;
 import dev.ephyr.protocol.dpop.HolderKeyPair;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -27,6 +27,9 @@ final class BrokerClient {
       + "\"params\":{\"name\":\"task_info\",\"arguments\":{}}}").getBytes(StandardCharsets.UTF_8);
   private static final byte[] PING = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"
       .getBytes(StandardCharsets.UTF_8);
+
+  // One source of proof ids for every signer: SecureRandom is thread-safe, and seeding one per proof is slow.
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
   private final HttpClientAgent http;
 
@@ -74,8 +77,7 @@ final class BrokerClient {
       o.putHeader("Authorization", "Bearer " + token);
     } else {
       o.putHeader("Authorization", "DPoP " + token);
-      o.putHeader("DPoP", DpopProofBuilder.forKey(key).method("POST").url(url).accessToken(token).body(body)
-          .build());
+      o.putHeader("DPoP", new ProofSigner(key, RANDOM).sign("POST", url, token, body, null));
     }
     return http.request(o).compose(req -> req.send(Buffer.buffer(body)))
         .compose(res -> res.body().map(reply -> classifyTool(res.statusCode(), reply)))
@@ -89,7 +91,7 @@ final class BrokerClient {
         .putHeader("Content-Type", "application/json").putHeader("Authorization", authorization);
     if (key != null) {
       String token = authorization.substring("DPoP ".length());
-      o.putHeader("DPoP", DpopProofBuilder.forKey(key).method("POST").url(url).accessToken(token).body(body).build());
+      o.putHeader("DPoP", new ProofSigner(key, RANDOM).sign("POST", url, token, body, null));
     }
     return http.request(o).compose(req -> req.send(Buffer.buffer(body))).compose(res -> res.body().compose(b -> {
       if (res.statusCode() / 100 == 2) {

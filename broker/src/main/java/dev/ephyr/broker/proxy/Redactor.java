@@ -32,9 +32,19 @@ final class Redactor {
     return new Redactor(SecretMatcher.of(forms));
   }
 
+  /** A redactor for one response, over a matcher built once and shared (matchers are immutable). */
+  static Redactor over(SecretMatcher matcher) {
+    return new Redactor(matcher);
+  }
+
   /** A redactor that changes nothing. */
   static Redactor none() {
     return new Redactor(SecretMatcher.none());
+  }
+
+  /** The shared matcher this redactor uses. */
+  SecretMatcher matcher() {
+    return matcher;
   }
 
   /** Whether there is anything to look for. */

@@ -45,6 +45,7 @@ final class SshTest {
   private static String policyText;
   private static Node a;
   private static Node b;
+  private static long warmBlocked;
   private static HeldHop held;
 
   @BeforeAll
@@ -96,6 +97,14 @@ final class SshTest {
     assertTrue(cas.contains(signerA.caPublicKey()) && cas.contains(signerB.caPublicKey()), cas);
     Files.writeString(sshd.caFile(), cas);
     sshd.start();
+    // The first MCP requests load the HTTP, JSON and MCP classes from disk: on a loaded 2-core machine that
+    // can keep a loop past the 100 ms limit (seen: class loading under JsonBodies.parse). Warnings are
+    // counted after one task and one tools/list on each node; everything after that must not block.
+    String warm = task(List.of("box"), List.of("ops"), null).getString("token");
+    for (Node n : List.of(a, b)) {
+      client(n, warm).rpc("tools/list", null);
+    }
+    warmBlocked = a.blockedThreadWarnings() + b.blockedThreadWarnings();
   }
 
   private static String otherHostKey() throws Exception {
@@ -107,7 +116,8 @@ final class SshTest {
 
   @AfterAll
   static void stop() throws Exception {
-    long blocked = (a == null ? 0 : a.blockedThreadWarnings()) + (b == null ? 0 : b.blockedThreadWarnings());
+    long blocked = (a == null ? 0 : a.blockedThreadWarnings()) + (b == null ? 0 : b.blockedThreadWarnings())
+        - warmBlocked;
     try {
       TestKit.close(b);
       TestKit.close(a);
@@ -132,7 +142,7 @@ final class SshTest {
         }
       }
     }
-    assertEquals(0, blocked, "an event loop was blocked");
+    assertEquals(0, blocked, "an event loop was blocked (" + warmBlocked + " warnings during warm-up)");
     String log = SIGNER_LOG.toString(StandardCharsets.UTF_8);
     assertFalse(log.contains("PRIVATE KEY"), "the signer log must never hold key material");
   }

@@ -36,6 +36,19 @@ final class Credential {
     return new Credential(auth, secret);
   }
 
+  /**
+   * {@code previous} if it holds this very secret for this {@code auth} (its matcher, slow to build, is kept:
+   * matchers are immutable and shared), else a new credential. A secret that changed gets a new matcher.
+   */
+  static Credential reuse(Credential previous, CredentialAuth auth, String secret) {
+    // Both values are the broker's own (nothing a caller presented): a plain comparison is fine.
+    if (previous != null && previous.auth != null && previous.auth.equals(auth) && previous.secret != null
+        && previous.secret.equals(secret)) {
+      return previous;
+    }
+    return new Credential(auth, secret);
+  }
+
   /** Adds the credential's header, if it travels in one. */
   void applyHeaders(MultiMap headers) {
     if (auth == null) {

@@ -144,7 +144,8 @@ final class Remote {
     }
     return vertx.executeBlocking(() -> {
       try {
-        return Credential.of(policy.auth(), policy.auth().secret().resolve(System.getenv()));
+        // Rediscovery reads the secret anew but keeps the matcher while the value is unchanged.
+        return Credential.reuse(credential, policy.auth(), policy.auth().secret().resolve(System.getenv()));
       } catch (java.io.IOException e) {
         // The message names the variable or file, never a value.
         throw new RemoteFailure(Kind.CREDENTIAL, "cannot read the credential: " + e.getMessage());

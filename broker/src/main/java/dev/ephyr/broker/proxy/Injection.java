@@ -5,12 +5,11 @@ import io.vertx.core.MultiMap;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.List;
 
 /**
  * Puts the service's credential on the upstream request — bearer, basic, a named header or a query parameter
- * — and lists the spellings of it that must never come back to the agent. No {@code toString}: it holds the
- * secret.
+ * (the spellings that must never come back to the agent are in its {@link MatcherCache} matcher). Its
+ * {@code toString} does not show the secret.
  */
 final class Injection {
   private final CredentialAuth auth;
@@ -61,19 +60,13 @@ final class Injection {
     return rawQuery == null ? param : rawQuery + "&" + param;
   }
 
-  /**
-   * A {@link Redactor} for the secret and the Basic token built from it; the matcher covers their encoded
-   * spellings (URL, JSON, HTML, base64, hex…).
-   */
-  Redactor redactor() {
-    if (auth == null) {
-      return Redactor.none();
-    }
-    return Redactor.of(auth.type() == CredentialAuth.Type.BASIC ? List.of(secret, basicToken()) : List.of(secret));
+  private String basicToken() {
+    return basicToken(auth.username(), secret);
   }
 
-  private String basicToken() {
-    return Base64.getEncoder().encodeToString((auth.username() + ":" + secret).getBytes(StandardCharsets.UTF_8));
+  /** The Basic token of {@code username} and {@code secret}. */
+  static String basicToken(String username, String secret) {
+    return Base64.getEncoder().encodeToString((username + ":" + secret).getBytes(StandardCharsets.UTF_8));
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.ephyr.broker.proxy;
 
 import io.vertx.core.buffer.Buffer;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -19,7 +18,8 @@ final class Redactor {
 
   private final SecretMatcher matcher;
   private final int keep;
-  private byte[] pending = new byte[0];
+  private static final byte[] EMPTY = new byte[0];
+  private byte[] pending = EMPTY;
   private long redactions;
 
   private Redactor(SecretMatcher matcher) {
@@ -32,9 +32,19 @@ final class Redactor {
     return new Redactor(SecretMatcher.of(forms));
   }
 
+  /** A redactor for one response, over a matcher built once and shared (matchers are immutable). */
+  static Redactor over(SecretMatcher matcher) {
+    return new Redactor(matcher);
+  }
+
   /** A redactor that changes nothing. */
   static Redactor none() {
     return new Redactor(SecretMatcher.none());
+  }
+
+  /** The shared matcher this redactor uses. */
+  SecretMatcher matcher() {
+    return matcher;
   }
 
   /** Whether there is anything to look for. */
@@ -54,9 +64,9 @@ final class Redactor {
     }
     byte[] in = concat(pending, chunk.getBytes());
     int[] safeEnd = {Math.max(0, in.length - keep)};
-    byte[] out = scrub(in, safeEnd);
-    pending = java.util.Arrays.copyOfRange(in, safeEnd[0], in.length);
-    return Buffer.buffer(out);
+    Buffer out = scrub(in, safeEnd);
+    pending = safeEnd[0] >= in.length ? EMPTY : java.util.Arrays.copyOfRange(in, safeEnd[0], in.length);
+    return out;
   }
 
   /** Whatever was held back, scrubbed; call once at the end. */
@@ -65,9 +75,9 @@ final class Redactor {
       return Buffer.buffer();
     }
     int[] end = {pending.length};
-    byte[] out = scrub(pending, end);
-    pending = new byte[0];
-    return Buffer.buffer(out);
+    Buffer out = scrub(pending, end);
+    pending = EMPTY;
+    return out;
   }
 
   /** {@code value} with every occurrence removed (header values, whole bodies). */
@@ -76,20 +86,22 @@ final class Redactor {
       return value;
     }
     byte[] in = value.getBytes(StandardCharsets.UTF_8);
-    int[] end = {in.length};
-    return new String(scrub(in, end), StandardCharsets.UTF_8);
+    long before = redactions;
+    Buffer out = scrub(in, new int[] {in.length});
+    return redactions == before ? value : out.toString(StandardCharsets.UTF_8);
   }
 
   /**
    * Emits {@code in[0..end)} with needles replaced; a needle that starts before {@code end} is replaced whole
    * and {@code end} moves past it, so held-back bytes never contain the tail of a replaced secret.
    */
-  private byte[] scrub(byte[] in, int[] end) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(in.length);
+  private Buffer scrub(byte[] in, int[] end) {
+    // Written straight into the buffer that is relayed: one copy of the bytes, not three.
+    Buffer out = Buffer.buffer(Math.max(16, end[0] + 64));
     long[] hits = {0};
     end[0] = matcher.redact(in, end[0], out, hits);
     redactions += hits[0];
-    return out.toByteArray();
+    return out;
   }
 
 

@@ -1,6 +1,6 @@
 package dev.ephyr.broker.proxy;
 
-import java.io.ByteArrayOutputStream;
+import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -115,7 +115,7 @@ public final class SecretMatcher {
       return text;
     }
     byte[] in = text.getBytes(StandardCharsets.UTF_8);
-    ByteArrayOutputStream out = new ByteArrayOutputStream(in.length);
+    Buffer out = Buffer.buffer(in.length);
     long[] hits = {0};
     redact(in, in.length, out, hits);
     return hits[0] == 0 ? text : out.toString(StandardCharsets.UTF_8);
@@ -126,15 +126,19 @@ public final class SecretMatcher {
    * them in {@code hits[0]}. An occurrence that starts before {@code limit} is replaced whole (it may use bytes
    * up to {@code in.length}); returns the index after the last byte consumed, {@code limit} or beyond.
    */
-  int redact(byte[] in, int limit, ByteArrayOutputStream out, long[] hits) {
+  int redact(byte[] in, int limit, Buffer out, long[] hits) {
     int i = 0;
     int run = 0;
+    Scratch scratch = null; // per call, never per candidate position, and never shared between threads
     while (i < limit) {
       if (firstByte[in[i] & 0xff]) {
-        int end = matchEnd(in, i, in.length);
+        if (scratch == null) {
+          scratch = new Scratch();
+        }
+        int end = matchEnd(in, i, in.length, scratch);
         if (end > i) {
-          out.write(in, run, i - run);
-          out.write(Redactor.MARK, 0, Redactor.MARK.length);
+          out.appendBytes(in, run, i - run);
+          out.appendBytes(Redactor.MARK);
           hits[0]++;
           i = end;
           run = end;
@@ -143,33 +147,40 @@ public final class SecretMatcher {
       }
       i++;
     }
-    out.write(in, run, i - run);
+    out.appendBytes(in, run, i - run);
     return i;
+  }
+
+  /** Position sets of the NFA, reused across the candidates of one scan (the matcher itself stays immutable). */
+  private static final class Scratch {
+    int[] cur = new int[8];
+    int[] next = new int[8];
   }
 
   /**
    * Where an occurrence starting at {@code at} ends (exclusive, using bytes below {@code limit}), or -1. The
    * longest of the occurrences found is taken, so a spelling is removed whole.
    */
-  int matchEnd(byte[] in, int at, int limit) {
+  int matchEnd(byte[] in, int at, int limit, Scratch scratch) {
     if (!firstByte[in[at] & 0xff]) {
       return -1;
     }
     int best = -1;
     for (Needle n : needles) {
-      best = Math.max(best, match(n, in, at, limit));
+      best = Math.max(best, match(n, in, at, limit, scratch));
     }
     return best;
   }
 
   /** Runs the needle's units as a small NFA: the set of positions reachable after each unit. */
-  private static int match(Needle n, byte[] in, int at, int limit) {
+  private static int match(Needle n, byte[] in, int at, int limit, Scratch scratch) {
     if (n.units[0].byFirst[in[at] & 0xff] == null) {
-      return -1; // the common case, without allocating
+      return -1; // the common case
     }
-    int[] cur = {at};
+    int[] cur = scratch.cur;
+    cur[0] = at;
     int curSize = 1;
-    int[] next = new int[8];
+    int[] next = scratch.next;
     for (Unit unit : n.units) {
       int nextSize = 0;
       for (int c = 0; c < curSize; c++) {
@@ -200,8 +211,10 @@ public final class SecretMatcher {
       int[] t = cur;
       cur = next;
       curSize = nextSize;
-      next = t.length >= 8 ? t : new int[8];
+      next = t; // grows above when needed
     }
+    scratch.cur = cur; // keep what grew, for the next candidate
+    scratch.next = next;
     int best = -1;
     for (int c = 0; c < curSize; c++) {
       best = Math.max(best, cur[c]);

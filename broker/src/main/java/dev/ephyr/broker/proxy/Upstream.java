@@ -57,6 +57,7 @@ public final class Upstream {
   private final Duration dnsTimeout;
   private final Duration connectTimeout;
   private final SecretCache secrets = new SecretCache();
+  private final MatcherCache matchers = new MatcherCache();
 
   /**
    * @param vertx the node's Vert.x
@@ -223,11 +224,12 @@ public final class Upstream {
     String host = bare(origin.getHost());
     int port = ServiceUrl.port(origin);
     Future<Resolved> resolved;
-    if (isDottedQuadOrV6(host) && (svc.auth() == null || svc.auth().secret().env() != null
-        || secrets.fresh(svc.auth().secret()) != null)) {
-      // Nothing here can block (a literal address needs no lookup; the secret is in memory): stay on the loop.
+    Resolved inMemory = isDottedQuadOrV6(host) ? inMemory(svc.auth()) : null;
+    if (inMemory != null) {
+      // Nothing here can block or take long (a literal address needs no lookup; the secret is in memory and
+      // its matcher built): stay on the loop.
       try {
-        resolved = Future.succeededFuture(resolve(svc, host));
+        resolved = Future.succeededFuture(new Resolved(address(svc, host), inMemory.secret, inMemory.matcher));
       } catch (RefusedException e) {
         resolved = Future.failedFuture(e);
       }
@@ -255,7 +257,7 @@ public final class Upstream {
           .setConnectTimeout(Math.min(timeout.toMillis(), connectTimeout.toMillis()))
           .setIdleTimeout(timeout.toMillis())
           .setHeaders(headers);
-      Redactor redactor = injection.redactor();
+      Redactor redactor = Redactor.over(r.matcher);
       long remaining = Math.max(1, timeout.toMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
       HttpClient client = isIpLiteral(host) ? byAddress : byName;
       return client.request(o)
@@ -284,14 +286,19 @@ public final class Upstream {
     });
   }
 
-  /** What blocking resolution found: the address to pin and the secret. No {@code toString} of the secret. */
+  /**
+   * What blocking resolution found: the address to pin, the secret and its matcher. No {@code toString} of the
+   * secret.
+   */
   private static final class Resolved {
     final InetAddress address;
     final String secret;
+    final SecretMatcher matcher;
 
-    Resolved(InetAddress address, String secret) {
+    Resolved(InetAddress address, String secret, SecretMatcher matcher) {
       this.address = address;
       this.secret = secret;
+      this.matcher = matcher;
     }
 
     @Override
@@ -300,8 +307,16 @@ public final class Upstream {
     }
   }
 
-  /** Runs on a worker thread: DNS, the network policy on every address, then the secret. */
+  /** Runs on a worker thread: DNS, the network policy on every address, then the secret and its matcher. */
   private Resolved resolve(ServicePolicy svc, String host) {
+    InetAddress address = address(svc, host);
+    String secret = secret(svc);
+    // Built once per credential value (slow, so here on a worker) and shared by every later request.
+    return new Resolved(address, secret, secret == null ? SecretMatcher.none() : matchers.get(svc.auth(), secret));
+  }
+
+  /** The first address of {@code host}, every address checked against the network policy. */
+  private static InetAddress address(ServicePolicy svc, String host) {
     InetAddress[] all;
     try {
       all = InetAddress.getAllByName(host);
@@ -318,7 +333,31 @@ public final class Upstream {
             host + " -> " + a.getHostAddress() + ": " + why));
       }
     }
-    return new Resolved(all[0], secret(svc));
+    return all[0];
+  }
+
+  /**
+   * The secret and its matcher when both are in memory (no file read, no matcher build needed), with no
+   * address; {@code null} when the worker path must fetch them.
+   */
+  private Resolved inMemory(CredentialAuth auth) {
+    if (auth == null) {
+      return new Resolved(null, null, SecretMatcher.none());
+    }
+    SecretRef ref = auth.secret();
+    String value;
+    if (ref.env() != null) {
+      try {
+        value = ref.resolve(environment); // a map look-up, no I/O
+      } catch (IOException e) {
+        return null; // the worker path reports it
+      }
+    } else {
+      value = secrets.fresh(ref);
+    }
+    // A matcher exists only for a value that passed the checks in secret() (it is built after them).
+    SecretMatcher m = value == null ? null : matchers.peek(auth, value);
+    return m == null ? null : new Resolved(null, value, m);
   }
 
   private String secret(ServicePolicy svc) {

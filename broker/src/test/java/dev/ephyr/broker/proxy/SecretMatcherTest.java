@@ -127,6 +127,39 @@ class SecretMatcherTest {
   }
 
   @Test
+  void oneMatcher_sharedByThreadsAtOnce_givesEveryThreadTheSameAnswer() throws Exception {
+    // The proxy builds one matcher per secret and shares it across event loops: it must keep no scratch state.
+    SecretMatcher shared = SecretMatcher.of(List.of(SECRET));
+    StringBuilder text = new StringBuilder();
+    StringBuilder expected = new StringBuilder();
+    for (String s : spellings(SECRET)) {
+      text.append("<").append(s).append(">");
+      expected.append("<[redacted]>");
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<Integer>> runs = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        runs.add(pool.submit(() -> {
+          int wrong = 0;
+          for (int i = 0; i < 200; i++) {
+            wrong += expected.toString().equals(shared.scrub(text.toString())) ? 0 : 1;
+            Redactor r = Redactor.over(shared);
+            Buffer out = r.next(Buffer.buffer(text.toString())).appendBuffer(r.finish());
+            wrong += expected.toString().equals(out.toString(StandardCharsets.ISO_8859_1)) ? 0 : 1;
+          }
+          return wrong;
+        }));
+      }
+      for (java.util.concurrent.Future<Integer> f : runs) {
+        assertEquals(0, f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void shortAndAbsentSecrets_matchNothing_andTheMatcherNeverPrintsTheSecret() {
     assertFalse(SecretMatcher.of(List.of("short")).active());
     assertFalse(SecretMatcher.none().active());

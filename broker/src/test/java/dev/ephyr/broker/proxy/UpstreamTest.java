@@ -1,7 +1,10 @@
 package dev.ephyr.broker.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ephyr.broker.auth.Caller;
@@ -28,8 +31,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The engine without a node: a secret from an environment variable, and TLS to a name while connecting to
- * the pinned address — SNI and certificate checks must still use the service's host name (the original
+ * The engine without a node: a secret from an environment variable, each secret's matcher built once (and
+ * again when the secret changes), and TLS to a name while connecting to the pinned address — SNI and certificate checks must still use the service's host name (the original
  * pinned by rewriting the URL to the IP, which broke both).
  */
 class UpstreamTest {
@@ -96,6 +99,56 @@ class UpstreamTest {
     assertTrue(SEEN.contains("from-the-environment"));
     Upstream missing = new Upstream(vertx, () -> p, Map.of(), new Metrics());
     assertEquals("credential_unavailable", get(missing, p, "env", "/x"));
+    server.close();
+  }
+
+  /** Opens GET {@code path} to {@code service}, sends it and waits for the answer; the call. */
+  private static Upstream.Call call(Upstream up, Policy policy, String service, String path) throws Exception {
+    Context ctx = vertx.getOrCreateContext();
+    Caller caller = new Caller.AgentKey(policy.agent("alice").orElseThrow());
+    RequestTarget t = ((RequestTarget.Valid) RequestTarget.parse(path)).target();
+    Upstream.Checked checked = assertInstanceOf(Upstream.Checked.class,
+        up.check(caller, service, "GET", t, MultiMap.caseInsensitiveMultiMap()));
+    return onContext(ctx, () -> up.open(checked, ctx, java.time.Duration.ofSeconds(10))
+        .compose(call -> call.request.send().compose(HttpClientResponse::body)
+            .map(body -> {
+              call.finish();
+              return call;
+            })));
+  }
+
+  @Test
+  void eachSecretsMatcherIsBuiltOnceAndRebuiltWhenTheFileChanges() throws Exception {
+    HttpServer server = vertx.createHttpServer().requestHandler(req -> req.response().end("ok"));
+    int port = server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
+    Path file = dir.resolve("rotating-secret");
+    Files.writeString(file, "first-secret-value\n");
+    Policy p = policy(String.join("\n", "  file:", "    origin: http://127.0.0.1:" + port,
+        "    auth: { type: basic, username: bot, secret_file: " + file.toAbsolutePath() + " }",
+        "    allow_private: true",
+        "  env:", "    origin: http://127.0.0.1:" + port,
+        "    auth: { type: bearer, secret_env: SVC_TOKEN }", "    allow_private: true"));
+    Upstream up = new Upstream(vertx, () -> p, Map.of("SVC_TOKEN", "from-the-environment"), new Metrics());
+    SecretMatcher first = call(up, p, "file", "/a").redactor.matcher();
+    SecretMatcher env = call(up, p, "env", "/a").redactor.matcher();
+    for (int i = 0; i < 3; i++) { // the file read again after the cache's TTL still gives the same matcher
+      assertSame(first, call(up, p, "file", "/b").redactor.matcher(), "request " + i);
+      assertSame(env, call(up, p, "env", "/b").redactor.matcher(), "request " + i);
+    }
+    assertEquals("x [redacted] y", first.scrub("x first-secret-value y"));
+    assertFalse(first.toString().contains("first-secret"));
+
+    Files.writeString(file, "second-secret-value\n");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    SecretMatcher second = first;
+    while (second == first && System.nanoTime() < deadline) { // picked up once the cached value expires
+      second = call(up, p, "file", "/c").redactor.matcher();
+    }
+    assertNotSame(first, second, "a changed secret gets a new matcher");
+    assertEquals("x [redacted] y", second.scrub("x second-secret-value y"));
+    String basic = java.util.Base64.getEncoder().encodeToString("bot:second-secret-value".getBytes());
+    assertEquals("[redacted]", second.scrub(basic));
+    assertSame(second, call(up, p, "file", "/d").redactor.matcher());
     server.close();
   }
 

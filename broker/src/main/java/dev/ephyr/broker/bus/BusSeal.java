@@ -63,6 +63,13 @@ public final class BusSeal {
     }
     this.clock = clock;
     this.windowMillis = window.toMillis();
+    // First use of AES-GCM loads and initialises the JCE provider (a few hundred ms under load): pay it on
+    // the boot thread, not on the first event loop that seals or opens.
+    byte[] n = new byte[NONCE_BYTES];
+    byte[] aad = aad("warm-up", nodeId, 0, activeKid);
+    crypt(Cipher.DECRYPT_MODE, keys.get(activeKid), n, aad, crypt(Cipher.ENCRYPT_MODE, keys.get(activeKid), n, aad,
+        new byte[1]));
+    random.nextBytes(n);
   }
 
   /** This node's id, as it appears in what it seals. */

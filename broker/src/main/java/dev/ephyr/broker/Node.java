@@ -151,6 +151,7 @@ public final class Node {
       if (config.eventLoops() > 0) {
         options.setEventLoopPoolSize(config.eventLoops());
       }
+      options.setEventBusOptions(EventBusTls.options(config, clusterConfig.bindHost()));
       vertx = Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(cluster.hazelcast()))
           .buildClustered().await();
       LongAdder blocked = new LongAdder();

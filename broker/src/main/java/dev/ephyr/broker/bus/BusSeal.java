@@ -20,7 +20,8 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Seals the event-bus messages that carry authority between nodes, and opens them on arrival. A sealed
- * message is AES-256-GCM under a key derived from the keyring (label {@code ephyr-bus/1}, one key per kid,
+ * message is AES-256-GCM under a key derived from the keyring (label {@code ephyr-bus/1}, which no token
+ * identifier can equal; one key per kid,
  * the active kid seals): the GCM tag authenticates the body together with the address it was sent to, the
  * sender's node id, the time and the key id, and the body is unreadable to anyone without the keyring. On
  * arrival: the key id must be known, the time within the window, the tag valid, the nonce never seen before.

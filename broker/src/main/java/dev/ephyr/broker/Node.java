@@ -18,6 +18,7 @@ import dev.ephyr.broker.audit.EventBusAuditSink;
 import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.bus.BusRefusals;
 import dev.ephyr.broker.bus.BusSeal;
+import dev.ephyr.broker.bus.RecordMac;
 import dev.ephyr.broker.dashboard.DashboardRoutes;
 import dev.ephyr.broker.federation.Federation;
 import dev.ephyr.broker.federation.FederationLimits;
@@ -235,7 +236,8 @@ public final class Node {
     // Seals what crosses the event bus between nodes with a keyring-derived key (docs/cluster.md).
     BusSeal busSeal = new BusSeal(keyring, config.nodeId(), clock, BusSeal.DEFAULT_WINDOW,
         new BusRefusals(audit, config.nodeId(), clock));
-    SshModule ssh = SshModule.create(config, cluster, vertx, store::current, audit, busSeal);
+    SshModule ssh = SshModule.create(config, cluster, vertx, store::current, audit, busSeal,
+        new RecordMac(keyring));
 
     metrics.gauge("ephyr_cluster_ready", "1 when this node may serve task tokens.",
         () -> cluster.readiness().isReady() ? 1 : 0);

@@ -165,4 +165,15 @@ class BusAttackTest {
     assertEquals("bus_refused", denied.getString("code"),
         "the forged session request reached the session layer instead of being refused: " + answer);
   }
+
+  @Test
+  void intruder_cannotPlantACaKeyThatTargetsWouldTrust() {
+    // SSH targets install every key of /v1/ssh/ca as a trusted user CA.
+    String planted = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHBsYW50ZWQtYnktdGhlLWludHJ1ZGVyLTAwMDAwMDAw intruder";
+    intruderMember.<String, String>getMap("ephyr.ssh.ca").set("SHA256:planted", new JsonObject()
+        .put("public_key", planted).put("node", "n1").put("published", System.currentTimeMillis() / 1000).encode());
+    Http.Response r = Http.get("http://127.0.0.1:" + n1.port() + "/v1/ssh/ca", Map.of());
+    assertEquals(200, r.status(), r.body());
+    assertFalse(r.body().contains("IHBsYW50ZWQt"), "the planted CA key is served to targets: " + r.body());
+  }
 }

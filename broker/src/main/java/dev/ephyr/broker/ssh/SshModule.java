@@ -5,6 +5,7 @@ import dev.ephyr.broker.ConfigException;
 import dev.ephyr.broker.audit.AuditSink;
 import dev.ephyr.broker.bus.BusSeal;
 import dev.ephyr.broker.bus.Opened;
+import dev.ephyr.broker.bus.RecordMac;
 import dev.ephyr.broker.NodeConfig;
 import dev.ephyr.broker.http.Routes;
 import dev.ephyr.broker.policy.Policy;
@@ -66,10 +67,10 @@ public final class SshModule {
    * to the cluster. Blocking: call from the node's boot thread, never an event loop.
    */
   public static SshModule create(NodeConfig config, ClusterNode cluster, Vertx vertx, Supplier<Policy> policy,
-      AuditSink audit, BusSeal bus) throws ConfigException {
+      AuditSink audit, BusSeal bus, RecordMac records) throws ConfigException {
     SshSettings settings = SshSettings.from(config);
     Clock clock = Clock.systemUTC();
-    CaDirectory cas = new CaDirectory(cluster.hazelcast(), vertx);
+    CaDirectory cas = new CaDirectory(cluster.hazelcast(), vertx, records);
     CertRecords certs = new CertRecords(cluster.hazelcast(), vertx);
     SshConnector connector = new SshConnector(vertx, settings.connectTimeout());
     ExecRunner runner = new ExecRunner(vertx);

@@ -8,8 +8,9 @@ import java.io.IOException;
 
 /**
  * Guards the replicated security state against any member that writes to it, ours or a rogue one that
- * joined the cluster: a watermark never goes down, a bound holder never changes or disappears, and neither
- * map's entries are removed by a write (they leave only by expiry). Installed on the owning member of each
+ * joined the cluster: a watermark never goes down, a bound holder never changes or disappears, the serial
+ * counter and replay markers never go down, and no entry of these maps is removed by a write (they leave
+ * only by expiry). Installed on the owning member of each
  * key, so it sees puts, sets, replaces, {@code putAll}, removes and entry processors, whoever sent them.
  *
  * <p>A lowering write is not an error the caller could fix, so it is answered with the value kept (the
@@ -21,7 +22,7 @@ final class StateGuard implements MapInterceptor, IdentifiedDataSerializable {
 
   /** Which map this guard watches. Wire values: never change, only add. */
   enum Kind {
-    WATERMARKS(1), TASKS(2);
+    WATERMARKS(1), TASKS(2), SERIALS(3), REPLAY(4);
 
     final int wire;
 
@@ -61,7 +62,35 @@ final class StateGuard implements MapInterceptor, IdentifiedDataSerializable {
 
   @Override
   public Object interceptPut(Object oldValue, Object newValue) {
-    return kind == Kind.WATERMARKS ? keepWatermark(oldValue, newValue) : keepHolder(oldValue, newValue);
+    switch (kind) {
+      case WATERMARKS:
+        return keepWatermark(oldValue, newValue);
+      case TASKS:
+        return keepHolder(oldValue, newValue);
+      default:
+        return keepMaximum(oldValue, newValue);
+    }
+  }
+
+  /** The serial counter and replay keep-until times: numbers that only rise. */
+  private Object keepMaximum(Object oldValue, Object newValue) {
+    if (!(newValue instanceof Long n)) {
+      throw new IllegalArgumentException("the " + what() + " map holds only numbers");
+    }
+    return oldValue instanceof Long old && old > n ? old : n;
+  }
+
+  private String what() {
+    switch (kind) {
+      case WATERMARKS:
+        return "watermark";
+      case TASKS:
+        return "task";
+      case SERIALS:
+        return "serial";
+      default:
+        return "replay";
+    }
   }
 
   private static Object keepWatermark(Object oldValue, Object newValue) {
@@ -91,8 +120,7 @@ final class StateGuard implements MapInterceptor, IdentifiedDataSerializable {
       return null;
     }
     // Entries leave by expiry only; nothing in the broker removes one.
-    throw new IllegalStateException((kind == Kind.WATERMARKS ? "watermarks" : "task records")
-        + " are never removed; they expire");
+    throw new IllegalStateException("entries of the " + what() + " map are never removed; they expire");
   }
 
   @Override

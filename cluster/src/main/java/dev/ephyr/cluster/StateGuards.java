@@ -28,7 +28,9 @@ final class StateGuards {
         .getService(MapService.SERVICE_NAME);
     this.maps = service.getMapServiceContext();
     this.guards = List.of(installed(WatermarkStore.MAP_NAME, new StateGuard(StateGuard.Kind.WATERMARKS)),
-        installed(TaskRegistry.MAP_NAME, new StateGuard(StateGuard.Kind.TASKS)));
+        installed(TaskRegistry.MAP_NAME, new StateGuard(StateGuard.Kind.TASKS)),
+        installed(SerialGenerator.MAP_NAME, new StateGuard(StateGuard.Kind.SERIALS)),
+        installed(ReplayCache.MAP_NAME, new StateGuard(StateGuard.Kind.REPLAY)));
   }
 
   private Installed installed(String map, StateGuard guard) {

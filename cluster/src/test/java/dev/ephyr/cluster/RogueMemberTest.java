@@ -1,6 +1,7 @@
 package dev.ephyr.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -185,7 +186,7 @@ final class RogueMemberTest {
     attacks.put("removeAll", () -> map.removeAll(e -> true));
     attacks.put("removeInterceptors then put", () -> {
       // The attacker has our jar, so it knows the names Hazelcast gives our guards.
-      for (int kind = 1; kind <= 2; kind++) {
+      for (int kind = 1; kind <= 4; kind++) {
         map.removeInterceptor("dev.ephyr.cluster.StateGuard" + kind);
       }
       map.put(REVOKED, low);
@@ -266,5 +267,33 @@ final class RogueMemberTest {
     }
     nodes.get(0).watermarks().revoke(REVOKED, Instant.now().plusSeconds(3600)).toCompletableFuture()
         .get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void rogueMember_cannotLowerTheSerialCounterNorForgetAReplayMarker() throws Exception {
+    long issued = nodes.get(0).serials().next().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    IMap<String, Object> serials = rogue.getMap(SerialGenerator.MAP_NAME);
+    try {
+      serials.put(SerialGenerator.KEY, 1L);
+    } catch (RuntimeException refused) {
+      System.out.println("refused serial put: " + refused);
+    }
+    long next = nodes.get(1).serials().next().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertTrue(next > issued, "serial " + next + " after " + issued + ": the counter went back");
+
+    String marker = "dpop:rogue-test-jti";
+    assertTrue(nodes.get(0).replay().firstUse(marker, Instant.now().plusSeconds(600)).toCompletableFuture()
+        .get(30, TimeUnit.SECONDS));
+    IMap<String, Object> replay = rogue.getMap(ReplayCache.MAP_NAME);
+    for (Runnable forget : List.<Runnable>of(() -> replay.remove(marker), () -> replay.delete(marker),
+        () -> replay.executeOnKey(marker, new Overwrite(null)))) {
+      try {
+        forget.run();
+      } catch (RuntimeException refused) {
+        System.out.println("refused replay removal: " + refused);
+      }
+    }
+    assertFalse(nodes.get(1).replay().firstUse(marker, Instant.now().plusSeconds(600)).toCompletableFuture()
+        .get(30, TimeUnit.SECONDS), "a used proof could be replayed after the rogue member removed its marker");
   }
 }

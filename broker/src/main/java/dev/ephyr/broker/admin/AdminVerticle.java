@@ -24,11 +24,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operator API on the event bus ({@code ephyr.admin.*}). Every message carries an admin credential that
- * this verticle checks itself against the policy in force (admins are stored hashed); a missing or unknown
- * credential is refused. Every call is audited under the admin's name (never the credential). Task
- * operations go through {@link TaskService}; status, audit queries and policy reloads fan out to each member's
- * per-node address ({@code ephyr.admin.node.<id>.<op>}), which checks the same credential again.
+ * The operator API on the event bus ({@code ephyr.admin.*}, local consumers: only this node's fronts reach
+ * them). Every message carries an admin credential that this verticle checks itself against the policy in
+ * force (admins are stored hashed); a missing or unknown credential is refused. Every call is audited under
+ * the admin's name (never the credential). Task operations go through {@link TaskService}; status, audit
+ * queries and policy reloads fan out to each member's per-node address ({@code ephyr.admin.node.<id>.<op>})
+ * with a sealed {@link AdminAssertion} of the checked admin instead of the credential.
  */
 public final class AdminVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(AdminVerticle.class);

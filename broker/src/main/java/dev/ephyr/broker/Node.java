@@ -17,6 +17,9 @@ import dev.ephyr.broker.audit.AuditVerticle;
 import dev.ephyr.broker.audit.EventBusAuditSink;
 import dev.ephyr.broker.audit.HeadCheck;
 import dev.ephyr.broker.auth.Authenticator;
+import dev.ephyr.broker.bus.BusRefusals;
+import dev.ephyr.broker.bus.BusSeal;
+import dev.ephyr.broker.bus.RecordMac;
 import dev.ephyr.broker.dashboard.DashboardRoutes;
 import dev.ephyr.broker.federation.Federation;
 import dev.ephyr.broker.federation.FederationLimits;
@@ -150,6 +153,7 @@ public final class Node {
       if (config.eventLoops() > 0) {
         options.setEventLoopPoolSize(config.eventLoops());
       }
+      options.setEventBusOptions(EventBusTls.options(config, clusterConfig.bindHost()));
       vertx = Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(cluster.hazelcast()))
           .buildClustered().await();
       LongAdder blocked = new LongAdder();
@@ -231,7 +235,11 @@ public final class Node {
         publicBase + "/mcp"));
     McpSessions sessions = new McpSessions(keyring, clock, config.sessionTtl(), cluster.hazelcast());
     Federation federation = new Federation(vertx, store::current, metrics, FederationLimits.DEFAULTS, clock);
-    SshModule ssh = SshModule.create(config, cluster, vertx, store::current, audit);
+    // Seals what crosses the event bus between nodes with a keyring-derived key (docs/cluster.md).
+    BusSeal busSeal = new BusSeal(keyring, config.nodeId(), clock, BusSeal.DEFAULT_WINDOW,
+        new BusRefusals(audit, config.nodeId(), clock));
+    SshModule ssh = SshModule.create(config, cluster, vertx, store::current, audit, busSeal,
+        new RecordMac(keyring));
 
     metrics.gauge("ephyr_cluster_ready", "1 when this node may serve task tokens.",
         () -> cluster.readiness().isReady() ? 1 : 0);
@@ -261,9 +269,10 @@ public final class Node {
             ProxyRoute.create(proxy, audit, metrics, config.nodeId(), clock, config.allowedOrigins(), authenticate,
                 config.bodyLimit()),
             new DashboardRoutes(vertx, scheme.equals("https"), config.requestTimeout()),
-            new AdminRoutes(vertx, config.nodeId(), audit, config.requestTimeout(), clock)));
+            new AdminRoutes(vertx, config.nodeId(), audit, config.requestTimeout(), clock, busSeal)));
 
-    vertx.deployVerticle(new AuditVerticle(auditSettings, auditBacklog, auditStats, clock),
+    vertx.deployVerticle(new AuditVerticle(auditSettings, auditBacklog, auditStats, clock,
+        batch -> busSeal.seal(Addresses.AUDIT_LIVE, batch)),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
     vertx.deployVerticle(new AuditQueryVerticle(auditSettings),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
@@ -271,7 +280,7 @@ public final class Node {
         auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.adminTimeout(), dashboardSessions(keyring, clock,
         cluster), new CapabilityViews(
         () -> CapabilityViews.services(store.current()), federationTools::operatorStatus,
-        ssh::issuedCertificates))))
+        ssh::issuedCertificates), busSeal)))
         .await(30, TimeUnit.SECONDS);
     // A worker: discovery's cold start (class loading, DNS, secret files) stays off the event loops.
     vertx.deployVerticle(new FederationVerticle(federation),

@@ -44,6 +44,9 @@ public final class NodeConfig {
     d.put("http.public-url", null);               // http(s)://<host>:<port>
     d.put("http.tls-cert", null);
     d.put("http.tls-key", null);
+    d.put("eventbus.tls-cert", null);             // all three, or none: TLS between nodes' event buses
+    d.put("eventbus.tls-key", null);
+    d.put("eventbus.tls-ca", null);
     d.put("http.allowed-origins", "");
     d.put("http.body-limit", String.valueOf(MIB));
     d.put("http.max-header-size", "24576");
@@ -239,6 +242,12 @@ public final class NodeConfig {
     if ((tlsCert().isPresent()) != (tlsKey().isPresent())) {
       throw new ConfigException("http.tls-cert and http.tls-key must be set together");
     }
+    int busTls = (eventBusTlsCert().isPresent() ? 1 : 0) + (eventBusTlsKey().isPresent() ? 1 : 0)
+        + (eventBusTlsCa().isPresent() ? 1 : 0);
+    if (busTls != 0 && busTls != 3) {
+      throw new ConfigException("eventbus.tls-cert, eventbus.tls-key and eventbus.tls-ca must be set together "
+          + "(make them with 'ephyr certs init')");
+    }
     if (publicUrlSetting().isPresent()) {
       String u = publicUrlSetting().get();
       if (!(u.startsWith("http://") || u.startsWith("https://")) || u.contains("?") || u.contains("#")
@@ -426,6 +435,26 @@ public final class NodeConfig {
     return v == null || v.isBlank() ? Optional.empty() : Optional.of(baseDir.resolve(v));
   }
 
+  /** Event-bus TLS: this node's certificate chain (PEM), if TLS between nodes is on. */
+  public Optional<Path> eventBusTlsCert() {
+    return optionalPath("eventbus.tls-cert");
+  }
+
+  /** Event-bus TLS: this node's private key (PEM, PKCS#8). */
+  public Optional<Path> eventBusTlsKey() {
+    return optionalPath("eventbus.tls-key");
+  }
+
+  /** Event-bus TLS: the cluster CA certificate (PEM); peers must present a certificate it signed. */
+  public Optional<Path> eventBusTlsCa() {
+    return optionalPath("eventbus.tls-ca");
+  }
+
+  private Optional<Path> optionalPath(String key) {
+    String v = get(key);
+    return v == null || v.isBlank() ? Optional.empty() : Optional.of(baseDir.resolve(v));
+  }
+
   /** Browser origins allowed to call the endpoints (requests without {@code Origin} are always allowed). */
   public List<String> allowedOrigins() {
     List<String> out = new ArrayList<>();
@@ -567,6 +596,12 @@ public final class NodeConfig {
     /** Public URL (what DPoP proofs name). */
     public Builder publicUrl(String url) {
       return set("http.public-url", url);
+    }
+
+    /** Event-bus TLS between nodes: this node's certificate chain and key, and the cluster CA (PEM files). */
+    public Builder eventBusTls(Path cert, Path key, Path ca) {
+      return set("eventbus.tls-cert", cert.toString()).set("eventbus.tls-key", key.toString())
+          .set("eventbus.tls-ca", ca.toString());
     }
 
     /** TLS certificate and key (PEM files). */

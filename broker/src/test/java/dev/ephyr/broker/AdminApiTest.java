@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ephyr.broker.audit.AuditFiles;
+import dev.ephyr.broker.bus.BusSeal;
+import dev.ephyr.broker.bus.Opened;
 import dev.ephyr.broker.audit.AuditKeys;
 import dev.ephyr.broker.audit.AuditVerifier;
 import dev.ephyr.broker.policy.ApiKeys;
@@ -235,8 +237,13 @@ class AdminApiTest {
   @Test
   void liveEvents_ofEveryNode_reachASubscriberOnAnother() {
     List<JsonObject> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-    n3.vertx().eventBus().<JsonObject>consumer(Addresses.AUDIT_LIVE,
-        m -> m.body().getJsonArray("records").forEach(r -> seen.add((JsonObject) r))).completion()
+    // Batches are sealed by the writing node; a subscriber holding the keyring opens them.
+    BusSeal seal = new BusSeal(kit.keyring, "test", java.time.Clock.systemUTC(), BusSeal.DEFAULT_WINDOW, (a, r) -> {});
+    n3.vertx().eventBus().<Object>consumer(Addresses.AUDIT_LIVE, m -> {
+      if (seal.openBroadcast(Addresses.AUDIT_LIVE, m.body()) instanceof Opened.Ok ok) {
+        ok.body().getJsonArray("records").forEach(r -> seen.add((JsonObject) r));
+      }
+    }).completion()
         .toCompletionStage().toCompletableFuture().join();
     Eventually.await(Duration.ofSeconds(30), "a live record from n1", () -> {
       Http.get(admin(n1, "/status"), Map.of("Authorization", "Bearer " + adminKey));

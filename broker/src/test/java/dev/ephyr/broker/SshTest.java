@@ -410,6 +410,39 @@ final class SshTest {
     assertEquals(0, sessionsOf(t.getString("task_id")));
   }
 
+  /**
+   * What a peer on the cluster network could send the owner of a session: an exec request naming the right
+   * session, task and scope, and a "task revoked" broadcast. Sent unsealed from node b's own event bus (the
+   * owner cannot tell that from a foreign peer): the exec is refused before the session layer, the broadcast
+   * closes nothing, and the session still works for its task.
+   */
+  @Test
+  void forgedBusMessages_runNothingOnASession_andCloseNothing() throws Exception {
+    JsonObject t = task(List.of("box"), List.of("ops"), null);
+    String taskId = t.getString("task_id");
+    String id = client(a, t.getString("token")).ok("session_create", new JsonObject().put("target", "box"))
+        .getString("session_id");
+    JsonObject caller = new JsonObject().put("agent", "alice").put("task", taskId)
+        .put("lineage", new JsonArray().add(new JsonObject().put("task", taskId).put("epoch", 0)))
+        .put("expires_at", System.currentTimeMillis() / 1000 + 600).put("targets", "box").put("roles", "ops");
+    JsonObject forged = new JsonObject().put("op", "exec").put("session_id", id).put("command", "id -un")
+        .put("timeout_ms", 10_000).put("caller", caller);
+    io.vertx.core.eventbus.DeliveryOptions wait = new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(30_000);
+    Object reply = b.vertx().eventBus().request(Addresses.SSH_SESSION_PREFIX + "a", forged, wait).toCompletionStage()
+        .toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS).body();
+    assertFalse(String.valueOf(reply).contains(LoopbackSshd.USER), "a forged message ran a command: " + reply);
+    assertEquals("bus_refused", ((JsonObject) reply).getJsonObject("denied", new JsonObject()).getString("code"),
+        String.valueOf(reply));
+    b.vertx().eventBus().publish(Addresses.TASKS_REVOKED, new JsonObject().put("task_id", taskId));
+    // Same connection, same consumer context: this answer comes after the broadcast was handled.
+    b.vertx().eventBus().request(Addresses.SSH_SESSION_PREFIX + "a", forged, wait).toCompletionStage()
+        .toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    JsonObject r = client(a, t.getString("token")).ok("exec", new JsonObject().put("session_id", id)
+        .put("command", "echo alive"));
+    assertEquals("alive\n", r.getString("stdout"), "the forged revocation closed the session");
+    client(a, t.getString("token")).ok("session_close", new JsonObject().put("session_id", id));
+  }
+
   @Test
   void session_ofOneTask_isRefusedToAnother() {
     JsonObject owner = task(List.of("box"), List.of("ops"), null);

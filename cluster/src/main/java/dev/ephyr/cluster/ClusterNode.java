@@ -50,6 +50,7 @@ public final class ClusterNode implements AutoCloseable {
   private final TaskRegistry tasks;
   private final ReplayCache replay;
   private final SerialGenerator serials;
+  private final StateGuards guards;
   private final ScheduledExecutorService scheduler;
   private final ThreadPoolExecutor worker;
   private final AtomicBoolean reloading = new AtomicBoolean();
@@ -74,6 +75,8 @@ public final class ClusterNode implements AutoCloseable {
     this.tasks = new TaskRegistry(hz, config, worker);
     this.replay = new ReplayCache(hz, config, health);
     this.serials = new SerialGenerator(hz, config, health);
+    this.guards = new StateGuards(hz);
+    guards.ensure(); // before any write can reach this member's partitions
   }
 
   /** Starts a node and blocks until it joined and (if the quorum is present) loaded its mirror. */
@@ -141,6 +144,10 @@ public final class ClusterNode implements AutoCloseable {
   private void tick() {
     try {
       health.tick();
+      if (guards.ensure() > 0) {
+        LOG.warn("node {}: a state guard had been removed from this member (by another member?); reinstalled",
+            config.nodeId());
+      }
       evaluateMembership();
       scheduleReload();
       long now = System.nanoTime();

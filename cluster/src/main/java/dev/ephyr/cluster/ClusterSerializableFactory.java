@@ -16,6 +16,7 @@ final class ClusterSerializableFactory implements DataSerializableFactory {
       case SerializationIds.BIND_REPLY: return new BindReply();
       case SerializationIds.RECORD_FIRST_USE: return new RecordFirstUse();
       case SerializationIds.ALLOCATE_SERIAL: return new AllocateSerial();
+      case SerializationIds.STATE_GUARD: return new StateGuard();
       default: return null; // Hazelcast reports the unknown id itself
     }
   }

@@ -1,5 +1,6 @@
 package dev.ephyr.cluster;
 
+import com.hazelcast.config.AdvancedNetworkConfig;
 import com.hazelcast.config.ClassFilter;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.ExecutorConfig;
@@ -11,8 +12,8 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MemberAttributeConfig;
 import com.hazelcast.config.MergePolicyConfig;
-import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.SerializationConfig;
+import com.hazelcast.config.ServerSocketEndpointConfig;
 import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import java.util.concurrent.ConcurrentMap;
@@ -49,9 +50,15 @@ final class HazelcastConfigFactory {
     // for a 10 s batch.
     cfg.setProperty("hazelcast.map.invalidation.batch.enabled", "false");
 
-    NetworkConfig net = cfg.getNetworkConfig();
-    net.setPort(c.port()).setPortAutoIncrement(false);
-    net.getInterfaces().setEnabled(true).addInterface(c.bindHost());
+    // The advanced network configuration serves only the endpoints it lists: with nothing but the MEMBER
+    // endpoint, the client protocol (and REST/memcache) is not served at all, so a Hazelcast client on the
+    // network cannot connect. The endpoint binds the configured interface only.
+    AdvancedNetworkConfig net = cfg.getAdvancedNetworkConfig().setEnabled(true);
+    ServerSocketEndpointConfig member = new ServerSocketEndpointConfig();
+    member.setPort(c.port()).setPortAutoIncrement(false);
+    member.getInterfaces().setEnabled(true).addInterface(c.bindHost());
+    net.setMemberEndpointConfig(member);
+    cfg.setProperty("hazelcast.socket.server.bind.any", "false");
     JoinConfig join = net.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);

@@ -30,18 +30,6 @@ public record AdminCall(String credential, String requestId, String remote, Json
     return new AdminCall(credential, request, remote, args);
   }
 
-  /** The message that forwards this call to another node (same credential, same correlation). */
-  JsonObject forward(JsonObject args) {
-    JsonObject o = new JsonObject().put("credential", credential).put("args", args);
-    if (requestId != null) {
-      o.put("request_id", requestId);
-    }
-    if (remote != null) {
-      o.put("remote", remote);
-    }
-    return o;
-  }
-
   @Override
   public String toString() {
     return "AdminCall[" + requestId + ", credential=" + (credential == null ? "none" : "redacted") + ", " + args + "]";

@@ -1,8 +1,10 @@
 package dev.ephyr.broker.admin;
 
 import dev.ephyr.broker.audit.AuditBacklog;
+import dev.ephyr.broker.bus.BusSeal;
 import dev.ephyr.broker.audit.AuditSink;
 import dev.ephyr.broker.audit.AuditStats;
+import dev.ephyr.broker.bus.BusSeal;
 import dev.ephyr.broker.policy.PolicyStore;
 import dev.ephyr.broker.tasks.TaskService;
 import dev.ephyr.cluster.ClusterNode;
@@ -26,7 +28,8 @@ import java.util.function.LongSupplier;
  * @param fanOutTimeout how long to wait for each node's answer
  * @param sessions dashboard sessions (minted at sign-in, accepted like credentials)
  * @param views read-only views of services, remotes and certificates
+ * @param bus seals fan-out requests to other nodes and opens theirs
  */
 public record AdminDeps(String nodeId, PolicyStore policy, ClusterNode cluster, TaskService tasks, AuditSink audit,
     AuditStats auditStats, AuditBacklog auditBacklog, String keyringFingerprint, LongSupplier blockedThreads,
-    Clock clock, Duration fanOutTimeout, AdminSessions sessions, CapabilityViews views) {}
+    Clock clock, Duration fanOutTimeout, AdminSessions sessions, CapabilityViews views, BusSeal bus) {}

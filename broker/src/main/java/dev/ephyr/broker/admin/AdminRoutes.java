@@ -1,6 +1,7 @@
 package dev.ephyr.broker.admin;
 
 import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.bus.BusSeal;
 import dev.ephyr.broker.audit.AuditEvent;
 import dev.ephyr.broker.audit.AuditSink;
 import dev.ephyr.broker.dashboard.DashboardRoutes;
@@ -40,12 +41,12 @@ public final class AdminRoutes implements Routes {
   private final LiveAudit live;
 
   /** Routes sending to {@code vertx}'s local admin verticle, waiting at most {@code timeout}. */
-  public AdminRoutes(Vertx vertx, String nodeId, AuditSink audit, Duration timeout, Clock clock) {
+  public AdminRoutes(Vertx vertx, String nodeId, AuditSink audit, Duration timeout, Clock clock, BusSeal seal) {
     this.nodeId = nodeId;
     this.audit = audit;
     this.clock = clock;
     this.bus = new AdminBus(vertx, timeout);
-    this.live = new LiveAudit(vertx, bus);
+    this.live = new LiveAudit(vertx, bus, seal);
   }
 
   @Override

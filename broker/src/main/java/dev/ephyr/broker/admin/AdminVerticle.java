@@ -3,6 +3,7 @@ package dev.ephyr.broker.admin;
 import dev.ephyr.broker.Addresses;
 import dev.ephyr.broker.audit.AuditEvent;
 import dev.ephyr.broker.audit.AuditQuery;
+import dev.ephyr.broker.bus.Opened;
 import dev.ephyr.broker.policy.AdminPolicy;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.tasks.TaskService;
@@ -23,11 +24,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operator API on the event bus ({@code ephyr.admin.*}). Every message carries an admin credential that
- * this verticle checks itself against the policy in force (admins are stored hashed); a missing or unknown
- * credential is refused. Every call is audited under the admin's name (never the credential). Task
- * operations go through {@link TaskService}; status, audit queries and policy reloads fan out to each member's
- * per-node address ({@code ephyr.admin.node.<id>.<op>}), which checks the same credential again.
+ * The operator API on the event bus ({@code ephyr.admin.*}, local consumers: only this node's fronts reach
+ * them). Every message carries an admin credential that this verticle checks itself against the policy in
+ * force (admins are stored hashed); a missing or unknown credential is refused. Every call is audited under
+ * the admin's name (never the credential). Task operations go through {@link TaskService}; status, audit
+ * queries and policy reloads fan out to each member's per-node address ({@code ephyr.admin.node.<id>.<op>})
+ * with a sealed {@link AdminAssertion} of the checked admin instead of the credential.
  */
 public final class AdminVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(AdminVerticle.class);
@@ -80,16 +82,51 @@ public final class AdminVerticle extends VerticleBase {
     // Live streams re-check their admin at once when this node's policy changes (not only every few seconds).
     DeliveryOptions local = new DeliveryOptions().setLocalOnly(true);
     deps.policy().onChange(p -> vertx.eventBus().publish(Addresses.ADMIN_POLICY_CHANGED, p.hash(), local));
-    // Per-node parts of a fan-out: audited only when refused or when they change something (the reload).
-    ready.add(on(nodeAddress(deps.nodeId(), "status"), "admin.node.status", false, this::nodeStatus));
-    ready.add(on(nodeAddress(deps.nodeId(), "audit-query"), "admin.node.audit-query", false, this::nodeAuditQuery));
-    ready.add(on(nodeAddress(deps.nodeId(), "policy-reload"), "admin.node.policy-reload", true,
-        this::nodePolicyReload));
+    // Per-node parts of a fan-out, the only admin addresses other nodes reach: audited only when refused or
+    // when they change something (the reload).
+    ready.add(onForwarded("status", "admin.node.status", false, this::nodeStatus));
+    ready.add(onForwarded("audit-query", "admin.node.audit-query", false, this::nodeAuditQuery));
+    ready.add(onForwarded("policy-reload", "admin.node.policy-reload", true, this::nodePolicyReload));
     return Future.all(ready);
   }
 
+  /** An operation the fronts of this node ask for (local only: no other node may send a credential here). */
   private Future<Void> on(String address, String event, boolean auditAllowed, Op op) {
-    MessageConsumer<Object> c = vertx.eventBus().consumer(address, m -> handle(m, event, auditAllowed, op));
+    MessageConsumer<Object> c = vertx.eventBus().localConsumer(address, m -> handle(m, event, auditAllowed, op));
+    consumers.add(c);
+    return c.completion();
+  }
+
+  /**
+   * This node's part of a fan-out: reached from other nodes, with no credential, only the sealed assertion of
+   * the node that checked the admin ({@link AdminAssertion}); the answer goes back sealed to that request.
+   */
+  private Future<Void> onForwarded(String op, String event, boolean auditAllowed, Op run) {
+    String address = nodeAddress(deps.nodeId(), op);
+    MessageConsumer<Object> c = vertx.eventBus().consumer(address, m -> {
+      long start = System.nanoTime();
+      AdminAssertion.Checked checked = AdminAssertion.open(deps.bus(), address, op, m.body(), deps.policy().current());
+      if (checked instanceof AdminAssertion.Checked.Refused r) {
+        AdminOutcome refused = new AdminOutcome.Refused(401, "admin_unauthorized", r.why(),
+            new AdminOutcome.Facts(null, null, List.of(), r.why()));
+        m.reply(refused.reply());
+        record(event, null, AdminCall.parse(null), refused, start);
+        return;
+      }
+      AdminAssertion.Checked.Accepted ok = (AdminAssertion.Checked.Accepted) checked;
+      Future<AdminOutcome> out;
+      try {
+        out = run.run(ok.admin(), ok.call());
+      } catch (RuntimeException e) {
+        out = Future.failedFuture(e);
+      }
+      out.recover(e -> Future.succeededFuture(failure(e))).onSuccess(o -> {
+        m.reply(deps.bus().sealReply(ok.request(), o.reply()));
+        if (auditAllowed || o instanceof AdminOutcome.Refused) {
+          record(event, ok.admin().name(), ok.call(), o, start);
+        }
+      });
+    });
     consumers.add(c);
     return c.completion();
   }
@@ -351,13 +388,20 @@ public final class AdminVerticle extends VerticleBase {
   // ------------------------------------------------------------------------------------------ fan-out
 
   /** Asks every member's per-node {@code op}; unanswered members come back as {@code {node, error}}. */
-  private Future<List<JsonObject>> fanOut(List<String> nodes, String op, AdminCall call, JsonObject args) {
+  private Future<List<JsonObject>> fanOut(List<String> nodes, String op, AdminPolicy admin, AdminCall call,
+      JsonObject args) {
     DeliveryOptions opts = new DeliveryOptions().setSendTimeout(deps.fanOutTimeout().toMillis());
     List<Future<JsonObject>> answers = new ArrayList<>();
     for (String node : nodes) {
-      answers.add(vertx.eventBus().<Object>request(nodeAddress(node, op), call.forward(args), opts)
+      // Never the operator's credential: a sealed, short-lived "admin X was checked here for op O".
+      String address = nodeAddress(node, op);
+      JsonObject sealed = AdminAssertion.seal(deps.bus(), address, op, admin, call, args);
+      answers.add(vertx.eventBus().<Object>request(address, sealed, opts)
           .map(msg -> {
-            JsonObject body = msg.body() instanceof JsonObject o ? o : new JsonObject();
+            Opened reply = deps.bus().openReply(sealed, msg.body());
+            JsonObject body = reply instanceof Opened.Ok ok ? ok.body() : new JsonObject()
+                .put("error", "unauthenticated_reply").put("message", "the answer could not be authenticated ("
+                    + ((Opened.Refused) reply).code() + ")");
             if (Boolean.TRUE.equals(body.getValue("ok")) && body.getValue("result") instanceof JsonObject r) {
               return r.put("node", node);
             }
@@ -398,7 +442,7 @@ public final class AdminVerticle extends VerticleBase {
 
   private Future<AdminOutcome> status(AdminPolicy admin, AdminCall call) {
     ClusterStatus cs = deps.cluster().status();
-    return fanOut(memberIds(), "status", call, new JsonObject()).map(nodes ->
+    return fanOut(memberIds(), "status", admin, call, new JsonObject()).map(nodes ->
         new AdminOutcome.Done(ClusterStatusView.render(deps.nodeId(), cs, nodes), AdminOutcome.Facts.NONE));
   }
 
@@ -429,7 +473,7 @@ public final class AdminVerticle extends VerticleBase {
     }
     AdminOutcome.Facts facts = new AdminOutcome.Facts(q.task() != null ? "task:" + q.task() : null, null, List.of(),
         q.toJson().encode());
-    return fanOut(memberIds(), "audit-query", call, q.toJson())
+    return fanOut(memberIds(), "audit-query", admin, call, q.toJson())
         .map(nodes -> new AdminOutcome.Done(AuditMerge.merge(nodes, q.limit()), facts));
   }
 
@@ -462,7 +506,7 @@ public final class AdminVerticle extends VerticleBase {
       return Future.succeededFuture(new AdminOutcome.Refused(404, "not_found", "no member named " + clip(n)
           + " (members: " + String.join(", ", memberIds()) + ")", AdminOutcome.Facts.resource("node:" + clip(n))));
     }
-    return fanOut(targets, "policy-reload", call, new JsonObject()).map(nodes -> {
+    return fanOut(targets, "policy-reload", admin, call, new JsonObject()).map(nodes -> {
       JsonArray out = new JsonArray();
       boolean allOk = true;
       for (JsonObject o : nodes) {

@@ -1,6 +1,8 @@
 package dev.ephyr.broker.admin;
 
 import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.bus.BusSeal;
+import dev.ephyr.broker.bus.Opened;
 import dev.ephyr.broker.http.Exchange;
 import dev.ephyr.broker.http.Reply;
 import io.vertx.core.Future;
@@ -29,11 +31,13 @@ final class LiveAudit {
 
   private final Vertx vertx;
   private final AdminBus bus;
+  private final BusSeal seal;
   private final AtomicInteger open = new AtomicInteger();
 
-  LiveAudit(Vertx vertx, AdminBus bus) {
+  LiveAudit(Vertx vertx, AdminBus bus, BusSeal seal) {
     this.vertx = vertx;
     this.bus = bus;
+    this.seal = seal;
   }
 
   /** Authorises, then streams until the client goes away; the future completes when the stream is over. */
@@ -59,7 +63,9 @@ final class LiveAudit {
         .putHeader("X-Accel-Buffering", "no");
     res.write(": connected\n\n");
     MessageConsumer<Object> records = vertx.eventBus().consumer(Addresses.AUDIT_LIVE, m -> {
-      if (m.body() instanceof JsonObject batch) {
+      // Sealed by the writing node: records from anyone else (or a copy altered on the way) are dropped.
+      if (seal.openBroadcast(Addresses.AUDIT_LIVE, m.body()) instanceof Opened.Ok ok) {
+        JsonObject batch = ok.body();
         for (Object r : batch.getJsonArray("records", new io.vertx.core.json.JsonArray())) {
           if (!res.writeQueueFull() && r instanceof JsonObject record) {
             res.write("data: " + record.encode() + "\n\n");

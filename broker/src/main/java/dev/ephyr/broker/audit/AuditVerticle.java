@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,11 +38,17 @@ public final class AuditVerticle extends VerticleBase {
   private MessageConsumer<JsonObject> consumer;
   private boolean flushScheduled;
   private long lastFlushNanos = System.nanoTime() - GROUP_COMMIT_NANOS;
+  private final UnaryOperator<JsonObject> live;
   private long retryTimer = -1;
   private long failuresInRow;
 
-  /** A writer with {@code settings}; {@code backlog} must be the one its sinks use. */
-  public AuditVerticle(AuditSettings settings, AuditBacklog backlog, AuditStats stats, Clock clock) {
+  /**
+   * A writer with {@code settings}; {@code backlog} must be the one its sinks use; {@code live} wraps each
+   * batch before it is published cluster-wide (the node seals it: other nodes only accept sealed batches).
+   */
+  public AuditVerticle(AuditSettings settings, AuditBacklog backlog, AuditStats stats, Clock clock,
+      UnaryOperator<JsonObject> live) {
+    this.live = live;
     this.settings = settings;
     this.backlog = backlog;
     this.stats = stats;
@@ -134,7 +141,7 @@ public final class AuditVerticle extends VerticleBase {
    */
   private void publish(List<JsonObject> records) {
     if (!records.isEmpty()) {
-      vertx.eventBus().publish(Addresses.AUDIT_LIVE, new JsonObject().put("records", new JsonArray(records)));
+      vertx.eventBus().publish(Addresses.AUDIT_LIVE, live.apply(new JsonObject().put("records", new JsonArray(records))));
     }
   }
 

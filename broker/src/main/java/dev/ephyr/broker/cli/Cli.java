@@ -20,7 +20,7 @@ final class Cli {
   Cli() {
     for (Command c : List.of(new DevCommand(), new NodeCommand(), new KeysInit(), new KeysRotate(),
         new KeysFingerprint(), new KeysRetire(), new AgentKey(), new TokenInspect(), new PolicyValidate(),
-        new SignerCommand(), new ConnectCommand())) {
+        new SignerCommand(), new ConnectCommand(), new CertsInit())) {
       commands.put(c.name(), c);
     }
     for (Command c : List.of(new AuditVerify(), new AdminStatus(), new AdminTasks(), new AdminTree(),

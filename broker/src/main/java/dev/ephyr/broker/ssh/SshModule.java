@@ -3,11 +3,15 @@ package dev.ephyr.broker.ssh;
 import dev.ephyr.broker.Addresses;
 import dev.ephyr.broker.ConfigException;
 import dev.ephyr.broker.audit.AuditSink;
+import dev.ephyr.broker.bus.BusSeal;
+import dev.ephyr.broker.bus.Opened;
+import dev.ephyr.broker.bus.RecordMac;
 import dev.ephyr.broker.NodeConfig;
 import dev.ephyr.broker.http.Routes;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.tools.ToolProvider;
 import dev.ephyr.cluster.ClusterNode;
+import dev.ephyr.protocol.verify.WatermarkLookup;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -38,9 +42,14 @@ public final class SshModule {
   private final String caKey;
   private final String nodeId;
   private final Clock clock;
+  private final BusSeal bus;
+  private final WatermarkLookup watermarks;
 
   private SshModule(SshTools tools, SshRoutes routes, SshSessions sessions, SshConnector connector,
-      SignerClient signer, CaDirectory cas, CertRecords certs, String caKey, String nodeId, Clock clock) {
+      SignerClient signer, CaDirectory cas, CertRecords certs, String caKey, String nodeId, Clock clock, BusSeal bus,
+      WatermarkLookup watermarks) {
+    this.bus = bus;
+    this.watermarks = watermarks;
     this.tools = tools;
     this.routes = routes;
     this.sessions = sessions;
@@ -58,10 +67,10 @@ public final class SshModule {
    * to the cluster. Blocking: call from the node's boot thread, never an event loop.
    */
   public static SshModule create(NodeConfig config, ClusterNode cluster, Vertx vertx, Supplier<Policy> policy,
-      AuditSink audit) throws ConfigException {
+      AuditSink audit, BusSeal bus, RecordMac records) throws ConfigException {
     SshSettings settings = SshSettings.from(config);
     Clock clock = Clock.systemUTC();
-    CaDirectory cas = new CaDirectory(cluster.hazelcast(), vertx);
+    CaDirectory cas = new CaDirectory(cluster.hazelcast(), vertx, records);
     CertRecords certs = new CertRecords(cluster.hazelcast(), vertx);
     SshConnector connector = new SshConnector(vertx, settings.connectTimeout());
     ExecRunner runner = new ExecRunner(vertx);
@@ -101,9 +110,9 @@ public final class SshModule {
           execLimit.longest().toSeconds(), execLimit.byDefault().toSeconds(), config.requestTimeout().toSeconds());
     }
     SshTools tools = new SshTools(vertx, config.nodeId(), settings, execLimit, policy, issuer, connector, runner,
-        sessions, certs, clock);
+        sessions, certs, clock, bus);
     return new SshModule(tools, new SshRoutes(cas, certs, cluster.watermarks(), clock), sessions, connector, signer,
-        cas, certs, caKey, config.nodeId(), clock);
+        cas, certs, caKey, config.nodeId(), clock, bus, cluster.watermarks());
   }
 
   /** The MCP tools. */
@@ -142,29 +151,28 @@ public final class SshModule {
         vertx.setPeriodic(TimeUnit.HOURS.toMillis(6), id -> cas.publish(caKey, nodeId, clock.instant().getEpochSecond())
             .onFailure(e -> LOG.warn("node {}: could not republish the SSH CA key: {}", nodeId, e.toString())));
       }
-      Future<Void> revoked = vertx.eventBus().<JsonObject>consumer(Addresses.TASKS_REVOKED, m -> {
-        String task = m.body() == null ? null : m.body().getString("task_id");
-        if (task != null) {
+      Future<Void> revoked = vertx.eventBus().<Object>consumer(Addresses.TASKS_REVOKED, m -> {
+        String task = m.body() instanceof JsonObject b && b.getValue("task_id") instanceof String t ? t : null;
+        // Anyone on the bus can publish this; the replicated watermark (already in this node's mirror when
+        // the revoke is acknowledged) is what says whether the task is revoked.
+        if (task != null && watermarks.watermark(task) == WatermarkLookup.REVOKED) {
           sessions.closeSubtree(task, "task " + task + " revoked");
         }
       }).completion();
-      Future<Void> forwarded = vertx.eventBus().<JsonObject>consumer(Addresses.SSH_SESSION_PREFIX + nodeId,
+      Future<Void> forwarded = vertx.eventBus().<Object>consumer(Addresses.SSH_SESSION_PREFIX + nodeId,
           this::onSessionCall).completion();
       return Future.all(revoked, forwarded);
     }
 
-    private void onSessionCall(Message<JsonObject> m) {
-      if (m.body() == null) {
-        m.reply(SshSessions.denied("bad_request", "empty session request"));
+    /** A session operation forwarded by another node: sealed by it, answered sealed to it. */
+    private void onSessionCall(Message<Object> m) {
+      Opened o = bus.open(m.address(), m.body());
+      if (!(o instanceof Opened.Ok request)) {
+        m.reply(SshSessions.denied("bus_refused", "the session request is not sealed by a node of this cluster"));
         return;
       }
-      sessions.handle(m.body(), context).onComplete(ar -> {
-        if (ar.succeeded()) {
-          m.reply(ar.result());
-        } else {
-          m.reply(SshSessions.denied("session_error", "the session operation failed on node " + nodeId));
-        }
-      });
+      sessions.handle(request.body(), context).onComplete(ar -> m.reply(bus.sealReply(request, ar.succeeded()
+          ? ar.result() : SshSessions.denied("session_error", "the session operation failed on node " + nodeId))));
     }
 
     @Override

@@ -6,6 +6,8 @@ import static dev.ephyr.broker.tools.ToolSchemas.tool;
 
 import dev.ephyr.broker.Addresses;
 import dev.ephyr.broker.auth.Caller;
+import dev.ephyr.broker.bus.BusSeal;
+import dev.ephyr.broker.bus.Opened;
 import dev.ephyr.broker.policy.AgentPolicy;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.policy.TargetPolicy;
@@ -52,11 +54,13 @@ public final class SshTools implements ToolProvider {
   private final CertRecords certs;
   private final Clock clock;
   private final ExecLimit execLimit;
+  private final BusSeal bus;
   private final Map<String, JsonObject> tools = new LinkedHashMap<>();
 
   SshTools(Vertx vertx, String nodeId, SshSettings settings, ExecLimit execLimit, Supplier<Policy> policy,
       CertIssuer issuer, SshConnector connector, ExecRunner runner, SshSessions sessions, CertRecords certs,
-      Clock clock) {
+      Clock clock, BusSeal bus) {
+    this.bus = bus;
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.settings = settings;
@@ -368,8 +372,13 @@ public final class SshTools implements ToolProvider {
       answer = sessions.handle(msg, ctx);
     } else {
       long wait = msg.getLong("timeout_ms", 0L) + settings.connectTimeout().toMillis() + 5000;
-      answer = vertx.eventBus().<JsonObject>request(Addresses.SSH_SESSION_PREFIX + owner, msg,
-          new DeliveryOptions().setSendTimeout(wait)).map(m -> m.body());
+      // Sealed: the owner runs it only if a node of this cluster sent it, and only once; the answer is
+      // sealed to this request.
+      String address = Addresses.SSH_SESSION_PREFIX + owner;
+      JsonObject sealed = bus.seal(address, msg);
+      answer = vertx.eventBus().<Object>request(address, sealed, new DeliveryOptions().setSendTimeout(wait))
+          .map(m -> bus.openReply(sealed, m.body()) instanceof Opened.Ok ok ? ok.body()
+              : SshSessions.denied("bus_refused", "the answer of node '" + owner + "' could not be authenticated"));
     }
     return answer.map(a -> {
       JsonObject ok = a.getJsonObject("ok");

@@ -56,7 +56,8 @@ class AuditWriterTest {
       List<JsonObject> live = new CopyOnWriteArrayList<>();
       vertx.eventBus().<JsonObject>consumer(Addresses.AUDIT_LIVE,
           m -> m.body().getJsonArray("records").forEach(r -> live.add((JsonObject) r)));
-      vertx.deployVerticle(new AuditVerticle(settings, backlog, stats, Clock.systemUTC()),
+      vertx.deployVerticle(new AuditVerticle(settings, backlog, stats, Clock.systemUTC(),
+          java.util.function.UnaryOperator.identity()),
           new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
       Files.createSymbolicLink(second, Path.of("/dev/full"));
       EventBusAuditSink sink = new EventBusAuditSink(vertx, backlog);

@@ -14,6 +14,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import java.time.Clock;
+import java.util.function.UnaryOperator;
 
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -80,7 +81,7 @@ class NodeCommandTest {
     Vertx vertx = Vertx.vertx();
     try {
       vertx.deployVerticle(new AuditVerticle(new AuditSettings(node, dir.resolve("data/audit"), 1 << 20, false,
-          AuditKeys.of(keyring)), new AuditBacklog(100), new AuditStats(), Clock.systemUTC()),
+          AuditKeys.of(keyring)), new AuditBacklog(100), new AuditStats(), Clock.systemUTC(), UnaryOperator.identity()),
           new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
     } finally {
       vertx.close().await(30, TimeUnit.SECONDS);

@@ -50,6 +50,9 @@ public final class ClusterNode implements AutoCloseable {
   private final TaskRegistry tasks;
   private final ReplayCache replay;
   private final SerialGenerator serials;
+  private final CertificateLedger certificates;
+  private final StateStore state;
+  private volatile boolean exchanged;
   private final ScheduledExecutorService scheduler;
   private final ThreadPoolExecutor worker;
   private final AtomicBoolean reloading = new AtomicBoolean();
@@ -57,10 +60,11 @@ public final class ClusterNode implements AutoCloseable {
   private volatile long lastAntiEntropyNanos = System.nanoTime();
   private volatile List<Mismatch> lastMismatches = List.of();
 
-  private ClusterNode(ClusterConfig config, HazelcastInstance hz, WatermarkMirror mirror,
+  private ClusterNode(ClusterConfig config, HazelcastInstance hz, WatermarkMirror mirror, StateStore state,
       Consumer<Readiness> listener) {
     this.config = config;
     this.hz = hz;
+    this.state = state;
     this.health = new NodeHealth(config.nodeId(), config, r -> {
       listener.accept(r);
       synchronized (readinessMonitor) {
@@ -70,10 +74,15 @@ public final class ClusterNode implements AutoCloseable {
     this.scheduler = new ScheduledThreadPoolExecutor(1, threads("ephyr-cluster-tick-" + config.nodeId()));
     this.worker = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1_000),
         threads("ephyr-cluster-worker-" + config.nodeId()));
-    this.watermarks = new WatermarkStore(hz, config, mirror, health, scheduler, ClusterNode::nodeIdOf);
-    this.tasks = new TaskRegistry(hz, config, worker);
+    this.watermarks = new WatermarkStore(hz, config, mirror, health, scheduler, ClusterNode::nodeIdOf, state);
+    AllMembers allMembers = new AllMembers(hz, hz.getExecutorService(WatermarkStore.ACK_EXECUTOR), health, scheduler,
+        config.ackTimeout(), config.quorum(), ClusterNode::nodeIdOf);
+    this.tasks = new TaskRegistry(hz, config, worker, allMembers, state);
     this.replay = new ReplayCache(hz, config, health);
     this.serials = new SerialGenerator(hz, config, health);
+    this.certificates = new CertificateLedger(hz, config, worker, allMembers, state);
+    // Nothing is known to be durable-and-exchanged until the first load: a node with a store pushes it first.
+    this.exchanged = state == null;
   }
 
   /** Starts a node and blocks until it joined and (if the quorum is present) loaded its mirror. */
@@ -92,10 +101,23 @@ public final class ClusterNode implements AutoCloseable {
     WatermarkMirror mirror = new WatermarkMirror();
     ConcurrentMap<String, Object> userContext = new ConcurrentHashMap<>();
     userContext.put(WatermarkMirror.USER_CONTEXT_KEY, mirror);
-    HazelcastInstance hz = Hazelcast.newHazelcastInstance(HazelcastConfigFactory.build(config, userContext));
+    // Opened before joining: a node whose store is unusable never joins, and says why (StateStoreException).
+    StateStore state = config.stateDir() == null ? null : StateStore.open(config.stateDir(), config.stateMaxBytes());
+    if (state != null) {
+      userContext.put(StateStore.USER_CONTEXT_KEY, state);
+    }
+    HazelcastInstance hz;
+    try {
+      hz = Hazelcast.newHazelcastInstance(HazelcastConfigFactory.build(config, userContext));
+    } catch (RuntimeException | Error e) {
+      if (state != null) {
+        state.close();
+      }
+      throw e;
+    }
     ClusterNode node = null;
     try {
-      node = new ClusterNode(config, hz, mirror, listener);
+      node = new ClusterNode(config, hz, mirror, state, listener);
       node.begin();
       return node;
     } catch (RuntimeException | Error e) {
@@ -103,6 +125,9 @@ public final class ClusterNode implements AutoCloseable {
         node.close();
       } else {
         hz.shutdown();
+        if (state != null) {
+          state.close();
+        }
       }
       throw e;
     }
@@ -173,6 +198,9 @@ public final class ClusterNode implements AutoCloseable {
       if (generation < 0) {
         return;
       }
+      if (!exchanged) {
+        exchange();
+      }
       watermarks.loadAll();
       watermarks.prune();
       health.loadedAt(generation);
@@ -182,6 +210,22 @@ public final class ClusterNode implements AutoCloseable {
     } finally {
       reloading.set(false);
     }
+  }
+
+  /**
+   * Cold start, once the quorum is present: push this node's store into the cluster with the keep-the-maximum
+   * rules, then take what the cluster has (the watermarks come with the load that follows). Readiness waits.
+   */
+  private void exchange() {
+    long start = System.nanoTime();
+    int w = watermarks.pushFromStore();
+    int t = tasks.pushFromStore();
+    int c = certificates.pushFromStore(serials);
+    int pulled = tasks.pullIntoStore();
+    certificates.pullIntoStore(serials);
+    exchanged = true;
+    LOG.info("node {}: state exchanged in {} ms: pushed {} watermarks, {} tasks, {} certificates; cluster has {} tasks",
+        config.nodeId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), w, t, c, pulled);
   }
 
   /** Periodic full reload while serving: repairs anything a lost event left behind. */
@@ -195,9 +239,26 @@ public final class ClusterNode implements AutoCloseable {
       if (pruned > 0) {
         LOG.debug("node {}: pruned {} expired watermarks", config.nodeId(), pruned);
       }
+      compactState();
     } catch (RuntimeException e) {
       LOG.debug("node {}: anti-entropy reload failed: {}", config.nodeId(), e.toString());
     }
+  }
+
+  /** Drops stored entries past the latest expiry of any token they govern plus the margins; on the store's writer. */
+  private void compactState() {
+    if (state == null) {
+      return;
+    }
+    long now = config.clock().millis();
+    state.compact(now - config.watermarkRetention().toMillis(), now - config.taskRetention().toMillis(), now)
+        .whenComplete((n, e) -> {
+          if (e != null) {
+            LOG.warn("node {}: state compaction failed: {}", config.nodeId(), e.toString());
+          } else if (n > 0) {
+            LOG.debug("node {}: compacted {} expired state entries", config.nodeId(), n);
+          }
+        });
   }
 
   private void evaluateMembership() {
@@ -301,6 +362,16 @@ public final class ClusterNode implements AutoCloseable {
     return serials;
   }
 
+  /** Issued SSH certificate records (the KRL's source), durable on every member. */
+  public CertificateLedger certificates() {
+    return certificates;
+  }
+
+  /** Size and health of this node's state store, or empty when it keeps no durable state. */
+  public java.util.Optional<StateStore.Stats> stateStats() {
+    return state == null ? java.util.Optional.empty() : java.util.Optional.of(state.stats());
+  }
+
   /** Whether this node may serve right now, and why not. */
   public Readiness readiness() {
     return health.readiness();
@@ -346,6 +417,9 @@ public final class ClusterNode implements AutoCloseable {
     scheduler.shutdownNow();
     worker.shutdownNow();
     hz.shutdown();
+    if (state != null) {
+      state.close();
+    }
   }
 
   private static ThreadFactory threads(String prefix) {

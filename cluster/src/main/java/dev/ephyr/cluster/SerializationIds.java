@@ -16,6 +16,8 @@ final class SerializationIds {
   static final int BIND_REPLY = 5;
   static final int RECORD_FIRST_USE = 6;
   static final int ALLOCATE_SERIAL = 7;
+  static final int PERSIST_RECORD = 8;
+  static final int MERGE_TASK_RECORD = 9;
 
   /** Compact type names (fixed as fields evolve). */
   static final String WATERMARK_TYPE = "ephyr.Watermark";

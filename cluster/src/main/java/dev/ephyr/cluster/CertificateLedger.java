@@ -51,7 +51,7 @@ public final class CertificateLedger {
     try {
       allMembers.requireQuorum(what);
       if (state != null && !state.writable()) {
-        throw new ClusterUnavailableException(what + ": " + state.stats().failure());
+        throw new StateStoreException(state.stats().failure());
       }
       return map().setAsync(Long.toString(serial), json, ttl, TimeUnit.MILLISECONDS)
           .thenCompose(v -> allMembers.apply(PersistRecord.certificate(serial, keepUntil.toEpochMilli(), json), what))

@@ -59,6 +59,8 @@ public final class ClusterNode implements AutoCloseable {
   private final Object readinessMonitor = new Object();
   private volatile long lastAntiEntropyNanos = System.nanoTime();
   private volatile List<Mismatch> lastMismatches = List.of();
+  // Tests only: caps the member count this node believes it sees, to drive its own view ahead of Hazelcast's.
+  private volatile int viewCap = Integer.MAX_VALUE;
 
   private ClusterNode(ClusterConfig config, HazelcastInstance hz, WatermarkMirror mirror, StateStore state,
       Consumer<Readiness> listener) {
@@ -266,7 +268,7 @@ public final class ClusterNode implements AutoCloseable {
       return;
     }
     Set<Member> members = hz.getCluster().getMembers();
-    int seen = members.size();
+    int seen = Math.min(members.size(), viewCap);
     int quorum = config.quorum();
     health.quorum(seen >= quorum, "sees " + seen + " member(s), quorum " + quorum);
 
@@ -325,6 +327,15 @@ public final class ClusterNode implements AutoCloseable {
 
   private static String address(Member m) {
     return m.getAddress().getHost() + ":" + m.getAddress().getPort();
+  }
+
+  /**
+   * Tests only: from now on this node's own membership view counts at most {@code n} members, as when it
+   * has noticed departures that Hazelcast's split-brain protection has not yet acted on.
+   */
+  void capMembershipViewForTest(int n) {
+    viewCap = n;
+    evaluateMembership();
   }
 
   /** The Hazelcast instance, for the broker's {@code HazelcastClusterManager}; do not shut it down yourself. */

@@ -380,7 +380,11 @@ public final class StateStore implements AutoCloseable {
         store.sync();
         syncs.incrementAndGet();
       } catch (RuntimeException e) {
-        String why = "state store " + file + " cannot write (" + oneLine(e) + "); writes refused until restart";
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+          root = root.getCause();
+        }
+        String why = "state store " + file + " cannot write (" + oneLine(root) + "); writes refused until restart";
         if (failure == null) {
           failure = why;
           LOG.error("{}", why);
@@ -445,8 +449,17 @@ public final class StateStore implements AutoCloseable {
     } catch (IOException e) {
       bytes = -1;
     }
-    return new Stats(dir.toString(), bytes, maxBytes, watermarks.size(), tasks.size(), certs.size(), syncs.get(),
-        writes.get(), failure);
+    int w = -1;
+    int t = -1;
+    int c = -1;
+    try {
+      w = watermarks.size();
+      t = tasks.size();
+      c = certs.size();
+    } catch (RuntimeException e) {
+      // after a write failure the engine closes itself; the counts are then unknown (-1), the failure is reported
+    }
+    return new Stats(dir.toString(), bytes, maxBytes, w, t, c, syncs.get(), writes.get(), failure);
   }
 
   /** Whether writes are currently accepted. */
@@ -480,7 +493,7 @@ public final class StateStore implements AutoCloseable {
    * @param dir the state directory
    * @param bytes the file's size, -1 if unknown
    * @param maxBytes the configured limit
-   * @param watermarks stored watermarks
+   * @param watermarks stored watermarks (-1 when unknown after a write failure)
    * @param tasks stored task records
    * @param certificates stored certificate records
    * @param syncs group commits so far

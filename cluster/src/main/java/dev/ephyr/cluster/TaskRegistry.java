@@ -61,7 +61,7 @@ public final class TaskRegistry {
   private void requireWritable(String what) {
     allMembers.requireQuorum(what);
     if (state != null && !state.writable()) {
-      throw new ClusterUnavailableException(what + ": " + state.stats().failure());
+      throw new StateStoreException(state.stats().failure());
     }
   }
 

@@ -153,7 +153,7 @@ public final class WatermarkStore implements WatermarkLookup {
     try {
       allMembers.requireQuorum("raise " + taskId); // the map's own protection lags this node's view
       if (state != null && !state.writable()) {
-        throw new ClusterUnavailableException("raise " + taskId + ": " + state.stats().failure());
+        throw new StateStoreException(state.stats().failure());
       }
       stored = map.submitToKey(taskId, new RaiseWatermark(floor, expires, ttl));
     } catch (RuntimeException e) {
@@ -194,6 +194,9 @@ public final class WatermarkStore implements WatermarkLookup {
     }
     if (root instanceof ClusterUnavailableException) {
       return (ClusterUnavailableException) root;
+    }
+    if (root instanceof StateStoreException) {
+      return (StateStoreException) root; // the callers answer it differently: this node's disk, not the cluster
     }
     return new ClusterUnavailableException(what + " failed: " + root);
   }

@@ -208,7 +208,11 @@ public final class ClusterNode implements AutoCloseable {
       health.loadedAt(generation);
     } catch (RuntimeException e) {
       // Below quorum, or partitions moving: the next tick tries again.
-      LOG.debug("node {}: mirror load failed: {}", config.nodeId(), e.toString());
+      if (!exchanged) {
+        LOG.info("node {}: cold-start state exchange not done yet, retrying: {}", config.nodeId(), e.toString());
+      } else {
+        LOG.debug("node {}: mirror load failed: {}", config.nodeId(), e.toString());
+      }
     } finally {
       reloading.set(false);
     }

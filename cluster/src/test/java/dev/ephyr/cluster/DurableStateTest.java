@@ -100,6 +100,22 @@ final class DurableStateTest {
   }
 
   @Test
+  void singleNode_restart_keepsRevocationAndTask() throws Exception {
+    String cluster = TestClusters.uniqueName("single");
+    List<Integer> ports = TestClusters.freePorts(1);
+    ClusterNode a = start(cluster, "solo", 0, ports);
+    assertTrue(a.awaitReady(WAIT));
+    Instant expires = Instant.now().plusSeconds(3600);
+    get(a.tasks().put(record("solo-task", null, expires, 0)));
+    assertTrue(get(a.watermarks().revoke("solo-task", expires)).acknowledgedByAll());
+    close(a);
+    a = start(cluster, "solo", 0, ports);
+    assertTrue(a.awaitReady(WAIT), a.readiness()::toString);
+    assertEquals(WatermarkLookup.REVOKED, a.watermarks().watermark("solo-task"));
+    assertTrue(get(a.tasks().get("solo-task")).isPresent());
+  }
+
+  @Test
   void acknowledgementsBelowQuorum_areNotAnAcknowledgement() throws Exception {
     String cluster = TestClusters.uniqueName("ackq");
     List<Integer> ports = TestClusters.freePorts(3);

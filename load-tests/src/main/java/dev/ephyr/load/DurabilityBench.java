@@ -35,7 +35,7 @@ public final class DurabilityBench {
 
   public static void main(String[] args) throws Exception {
     List<String> opens = LoadMain.jvmOpens();
-    Path work = Path.of("target", "durability-bench");
+    Path work = Path.of("target", "durability-bench").toAbsolutePath();
     Vertx vertx = Vertx.vertx();
     try {
       for (int round = 0; round < 2; round++) { // before, after, before, after: both see the same machine

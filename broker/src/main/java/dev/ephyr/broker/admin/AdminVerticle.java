@@ -368,7 +368,7 @@ public final class AdminVerticle extends VerticleBase {
         .put("members_seen", deps.cluster().status().members().size())
         .put("blocked_thread_warnings", deps.blockedThreads().getAsLong())
         .put("audit", deps.auditStats().toJson(deps.auditBacklog()));
-    deps.cluster().stateStats().ifPresent(st -> o.put("state", stateJson(st)));
+    deps.cluster().stateStats().ifPresent(st -> o.put("state_store", stateJson(st)));
     deps.policy().lastError().ifPresent(e -> o.put("policy_error", e));
     return Future.succeededFuture(new AdminOutcome.Done(o, AdminOutcome.Facts.NONE));
   }

@@ -227,8 +227,18 @@ public final class ClusterNode implements AutoCloseable {
     int w = watermarks.pushFromStore();
     int t = tasks.pushFromStore();
     int c = certificates.pushFromStore(serials);
-    int pulled = tasks.pullIntoStore();
-    certificates.pullIntoStore(serials);
+    int pulled;
+    try {
+      pulled = tasks.pullIntoStore();
+      certificates.pullIntoStore(serials);
+    } catch (java.util.concurrent.CompletionException e) {
+      if (!(e.getCause() instanceof StateStoreException)) {
+        throw e;
+      }
+      // Pushed what this disk had; it cannot take the cluster's copy now. Serve from memory; writes are refused.
+      LOG.error("node {}: cannot store the cluster's state: {}", config.nodeId(), e.getCause().getMessage());
+      pulled = -1;
+    }
     exchanged = true;
     LOG.info("node {}: state exchanged in {} ms: pushed {} watermarks, {} tasks, {} certificates; cluster has {} tasks",
         config.nodeId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), w, t, c, pulled);

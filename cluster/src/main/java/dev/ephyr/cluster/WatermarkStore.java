@@ -73,7 +73,15 @@ public final class WatermarkStore implements WatermarkLookup {
       all.put(e.getKey(), e.getValue());
     }
     if (state != null) {
-      state.raiseAll(all).join();
+      try {
+        state.raiseAll(all).join();
+      } catch (java.util.concurrent.CompletionException e) {
+        // A store that cannot write (full disk) must not stop this node from serving from memory; the store
+        // has logged it and refuses every acknowledged write until it is fixed.
+        if (!(e.getCause() instanceof StateStoreException)) {
+          throw e;
+        }
+      }
     }
   }
 

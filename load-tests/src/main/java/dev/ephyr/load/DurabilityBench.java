@@ -21,14 +21,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * and the time a node takes from start to ready with 100,000 live task records in its state store.
  *
  * <p>Usage: {@code java -cp load-tests/target/benchmarks.jar dev.ephyr.load.DurabilityBench JAR_BEFORE JAR_AFTER}
- * (run from the repository root). Prints one JSON line per build.
+ * (run from the repository root). Prints one JSON line per build and round. {@code -Dlanes=64} sets the create
+ * phase's concurrency, {@code -Dcreates-only=true} skips the three-node revoke phase.
  */
 public final class DurabilityBench {
 
   private static final int REVOKES = 300;
   private static final int WARMUP = 50;
   private static final Duration CREATE_PHASE = Duration.ofSeconds(20);
-  private static final int LANES = 16;
+  /** Requests in flight in the create phase ({@code -Dlanes=N}): durability adds a sync to each create's latency. */
+  private static final int LANES = Integer.getInteger("lanes", 16);
   private static final int COLD_RECORDS = 100_000;
 
   private DurabilityBench() {}
@@ -43,7 +45,10 @@ public final class DurabilityBench {
           Path jar = Path.of(args[j]);
           JsonObject out = new JsonObject().put("build", j == 0 ? "before" : "after").put("jar", jar.toString())
               .put("round", round + 1);
-          revokes(vertx, jar, opens, work, out);
+          if (!Boolean.getBoolean("creates-only")) {
+            revokes(vertx, jar, opens, work, out);
+          }
+          out.put("lanes", LANES);
           creates(vertx, jar, opens, work, out);
           System.out.println(out.encode());
         }

@@ -37,7 +37,6 @@ final class AdminStatus extends AdminCommand {
     return client.get("/admin/status", Map.of());
   }
 
-  @Override
   /** The durable state column: size of limit, or the reason writes are refused. */
   static String state(JsonObject st) {
     if (st == null) {
@@ -48,6 +47,7 @@ final class AdminStatus extends AdminCommand {
         : size;
   }
 
+  @Override
   void render(JsonObject s, Args args, Io io) {
     PrintStream out = io.out();
     out.println("Cluster: " + s.getValue("members") + " member(s), quorum " + s.getValue("quorum")

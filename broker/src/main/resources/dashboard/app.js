@@ -100,9 +100,13 @@ function renderCluster(s) {
     el('td', {}, n.node || ''), el('td', {}, n.address || ''),
     el('td', {}, n.error ? el('span', { class: 'bad' }, n.error) : (n.ready ? el('span', { class: 'ok' }, 'ready') : el('span', { class: 'warn' }, n.state || 'not ready'))),
     el('td', {}, el('code', {}, short(n.policy_hash))), el('td', {}, el('code', {}, short(n.keyring_fingerprint, 16))),
-    el('td', {}, n.watermarks ?? ''), el('td', {}, n.blocked_thread_warnings ?? '')));
+    el('td', {}, n.watermarks ?? ''),
+    el('td', {}, !n.state_store ? '' : (n.state_store.writable === false
+      ? el('span', { class: 'bad' }, `writes refused: ${n.state_store.failure || ''}`)
+      : `${Math.round((n.state_store.bytes || 0) / 1048576)} / ${Math.round((n.state_store.max_bytes || 0) / 1048576)} MiB`)),
+    el('td', {}, n.blocked_thread_warnings ?? '')));
   $('cluster').replaceChildren(el('p', {}, health, ` — state ${s.state}`), ...drift,
-    el('table', {}, el('thead', {}, el('tr', {}, ['node', 'address', 'state', 'policy', 'keyring', 'watermarks', 'blocked'].map((h) => el('th', {}, h)))),
+    el('table', {}, el('thead', {}, el('tr', {}, ['node', 'address', 'state', 'policy', 'keyring', 'watermarks', 'disk', 'blocked'].map((h) => el('th', {}, h)))),
       el('tbody', {}, rows)));
 }
 

@@ -134,6 +134,8 @@ public final class Node {
     cs.put(ClusterConfig.NODE_ID, config.nodeId());
     cs.put(ClusterConfig.KEYRING_FINGERPRINT, keyring.fingerprint());
     cs.put(ClusterConfig.POLICY_HASH, initial.hash());
+    cs.put(ClusterConfig.STATE_DIR, config.stateDir().toString());
+    cs.put(ClusterConfig.STATE_MAX_BYTES, Long.toString(config.stateMaxSize()));
     ClusterConfig clusterConfig;
     try {
       clusterConfig = ClusterConfig.fromMap(cs);

@@ -85,6 +85,8 @@ public final class NodeConfig {
     d.put("audit.sync", "true");
     d.put("audit.accept-missing-head", "false");  // start on a trail whose head is missing (recorded)
     d.put("admin.timeout", "5s");
+    d.put("state.dir", null);                     // <data-dir>/state
+    d.put("state.max-size", String.valueOf(1024 * MIB));
     return Collections.unmodifiableMap(d);
   }
 
@@ -298,6 +300,15 @@ public final class NodeConfig {
     if (q < 100 || q > 1_000_000) {
       throw new ConfigException("audit.queue must be 100-1000000");
     }
+    long stateMax;
+    try {
+      stateMax = Long.parseLong(get("state.max-size").trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException("state.max-size must be a number of bytes, got '" + get("state.max-size") + "'");
+    }
+    if (stateMax < MIB || stateMax > 1024L * 1024 * MIB) {
+      throw new ConfigException("state.max-size must be between 1048576 and 1099511627776 bytes");
+    }
     String sync = get("audit.sync").trim();
     if (!sync.equals("true") && !sync.equals("false")) {
       throw new ConfigException("audit.sync must be true or false");
@@ -309,6 +320,20 @@ public final class NodeConfig {
     Duration t = adminTimeout();
     if (t.isNegative() || t.isZero() || t.compareTo(Duration.ofMinutes(2)) > 0) {
       throw new ConfigException("admin.timeout must be between 1ms and 2m");
+    }
+  }
+
+  /** Directory of this node's durable security state (watermarks, task records, certificate records). */
+  public Path stateDir() {
+    return path("state.dir", "state");
+  }
+
+  /** Largest the state file may grow before writes (revokes, new tasks) are refused. */
+  public long stateMaxSize() {
+    try {
+      return Long.parseLong(get("state.max-size").trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalStateException("state.max-size must be a number of bytes");
     }
   }
 

@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 
 /**
  * Runs on every member during an acknowledged raise: applies the watermark to that member's local
- * mirror and answers {@code true} once readers there will see it.
+ * mirror and its state store, and answers {@code true} once readers there see it and it is on disk there.
  */
 final class ApplyToMirror implements Callable<Boolean>, HazelcastInstanceAware, IdentifiedDataSerializable {
 
@@ -41,6 +41,10 @@ final class ApplyToMirror implements Callable<Boolean>, HazelcastInstanceAware, 
       return Boolean.FALSE;
     }
     ((WatermarkMirror) mirror).raise(taskId, new Watermark(floor, expiresAtMillis));
+    Object store = instance.getUserContext().get(StateStore.USER_CONTEXT_KEY);
+    if (store instanceof StateStore s) {
+      return PersistRecord.awaitDurable(s.raiseWatermark(taskId, floor, expiresAtMillis));
+    }
     return Boolean.TRUE;
   }
 

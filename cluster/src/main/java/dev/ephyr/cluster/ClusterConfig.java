@@ -40,6 +40,9 @@ public final class ClusterConfig {
   public static final String NODE_ID = "cluster.node-id";
   public static final String KEYRING_FINGERPRINT = "cluster.keyring-fingerprint";
   public static final String POLICY_HASH = "cluster.policy-hash";
+  /** Directory of this node's durable state store; unset keeps state in memory only (tests, tools). */
+  public static final String STATE_DIR = "cluster.state-dir";
+  public static final String STATE_MAX_BYTES = "cluster.state-max-bytes";
 
   private static final Pattern CLUSTER_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final Pattern NODE_ID_PATTERN = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
@@ -67,8 +70,12 @@ public final class ClusterConfig {
   private final String keyringFingerprint;
   private final String policyHash;
   private final Clock clock;
+  private final java.nio.file.Path stateDir;
+  private final long stateMaxBytes;
 
   private ClusterConfig(Builder b, int quorum) {
+    this.stateDir = b.stateDir;
+    this.stateMaxBytes = b.stateMaxBytes;
     this.clusterName = b.clusterName;
     this.bindHost = b.bindHost;
     this.port = b.port;
@@ -136,6 +143,18 @@ public final class ClusterConfig {
         case NODE_ID: b.nodeId(v); break;
         case KEYRING_FINGERPRINT: b.keyringFingerprint(v); break;
         case POLICY_HASH: b.policyHash(v); break;
+        case STATE_DIR:
+          if (!v.isEmpty()) {
+            b.stateDir(java.nio.file.Path.of(v));
+          }
+          break;
+        case STATE_MAX_BYTES:
+          try {
+            b.stateMaxBytes(Long.parseLong(v));
+          } catch (NumberFormatException nfe) {
+            throw new IllegalArgumentException(key + " must be a number of bytes, got '" + v + "'");
+          }
+          break;
         default:
           if (key.startsWith("cluster.")) {
             throw new IllegalArgumentException("unknown setting " + key);
@@ -202,6 +221,9 @@ public final class ClusterConfig {
   public String keyringFingerprint() { return keyringFingerprint; }
   public String policyHash() { return policyHash; }
   public Clock clock() { return clock; }
+  /** The state directory, or null when this node keeps no durable state. */
+  public java.nio.file.Path stateDir() { return stateDir; }
+  public long stateMaxBytes() { return stateMaxBytes; }
 
   /**
    * A pause of the node's own threads longer than this means the node may have missed revocations
@@ -240,6 +262,8 @@ public final class ClusterConfig {
     private String keyringFingerprint;
     private String policyHash = "none";
     private Clock clock = Clock.systemUTC();
+    private java.nio.file.Path stateDir;
+    private long stateMaxBytes = 1L << 30;
 
     private Builder(String clusterName) {
       this.clusterName = clusterName;
@@ -271,6 +295,9 @@ public final class ClusterConfig {
     public Builder keyringFingerprint(String v) { this.keyringFingerprint = v; return this; }
     public Builder policyHash(String v) { this.policyHash = v; return this; }
     public Builder clock(Clock v) { this.clock = v; return this; }
+    /** Keeps the security state durably in this directory (created 0700 if missing). */
+    public Builder stateDir(java.nio.file.Path v) { this.stateDir = v; return this; }
+    public Builder stateMaxBytes(long v) { this.stateMaxBytes = v; return this; }
 
     /** Validates every setting and returns the immutable config. */
     public ClusterConfig build() {
@@ -330,6 +357,9 @@ public final class ClusterConfig {
         throw new IllegalArgumentException(POLICY_HASH + " must be 1-256 printable ASCII characters without spaces");
       }
       Objects.requireNonNull(clock, "clock");
+      if (stateMaxBytes < (1L << 20) || stateMaxBytes > (1L << 40)) {
+        throw new IllegalArgumentException(STATE_MAX_BYTES + " must be between 1 MiB and 1 TiB, got " + stateMaxBytes);
+      }
       return new ClusterConfig(this, q);
     }
 

@@ -51,17 +51,23 @@ public final class ClusterNode implements AutoCloseable {
   private final ReplayCache replay;
   private final SerialGenerator serials;
   private final StateGuards guards;
+  private final CertificateLedger certificates;
+  private final StateStore state;
+  private volatile boolean exchanged;
   private final ScheduledExecutorService scheduler;
   private final ThreadPoolExecutor worker;
   private final AtomicBoolean reloading = new AtomicBoolean();
   private final Object readinessMonitor = new Object();
   private volatile long lastAntiEntropyNanos = System.nanoTime();
   private volatile List<Mismatch> lastMismatches = List.of();
+  // Tests only: caps the member count this node believes it sees, to drive its own view ahead of Hazelcast's.
+  private volatile int viewCap = Integer.MAX_VALUE;
 
-  private ClusterNode(ClusterConfig config, HazelcastInstance hz, WatermarkMirror mirror,
+  private ClusterNode(ClusterConfig config, HazelcastInstance hz, WatermarkMirror mirror, StateStore state,
       Consumer<Readiness> listener) {
     this.config = config;
     this.hz = hz;
+    this.state = state;
     this.health = new NodeHealth(config.nodeId(), config, r -> {
       listener.accept(r);
       synchronized (readinessMonitor) {
@@ -71,12 +77,17 @@ public final class ClusterNode implements AutoCloseable {
     this.scheduler = new ScheduledThreadPoolExecutor(1, threads("ephyr-cluster-tick-" + config.nodeId()));
     this.worker = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1_000),
         threads("ephyr-cluster-worker-" + config.nodeId()));
-    this.watermarks = new WatermarkStore(hz, config, mirror, health, scheduler, ClusterNode::nodeIdOf);
-    this.tasks = new TaskRegistry(hz, config, worker);
+    this.watermarks = new WatermarkStore(hz, config, mirror, health, scheduler, ClusterNode::nodeIdOf, state);
+    AllMembers allMembers = new AllMembers(hz, hz.getExecutorService(WatermarkStore.ACK_EXECUTOR), health, scheduler,
+        config.ackTimeout(), config.quorum(), ClusterNode::nodeIdOf);
+    this.tasks = new TaskRegistry(hz, config, worker, allMembers, state);
     this.replay = new ReplayCache(hz, config, health);
     this.serials = new SerialGenerator(hz, config, health);
     this.guards = new StateGuards(hz);
     guards.ensure(); // before any write can reach this member's partitions
+    this.certificates = new CertificateLedger(hz, config, worker, allMembers, state);
+    // Nothing is known to be durable-and-exchanged until the first load: a node with a store pushes it first.
+    this.exchanged = state == null;
   }
 
   /** Starts a node and blocks until it joined and (if the quorum is present) loaded its mirror. */
@@ -95,10 +106,23 @@ public final class ClusterNode implements AutoCloseable {
     WatermarkMirror mirror = new WatermarkMirror();
     ConcurrentMap<String, Object> userContext = new ConcurrentHashMap<>();
     userContext.put(WatermarkMirror.USER_CONTEXT_KEY, mirror);
-    HazelcastInstance hz = Hazelcast.newHazelcastInstance(HazelcastConfigFactory.build(config, userContext));
+    // Opened before joining: a node whose store is unusable never joins, and says why (StateStoreException).
+    StateStore state = config.stateDir() == null ? null : StateStore.open(config.stateDir(), config.stateMaxBytes());
+    if (state != null) {
+      userContext.put(StateStore.USER_CONTEXT_KEY, state);
+    }
+    HazelcastInstance hz;
+    try {
+      hz = Hazelcast.newHazelcastInstance(HazelcastConfigFactory.build(config, userContext));
+    } catch (RuntimeException | Error e) {
+      if (state != null) {
+        state.close();
+      }
+      throw e;
+    }
     ClusterNode node = null;
     try {
-      node = new ClusterNode(config, hz, mirror, listener);
+      node = new ClusterNode(config, hz, mirror, state, listener);
       node.begin();
       return node;
     } catch (RuntimeException | Error e) {
@@ -106,6 +130,9 @@ public final class ClusterNode implements AutoCloseable {
         node.close();
       } else {
         hz.shutdown();
+        if (state != null) {
+          state.close();
+        }
       }
       throw e;
     }
@@ -180,15 +207,48 @@ public final class ClusterNode implements AutoCloseable {
       if (generation < 0) {
         return;
       }
+      if (!exchanged) {
+        exchange();
+      }
       watermarks.loadAll();
       watermarks.prune();
       health.loadedAt(generation);
     } catch (RuntimeException e) {
       // Below quorum, or partitions moving: the next tick tries again.
-      LOG.debug("node {}: mirror load failed: {}", config.nodeId(), e.toString());
+      if (!exchanged) {
+        LOG.info("node {}: cold-start state exchange not done yet, retrying: {}", config.nodeId(), e.toString());
+      } else {
+        LOG.debug("node {}: mirror load failed: {}", config.nodeId(), e.toString());
+      }
     } finally {
       reloading.set(false);
     }
+  }
+
+  /**
+   * Cold start, once the quorum is present: push this node's store into the cluster with the keep-the-maximum
+   * rules, then take what the cluster has (the watermarks come with the load that follows). Readiness waits.
+   */
+  private void exchange() {
+    long start = System.nanoTime();
+    int w = watermarks.pushFromStore();
+    int t = tasks.pushFromStore();
+    int c = certificates.pushFromStore(serials);
+    int pulled;
+    try {
+      pulled = tasks.pullIntoStore();
+      certificates.pullIntoStore(serials);
+    } catch (java.util.concurrent.CompletionException e) {
+      if (!(e.getCause() instanceof StateStoreException)) {
+        throw e;
+      }
+      // Pushed what this disk had; it cannot take the cluster's copy now. Serve from memory; writes are refused.
+      LOG.error("node {}: cannot store the cluster's state: {}", config.nodeId(), e.getCause().getMessage());
+      pulled = -1;
+    }
+    exchanged = true;
+    LOG.info("node {}: state exchanged in {} ms: pushed {} watermarks, {} tasks, {} certificates; cluster has {} tasks",
+        config.nodeId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), w, t, c, pulled);
   }
 
   /** Periodic full reload while serving: repairs anything a lost event left behind. */
@@ -202,9 +262,26 @@ public final class ClusterNode implements AutoCloseable {
       if (pruned > 0) {
         LOG.debug("node {}: pruned {} expired watermarks", config.nodeId(), pruned);
       }
+      compactState();
     } catch (RuntimeException e) {
       LOG.debug("node {}: anti-entropy reload failed: {}", config.nodeId(), e.toString());
     }
+  }
+
+  /** Drops stored entries past the latest expiry of any token they govern plus the margins; on the store's writer. */
+  private void compactState() {
+    if (state == null) {
+      return;
+    }
+    long now = config.clock().millis();
+    state.compact(now - config.watermarkRetention().toMillis(), now - config.taskRetention().toMillis(), now)
+        .whenComplete((n, e) -> {
+          if (e != null) {
+            LOG.warn("node {}: state compaction failed: {}", config.nodeId(), e.toString());
+          } else if (n > 0) {
+            LOG.debug("node {}: compacted {} expired state entries", config.nodeId(), n);
+          }
+        });
   }
 
   private void evaluateMembership() {
@@ -212,7 +289,7 @@ public final class ClusterNode implements AutoCloseable {
       return;
     }
     Set<Member> members = hz.getCluster().getMembers();
-    int seen = members.size();
+    int seen = Math.min(members.size(), viewCap);
     int quorum = config.quorum();
     health.quorum(seen >= quorum, "sees " + seen + " member(s), quorum " + quorum);
 
@@ -273,6 +350,15 @@ public final class ClusterNode implements AutoCloseable {
     return m.getAddress().getHost() + ":" + m.getAddress().getPort();
   }
 
+  /**
+   * Tests only: from now on this node's own membership view counts at most {@code n} members, as when it
+   * has noticed departures that Hazelcast's split-brain protection has not yet acted on.
+   */
+  void capMembershipViewForTest(int n) {
+    viewCap = n;
+    evaluateMembership();
+  }
+
   /** The Hazelcast instance, for the broker's {@code HazelcastClusterManager}; do not shut it down yourself. */
   public HazelcastInstance hazelcast() {
     return hz;
@@ -306,6 +392,16 @@ public final class ClusterNode implements AutoCloseable {
   /** Cluster-unique SSH certificate serials. */
   public SerialGenerator serials() {
     return serials;
+  }
+
+  /** Issued SSH certificate records (the KRL's source), durable on every member. */
+  public CertificateLedger certificates() {
+    return certificates;
+  }
+
+  /** Size and health of this node's state store, or empty when it keeps no durable state. */
+  public java.util.Optional<StateStore.Stats> stateStats() {
+    return state == null ? java.util.Optional.empty() : java.util.Optional.of(state.stats());
   }
 
   /** Whether this node may serve right now, and why not. */
@@ -353,6 +449,9 @@ public final class ClusterNode implements AutoCloseable {
     scheduler.shutdownNow();
     worker.shutdownNow();
     hz.shutdown();
+    if (state != null) {
+      state.close();
+    }
   }
 
   private static ThreadFactory threads(String prefix) {

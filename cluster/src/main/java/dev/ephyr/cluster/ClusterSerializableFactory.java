@@ -17,6 +17,8 @@ final class ClusterSerializableFactory implements DataSerializableFactory {
       case SerializationIds.RECORD_FIRST_USE: return new RecordFirstUse();
       case SerializationIds.ALLOCATE_SERIAL: return new AllocateSerial();
       case SerializationIds.STATE_GUARD: return new StateGuard();
+      case SerializationIds.PERSIST_RECORD: return new PersistRecord();
+      case SerializationIds.MERGE_TASK_RECORD: return new MergeTaskRecord();
       default: return null; // Hazelcast reports the unknown id itself
     }
   }

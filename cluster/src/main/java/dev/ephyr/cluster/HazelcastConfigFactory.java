@@ -92,7 +92,7 @@ final class HazelcastConfigFactory {
     cfg.addMapConfig(stateMap(SerialGenerator.MAP_NAME, c));
 
     cfg.addExecutorConfig(new ExecutorConfig(WatermarkStore.ACK_EXECUTOR)
-        .setPoolSize(4)
+        .setPoolSize(16) // each answer waits for its member's group commit
         .setQueueCapacity(10_000)
         .setStatisticsEnabled(false));
     return cfg;

@@ -24,6 +24,8 @@ final class NodeHealth {
   // Written after `serving` on a stall, read before it in available(): see there.
   private volatile long lastTickNanos;
   private volatile boolean serving;
+  // This node's own view of the quorum, read before and after acknowledged writes.
+  private volatile boolean quorumSeen;
 
   // Guarded by this.
   private boolean loaded;
@@ -109,8 +111,17 @@ final class NodeHealth {
 
   synchronized void quorum(boolean present, String detail) {
     quorumPresent = present;
+    quorumSeen = present;
     quorumDetail = detail;
     update();
+  }
+
+  /**
+   * Whether this node itself sees the quorum right now. Hazelcast's split-brain protection lags behind the
+   * node's own membership view, so writes that are acknowledged as cluster-wide check this too.
+   */
+  boolean quorumPresent() {
+    return quorumSeen;
   }
 
   synchronized void merging(boolean inProgress) {
@@ -129,6 +140,7 @@ final class NodeHealth {
   synchronized void stopped() {
     stopped = true;
     serving = false;
+    quorumSeen = false;
     update();
   }
 

@@ -36,6 +36,19 @@ public final class SerialGenerator {
     this.clock = config.clock();
   }
 
+  /** Cold start: the counter becomes at least {@code high} (a serial issued before the restart). Blocking. */
+  void raiseTo(long high) {
+    if (high > 0) {
+      map.submitToKey(KEY, new AllocateSerial(high)).toCompletableFuture().join();
+    }
+  }
+
+  /** The counter as stored in the cluster, 0 if none. Blocking. */
+  long current() {
+    Long v = map.get(KEY);
+    return v == null ? 0 : v;
+  }
+
   /** The next serial; fails with {@link ClusterUnavailableException} when this node cannot allocate safely. */
   public CompletionStage<Long> next() {
     if (!health.available()) {

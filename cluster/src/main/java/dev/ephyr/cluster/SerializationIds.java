@@ -16,7 +16,8 @@ final class SerializationIds {
   static final int BIND_REPLY = 5;
   static final int RECORD_FIRST_USE = 6;
   static final int ALLOCATE_SERIAL = 7;
-  /** 20 and up: the cluster-network guards (kept apart from the numbers above so parallel additions never meet). */
+  static final int PERSIST_RECORD = 8;
+  static final int MERGE_TASK_RECORD = 9;
   static final int STATE_GUARD = 20;
 
   /** Compact type names (fixed as fields evolve). */

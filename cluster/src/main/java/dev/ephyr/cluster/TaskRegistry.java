@@ -29,20 +29,74 @@ public final class TaskRegistry {
   private final Executor worker;
   private final Clock clock;
   private final Duration retention;
+  private final AllMembers allMembers;
+  private final StateStore state;
 
-  TaskRegistry(HazelcastInstance hz, ClusterConfig config, Executor worker) {
+  TaskRegistry(HazelcastInstance hz, ClusterConfig config, Executor worker, AllMembers allMembers, StateStore state) {
     this.hz = hz;
     this.worker = worker;
     this.clock = config.clock();
     this.retention = config.taskRetention();
+    this.allMembers = allMembers;
+    this.state = state;
   }
 
-  /** Stores (or replaces) a record; it is kept until the task expires plus the task retention. */
+  /**
+   * Stores (or replaces) a record; it is kept until the task expires plus the task retention. Completes
+   * once every live member (at least the quorum) has it on disk; fails with {@link ClusterUnavailableException}
+   * otherwise.
+   */
   public CompletionStage<Void> put(TaskRecord record) {
     Objects.requireNonNull(record, "record");
+    String what = "put task " + record.taskId();
     long ttl = Math.max(1_000L, record.expiresAt().toEpochMilli() + retention.toMillis() - clock.millis());
-    return guard("put task " + record.taskId(),
-        () -> map().putAsync(record.taskId(), record, ttl, TimeUnit.MILLISECONDS).thenApply(previous -> null));
+    return guard(what, () -> {
+      requireWritable(what);
+      return map().putAsync(record.taskId(), record, ttl, TimeUnit.MILLISECONDS)
+          .thenCompose(previous -> allMembers.apply(PersistRecord.task(record), what))
+          .thenApply(acks -> null);
+    });
+  }
+
+  private void requireWritable(String what) {
+    allMembers.requireQuorum(what);
+    if (state != null && !state.writable()) {
+      throw new StateStoreException(state.stats().failure());
+    }
+  }
+
+  /** Cold start: merges every record of this node's state store into the cluster map. Blocking; worker thread. */
+  int pushFromStore() {
+    if (state == null) {
+      return 0;
+    }
+    long now = clock.millis();
+    java.util.List<CompletableFuture<?>> window = new ArrayList<>();
+    int pushed = 0;
+    for (TaskRecord r : state.tasks()) {
+      long ttl = r.expiresAt().toEpochMilli() + retention.toMillis() - now;
+      if (ttl <= 0) {
+        continue;
+      }
+      window.add(map().submitToKey(r.taskId(), new MergeTaskRecord(r, ttl)).toCompletableFuture());
+      pushed++;
+      if (window.size() >= 512) {
+        CompletableFuture.allOf(window.toArray(new CompletableFuture[0])).join();
+        window.clear();
+      }
+    }
+    CompletableFuture.allOf(window.toArray(new CompletableFuture[0])).join();
+    return pushed;
+  }
+
+  /** Cold start: stores every record the cluster holds in this node's state store. Blocking; worker thread. */
+  int pullIntoStore() {
+    if (state == null) {
+      return 0;
+    }
+    List<TaskRecord> all = new ArrayList<>(map().values());
+    state.mergeTasks(all).join();
+    return all.size();
   }
 
   /** The record of {@code taskId}, if the cluster still holds it. */
@@ -74,8 +128,25 @@ public final class TaskRegistry {
       throw new IllegalArgumentException("holderJkt must be 1-128 characters");
     }
     BindHolder processor = new BindHolder(holderJkt, clock.millis());
-    return guard("bind task " + taskId,
-        () -> map().submitToKey(taskId, processor).thenApply(reply -> reply.toResult(taskId)));
+    String what = "bind task " + taskId;
+    return guard(what, () -> {
+      requireWritable(what);
+      return map().submitToKey(taskId, processor).thenCompose(reply -> {
+        BindResult result = reply.toResult(taskId);
+        if (result instanceof BindResult.Bound bound) {
+          // Acknowledged only once the binding is on disk on every live member.
+          return allMembers.apply(PersistRecord.task(bound.record()), what).thenApply(acks -> result);
+        }
+        if (result instanceof BindResult.AlreadyBound a && holderJkt.equals(a.holderJkt())) {
+          // The same key again: a retry after a bind that was stored but not acknowledged. Make it durable
+          // and answer as the first time (the caller proved possession of that key).
+          return map().getAsync(taskId).thenCompose(r -> r == null
+              ? CompletableFuture.completedFuture((BindResult) new BindResult.NotFound(taskId))
+              : allMembers.apply(PersistRecord.task(r), what).thenApply(acks -> (BindResult) new BindResult.Bound(r)));
+        }
+        return CompletableFuture.completedFuture(result);
+      });
+    });
   }
 
   /**

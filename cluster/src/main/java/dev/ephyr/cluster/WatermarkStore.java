@@ -3,8 +3,6 @@ package dev.ephyr.cluster;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.core.IExecutorService;
-import com.hazelcast.core.MultiExecutionCallback;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryMergedListener;
@@ -17,13 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -39,39 +33,86 @@ public final class WatermarkStore implements WatermarkLookup {
 
   private final HazelcastInstance hz;
   private final IMap<String, Watermark> map;
-  private final IExecutorService ackExecutor;
   private final WatermarkMirror mirror;
   private final NodeHealth health;
   private final ScheduledExecutorService scheduler;
   private final Function<Member, String> nodeIdOf;
   private final Clock clock;
   private final Duration retention;
-  private final Duration ackTimeout;
+  private final AllMembers allMembers;
+  private final StateStore state;
 
   WatermarkStore(HazelcastInstance hz, ClusterConfig config, WatermarkMirror mirror, NodeHealth health,
-      ScheduledExecutorService scheduler, Function<Member, String> nodeIdOf) {
+      ScheduledExecutorService scheduler, Function<Member, String> nodeIdOf, StateStore state) {
     this.hz = hz;
     this.map = hz.getMap(MAP_NAME);
-    this.ackExecutor = hz.getExecutorService(ACK_EXECUTOR);
     this.mirror = mirror;
     this.health = health;
     this.scheduler = scheduler;
     this.nodeIdOf = nodeIdOf;
     this.clock = config.clock();
     this.retention = config.watermarkRetention();
-    this.ackTimeout = config.ackTimeout();
+    this.allMembers = new AllMembers(hz, hz.getExecutorService(ACK_EXECUTOR), health, scheduler,
+        config.ackTimeout(), config.quorum(), nodeIdOf);
+    this.state = state;
   }
 
   /** Subscribes the mirror to map changes; must run before the first full load so nothing falls between. */
   void subscribe() {
-    map.addEntryListener(new MirrorFeed(mirror), true);
+    map.addEntryListener(new MirrorFeed(mirror, state), true);
   }
 
-  /** Blocking full load of the map into the mirror (startup, after merges and pauses, anti-entropy). */
+  /**
+   * Blocking full load of the map into the mirror and the state store (startup, after merges and pauses,
+   * anti-entropy): a watermark this node missed while it was down becomes durable here too.
+   */
   void loadAll() {
+    Map<String, Watermark> all = new java.util.HashMap<>();
     for (Map.Entry<String, Watermark> e : map.entrySet()) {
       mirror.raise(e.getKey(), e.getValue());
+      all.put(e.getKey(), e.getValue());
     }
+    if (state != null) {
+      try {
+        state.raiseAll(all).join();
+      } catch (java.util.concurrent.CompletionException e) {
+        // A store that cannot write (full disk) must not stop this node from serving from memory; the store
+        // has logged it and refuses every acknowledged write until it is fixed.
+        if (!(e.getCause() instanceof StateStoreException)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /**
+   * Cold start: raises the cluster map to at least every watermark in this node's state store (the map's
+   * processor keeps the maximum), skipping entries already past their retention. Blocking; worker thread.
+   */
+  int pushFromStore() {
+    if (state == null) {
+      return 0;
+    }
+    long now = clock.millis();
+    List<CompletableFuture<?>> window = new ArrayList<>();
+    int pushed = 0;
+    for (Map.Entry<String, Watermark> e : state.watermarks().entrySet()) {
+      Watermark w = e.getValue();
+      long ttl = w.expiresAtMillis() + retention.toMillis() - now;
+      if (ttl <= 0) {
+        continue;
+      }
+      mirror.raise(e.getKey(), w);
+      window.add(map.submitToKey(e.getKey(), new RaiseWatermark(w.floor(), w.expiresAtMillis(), ttl))
+          .toCompletableFuture());
+      pushed++;
+      if (window.size() >= 512) {
+        CompletableFuture.allOf(window.toArray(new CompletableFuture[0])).join();
+        window.clear();
+      }
+    }
+    CompletableFuture.allOf(window.toArray(new CompletableFuture[0])).join();
+    return pushed;
   }
 
   /** Forgets mirror entries of tasks that expired more than the retention ago. */
@@ -118,6 +159,10 @@ public final class WatermarkStore implements WatermarkLookup {
     long ttl = Math.max(1_000L, expires + retention.toMillis() - clock.millis());
     CompletionStage<Watermark> stored;
     try {
+      allMembers.requireQuorum("raise " + taskId); // the map's own protection lags this node's view
+      if (state != null && !state.writable()) {
+        throw new StateStoreException(state.stats().failure());
+      }
       stored = map.submitToKey(taskId, new RaiseWatermark(floor, expires, ttl));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(unavailable("raise " + taskId, e));
@@ -133,43 +178,14 @@ public final class WatermarkStore implements WatermarkLookup {
         .thenCompose(w -> acknowledge(taskId, w));
   }
 
-  private CompletionStage<RaiseResult> acknowledge(String taskId, Watermark w) {
-    Set<Member> members = hz.getCluster().getMembers();
-    Set<Member> acked = ConcurrentHashMap.newKeySet();
-    CompletableFuture<RaiseResult> done = new CompletableFuture<>();
-    Runnable finish = () -> done.complete(result(taskId, w, members, acked));
-    ScheduledFuture<?> timer = scheduler.schedule(finish, ackTimeout.toNanos(), TimeUnit.NANOSECONDS);
-    done.whenComplete((r, e) -> timer.cancel(false));
-    try {
-      ackExecutor.submitToMembers(new ApplyToMirror(taskId, w), members, new MultiExecutionCallback() {
-        @Override
-        public void onResponse(Member member, Object value) {
-          if (Boolean.TRUE.equals(value)) {
-            acked.add(member);
-            if (acked.containsAll(members)) {
-              finish.run();
-            }
-          }
-        }
-
-        @Override
-        public void onComplete(Map<Member, Object> values) {
-          finish.run();
-        }
-      });
-    } catch (RuntimeException e) {
-      finish.run(); // nobody acknowledged; the value is stored all the same
-    }
-    return done;
+  /** This node's state store, or null when the node keeps no durable state. */
+  StateStore state() {
+    return state;
   }
 
-  private RaiseResult result(String taskId, Watermark w, Set<Member> members, Set<Member> acked) {
-    List<String> yes = new ArrayList<>();
-    List<String> no = new ArrayList<>();
-    for (Member m : members) {
-      (acked.contains(m) ? yes : no).add(nodeIdOf.apply(m));
-    }
-    return new RaiseResult(taskId, w.floor(), yes, no);
+  private CompletionStage<RaiseResult> acknowledge(String taskId, Watermark w) {
+    return allMembers.apply(new ApplyToMirror(taskId, w), "raise " + taskId)
+        .thenApply(acks -> new RaiseResult(taskId, w.floor(), acks.acknowledged(), acks.missing()));
   }
 
   static void requireTaskId(String taskId) {
@@ -187,6 +203,9 @@ public final class WatermarkStore implements WatermarkLookup {
     if (root instanceof ClusterUnavailableException) {
       return (ClusterUnavailableException) root;
     }
+    if (root instanceof StateStoreException) {
+      return (StateStoreException) root; // the callers answer it differently: this node's disk, not the cluster
+    }
     return new ClusterUnavailableException(what + " failed: " + root);
   }
 
@@ -194,9 +213,11 @@ public final class WatermarkStore implements WatermarkLookup {
   private static final class MirrorFeed implements EntryAddedListener<String, Watermark>,
       EntryUpdatedListener<String, Watermark>, EntryMergedListener<String, Watermark> {
     private final WatermarkMirror mirror;
+    private final StateStore state;
 
-    MirrorFeed(WatermarkMirror mirror) {
+    MirrorFeed(WatermarkMirror mirror, StateStore state) {
       this.mirror = mirror;
+      this.state = state;
     }
 
     @Override
@@ -212,6 +233,11 @@ public final class WatermarkStore implements WatermarkLookup {
     @Override
     public void entryMerged(EntryEvent<String, Watermark> event) {
       mirror.raise(event.getKey(), event.getValue());
+      if (state != null && event.getValue() != null) {
+        // A value the other side of a split wrote: durable here too (best effort; the reload after the
+        // merge stores it again and waits).
+        state.raiseWatermark(event.getKey(), event.getValue().floor(), event.getValue().expiresAtMillis());
+      }
     }
   }
 }

@@ -126,6 +126,40 @@ final class MembershipTest {
     assertEquals(WatermarkLookup.REVOKED, b2.watermarks().watermark("t"));
   }
 
+  /**
+   * The node's own view drops below the quorum while Hazelcast's split-brain protection still sees every
+   * member (its view lags): a raise must not be written, let alone "acknowledged by all".
+   */
+  @Test
+  void ownViewBelowQuorum_raiseRefused_evenWhileHazelcastStillSeesAQuorum() throws Exception {
+    String cluster = TestClusters.uniqueName("ownview");
+    List<Integer> ports = TestClusters.freePorts(3);
+    ClusterNode a = start(TestClusters.config(cluster, "a", ports.get(0), ports).build());
+    ClusterNode b = start(TestClusters.config(cluster, "b", ports.get(1), ports).build());
+    ClusterNode c = start(TestClusters.config(cluster, "c", ports.get(2), ports).build());
+    assertTrue(a.awaitReady(WAIT) && b.awaitReady(WAIT) && c.awaitReady(WAIT));
+
+    a.capMembershipViewForTest(1);
+    assertEquals(Readiness.State.BELOW_QUORUM, a.readiness().state());
+    assertEquals(3, a.hazelcast().getCluster().getMembers().size(), "Hazelcast itself still sees everyone");
+    ExecutionException raise = assertThrows(ExecutionException.class,
+        () -> a.watermarks().revoke("own-view", Instant.now().plusSeconds(60)).toCompletableFuture()
+            .get(30, TimeUnit.SECONDS));
+    assertInstanceOf(ClusterUnavailableException.class, raise.getCause());
+    assertEquals(0, b.watermarks().watermark("own-view"), "nothing was written");
+    ExecutionException put = assertThrows(ExecutionException.class,
+        () -> a.tasks().put(new TaskRecord("own-view-task", "own-view-task", null, "alice", 0, 0, Instant.now(),
+            Instant.now().plusSeconds(60), null, null, "")).toCompletableFuture().get(30, TimeUnit.SECONDS));
+    assertInstanceOf(ClusterUnavailableException.class, put.getCause());
+
+    a.capMembershipViewForTest(Integer.MAX_VALUE);
+    assertTrue(a.awaitReady(WAIT), a.readiness()::toString);
+    RaiseResult r = a.watermarks().revoke("own-view", Instant.now().plusSeconds(60)).toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+    assertTrue(r.acknowledgedByAll());
+    assertEquals(3, r.acknowledged().size());
+  }
+
   @Test
   void foreignKeyring_refusesReadiness_andMismatchesAreReported() throws Exception {
     String cluster = TestClusters.uniqueName("keyring");

@@ -218,6 +218,23 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /** Node {@code i}'s data directory (its state store is in {@code state/} below it by default). */
+  Path dataDir(int i) {
+    return dir.resolve("n" + (i + 1));
+  }
+
+  /** Starts node {@code i} again from its config (after {@link #kill}) and waits until it is ready. */
+  void relaunch(Path jar, List<String> jvmOpens, int i) throws IOException, InterruptedException {
+    Path config = dir.resolve("n" + (i + 1) + ".yaml");
+    List<String> cmd = new ArrayList<>(javaCommand(jvmOpens));
+    cmd.addAll(List.of("-Xmx768m", "-jar", jar.toString(), "node", "--config", config.toString(), "--watch-parent"));
+    Path log = dir.resolve("n" + (i + 1) + "-restart.log");
+    logs.set(i, log);
+    processes.set(i, new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start());
+    awaitReady(i);
+  }
+
   /** SIGKILL for node {@code i}: no shutdown, no goodbye to the cluster. */
   void kill(int i) throws InterruptedException {
     processes.get(i).destroyForcibly();

@@ -226,6 +226,10 @@ public final class AdminVerticle extends VerticleBase {
   }
 
   private static AdminOutcome failure(Throwable e) {
+    if (TaskService.isStateUnwritable(e)) {
+      return new AdminOutcome.Refused(503, "state_unwritable", "this node cannot write its durable state: "
+          + e.getMessage() + "; the change was not made", new AdminOutcome.Facts(null, null, List.of(), e.getMessage()));
+    }
     if (TaskService.isClusterUnavailable(e)) {
       return new AdminOutcome.Refused(503, "cluster_unavailable", "this node cannot reach a quorum of the cluster "
           + "right now; retry on another node", new AdminOutcome.Facts(null, null, List.of(), e.getMessage()));
@@ -458,8 +462,19 @@ public final class AdminVerticle extends VerticleBase {
         .put("members_seen", deps.cluster().status().members().size())
         .put("blocked_thread_warnings", deps.blockedThreads().getAsLong())
         .put("audit", deps.auditStats().toJson(deps.auditBacklog()));
+    deps.cluster().stateStats().ifPresent(st -> o.put("state_store", stateJson(st)));
     deps.policy().lastError().ifPresent(e -> o.put("policy_error", e));
     return Future.succeededFuture(new AdminOutcome.Done(o, AdminOutcome.Facts.NONE));
+  }
+
+  static JsonObject stateJson(dev.ephyr.cluster.StateStore.Stats st) {
+    JsonObject j = new JsonObject().put("dir", st.dir()).put("bytes", st.bytes()).put("max_bytes", st.maxBytes())
+        .put("watermarks", st.watermarks()).put("tasks", st.tasks()).put("certificates", st.certificates())
+        .put("syncs", st.syncs()).put("writes", st.writes()).put("writable", st.failure() == null);
+    if (st.failure() != null) {
+      j.put("failure", st.failure());
+    }
+    return j;
   }
 
   // ----------------------------------------------------------------------------------------- audit query

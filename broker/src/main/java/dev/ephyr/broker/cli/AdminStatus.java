@@ -26,7 +26,8 @@ final class AdminStatus extends AdminCommand {
 
         Shows the members, the quorum, and for each node its readiness, the policy hash it has in force
         (DRIFT marks a node whose policy differs from the majority), its keyring fingerprint, the
-        watermarks in its revocation mirror and its audit writer (last seq, failures, dropped events).
+        watermarks in its revocation mirror, its audit writer (last seq, failures, dropped events) and its
+        durable state (disk use of the limit; WRITES REFUSED with the reason after a full disk).
         """ + CONNECTION_HELP;
   }
 
@@ -34,6 +35,16 @@ final class AdminStatus extends AdminCommand {
   JsonObject call(Args args, AdminClient client, Io io) throws CliException {
     args.positionals(0, 0, "");
     return client.get("/admin/status", Map.of());
+  }
+
+  /** The durable state column: size of limit, or the reason writes are refused. */
+  static String state(JsonObject st) {
+    if (st == null) {
+      return "-";
+    }
+    String size = (st.getLong("bytes", -1L) >> 20) + "/" + (st.getLong("max_bytes", 0L) >> 20) + " MiB";
+    return Boolean.FALSE.equals(st.getValue("writable")) ? "WRITES REFUSED (" + size + "): " + st.getString("failure", "")
+        : size;
   }
 
   @Override
@@ -53,7 +64,7 @@ final class AdminStatus extends AdminCommand {
     for (Object o : s.getJsonArray("nodes", new JsonArray())) {
       JsonObject n = (JsonObject) o;
       if (n.containsKey("error")) {
-        rows.add(List.of(n.getString("node"), "UNREACHABLE", "-", "-", "-", "-", "-",
+        rows.add(List.of(n.getString("node"), "UNREACHABLE", "-", "-", "-", "-", "-", "-",
             n.getString("error") + ": " + n.getString("message", "")));
         continue;
       }
@@ -68,10 +79,10 @@ final class AdminStatus extends AdminCommand {
               + (Boolean.TRUE.equals(n.getValue("policy_drift")) ? " DRIFT" : ""),
           AdminOutput.str(n, "keyring_fingerprint") + (Boolean.TRUE.equals(n.getValue("keyring_mismatch"))
               ? " MISMATCH" : ""),
-          AdminOutput.str(n, "watermarks"), AdminOutput.str(a, "seq"), audit,
+          AdminOutput.str(n, "watermarks"), AdminOutput.str(a, "seq"), audit, state(n.getJsonObject("state_store")),
           n.containsKey("policy_error") ? "policy reload failed: " + n.getString("policy_error") : ""));
     }
-    AdminOutput.table(out, List.of("NODE", "STATE", "POLICY", "KEYRING", "WATERMARKS", "AUDIT SEQ", "AUDIT", "NOTE"),
+    AdminOutput.table(out, List.of("NODE", "STATE", "POLICY", "KEYRING", "WATERMARKS", "AUDIT SEQ", "AUDIT", "DISK STATE", "NOTE"),
         rows);
   }
 }

@@ -24,7 +24,8 @@ final class Cli {
       commands.put(c.name(), c);
     }
     for (Command c : List.of(new AuditVerify(), new AdminStatus(), new AdminTasks(), new AdminTree(),
-        new AdminRevoke(), new AdminReissue(), new AdminAudit(), new AdminPolicyReload(), new AdminKey())) {
+        new AdminRevoke(), new AdminReissue(), new AdminAudit(), new AdminPolicyReload(), new AdminKey(),
+        new StateVerify())) {
       commands.put(c.name(), c);
     }
   }

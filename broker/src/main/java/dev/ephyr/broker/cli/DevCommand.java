@@ -77,6 +77,7 @@ final class DevCommand implements Command {
           .set("cluster.bind-host", "127.0.0.1")
           .set("cluster.port", "0") // one member, nobody joins it: any free port avoids clashing with a real node
           .set("audit.dir", dir.resolve("audit").toString())
+          .set("state.dir", dir.resolve("state").toString())
           .set("ssh.signer-socket", signer.socket().toString())
           .build();
     } catch (ConfigException e) {
@@ -118,6 +119,7 @@ final class DevCommand implements Command {
           + "admin.key     the admin credential of operator 'dev' (0600), for `ephyr admin ...`\n"
           + "audit/        the node's chained audit files (check with `ephyr audit verify`)\n"
           + "ssh-ca        the SSH CA key held by the signer child process (0600); signer.log its signatures\n"
+          + "state/        durable security state: revocations, tasks, bindings, certificates (0700)\n"
           + "data/         node data\n");
     }
     if (!Files.exists(keyringFile)) {

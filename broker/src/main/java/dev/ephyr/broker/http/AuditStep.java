@@ -43,6 +43,10 @@ public final class AuditStep implements Step {
   }
 
   static Reply failure(Throwable e) {
+    if (TaskService.isStateUnwritable(e)) {
+      return Reply.error(503, "state_unwritable", "this node cannot write its durable state (disk full or failing), "
+          + "so the change was not made; retry on another node", e.getMessage()).withHeader("Retry-After", "5");
+    }
     if (TaskService.isClusterUnavailable(e)) {
       return Reply.error(503, "cluster_unavailable",
           "this node cannot reach a quorum of the cluster right now; retry on another node", e.getMessage())

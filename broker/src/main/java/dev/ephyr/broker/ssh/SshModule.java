@@ -71,7 +71,7 @@ public final class SshModule {
     SshSettings settings = SshSettings.from(config);
     Clock clock = Clock.systemUTC();
     CaDirectory cas = new CaDirectory(cluster.hazelcast(), vertx, records);
-    CertRecords certs = new CertRecords(cluster.hazelcast(), vertx);
+    CertRecords certs = new CertRecords(cluster.certificates(), vertx);
     SshConnector connector = new SshConnector(vertx, settings.connectTimeout());
     ExecRunner runner = new ExecRunner(vertx);
     SshSessions sessions = new SshSessions(vertx, config.nodeId(), settings, cluster.watermarks(), policy, runner,

@@ -981,6 +981,16 @@ public final class TaskService {
     return new ToolResult.Denied("not_found", "no task " + shown + " is known to the cluster");
   }
 
+  /** Whether {@code e} (or a cause) says this node's durable state store refuses writes (full disk, I/O error). */
+  public static boolean isStateUnwritable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof dev.ephyr.cluster.StateStoreException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Whether {@code e} (or a cause) says the cluster could not answer. */
   public static boolean isClusterUnavailable(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {

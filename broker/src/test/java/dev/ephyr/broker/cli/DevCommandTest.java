@@ -151,4 +151,76 @@ class DevCommandTest {
     }
     assertTrue(err.text().contains("stopped"), err.text());
   }
+
+  /** Starts {@code ephyr dev} in {@link #cwd}; returns the endpoint and key it printed, and the running command. */
+  private record Running(String url, String key, CompletableFuture<Integer> exit, CliHarness h, OutputWatch out,
+      OutputWatch err) {}
+
+  private Running runDev() throws Exception {
+    CliHarness h = new CliHarness(cwd);
+    OutputWatch out = new OutputWatch("Stop with Ctrl-C");
+    OutputWatch err = new OutputWatch("stopped");
+    CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> h.run(out, err, "", "dev", "--port", "0"));
+    CompletableFuture.anyOf(out.seen, exit).get(120, TimeUnit.SECONDS);
+    assertTrue(out.seen.isDone(), "dev did not start: exit " + exit.getNow(null) + "\n" + out.text() + err.text());
+    Matcher url = Pattern.compile("MCP endpoint  (http://127\\.0\\.0\\.1:\\d+/mcp)").matcher(out.text());
+    Matcher key = Pattern.compile("API key       (ek_[A-Za-z0-9_-]{43})").matcher(out.text());
+    assertTrue(url.find() && key.find(), out.text());
+    return new Running(url.group(1), key.group(1), exit, h, out, err);
+  }
+
+  private static HttpResponse<String> call(String url, String bearer, String tool, String args) throws Exception {
+    String body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool
+        + "\",\"arguments\":" + args + "}}";
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+        .header("Authorization", "Bearer " + bearer).header("MCP-Protocol-Version", "2025-06-18")
+        .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static void stop(Running r) throws Exception {
+    r.h().stop.fire(); // what Ctrl-C does
+    assertEquals(0, r.exit().get(60, TimeUnit.SECONDS), r.out().text() + r.err().text());
+  }
+
+  @Test
+  void dev_revoke_ctrlC_start_theTokenStaysRefused() throws Exception {
+    Running first = runDev();
+    String token;
+    String taskId;
+    try {
+      HttpResponse<String> created = call(first.url(), first.key(), "task_create", "{\"ttl\":600}");
+      assertEquals(200, created.statusCode(), created.body());
+      io.vertx.core.json.JsonObject result = new io.vertx.core.json.JsonObject(created.body())
+          .getJsonObject("result").getJsonObject("structuredContent");
+      token = result.getString("token");
+      taskId = result.getString("task_id");
+      assertEquals(200, call(first.url(), token, "task_info", "{}").statusCode());
+      HttpResponse<String> revoked = call(first.url(), first.key(), "task_revoke",
+          "{\"task_id\":\"" + taskId + "\"}");
+      assertTrue(revoked.body().contains("\"revoked\":true"), revoked.body());
+      assertEquals(401, call(first.url(), token, "task_info", "{}").statusCode());
+    } finally {
+      stop(first);
+    }
+    assertTrue(Files.isDirectory(cwd.resolve(".ephyr-dev").resolve("state")), "dev keeps its state in .ephyr-dev/");
+
+    Running second = runDev();
+    try {
+      // The banner can come before the node has exchanged its state (503 until then); never a 200.
+      HttpResponse<String> after = call(second.url(), token, "task_info", "{}");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (after.statusCode() == 503 && System.nanoTime() < deadline) {
+        Thread.sleep(100); // polling a server we do not control; it offers no event for readiness
+        after = call(second.url(), token, "task_info", "{}");
+      }
+      assertEquals(401, after.statusCode(), after.body());
+      assertTrue(after.body().contains("revoked"), after.body());
+      HttpResponse<String> info = call(second.url(), second.key(), "task_info", "{\"task_id\":\"" + taskId + "\"}");
+      assertTrue(info.body().contains("\"status\":\"revoked\""), "the task is still known, as revoked: " + info.body());
+    } finally {
+      stop(second);
+    }
+  }
 }

@@ -1,0 +1,522 @@
+package dev.ephyr.cluster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's durable copy of the cluster's security state: watermarks, task records, issued-certificate
+ * records and the serial high-water mark, in one H2 MVStore file.
+ *
+ * <p>Writes are queued to one writer thread that applies everything waiting, then commits and syncs once
+ * (group commit): a write's future completes only after the sync that covers it. Reads are for cold start
+ * and status only; verification never touches this class. A write failure (full disk, size limit, I/O
+ * error) puts the store in a failed state that refuses every later write, loudly, until the node restarts;
+ * memory keeps serving reads.
+ */
+public final class StateStore implements AutoCloseable {
+
+  /** The file inside the state directory. */
+  public static final String FILE_NAME = "ephyr-state.mv.db";
+  static final String USER_CONTEXT_KEY = "ephyr.state-store";
+
+  static final String IDENTITY_KEY = "identity";
+  static final String IDENTITY = "ephyr-cluster-state/1";
+  static final String SERIAL_HIGH_KEY = "serial.high";
+  static final String WATERMARKS = "watermarks";
+  static final String TASKS = "tasks";
+  static final String CERTS = "certs";
+  static final String META = "meta";
+
+  private static final Logger LOG = LoggerFactory.getLogger(StateStore.class);
+  private static final int MAX_BATCH = 4_096;
+  private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
+  private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
+
+  private final Path dir;
+  private final Path file;
+  private final long maxBytes;
+  private final MVStore store;
+  private final MVMap<String, long[]> watermarks;
+  private final MVMap<String, byte[]> tasks;
+  private final MVMap<Long, String> certs;
+  private final MVMap<Long, Long> certExpiry;
+  private final MVMap<String, String> meta;
+  private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(100_000);
+  private final Thread writer;
+  private final AtomicLong syncs = new AtomicLong();
+  private final AtomicLong writes = new AtomicLong();
+  private volatile String failure;
+  private volatile boolean closing;
+
+  private StateStore(Path dir, long maxBytes, MVStore store) {
+    this.dir = dir;
+    this.file = dir.resolve(FILE_NAME);
+    this.maxBytes = maxBytes;
+    this.store = store;
+    this.watermarks = store.openMap(WATERMARKS);
+    this.tasks = store.openMap(TASKS);
+    this.certs = store.openMap(CERTS);
+    this.certExpiry = store.openMap(CERTS + ".expiry");
+    this.meta = store.openMap(META);
+    this.writer = new Thread(this::writeLoop, "ephyr-state-writer");
+    this.writer.setDaemon(true);
+  }
+
+  /**
+   * Opens (or creates) the store in {@code dir}. Refuses, with one line saying why and leaving every file
+   * as it was, when the directory or file is owned by another user or open to group/others, or when the file
+   * is unreadable, damaged or not an Ephyr state file.
+   *
+   * @param maxBytes writes are refused once the file grows beyond this
+   */
+  public static StateStore open(Path dir, long maxBytes) {
+    Path file = dir.resolve(FILE_NAME);
+    checkDirectory(dir);
+    boolean existed = Files.exists(file, LinkOption.NOFOLLOW_LINKS);
+    if (existed) {
+      checkPrivate(file, "state file", PRIVATE_FILE);
+      StateVerifier.Report report = StateVerifier.verify(dir);
+      if (!report.ok()) {
+        throw new StateStoreException("state store " + file + " cannot be used: " + report.problems().get(0)
+            + " (run `ephyr state verify " + dir + "`; the file was left untouched)");
+      }
+    }
+    MVStore mv;
+    try {
+      mv = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
+    } catch (RuntimeException e) {
+      throw new StateStoreException("state store " + file + " cannot be opened: " + oneLine(e)
+          + " (run `ephyr state verify " + dir + "`)");
+    }
+    try {
+      if (!existed) {
+        Files.setPosixFilePermissions(file, PRIVATE_FILE);
+        MVMap<String, String> m = mv.openMap(META);
+        m.put(IDENTITY_KEY, IDENTITY);
+        mv.commit();
+        mv.sync();
+      }
+      StateStore s = new StateStore(dir, maxBytes, mv);
+      s.writer.start();
+      return s;
+    } catch (IOException | RuntimeException e) {
+      mv.closeImmediately();
+      throw new StateStoreException("state store " + file + " cannot be initialised: " + oneLine(e));
+    }
+  }
+
+  static void checkDirectory(Path dir) {
+    try {
+      if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
+        Files.setPosixFilePermissions(dir, PRIVATE_DIR); // the umask may have narrowed the request, never widened
+        return;
+      }
+    } catch (IOException e) {
+      throw new StateStoreException("state directory " + dir + " cannot be created: " + oneLine(e));
+    }
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      throw new StateStoreException("state directory " + dir + " is not a directory (symbolic links are refused)");
+    }
+    checkPrivate(dir, "state directory", PRIVATE_DIR);
+  }
+
+  private static void checkPrivate(Path p, String what, Set<PosixFilePermission> allowed) {
+    try {
+      PosixFileAttributeView view = Files.getFileAttributeView(p, PosixFileAttributeView.class,
+          LinkOption.NOFOLLOW_LINKS);
+      UserPrincipal owner = view.getOwner();
+      UserPrincipal me = p.getFileSystem().getUserPrincipalLookupService()
+          .lookupPrincipalByName(System.getProperty("user.name"));
+      if (!owner.equals(me)) {
+        throw new StateStoreException(what + " " + p + " is owned by " + owner.getName() + ", not by "
+            + me.getName() + " who runs this node; fix its ownership (chown)");
+      }
+      Set<PosixFilePermission> perms = view.readAttributes().permissions();
+      for (PosixFilePermission perm : perms) {
+        if (!allowed.contains(perm)) {
+          throw new StateStoreException(what + " " + p + " has mode " + PosixFilePermissions.toString(perms)
+              + ", open to group or others; run chmod " + (allowed == PRIVATE_DIR ? "700 " : "600 ") + p);
+        }
+      }
+    } catch (IOException e) {
+      throw new StateStoreException(what + " " + p + " cannot be inspected: " + oneLine(e));
+    } catch (UnsupportedOperationException e) {
+      throw new StateStoreException(what + " " + p + " is on a file system without POSIX permissions");
+    }
+  }
+
+  static String oneLine(Throwable e) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    int nl = m.indexOf('\n');
+    m = nl >= 0 ? m.substring(0, nl) : m;
+    return m.length() > 300 ? m.substring(0, 300) + "..." : m;
+  }
+
+  // -------------------------------------------------------------------------------------------- writes
+
+  /** Keeps the higher of the stored and the given watermark; completes once that is on disk. */
+  public CompletableFuture<Void> raiseWatermark(String taskId, long floor, long expiresAtMillis) {
+    return submit(() -> raiseLocked(taskId, floor, expiresAtMillis));
+  }
+
+  private boolean raiseLocked(String taskId, long floor, long expiresAtMillis) {
+    long[] cur = watermarks.get(taskId);
+    if (cur != null && cur[0] >= floor && cur[1] >= expiresAtMillis) {
+      return false;
+    }
+    long f = cur == null ? floor : Math.max(cur[0], floor);
+    long e = cur == null ? expiresAtMillis : Math.max(cur[1], expiresAtMillis);
+    watermarks.put(taskId, new long[] {f, e});
+    return true;
+  }
+
+  /** Bulk {@link #raiseWatermark} (cold start, reloads): one queued write, one sync if anything changed. */
+  public CompletableFuture<Void> raiseAll(Map<String, Watermark> all) {
+    if (all.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return submit(() -> {
+      boolean changed = false;
+      for (Map.Entry<String, Watermark> e : all.entrySet()) {
+        changed |= raiseLocked(e.getKey(), e.getValue().floor(), e.getValue().expiresAtMillis());
+      }
+      return changed;
+    });
+  }
+
+  /** Bulk {@link #mergeTask} (cold start): one queued write, one sync if anything changed. */
+  public CompletableFuture<Void> mergeTasks(java.util.Collection<TaskRecord> records) {
+    if (records.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return submit(() -> {
+      boolean changed = false;
+      for (TaskRecord r : records) {
+        changed |= mergeLocked(r);
+      }
+      return changed;
+    });
+  }
+
+  /** Stores a task record, merged with the stored copy by {@link TaskRecordMerge}; completes once on disk. */
+  public CompletableFuture<Void> mergeTask(TaskRecord record) {
+    return submit(() -> mergeLocked(record));
+  }
+
+  private boolean mergeLocked(TaskRecord record) {
+    byte[] raw = tasks.get(record.taskId());
+    TaskRecord cur = raw == null ? null : TaskRecordCodec.decode(raw);
+    TaskRecord next = TaskRecordMerge.merge(cur, record);
+    if (next == cur) {
+      return false;
+    }
+    tasks.put(record.taskId(), TaskRecordCodec.encode(next));
+    return true;
+  }
+
+  /** Stores an issued certificate's record (kept until {@code keepUntilMillis}) and raises the serial high-water mark. */
+  public CompletableFuture<Void> putCertificate(long serial, long keepUntilMillis, String json) {
+    return submit(() -> {
+      boolean changed = false;
+      if (!certs.containsKey(serial)) {
+        certs.put(serial, json);
+        certExpiry.put(serial, keepUntilMillis);
+        changed = true;
+      }
+      return raiseSerialLocked(serial) || changed;
+    });
+  }
+
+  /** Raises the serial high-water mark; completes once on disk. */
+  public CompletableFuture<Void> raiseSerialHigh(long serial) {
+    return submit(() -> raiseSerialLocked(serial));
+  }
+
+  private boolean raiseSerialLocked(long serial) {
+    String cur = meta.get(SERIAL_HIGH_KEY);
+    if (cur != null && Long.parseLong(cur) >= serial) {
+      return false;
+    }
+    meta.put(SERIAL_HIGH_KEY, Long.toString(serial));
+    return true;
+  }
+
+  /**
+   * Forgets watermarks and task records whose task expired before the given cutoffs, and certificates past
+   * their keep-until time; runs on the writer thread, never on a caller's.
+   */
+  public CompletableFuture<Integer> compact(long watermarkCutoffMillis, long taskCutoffMillis, long nowMillis) {
+    CompletableFuture<Integer> out = new CompletableFuture<>();
+    int[] removed = {0};
+    CompletableFuture<Void> done = enqueue(new Pending(() -> {
+      List<String> w = new ArrayList<>();
+      for (Map.Entry<String, long[]> e : watermarks.entrySet()) {
+        if (e.getValue()[1] < watermarkCutoffMillis) {
+          w.add(e.getKey());
+        }
+      }
+      w.forEach(watermarks::remove);
+      List<String> t = new ArrayList<>();
+      for (Map.Entry<String, byte[]> e : tasks.entrySet()) {
+        if (TaskRecordCodec.decode(e.getValue()).expiresAt().toEpochMilli() < taskCutoffMillis) {
+          t.add(e.getKey());
+        }
+      }
+      t.forEach(tasks::remove);
+      List<Long> c = new ArrayList<>();
+      for (Map.Entry<Long, Long> e : certExpiry.entrySet()) {
+        if (e.getValue() < nowMillis) {
+          c.add(e.getKey());
+        }
+      }
+      c.forEach(k -> {
+        certs.remove(k);
+        certExpiry.remove(k);
+      });
+      removed[0] = w.size() + t.size() + c.size();
+      return removed[0] > 0;
+    }, true));
+    done.whenComplete((v, e) -> {
+      if (e != null) {
+        out.completeExceptionally(e);
+      } else {
+        out.complete(removed[0]);
+      }
+    });
+    return out;
+  }
+
+  private CompletableFuture<Void> submit(Mutation m) {
+    return enqueue(new Pending(m, false));
+  }
+
+  private CompletableFuture<Void> enqueue(Pending p) {
+    String f = failure;
+    if (f != null && !p.maintenance) {
+      return CompletableFuture.failedFuture(new StateStoreException(f));
+    }
+    if (closing) {
+      return CompletableFuture.failedFuture(new StateStoreException("state store " + file + " is closed"));
+    }
+    if (!queue.offer(p)) {
+      return CompletableFuture.failedFuture(new StateStoreException("state store " + file
+          + " has too many writes waiting; refusing more until it catches up"));
+    }
+    return p.done;
+  }
+
+  private void writeLoop() {
+    List<Pending> batch = new ArrayList<>();
+    while (true) {
+      try {
+        Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          if (closing) {
+            return;
+          }
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, MAX_BATCH - 1);
+        runBatch(batch);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failAll(batch, "state store " + file + " writer interrupted");
+        return;
+      } finally {
+        batch.clear();
+      }
+    }
+  }
+
+  private void runBatch(List<Pending> batch) {
+    boolean dirty = false;
+    List<Pending> accepted = new ArrayList<>(batch.size());
+    for (Pending p : batch) {
+      String f = failure;
+      if (f != null && !p.maintenance) {
+        p.done.completeExceptionally(new StateStoreException(f));
+        continue;
+      }
+      if (!p.maintenance && store.getFileStore().size() > maxBytes) {
+        p.done.completeExceptionally(new StateStoreException("state store " + file + " is full: "
+            + store.getFileStore().size() + " bytes, limit " + maxBytes + "; writes refused"));
+        continue;
+      }
+      try {
+        dirty |= p.mutation.apply();
+        accepted.add(p);
+      } catch (RuntimeException e) {
+        p.done.completeExceptionally(new StateStoreException("state store " + file + ": " + oneLine(e)));
+      }
+    }
+    if (accepted.isEmpty()) {
+      return;
+    }
+    if (dirty) {
+      try {
+        store.commit();
+        store.sync();
+        syncs.incrementAndGet();
+      } catch (RuntimeException e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+          root = root.getCause();
+        }
+        String why = "state store " + file + " cannot write (" + oneLine(root) + "); writes refused until restart";
+        if (failure == null) {
+          failure = why;
+          LOG.error("{}", why);
+        }
+        failAll(accepted, why);
+        return;
+      }
+    }
+    writes.addAndGet(accepted.size());
+    for (Pending p : accepted) {
+      p.done.complete(null);
+    }
+  }
+
+  private static void failAll(List<Pending> batch, String why) {
+    for (Pending p : batch) {
+      p.done.completeExceptionally(new StateStoreException(why));
+    }
+  }
+
+  // --------------------------------------------------------------------------------------------- reads
+
+  /** Every stored watermark (task id → {floor, expiresAtMillis}); for cold start. */
+  Map<String, Watermark> watermarks() {
+    Map<String, Watermark> out = new HashMap<>();
+    for (Map.Entry<String, long[]> e : watermarks.entrySet()) {
+      out.put(e.getKey(), new Watermark(e.getValue()[0], e.getValue()[1]));
+    }
+    return out;
+  }
+
+  /** Every stored task record; for cold start. */
+  List<TaskRecord> tasks() {
+    List<TaskRecord> out = new ArrayList<>(tasks.size());
+    for (byte[] raw : tasks.values()) {
+      out.add(TaskRecordCodec.decode(raw));
+    }
+    return out;
+  }
+
+  /** Every stored certificate record (serial → JSON); for cold start. */
+  Map<Long, String> certificates() {
+    return new HashMap<>(certs);
+  }
+
+  long certificateKeepUntil(long serial) {
+    Long v = certExpiry.get(serial);
+    return v == null ? 0 : v;
+  }
+
+  /** The highest certificate serial ever stored, or 0. */
+  public long serialHigh() {
+    String v = meta.get(SERIAL_HIGH_KEY);
+    return v == null ? 0 : Long.parseLong(v);
+  }
+
+  /** Size and health, for status pages. */
+  public Stats stats() {
+    long bytes;
+    try {
+      bytes = Files.size(file);
+    } catch (IOException e) {
+      bytes = -1;
+    }
+    int w = -1;
+    int t = -1;
+    int c = -1;
+    try {
+      w = watermarks.size();
+      t = tasks.size();
+      c = certs.size();
+    } catch (RuntimeException e) {
+      // after a write failure the engine closes itself; the counts are then unknown (-1), the failure is reported
+    }
+    return new Stats(dir.toString(), bytes, maxBytes, w, t, c, syncs.get(), writes.get(), failure);
+  }
+
+  /** Whether writes are currently accepted. */
+  public boolean writable() {
+    return failure == null && !closing;
+  }
+
+  /** Finishes queued writes, then closes the file. */
+  @Override
+  public void close() {
+    closing = true;
+    try {
+      writer.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      if (failure == null) {
+        store.close();
+      } else {
+        store.closeImmediately();
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("state store {}: close failed: {}", file, oneLine(e));
+    }
+  }
+
+  /**
+   * Size and health of the store.
+   *
+   * @param dir the state directory
+   * @param bytes the file's size, -1 if unknown
+   * @param maxBytes the configured limit
+   * @param watermarks stored watermarks (-1 when unknown after a write failure)
+   * @param tasks stored task records
+   * @param certificates stored certificate records
+   * @param syncs group commits so far
+   * @param writes writes made durable so far
+   * @param failure why writes are refused, or null
+   */
+  public record Stats(String dir, long bytes, long maxBytes, int watermarks, int tasks, int certificates, long syncs,
+      long writes, String failure) {}
+
+  @FunctionalInterface
+  private interface Mutation {
+    /** Applies the change to the maps; true if anything changed (and a sync is needed). */
+    boolean apply();
+  }
+
+  private static final class Pending {
+    final Mutation mutation;
+    final boolean maintenance;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+
+    Pending(Mutation mutation, boolean maintenance) {
+      this.mutation = mutation;
+      this.maintenance = maintenance;
+    }
+  }
+}

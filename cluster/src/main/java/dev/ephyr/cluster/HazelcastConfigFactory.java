@@ -46,6 +46,10 @@ final class HazelcastConfigFactory {
     cfg.setProperty("hazelcast.merge.first.run.delay.seconds", Long.toString(c.mergeFirstRunDelay().toSeconds()));
     cfg.setProperty("hazelcast.merge.next.run.delay.seconds", Long.toString(c.mergeNextRunDelay().toSeconds()));
     cfg.setProperty("hazelcast.operation.call.timeout.millis", Long.toString(c.operationTimeout().toMillis()));
+    // A leaving member hands its partitions over for at most this long (Hazelcast's default is ten minutes): every
+    // member keeps the security state in its own store, so a stop never hangs on a peer that does not answer.
+    cfg.setProperty("hazelcast.graceful.shutdown.max.wait",
+        Long.toString(Math.max(10, 2 * c.operationTimeout().toSeconds())));
     // We use no near cache (the mirror replaces it); should anyone add one, invalidations must not wait
     // for a 10 s batch.
     cfg.setProperty("hazelcast.map.invalidation.batch.enabled", "false");

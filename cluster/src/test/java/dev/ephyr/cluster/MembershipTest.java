@@ -96,6 +96,7 @@ final class MembershipTest {
 
   @Test
   void belowQuorum_failsClosed_thenServesAgainAfterRejoin() throws Exception {
+    Steps steps = new Steps("belowQuorum");
     String cluster = TestClusters.uniqueName("quorum");
     List<Integer> ports = TestClusters.freePorts(3);
     ClusterNode a = start(TestClusters.config(cluster, "a", ports.get(0), ports).build());
@@ -103,12 +104,15 @@ final class MembershipTest {
     ClusterNode c = start(TestClusters.config(cluster, "c", ports.get(2), ports).build());
     assertTrue(a.awaitReady(WAIT) && b.awaitReady(WAIT) && c.awaitReady(WAIT));
     assertEquals(2, a.config().quorum(), "majority of three by default");
+    steps.done("three ready");
 
     b.close();
     nodes.remove(b);
+    steps.done("b closed");
     assertTrue(a.watermarks().available(), "two of three is still a quorum");
     c.close();
     nodes.remove(c);
+    steps.done("c closed");
     Eventually.await(WAIT, "a fails closed", () -> !a.watermarks().available());
     assertEquals(Readiness.State.BELOW_QUORUM, a.readiness().state());
     ExecutionException raise = assertThrows(ExecutionException.class,
@@ -117,13 +121,17 @@ final class MembershipTest {
     ExecutionException replay = assertThrows(ExecutionException.class,
         () -> a.replay().firstUse("k", Instant.now().plusSeconds(60)).toCompletableFuture().get(30, TimeUnit.SECONDS));
     assertInstanceOf(ClusterUnavailableException.class, replay.getCause());
+    steps.done("below quorum refused");
 
     ClusterNode b2 = start(TestClusters.config(cluster, "b2", ports.get(1), ports).build());
+    steps.done("b2 started");
     assertTrue(b2.awaitReady(WAIT), b2.readiness()::toString);
     assertTrue(a.awaitReady(WAIT), a.readiness()::toString);
+    steps.done("quorum back");
     RaiseResult r = a.watermarks().revoke("t", Instant.now().plusSeconds(60)).toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertTrue(r.acknowledgedByAll());
     assertEquals(WatermarkLookup.REVOKED, b2.watermarks().watermark("t"));
+    steps.done("raise acknowledged");
   }
 
   /**

@@ -22,6 +22,8 @@ import java.util.stream.Stream;
  * {@code ./.ephyr-dev/}, reused on the next run; prints the agent key and ready-to-paste MCP client config.
  */
 final class DevCommand implements Command {
+  private static final java.time.Duration READY_WAIT = java.time.Duration.ofSeconds(60);
+
   static final String DEFAULT_DIR = ".ephyr-dev";
   static final String AGENT = "demo";
   static final int DEFAULT_PORT = 8554;
@@ -85,7 +87,10 @@ final class DevCommand implements Command {
       throw CliException.failed(e.getMessage());
     }
     try {
-      return NodeRunner.run(config, io, node -> banner(node, state, io));
+      return NodeRunner.run(config, io, node -> {
+        awaitReady(node, io);
+        banner(node, state, io);
+      });
     } finally {
       signer.close();
     }
@@ -228,6 +233,21 @@ final class DevCommand implements Command {
         # remotes:
         #   gh: { url: "https://mcp.example/mcp", auth: { type: bearer, secret_env: GH_TOKEN } }
         """.formatted(keyHash);
+  }
+
+  /**
+   * A one-node cluster is ready once it has loaded its state store; the endpoint printed in the banner should
+   * answer the first call, not a 503 while the store loads.
+   */
+  private static void awaitReady(Node node, Io io) {
+    try {
+      if (!node.cluster().awaitReady(READY_WAIT)) {
+        io.err().println("ephyr dev: the node is not ready after " + READY_WAIT.toSeconds() + " s ("
+            + node.cluster().readiness() + "); calls answer 503 until it is");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   static void banner(Node node, DevState state, Io io) {

@@ -45,6 +45,7 @@ import dev.ephyr.broker.tasks.TaskTools;
 import dev.ephyr.cluster.ClusterConfig;
 import dev.ephyr.cluster.ClusterNode;
 import dev.ephyr.cluster.Readiness;
+import dev.ephyr.cluster.StateStore;
 import dev.ephyr.protocol.InsecureSecretAccess;
 import dev.ephyr.protocol.dpop.DpopNonces;
 import dev.ephyr.protocol.dpop.DpopVerifier;
@@ -246,6 +247,17 @@ public final class Node {
     metrics.gauge("ephyr_cluster_ready", "1 when this node may serve task tokens.",
         () -> cluster.readiness().isReady() ? 1 : 0);
     metrics.gauge("ephyr_cluster_members", "Members this node sees.", () -> cluster.status().members().size());
+    if (cluster.stateStats().isPresent()) {
+      // A store that refuses writes (full or failing disk) must be as loud in metrics as it is in the log.
+      metrics.gauge("ephyr_state_writable", "1 while this node's state store accepts writes.",
+          () -> cluster.stateStats().map(st -> st.failure() == null ? 1 : 0).orElse(0));
+      metrics.gauge("ephyr_state_bytes", "Size of this node's state store file.",
+          () -> cluster.stateStats().map(StateStore.Stats::bytes).orElse(-1L));
+      metrics.gauge("ephyr_state_max_bytes", "Configured limit of the state store (state.max-size).",
+          () -> cluster.stateStats().map(StateStore.Stats::maxBytes).orElse(-1L));
+      metrics.gauge("ephyr_state_syncs_total", "Group commits (syncs) of the state store.",
+          () -> cluster.stateStats().map(StateStore.Stats::syncs).orElse(0L));
+    }
     metrics.gauge("ephyr_event_loop_blocked_total", "Blocked-thread warnings of this node's Vert.x.", blocked::sum);
     metrics.gauge("ephyr_jvm_heap_used_bytes", "Heap in use.",
         () -> java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());

@@ -32,9 +32,11 @@ final class AllMembers {
   private final Duration timeout;
   private final int quorum;
   private final Function<Member, String> nodeIdOf;
+  private final StateStore state;
 
+  /** {@code state} is this node's store, or null when it keeps none (tests of the in-memory cluster). */
   AllMembers(HazelcastInstance hz, IExecutorService executor, NodeHealth health, ScheduledExecutorService scheduler,
-      Duration timeout, int quorum, Function<Member, String> nodeIdOf) {
+      Duration timeout, int quorum, Function<Member, String> nodeIdOf, StateStore state) {
     this.hz = hz;
     this.executor = executor;
     this.health = health;
@@ -42,6 +44,7 @@ final class AllMembers {
     this.timeout = timeout;
     this.quorum = quorum;
     this.nodeIdOf = nodeIdOf;
+    this.state = state;
   }
 
   /** Acknowledging members and missing members, by node id. */
@@ -56,6 +59,15 @@ final class AllMembers {
     if (seen < quorum) {
       throw new ClusterUnavailableException(what + ": this node sees " + seen + " member(s), quorum " + quorum);
     }
+  }
+
+  /** Why this node's store refuses writes, or null while it accepts them. */
+  private String localStoreFailure() {
+    if (state == null || state.writable()) {
+      return null;
+    }
+    String failure = state.stats().failure();
+    return failure == null ? "this node's state store is closing" : failure;
   }
 
   CompletionStage<Acks> apply(Callable<Boolean> task, String what) {
@@ -80,6 +92,9 @@ final class AllMembers {
       if (!health.quorumPresent()) {
         done.completeExceptionally(new ClusterUnavailableException(what
             + ": this node lost the quorum before the acknowledgement; not acknowledged"));
+      } else if (yes.size() < quorum && localStoreFailure() != null) {
+        // Said as such, so that the caller hears "this node's disk" (503 state_unwritable), not "the cluster".
+        done.completeExceptionally(new StateStoreException(what + ": not acknowledged; " + localStoreFailure()));
       } else if (yes.size() < quorum) {
         done.completeExceptionally(new ClusterUnavailableException(what + ": only " + yes.size()
             + " member(s) made it durable, quorum " + quorum + "; not acknowledged (missing " + no + ")"));

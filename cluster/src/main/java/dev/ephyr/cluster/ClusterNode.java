@@ -77,9 +77,10 @@ public final class ClusterNode implements AutoCloseable {
     this.scheduler = new ScheduledThreadPoolExecutor(1, threads("ephyr-cluster-tick-" + config.nodeId()));
     this.worker = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1_000),
         threads("ephyr-cluster-worker-" + config.nodeId()));
-    this.watermarks = new WatermarkStore(hz, config, mirror, health, scheduler, ClusterNode::nodeIdOf, state);
     AllMembers allMembers = new AllMembers(hz, hz.getExecutorService(WatermarkStore.ACK_EXECUTOR), health, scheduler,
-        config.ackTimeout(), config.quorum(), ClusterNode::nodeIdOf);
+        config.ackTimeout(), config.quorum(), ClusterNode::nodeIdOf, state);
+    this.watermarks = new WatermarkStore(hz, config, mirror, health, scheduler, ClusterNode::nodeIdOf, allMembers,
+        state);
     this.tasks = new TaskRegistry(hz, config, worker, allMembers, state);
     this.replay = new ReplayCache(hz, config, health);
     this.serials = new SerialGenerator(hz, config, health);

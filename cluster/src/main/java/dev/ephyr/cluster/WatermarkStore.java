@@ -43,7 +43,7 @@ public final class WatermarkStore implements WatermarkLookup {
   private final StateStore state;
 
   WatermarkStore(HazelcastInstance hz, ClusterConfig config, WatermarkMirror mirror, NodeHealth health,
-      ScheduledExecutorService scheduler, Function<Member, String> nodeIdOf, StateStore state) {
+      ScheduledExecutorService scheduler, Function<Member, String> nodeIdOf, AllMembers allMembers, StateStore state) {
     this.hz = hz;
     this.map = hz.getMap(MAP_NAME);
     this.mirror = mirror;
@@ -52,8 +52,7 @@ public final class WatermarkStore implements WatermarkLookup {
     this.nodeIdOf = nodeIdOf;
     this.clock = config.clock();
     this.retention = config.watermarkRetention();
-    this.allMembers = new AllMembers(hz, hz.getExecutorService(ACK_EXECUTOR), health, scheduler,
-        config.ackTimeout(), config.quorum(), nodeIdOf);
+    this.allMembers = allMembers;
     this.state = state;
   }
 

@@ -45,7 +45,7 @@ public final class AuditStep implements Step {
   static Reply failure(Throwable e) {
     if (TaskService.isStateUnwritable(e)) {
       return Reply.error(503, "state_unwritable", "this node cannot write its durable state (disk full or failing), "
-          + "so the change was not made; retry on another node", e.getMessage()).withHeader("Retry-After", "5");
+          + "so the change was not acknowledged (it may be in force in memory, but is not durable); retry on another node", e.getMessage()).withHeader("Retry-After", "5");
     }
     if (TaskService.isClusterUnavailable(e)) {
       return Reply.error(503, "cluster_unavailable",

@@ -14,6 +14,7 @@ import dev.ephyr.broker.audit.AuditSink;
 import dev.ephyr.broker.audit.AuditStats;
 import dev.ephyr.broker.audit.PolicyAudit;
 import dev.ephyr.broker.audit.AuditVerticle;
+import dev.ephyr.broker.audit.LiveListeners;
 import dev.ephyr.broker.audit.EventBusAuditSink;
 import dev.ephyr.broker.audit.HeadCheck;
 import dev.ephyr.broker.auth.Authenticator;
@@ -244,6 +245,7 @@ public final class Node {
     SshModule ssh = SshModule.create(config, cluster, vertx, store::current, audit, busSeal,
         new RecordMac(keyring));
 
+    LiveListeners liveListeners = new LiveListeners(vertx, cluster.hazelcast(), config.nodeId());
     metrics.gauge("ephyr_cluster_ready", "1 when this node may serve task tokens.",
         () -> cluster.readiness().isReady() ? 1 : 0);
     metrics.gauge("ephyr_cluster_members", "Members this node sees.", () -> cluster.status().members().size());
@@ -283,10 +285,10 @@ public final class Node {
             ProxyRoute.create(proxy, audit, metrics, config.nodeId(), clock, config.allowedOrigins(), authenticate,
                 config.bodyLimit()),
             new DashboardRoutes(vertx, scheme.equals("https"), config.requestTimeout()),
-            new AdminRoutes(vertx, config.nodeId(), audit, config.requestTimeout(), clock, busSeal)));
+            new AdminRoutes(vertx, config.nodeId(), audit, config.requestTimeout(), clock, busSeal, liveListeners)));
 
     vertx.deployVerticle(new AuditVerticle(auditSettings, auditBacklog, auditStats, clock,
-        batch -> busSeal.seal(Addresses.AUDIT_LIVE, batch)),
+        batch -> liveListeners.anyone() ? busSeal.seal(Addresses.AUDIT_LIVE, batch) : null),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
     vertx.deployVerticle(new AuditQueryVerticle(auditSettings),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);

@@ -282,6 +282,20 @@ class AdminApiTest {
   }
 
   @Test
+  void liveStream_onOneNode_carriesTheRecordsOfTheOthers() throws Exception {
+    // Writers publish only while a stream is open somewhere: n1 and n3 must learn of the one opened on n2.
+    try (LiveStream live = LiveStream.open(admin(n2, "/audit/live"), Map.of("Authorization", "Bearer " + adminKey))) {
+      for (Node n : List.of(n1, n3)) {
+        String node = "\"node\":\"" + n.nodeId() + "\"";
+        Eventually.await(Duration.ofSeconds(30), "a live record written by " + n.nodeId(), () -> {
+          Http.get(admin(n, "/status"), Map.of("Authorization", "Bearer " + adminKey));
+          return live.text().contains(node);
+        });
+      }
+    }
+  }
+
+  @Test
   void removingAnAdminFromThePolicy_endsTheirLiveStreams_sessionAndCredential_withinSeconds() throws Exception {
     String session = signIn(n1, auditorKey);
     try (LiveStream viaSession = LiveStream.open(admin(n2, "/audit/live"), Map.of("Cookie", "ephyr_admin=" + session));

@@ -111,10 +111,14 @@ class BusAttackTest {
   void intruder_cannotReadTheLiveAuditStream() throws Exception {
     List<Object> seen = new CopyOnWriteArrayList<>();
     listen(Addresses.AUDIT_LIVE, seen);
-    Eventually.await(Duration.ofSeconds(30), "the intruder received live batches", () -> {
-      Http.get("http://127.0.0.1:" + n1.port() + "/admin/status", Map.of("Authorization", "Bearer " + adminKey));
-      return seen.size() >= 2;
-    });
+    // An operator watches the live stream on n2, so n1 publishes its records on the bus.
+    try (LiveStream operator = LiveStream.open("http://127.0.0.1:" + n2.port() + "/admin/audit/live",
+        Map.of("Authorization", "Bearer " + adminKey))) {
+      Eventually.await(Duration.ofSeconds(30), "the intruder received live batches", () -> {
+        Http.get("http://127.0.0.1:" + n1.port() + "/admin/status", Map.of("Authorization", "Bearer " + adminKey));
+        return seen.size() >= 2;
+      });
+    }
     for (Object b : seen) {
       String text = String.valueOf(b);
       assertFalse(text.contains("records") || text.contains("admin.status") || text.contains("\"node\""),

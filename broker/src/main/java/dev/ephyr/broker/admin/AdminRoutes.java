@@ -4,6 +4,7 @@ import dev.ephyr.broker.Addresses;
 import dev.ephyr.broker.bus.BusSeal;
 import dev.ephyr.broker.audit.AuditEvent;
 import dev.ephyr.broker.audit.AuditSink;
+import dev.ephyr.broker.audit.LiveListeners;
 import dev.ephyr.broker.dashboard.DashboardRoutes;
 import dev.ephyr.broker.http.Exchange;
 import dev.ephyr.broker.http.Reply;
@@ -41,12 +42,13 @@ public final class AdminRoutes implements Routes {
   private final LiveAudit live;
 
   /** Routes sending to {@code vertx}'s local admin verticle, waiting at most {@code timeout}. */
-  public AdminRoutes(Vertx vertx, String nodeId, AuditSink audit, Duration timeout, Clock clock, BusSeal seal) {
+  public AdminRoutes(Vertx vertx, String nodeId, AuditSink audit, Duration timeout, Clock clock, BusSeal seal,
+      LiveListeners listeners) {
     this.nodeId = nodeId;
     this.audit = audit;
     this.clock = clock;
     this.bus = new AdminBus(vertx, timeout);
-    this.live = new LiveAudit(vertx, bus, seal);
+    this.live = new LiveAudit(vertx, bus, seal, listeners);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.ephyr.broker.admin;
 
 import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.audit.LiveListeners;
 import dev.ephyr.broker.bus.BusSeal;
 import dev.ephyr.broker.bus.Opened;
 import dev.ephyr.broker.http.Exchange;
@@ -32,10 +33,12 @@ final class LiveAudit {
   private final Vertx vertx;
   private final AdminBus bus;
   private final BusSeal seal;
+  private final LiveListeners listeners;
   private final AtomicInteger open = new AtomicInteger();
 
-  LiveAudit(Vertx vertx, AdminBus bus, BusSeal seal) {
+  LiveAudit(Vertx vertx, AdminBus bus, BusSeal seal, LiveListeners listeners) {
     this.vertx = vertx;
+    this.listeners = listeners;
     this.bus = bus;
     this.seal = seal;
   }
@@ -62,6 +65,7 @@ final class LiveAudit {
         .putHeader("Cache-Control", "no-store")
         .putHeader("X-Accel-Buffering", "no");
     res.write(": connected\n\n");
+    Runnable closed = listeners.opened(); // writers on every node publish while a stream is open somewhere
     MessageConsumer<Object> records = vertx.eventBus().consumer(Addresses.AUDIT_LIVE, m -> {
       // Sealed by the writing node: records from anyone else (or a copy altered on the way) are dropped.
       if (seal.openBroadcast(Addresses.AUDIT_LIVE, m.body()) instanceof Opened.Ok ok) {
@@ -107,6 +111,7 @@ final class LiveAudit {
         vertx.cancelTimer(rechecks);
         vertx.cancelTimer(lifetime);
         open.decrementAndGet();
+        closed.run();
         // The response is already written; the front skips writing this reply.
         done.complete(Reply.empty(200, audit));
       }

@@ -44,7 +44,8 @@ public final class AuditVerticle extends VerticleBase {
 
   /**
    * A writer with {@code settings}; {@code backlog} must be the one its sinks use; {@code live} wraps each
-   * batch before it is published cluster-wide (the node seals it: other nodes only accept sealed batches).
+   * batch before it is published cluster-wide (the node seals it: other nodes only accept sealed batches), or
+   * returns null when no live stream is open anywhere (nothing is published).
    */
   public AuditVerticle(AuditSettings settings, AuditBacklog backlog, AuditStats stats, Clock clock,
       UnaryOperator<JsonObject> live) {
@@ -141,7 +142,10 @@ public final class AuditVerticle extends VerticleBase {
    */
   private void publish(List<JsonObject> records) {
     if (!records.isEmpty()) {
-      vertx.eventBus().publish(Addresses.AUDIT_LIVE, live.apply(new JsonObject().put("records", new JsonArray(records))));
+      JsonObject message = live.apply(new JsonObject().put("records", new JsonArray(records)));
+      if (message != null) {
+        vertx.eventBus().publish(Addresses.AUDIT_LIVE, message);
+      }
     }
   }
 

@@ -17,18 +17,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The one way to verify a task token. In order: decode and parse (sizes first); derive the tree's root
- * signature from the keyring; replay the HMAC chain and compare in constant time; check every broker
- * fact's tag at its position; parse and reduce restrictions (unknown caveats fail); check expiry;
- * check the lineage against the revocation watermarks; require a fresh single-use proof of possession
- * when the acting task is bound; enforce bind-first for tasks with a bind deadline.
+ * The one way to verify a task token, as a straight sequence of named steps, each of which passes its
+ * result on or ends verification with a {@link Verification.Rejected}: decode and scan (sizes first) and
+ * identify the key ({@code identify}); replay the HMAC chain from the tree's root signature and compare in
+ * constant time ({@link ChainReplay}); parse and reduce caveats, check every broker fact's tag at its
+ * position and apply the lineage rules ({@link LineageRules}); then, per request, expiry, revocation
+ * watermarks of every hop, bind-first for tasks with a bind deadline ({@code bindFirst}), and a fresh
+ * single-use proof of possession when the acting task is bound ({@code proofOfPossession}). The static
+ * steps' results are remembered by {@link VerifiedChains}.
  *
  * <p>Thread-safe. Everything up to the replay check is synchronous and allocation-light; the replay
  * check (only for proofs) is the one asynchronous step, and the lineage is checked against the watermarks
  * again when it completes ({@link #recheck}), so a revoke acknowledged meanwhile refuses the request.
  */
 public final class TokenVerifier {
-
   private final Keyring keyring;
   private final WatermarkLookup watermarks;
   private final ReplayCheck replay;

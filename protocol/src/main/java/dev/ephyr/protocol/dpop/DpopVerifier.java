@@ -183,50 +183,54 @@ public final class DpopVerifier {
     return new ProofStep.Ok<>(key);
   }
 
-  private DpopCheck checkClaims(Claims parts, DpopRequest request, HolderPublicKey key) {
-    if (!parts.htm().equals(request.method())) {
+  /**
+   * The claims against the request and the clock, in order: method, URL, {@code iat} window, access-token
+   * hash, body hash, server nonce.
+   */
+  private DpopCheck checkClaims(Claims claims, DpopRequest request, HolderPublicKey key) {
+    if (!claims.htm().equals(request.method())) {
       return METHOD_MISMATCH; // RFC 9110: methods are case-sensitive
     }
-    if (!Htu.sameTarget(parts.htu(), request.url())) {
+    if (!Htu.sameTarget(claims.htu(), request.url())) {
       return URL_MISMATCH;
     }
     long now = clock.instant().getEpochSecond();
-    if (parts.iat() < now - windowSeconds) {
+    if (claims.iat() < now - windowSeconds) {
       return TOO_OLD;
     }
-    if (parts.iat() > now + windowSeconds) {
+    if (claims.iat() > now + windowSeconds) {
       return TOO_NEW;
     }
-    byte[] ath = parts.ath().length() == HASH_CHARS ? B64.decode(parts.ath()) : null;
+    byte[] ath = claims.ath().length() == HASH_CHARS ? B64.decode(claims.ath()) : null;
     byte[] tokenHash = sha256.hash(request.accessToken().getBytes(StandardCharsets.UTF_8));
     if (ath == null || !MessageDigest.isEqual(ath, tokenHash)) {
       return TOKEN_MISMATCH;
     }
     byte[] body = request.body();
     boolean hasBody = body != null && body.length > 0;
-    if (parts.bh() == null) {
+    if (claims.bh() == null) {
       if (hasBody) {
         return BH_REQUIRED;
       }
     } else {
-      byte[] bh = parts.bh().length() == HASH_CHARS ? B64.decode(parts.bh()) : null;
+      byte[] bh = claims.bh().length() == HASH_CHARS ? B64.decode(claims.bh()) : null;
       byte[] bodyHash = hasBody ? sha256.hash(body) : emptyBodyHash;
       if (bh == null || !MessageDigest.isEqual(bh, bodyHash)) {
         return BODY_MISMATCH;
       }
     }
     if (nonces != null) {
-      if (parts.nonce() == null) {
+      if (claims.nonce() == null) {
         return NONCE_MISSING;
       }
-      if (!nonces.isCurrent(parts.nonce())) {
+      if (!nonces.isCurrent(claims.nonce())) {
         return NONCE_STALE;
       }
     }
-    Instant issuedAt = Instant.ofEpochSecond(parts.iat());
+    Instant issuedAt = Instant.ofEpochSecond(claims.iat());
     // Accepted while now <= iat + window; the extra second covers the sub-second part of the clock.
     Instant rememberUntil = issuedAt.plusSeconds(windowSeconds + 1);
-    return new DpopCheck.Valid(key.jkt(), parts.jti(), issuedAt, rememberUntil);
+    return new DpopCheck.Valid(key.jkt(), claims.jti(), issuedAt, rememberUntil);
   }
 
   /** Number of cached holder keys, for tests of the bound. */

@@ -1,20 +1,33 @@
 package dev.ephyr.protocol.dpop;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import dev.ephyr.protocol.Reason;
+import static dev.ephyr.protocol.dpop.DpopRejections.BAD_JSON;
+import static dev.ephyr.protocol.dpop.DpopRejections.BAD_POINT;
+import static dev.ephyr.protocol.dpop.DpopRejections.BAD_SIGNATURE;
+import static dev.ephyr.protocol.dpop.DpopRejections.BAD_X;
+import static dev.ephyr.protocol.dpop.DpopRejections.BH_REQUIRED;
+import static dev.ephyr.protocol.dpop.DpopRejections.BODY_MISMATCH;
+import static dev.ephyr.protocol.dpop.DpopRejections.INTERNAL;
+import static dev.ephyr.protocol.dpop.DpopRejections.KEY_MISMATCH;
+import static dev.ephyr.protocol.dpop.DpopRejections.METHOD_MISMATCH;
+import static dev.ephyr.protocol.dpop.DpopRejections.NONCE_MISSING;
+import static dev.ephyr.protocol.dpop.DpopRejections.NONCE_STALE;
+import static dev.ephyr.protocol.dpop.DpopRejections.NO_EXPECTED_KEY;
+import static dev.ephyr.protocol.dpop.DpopRejections.NO_PROOF;
+import static dev.ephyr.protocol.dpop.DpopRejections.TOKEN_MISMATCH;
+import static dev.ephyr.protocol.dpop.DpopRejections.TOO_NEW;
+import static dev.ephyr.protocol.dpop.DpopRejections.TOO_OLD;
+import static dev.ephyr.protocol.dpop.DpopRejections.URL_MISMATCH;
+
+import dev.ephyr.protocol.dpop.DpopProofParser.Claims;
+import dev.ephyr.protocol.dpop.DpopProofParser.CompactJws;
+import dev.ephyr.protocol.internal.BoundedCache;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Iterator;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
@@ -23,8 +36,10 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
  *
  * <p>Strict and fail-closed: the algorithm is pinned to EdDSA (the header's {@code alg} is checked, never
  * obeyed), the key must be the expected holder key, and every input, however broken, yields a {@link
- * DpopCheck.Invalid} with a preallocated reason rather than an exception. Single use of {@code jti} is left
- * to the caller, which can make it cluster-wide; see {@link DpopCheck.Valid#replayKey()}.
+ * DpopCheck.Invalid} with a preallocated reason ({@link DpopRejections}) rather than an exception. Reading
+ * the proof is {@link DpopProofParser}'s job; this class decides: key, signature, then the claims against
+ * the request. Single use of {@code jti} is left to the caller, which can make it cluster-wide; see {@link
+ * DpopCheck.Valid#replayKey()}.
  */
 public final class DpopVerifier {
   /** Default accepted distance between a proof's {@code iat} and the clock, either way. */
@@ -35,87 +50,31 @@ public final class DpopVerifier {
   public static final int DEFAULT_MAX_PROOF_BYTES = 4096;
   /** Default number of decoded holder keys kept. */
   public static final int DEFAULT_KEY_CACHE_SIZE = 10_000;
+  // A decoded key never goes stale; the age bound only returns memory of holders that went away.
+  private static final long KEY_CACHE_MAX_AGE_MILLIS = 60 * 60 * 1000L;
 
-  private static final int JTI_MAX = DpopProofBuilder.MAX_JTI_LENGTH;
-  private static final int X_CHARS = B64.encodedLength(HolderPublicKey.LENGTH);
   private static final int HASH_CHARS = B64.encodedLength(Sha256.LENGTH);
-  private static final int SIG_CHARS = B64.encodedLength(Ed25519.SIGNATURE_SIZE);
-
-  // Routine rejections are constants: a flood of bad proofs allocates nothing for them, and no detail ever
-  // echoes attacker-chosen text into audit logs.
-  static final DpopCheck.Invalid NO_PROOF = invalid(Reason.POP_REQUIRED, "no proof");
-  static final DpopCheck.Invalid TOO_LARGE = invalid(Reason.POP_INVALID, "proof too large");
-  static final DpopCheck.Invalid NOT_COMPACT = invalid(Reason.POP_INVALID, "not a compact JWS of three segments");
-  static final DpopCheck.Invalid BAD_HEADER_B64 = invalid(Reason.POP_INVALID, "header is not base64url");
-  static final DpopCheck.Invalid BAD_PAYLOAD_B64 = invalid(Reason.POP_INVALID, "payload is not base64url");
-  static final DpopCheck.Invalid BAD_SIG_B64 = invalid(Reason.POP_INVALID, "signature is not 64 bytes of base64url");
-  static final DpopCheck.Invalid HEADER_NOT_OBJECT = invalid(Reason.POP_INVALID, "header is not a UTF-8 JSON object");
-  static final DpopCheck.Invalid PAYLOAD_NOT_OBJECT = invalid(Reason.POP_INVALID, "payload is not a UTF-8 JSON object");
-  static final DpopCheck.Invalid BAD_JSON = invalid(Reason.POP_INVALID, "malformed JSON or duplicate member");
-  static final DpopCheck.Invalid TRAILING = invalid(Reason.POP_INVALID, "data after the JSON object");
-  static final DpopCheck.Invalid BAD_TYP = invalid(Reason.POP_INVALID, "typ is not dpop+jwt");
-  static final DpopCheck.Invalid BAD_ALG = invalid(Reason.POP_INVALID, "alg is not EdDSA");
-  static final DpopCheck.Invalid CRIT = invalid(Reason.POP_INVALID, "crit is not supported");
-  static final DpopCheck.Invalid BAD_JWK = invalid(Reason.POP_INVALID, "jwk is not an OKP Ed25519 public key");
-  static final DpopCheck.Invalid PRIVATE_JWK = invalid(Reason.POP_INVALID, "jwk carries a private key");
-  static final DpopCheck.Invalid BAD_X = invalid(Reason.POP_INVALID, "jwk x is not 32 bytes of base64url");
-  static final DpopCheck.Invalid BAD_POINT = invalid(Reason.POP_INVALID, "jwk x is not a valid Ed25519 key");
-  static final DpopCheck.Invalid KEY_MISMATCH = invalid(Reason.POP_KEY_MISMATCH, "proof key is not the holder key");
-  static final DpopCheck.Invalid NO_EXPECTED_KEY =
-      invalid(Reason.POP_KEY_MISMATCH, "no holder key to check the proof against (binding needs verifyBinding)");
-  static final DpopCheck.Invalid BAD_SIGNATURE = invalid(Reason.POP_INVALID, "signature does not verify");
-  static final DpopCheck.Invalid BAD_JTI = invalid(Reason.POP_INVALID, "jti missing or not 1..128 characters");
-  static final DpopCheck.Invalid BAD_HTM = invalid(Reason.POP_INVALID, "htm missing or not a string");
-  static final DpopCheck.Invalid BAD_HTU = invalid(Reason.POP_INVALID, "htu missing or not a string");
-  static final DpopCheck.Invalid BAD_IAT = invalid(Reason.POP_INVALID, "iat missing or not integer seconds");
-  static final DpopCheck.Invalid BAD_ATH = invalid(Reason.POP_INVALID, "ath missing or not a string");
-  static final DpopCheck.Invalid BAD_BH = invalid(Reason.POP_INVALID, "bh not a string");
-  static final DpopCheck.Invalid BAD_NONCE = invalid(Reason.POP_INVALID, "nonce not a string");
-  static final DpopCheck.Invalid METHOD_MISMATCH = invalid(Reason.POP_METHOD_MISMATCH, "htm is not the request method");
-  static final DpopCheck.Invalid URL_MISMATCH = invalid(Reason.POP_URL_MISMATCH, "htu is not the request URL");
-  static final DpopCheck.Invalid TOO_OLD = invalid(Reason.POP_STALE, "iat too far in the past");
-  static final DpopCheck.Invalid TOO_NEW = invalid(Reason.POP_STALE, "iat too far in the future");
-  static final DpopCheck.Invalid TOKEN_MISMATCH = invalid(Reason.POP_TOKEN_MISMATCH, "ath is not the hash of the access token");
-  static final DpopCheck.Invalid BH_REQUIRED = invalid(Reason.POP_BODY_MISMATCH, "bh required for a request with a body");
-  static final DpopCheck.Invalid BODY_MISMATCH = invalid(Reason.POP_BODY_MISMATCH, "bh is not the hash of the body");
-  static final DpopCheck.Invalid NONCE_MISSING = invalid(Reason.POP_NONCE_REQUIRED, "nonce required");
-  static final DpopCheck.Invalid NONCE_STALE = invalid(Reason.POP_NONCE_REQUIRED, "nonce stale or not ours");
-  static final DpopCheck.Invalid INTERNAL = invalid(Reason.POP_INVALID, "internal error while checking the proof");
 
   private final Clock clock;
   private final long windowSeconds;
   private final int maxProofBytes;
   private final DpopNonces nonces;
-  private final int keyCacheSize;
-  private final JsonFactory json;
+  private final DpopProofParser parser;
   private final Sha256 sha256;
   private final byte[] emptyBodyHash;
   // Decoded holder keys by JWK x. Only keys whose thumbprint matched an expected holder key get in, so
-  // strangers cannot churn it; the bound is enforced on insert by evicting an arbitrary entry.
-  private final ConcurrentHashMap<String, HolderPublicKey> keys;
+  // strangers cannot churn it.
+  private final BoundedCache<String, HolderPublicKey> keys;
 
   private DpopVerifier(Builder b) {
     this.clock = b.clock;
     this.windowSeconds = b.iatWindow.getSeconds();
     this.maxProofBytes = b.maxProofBytes;
     this.nonces = b.nonces;
-    this.keyCacheSize = b.keyCacheSize;
-    this.json = JsonFactory.builder()
-        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-        // No shared symbol table fed by attacker-chosen member names, and no interning of them.
-        .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
-        .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
-        .streamReadConstraints(StreamReadConstraints.builder()
-            .maxNestingDepth(8)
-            .maxStringLength(b.maxProofBytes)
-            .maxNameLength(256)
-            .maxNumberLength(32)
-            .maxDocumentLength(b.maxProofBytes)
-            .build())
-        .build();
+    this.parser = new DpopProofParser(b.maxProofBytes);
     this.sha256 = new Sha256();
     this.emptyBodyHash = sha256.hash(new byte[0]);
-    this.keys = new ConcurrentHashMap<>();
+    this.keys = BoundedCache.create(b.keyCacheSize, KEY_CACHE_MAX_AGE_MILLIS);
   }
 
   /** A builder with strict defaults: system clock, ±60 s, 4096 bytes, no server nonces. */
@@ -130,7 +89,7 @@ public final class DpopVerifier {
 
   /**
    * Checks {@code proof} (the {@code DPoP} header value) against {@code request}, which must name the expected
-   * holder key. A {@code null} proof is {@link Reason#POP_REQUIRED}; every other problem is an {@link
+   * holder key. A {@code null} proof is {@link dev.ephyr.protocol.Reason#POP_REQUIRED}; every other problem is an {@link
    * DpopCheck.Invalid} with the most specific reason. Never throws for any proof text.
    */
   public DpopCheck verify(String proof, DpopRequest request) {
@@ -165,349 +124,113 @@ public final class DpopVerifier {
     }
   }
 
+  /** The steps in order: split, header, holder key, signature, claims, claims against the request. */
   private DpopCheck check(String proof, DpopRequest request) throws IOException {
-    int len = proof.length();
-    if (len > maxProofBytes) {
-      return TOO_LARGE;
+    ProofStep<CompactJws> split = parser.compact(proof);
+    if (split instanceof ProofStep.Refused<CompactJws> r) {
+      return r.invalid();
     }
-    int dot1 = proof.indexOf('.');
-    int dot2 = dot1 < 0 ? -1 : proof.indexOf('.', dot1 + 1);
-    if (dot1 <= 0 || dot2 <= dot1 + 1 || proof.indexOf('.', dot2 + 1) >= 0) {
-      return NOT_COMPACT;
+    CompactJws jws = ((ProofStep.Ok<CompactJws>) split).value();
+    ProofStep<String> header = parser.header(jws.header());
+    if (header instanceof ProofStep.Refused<String> r) {
+      return r.invalid();
     }
-    if (len - dot2 - 1 != SIG_CHARS) {
-      return BAD_SIG_B64;
-    }
-    // Latin-1 keeps one byte per char; anything beyond ASCII then fails the base64url alphabet check.
-    byte[] text = proof.getBytes(StandardCharsets.ISO_8859_1);
-    byte[] header = B64.decode(text, 0, dot1);
-    if (header == null) {
-      return BAD_HEADER_B64;
-    }
-    byte[] payload = B64.decode(text, dot1 + 1, dot2);
-    if (payload == null) {
-      return BAD_PAYLOAD_B64;
-    }
-    byte[] sig = B64.decode(text, dot2 + 1, len);
-    if (sig == null) {
-      return BAD_SIG_B64;
-    }
-
-    Parts parts = new Parts();
-    DpopCheck.Invalid bad = parseHeader(header, parts);
-    if (bad != null) {
-      return bad;
-    }
+    String x = ((ProofStep.Ok<String>) header).value();
 
     // The key must be the holder's before any signature work: strangers are turned away for the price of
     // one SHA-256, and only holder keys are ever decoded and cached.
-    String expected = request.expectedJkt(); // null only through verifyBinding
-    HolderPublicKey key = keys.get(parts.x);
-    if (key == null) {
-      byte[] raw = B64.decode(parts.x);
-      if (raw == null || raw.length != HolderPublicKey.LENGTH) {
-        return BAD_X;
-      }
-      String jkt = B64.encode(Jwk.thumbprintBytes(sha256.fresh(), parts.x));
-      if (expected != null && !constantTimeEquals(jkt, expected)) {
-        return KEY_MISMATCH;
-      }
-      key = HolderPublicKey.decodeOrNull(raw, parts.x, jkt);
-      if (key == null) {
-        return BAD_POINT;
-      }
-      if (expected != null) {
-        remember(key); // binding keys are one-off and caller-chosen: they stay out
-      }
-    } else if (expected != null && !constantTimeEquals(key.jkt(), expected)) {
-      return KEY_MISMATCH;
+    ProofStep<HolderPublicKey> key = holderKey(x, request.expectedJkt()); // null only through verifyBinding
+    if (key instanceof ProofStep.Refused<HolderPublicKey> r) {
+      return r.invalid();
     }
-
-    if (!Ed25519.verify(sig, 0, key.point(), text, 0, dot2)) {
+    HolderPublicKey holder = ((ProofStep.Ok<HolderPublicKey>) key).value();
+    if (!Ed25519.verify(jws.signature(), 0, holder.point(), jws.text(), 0, jws.signedLength())) {
       return BAD_SIGNATURE;
     }
 
-    bad = parseClaims(payload, parts);
-    if (bad != null) {
-      return bad;
+    ProofStep<Claims> claims = parser.claims(jws.payload());
+    if (claims instanceof ProofStep.Refused<Claims> r) {
+      return r.invalid();
     }
-    return checkClaims(parts, request, key);
+    return checkClaims(((ProofStep.Ok<Claims>) claims).value(), request, holder);
   }
 
-  private DpopCheck checkClaims(Parts parts, DpopRequest request, HolderPublicKey key) {
-    if (!parts.htm.equals(request.method())) {
+  /**
+   * The proof's key, which must be the expected holder key (any valid Ed25519 key when none is expected):
+   * from the cache, or decoded and, when it is a holder key, remembered.
+   */
+  private ProofStep<HolderPublicKey> holderKey(String x, String expected) {
+    HolderPublicKey key = keys.get(x);
+    if (key == null) {
+      byte[] raw = B64.decode(x);
+      if (raw == null || raw.length != HolderPublicKey.LENGTH) {
+        return new ProofStep.Refused<>(BAD_X);
+      }
+      String jkt = B64.encode(Jwk.thumbprintBytes(sha256.fresh(), x));
+      if (expected != null && !constantTimeEquals(jkt, expected)) {
+        return new ProofStep.Refused<>(KEY_MISMATCH);
+      }
+      key = HolderPublicKey.decodeOrNull(raw, x, jkt);
+      if (key == null) {
+        return new ProofStep.Refused<>(BAD_POINT);
+      }
+      if (expected != null) {
+        keys.put(key.x(), key); // binding keys are one-off and caller-chosen: they stay out
+      }
+    } else if (expected != null && !constantTimeEquals(key.jkt(), expected)) {
+      return new ProofStep.Refused<>(KEY_MISMATCH);
+    }
+    return new ProofStep.Ok<>(key);
+  }
+
+  /**
+   * The claims against the request and the clock, in order: method, URL, {@code iat} window, access-token
+   * hash, body hash, server nonce.
+   */
+  private DpopCheck checkClaims(Claims claims, DpopRequest request, HolderPublicKey key) {
+    if (!claims.htm().equals(request.method())) {
       return METHOD_MISMATCH; // RFC 9110: methods are case-sensitive
     }
-    if (!Htu.sameTarget(parts.htu, request.url())) {
+    if (!Htu.sameTarget(claims.htu(), request.url())) {
       return URL_MISMATCH;
     }
     long now = clock.instant().getEpochSecond();
-    if (parts.iat < now - windowSeconds) {
+    if (claims.iat() < now - windowSeconds) {
       return TOO_OLD;
     }
-    if (parts.iat > now + windowSeconds) {
+    if (claims.iat() > now + windowSeconds) {
       return TOO_NEW;
     }
-    byte[] ath = parts.ath.length() == HASH_CHARS ? B64.decode(parts.ath) : null;
+    byte[] ath = claims.ath().length() == HASH_CHARS ? B64.decode(claims.ath()) : null;
     byte[] tokenHash = sha256.hash(request.accessToken().getBytes(StandardCharsets.UTF_8));
     if (ath == null || !MessageDigest.isEqual(ath, tokenHash)) {
       return TOKEN_MISMATCH;
     }
     byte[] body = request.body();
     boolean hasBody = body != null && body.length > 0;
-    if (parts.bh == null) {
+    if (claims.bh() == null) {
       if (hasBody) {
         return BH_REQUIRED;
       }
     } else {
-      byte[] bh = parts.bh.length() == HASH_CHARS ? B64.decode(parts.bh) : null;
+      byte[] bh = claims.bh().length() == HASH_CHARS ? B64.decode(claims.bh()) : null;
       byte[] bodyHash = hasBody ? sha256.hash(body) : emptyBodyHash;
       if (bh == null || !MessageDigest.isEqual(bh, bodyHash)) {
         return BODY_MISMATCH;
       }
     }
     if (nonces != null) {
-      if (parts.nonce == null) {
+      if (claims.nonce() == null) {
         return NONCE_MISSING;
       }
-      if (!nonces.isCurrent(parts.nonce)) {
+      if (!nonces.isCurrent(claims.nonce())) {
         return NONCE_STALE;
       }
     }
-    Instant issuedAt = Instant.ofEpochSecond(parts.iat);
+    Instant issuedAt = Instant.ofEpochSecond(claims.iat());
     // Accepted while now <= iat + window; the extra second covers the sub-second part of the clock.
     Instant rememberUntil = issuedAt.plusSeconds(windowSeconds + 1);
-    return new DpopCheck.Valid(key.jkt(), parts.jti, issuedAt, rememberUntil);
-  }
-
-  private DpopCheck.Invalid parseHeader(byte[] header, Parts parts) throws IOException {
-    if (!looksLikeUtf8Object(header)) {
-      return HEADER_NOT_OBJECT;
-    }
-    boolean typ = false;
-    boolean alg = false;
-    try (JsonParser p = json.createParser(header)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return HEADER_NOT_OBJECT;
-      }
-      JsonToken t;
-      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        t = p.nextToken();
-        switch (name) {
-          case "typ":
-            if (t != JsonToken.VALUE_STRING || !"dpop+jwt".equals(p.getText())) {
-              return BAD_TYP;
-            }
-            typ = true;
-            break;
-          case "alg":
-            if (t != JsonToken.VALUE_STRING || !"EdDSA".equals(p.getText())) {
-              return BAD_ALG;
-            }
-            alg = true;
-            break;
-          case "jwk":
-            if (t != JsonToken.START_OBJECT) {
-              return BAD_JWK;
-            }
-            DpopCheck.Invalid bad = parseJwk(p, parts);
-            if (bad != null) {
-              return bad;
-            }
-            break;
-          case "crit":
-            return CRIT; // we understand no extension, so any critical one must fail (RFC 7515 §4.1.11)
-          default:
-            p.skipChildren(); // other registered or private header parameters carry no meaning here
-            break;
-        }
-      }
-      if (t != JsonToken.END_OBJECT) {
-        return BAD_JSON;
-      }
-      if (p.nextToken() != null) {
-        return TRAILING;
-      }
-    }
-    if (!typ) {
-      return BAD_TYP;
-    }
-    if (!alg) {
-      return BAD_ALG;
-    }
-    return parts.x == null ? BAD_JWK : null;
-  }
-
-  private static DpopCheck.Invalid parseJwk(JsonParser p, Parts parts) throws IOException {
-    boolean kty = false;
-    boolean crv = false;
-    JsonToken t;
-    while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-      String name = p.currentName();
-      t = p.nextToken();
-      switch (name) {
-        case "kty":
-          if (t != JsonToken.VALUE_STRING || !"OKP".equals(p.getText())) {
-            return BAD_JWK;
-          }
-          kty = true;
-          break;
-        case "crv":
-          if (t != JsonToken.VALUE_STRING || !"Ed25519".equals(p.getText())) {
-            return BAD_JWK;
-          }
-          crv = true;
-          break;
-        case "x":
-          if (t != JsonToken.VALUE_STRING) {
-            return BAD_X;
-          }
-          String x = p.getText();
-          if (x.length() != X_CHARS) {
-            return BAD_X;
-          }
-          parts.x = x;
-          break;
-        case "d":
-          return PRIVATE_JWK; // a client that leaks its private key must not be rewarded with a pass
-        case "kid":
-          if (t != JsonToken.VALUE_STRING) {
-            return BAD_JWK;
-          }
-          break;
-        case "use":
-          if (t != JsonToken.VALUE_STRING || !"sig".equals(p.getText())) {
-            return BAD_JWK;
-          }
-          break;
-        case "alg":
-          if (t != JsonToken.VALUE_STRING || !"EdDSA".equals(p.getText())) {
-            return BAD_JWK;
-          }
-          break;
-        case "key_ops":
-        case "ext":
-          p.skipChildren(); // WebCrypto's exportKey("jwk") adds these to public keys
-          break;
-        default:
-          return BAD_JWK; // a public OKP key has nothing else; anything else is a confused or hostile client
-      }
-    }
-    if (t != JsonToken.END_OBJECT) {
-      return BAD_JSON;
-    }
-    return kty && crv && parts.x != null ? null : BAD_JWK;
-  }
-
-  private DpopCheck.Invalid parseClaims(byte[] payload, Parts parts) throws IOException {
-    if (!looksLikeUtf8Object(payload)) {
-      return PAYLOAD_NOT_OBJECT;
-    }
-    boolean iat = false;
-    try (JsonParser p = json.createParser(payload)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return PAYLOAD_NOT_OBJECT;
-      }
-      JsonToken t;
-      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        t = p.nextToken();
-        switch (name) {
-          case "jti":
-            if (t != JsonToken.VALUE_STRING) {
-              return BAD_JTI;
-            }
-            parts.jti = p.getText();
-            if (parts.jti.isEmpty() || parts.jti.length() > JTI_MAX) {
-              return BAD_JTI;
-            }
-            break;
-          case "htm":
-            if (t != JsonToken.VALUE_STRING) {
-              return BAD_HTM;
-            }
-            parts.htm = p.getText();
-            break;
-          case "htu":
-            if (t != JsonToken.VALUE_STRING) {
-              return BAD_HTU;
-            }
-            parts.htu = p.getText();
-            break;
-          case "iat":
-            if (t != JsonToken.VALUE_NUMBER_INT) {
-              return BAD_IAT;
-            }
-            JsonParser.NumberType type = p.getNumberType();
-            if (type != JsonParser.NumberType.INT && type != JsonParser.NumberType.LONG) {
-              return BAD_IAT;
-            }
-            parts.iat = p.getLongValue();
-            iat = true;
-            break;
-          case "ath":
-            if (t != JsonToken.VALUE_STRING) {
-              return BAD_ATH;
-            }
-            parts.ath = p.getText();
-            break;
-          case "bh":
-            if (t != JsonToken.VALUE_STRING) {
-              return BAD_BH;
-            }
-            parts.bh = p.getText();
-            break;
-          case "nonce":
-            if (t != JsonToken.VALUE_STRING) {
-              return BAD_NONCE;
-            }
-            parts.nonce = p.getText();
-            break;
-          default:
-            p.skipChildren(); // unregistered claims are ignored (RFC 9449 §4.2)
-            break;
-        }
-      }
-      if (t != JsonToken.END_OBJECT) {
-        return BAD_JSON;
-      }
-      if (p.nextToken() != null) {
-        return TRAILING;
-      }
-    }
-    if (parts.jti == null) {
-      return BAD_JTI;
-    }
-    if (parts.htm == null) {
-      return BAD_HTM;
-    }
-    if (parts.htu == null) {
-      return BAD_HTU;
-    }
-    if (!iat) {
-      return BAD_IAT;
-    }
-    return parts.ath == null ? BAD_ATH : null;
-  }
-
-  /**
-   * RFC 7515 wants UTF-8 JSON; jackson would also guess UTF-16 or UTF-32 from the first bytes, so the text
-   * must open with '{' (no BOM, no whitespace) and be strictly valid UTF-8.
-   */
-  private static boolean looksLikeUtf8Object(byte[] b) {
-    return b.length >= 2 && b[0] == '{' && b[1] != 0 && Utf8.isValid(b);
-  }
-
-  private void remember(HolderPublicKey key) {
-    if (keys.size() >= keyCacheSize) {
-      Iterator<String> it = keys.keySet().iterator();
-      if (it.hasNext()) {
-        it.next();
-        it.remove();
-      }
-    }
-    keys.put(key.x(), key);
+    return new DpopCheck.Valid(key.jkt(), claims.jti(), issuedAt, rememberUntil);
   }
 
   /** Number of cached holder keys, for tests of the bound. */
@@ -525,10 +248,6 @@ public final class DpopVerifier {
       diff |= a.charAt(i) ^ b.charAt(i);
     }
     return diff == 0;
-  }
-
-  private static DpopCheck.Invalid invalid(Reason reason, String detail) {
-    return new DpopCheck.Invalid(reason, detail);
   }
 
   @Override

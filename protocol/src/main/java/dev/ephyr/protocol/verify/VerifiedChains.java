@@ -1,9 +1,9 @@
 package dev.ephyr.protocol.verify;
 
 import dev.ephyr.protocol.caveat.Envelope;
+import dev.ephyr.protocol.internal.BoundedCache;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Remembers tokens whose static checks passed — signature, fact tags, caveat grammar, lineage
@@ -13,23 +13,24 @@ import java.util.concurrent.ConcurrentHashMap;
  * every request.
  *
  * <p>Entries are keyed by the token's signature and confirmed by comparing the whole token, so a token
- * that merely reuses a signature never hits. Bounded: when full it is emptied, which costs only the
- * cold path; a client flooding it with fresh attenuations gains nothing but that.
+ * that merely reuses a signature never hits. Bounded in size and age by {@link BoundedCache}'s rule; a
+ * client flooding it with fresh attenuations gains nothing but cold lookups.
  */
 final class VerifiedChains {
   /** The static facts of one verified token. */
   record Chain(byte[] bytes, TokenIdentifier identifier, List<TaskHop> lineage, Envelope envelope) {}
 
-  private final int capacity;
-  private final ConcurrentHashMap<SignatureKey, Chain> chains;
+  // Only static facts are kept, so the age bound is about memory, not correctness.
+  private static final long MAX_AGE_MILLIS = 10 * 60 * 1000L;
+
+  private final BoundedCache<SignatureKey, Chain> chains;
 
   VerifiedChains(int capacity) {
-    this.capacity = capacity;
-    this.chains = new ConcurrentHashMap<>(Math.max(16, Math.min(capacity, 1 << 16)));
+    this.chains = BoundedCache.create(capacity, MAX_AGE_MILLIS);
   }
 
   Chain get(byte[] token) {
-    if (capacity == 0 || token.length < 32) {
+    if (chains.capacity() == 0 || token.length < 32) {
       return null;
     }
     Chain c = chains.get(new SignatureKey(token));
@@ -37,12 +38,6 @@ final class VerifiedChains {
   }
 
   void put(Chain chain) {
-    if (capacity == 0) {
-      return;
-    }
-    if (chains.size() >= capacity) {
-      chains.clear();
-    }
     chains.put(new SignatureKey(chain.bytes), chain);
   }
 

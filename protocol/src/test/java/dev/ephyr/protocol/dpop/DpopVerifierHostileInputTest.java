@@ -36,7 +36,7 @@ class DpopVerifierHostileInputTest {
       throw new AssertionError("verify threw for " + proof, e);
     }
     DpopCheck.Invalid invalid = assertInstanceOf(DpopCheck.Invalid.class, check, proof);
-    assertNotEquals(DpopVerifier.INTERNAL, invalid, proof);
+    assertNotEquals(DpopRejections.INTERNAL, invalid, proof);
     return invalid;
   }
 
@@ -57,7 +57,7 @@ class DpopVerifierHostileInputTest {
   @Test
   void verify_algNoneOrSymmetricOrOtherCurve_isRejectedAsInvalid() {
     for (String alg : List.of("none", "HS256", "ES256", "RS256", "Ed25519", "eddsa", "")) {
-      assertEquals(DpopVerifier.BAD_ALG, refuseSigned(headerWith(alg, "dpop+jwt", jwk), claims("")), alg);
+      assertEquals(DpopRejections.BAD_ALG, refuseSigned(headerWith(alg, "dpop+jwt", jwk), claims("")), alg);
     }
     // Unsigned form: empty signature segment.
     String unsigned = b64(headerWith("none", "dpop+jwt", jwk)) + "." + b64(claims("")) + ".";
@@ -66,30 +66,30 @@ class DpopVerifierHostileInputTest {
 
   @Test
   void verify_algMissingOrNotString_isRejectedAsInvalid() {
-    assertEquals(DpopVerifier.BAD_ALG, refuseSigned("{\"typ\":\"dpop+jwt\",\"jwk\":" + jwk + "}", claims("")));
-    assertEquals(DpopVerifier.BAD_ALG, refuseSigned("{\"typ\":\"dpop+jwt\",\"alg\":[\"EdDSA\"],\"jwk\":" + jwk + "}", claims("")));
+    assertEquals(DpopRejections.BAD_ALG, refuseSigned("{\"typ\":\"dpop+jwt\",\"jwk\":" + jwk + "}", claims("")));
+    assertEquals(DpopRejections.BAD_ALG, refuseSigned("{\"typ\":\"dpop+jwt\",\"alg\":[\"EdDSA\"],\"jwk\":" + jwk + "}", claims("")));
   }
 
   @Test
   void verify_typOtherThanDpopJwt_isRejectedAsInvalid() {
     for (String typ : List.of("JWT", "jwt", "DPOP+JWT", "application/dpop+jwt", "at+jwt", "")) {
-      assertEquals(DpopVerifier.BAD_TYP, refuseSigned(headerWith("EdDSA", typ, jwk), claims("")), typ);
+      assertEquals(DpopRejections.BAD_TYP, refuseSigned(headerWith("EdDSA", typ, jwk), claims("")), typ);
     }
-    assertEquals(DpopVerifier.BAD_TYP, refuseSigned("{\"alg\":\"EdDSA\",\"jwk\":" + jwk + "}", claims("")));
+    assertEquals(DpopRejections.BAD_TYP, refuseSigned("{\"alg\":\"EdDSA\",\"jwk\":" + jwk + "}", claims("")));
   }
 
   @Test
   void verify_critHeader_isRejectedAsInvalid() {
     String header = "{\"typ\":\"dpop+jwt\",\"alg\":\"EdDSA\",\"crit\":[\"exp\"],\"exp\":1,\"jwk\":" + jwk + "}";
 
-    assertEquals(DpopVerifier.CRIT, refuseSigned(header, claims("")));
+    assertEquals(DpopRejections.CRIT, refuseSigned(header, claims("")));
   }
 
   @Test
   void verify_jwkWithPrivateKey_isRejectedAsInvalid() {
     String leaky = jwk.replace("}", ",\"d\":\"" + b64(new byte[32]) + "\"}");
 
-    assertEquals(DpopVerifier.PRIVATE_JWK, refuseSigned(headerWith("EdDSA", "dpop+jwt", leaky), claims("")));
+    assertEquals(DpopRejections.PRIVATE_JWK, refuseSigned(headerWith("EdDSA", "dpop+jwt", leaky), claims("")));
   }
 
   @Test
@@ -127,7 +127,7 @@ class DpopVerifierHostileInputTest {
     for (String badX : List.of(x.substring(1), x + "A", x.substring(0, 42) + "=", x.substring(0, 42) + "+",
         b64(new byte[31]), b64(new byte[33]))) {
       String badJwk = "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + badX + "\"}";
-      assertEquals(DpopVerifier.BAD_X, refuseSigned(headerWith("EdDSA", "dpop+jwt", badJwk), claims("")), badX);
+      assertEquals(DpopRejections.BAD_X, refuseSigned(headerWith("EdDSA", "dpop+jwt", badJwk), claims("")), badX);
     }
   }
 
@@ -151,7 +151,7 @@ class DpopVerifierHostileInputTest {
       DpopCheck check = verifier.verify(proof, new DpopRequest("POST", Fixtures.URL, Fixtures.TOKEN, Fixtures.BODY,
           Jwk.thumbprintOfEd25519(raw)));
 
-      assertEquals(DpopVerifier.BAD_POINT, check);
+      assertEquals(DpopRejections.BAD_POINT, check);
     }
   }
 
@@ -185,15 +185,15 @@ class DpopVerifierHostileInputTest {
         claims(",\"nonce\":7"))) {
       assertEquals(Reason.POP_INVALID, refuseSigned(header(key), broken).reason(), broken);
     }
-    assertEquals(DpopVerifier.BAD_BH, refuseSigned(header(key), removeMember(claims(""), "bh") .replace("}", ",\"bh\":null}")));
+    assertEquals(DpopRejections.BAD_BH, refuseSigned(header(key), removeMember(claims(""), "bh") .replace("}", ",\"bh\":null}")));
   }
 
   @Test
   void verify_iatFarOutsideLongRange_isRejectedWithoutOverflow() {
     String payload = claims("").replace("\"iat\":" + Fixtures.NOW.getEpochSecond(), "\"iat\":" + Long.MIN_VALUE);
-    assertEquals(DpopVerifier.TOO_OLD, refuseSigned(header(key), payload));
+    assertEquals(DpopRejections.TOO_OLD, refuseSigned(header(key), payload));
     payload = claims("").replace("\"iat\":" + Fixtures.NOW.getEpochSecond(), "\"iat\":" + Long.MAX_VALUE);
-    assertEquals(DpopVerifier.TOO_NEW, refuseSigned(header(key), payload));
+    assertEquals(DpopRejections.TOO_NEW, refuseSigned(header(key), payload));
   }
 
   @Test
@@ -203,10 +203,10 @@ class DpopVerifierHostileInputTest {
     String dupClaim = claims(",\"htm\":\"GET\"");
     String dupNested = claims(",\"cnf\":{\"a\":1,\"a\":2}");
 
-    assertEquals(DpopVerifier.BAD_JSON, refuseSigned(dupHeader, claims("")));
-    assertEquals(DpopVerifier.BAD_JSON, refuseSigned(dupJwk, claims("")));
-    assertEquals(DpopVerifier.BAD_JSON, refuseSigned(header(key), dupClaim));
-    assertEquals(DpopVerifier.BAD_JSON, refuseSigned(header(key), dupNested));
+    assertEquals(DpopRejections.BAD_JSON, refuseSigned(dupHeader, claims("")));
+    assertEquals(DpopRejections.BAD_JSON, refuseSigned(dupJwk, claims("")));
+    assertEquals(DpopRejections.BAD_JSON, refuseSigned(header(key), dupClaim));
+    assertEquals(DpopRejections.BAD_JSON, refuseSigned(header(key), dupNested));
   }
 
   @Test
@@ -219,11 +219,11 @@ class DpopVerifierHostileInputTest {
 
   @Test
   void verify_trailingDataAfterJson_isRejectedAsInvalid() {
-    assertEquals(DpopVerifier.TRAILING, refuseSigned(header(key), claims("") + "{}"));
-    assertEquals(DpopVerifier.TRAILING, refuseSigned(header(key) + "[1]", claims("")));
-    assertEquals(DpopVerifier.BAD_JSON, refuseSigned(header(key), claims("") + "x"));
-    assertEquals(DpopVerifier.BAD_JSON, refuseSigned(header(key), claims("") + ","));
-    assertEquals(DpopVerifier.BAD_JSON, refuseSigned(header(key), claims("").replace("}", "")));
+    assertEquals(DpopRejections.TRAILING, refuseSigned(header(key), claims("") + "{}"));
+    assertEquals(DpopRejections.TRAILING, refuseSigned(header(key) + "[1]", claims("")));
+    assertEquals(DpopRejections.BAD_JSON, refuseSigned(header(key), claims("") + "x"));
+    assertEquals(DpopRejections.BAD_JSON, refuseSigned(header(key), claims("") + ","));
+    assertEquals(DpopRejections.BAD_JSON, refuseSigned(header(key), claims("").replace("}", "")));
   }
 
   @Test
@@ -231,7 +231,7 @@ class DpopVerifierHostileInputTest {
     for (String lenient : List.of(
         claims(",'single':1"), claims(",\"c\":/*comment*/1"), claims(",\"n\":NaN"), claims(",\"n\":01"),
         claims(",unquoted:1"), claims(",\"a\":[1,]"), claims(",\"s\":\"tab\there\""))) {
-      assertEquals(DpopVerifier.BAD_JSON, refuseSigned(header(key), lenient), lenient);
+      assertEquals(DpopRejections.BAD_JSON, refuseSigned(header(key), lenient), lenient);
     }
   }
 
@@ -239,7 +239,7 @@ class DpopVerifierHostileInputTest {
   void verify_deeplyNestedUnknownClaim_isRejectedAsInvalid() {
     String deep = "[".repeat(200) + "]".repeat(200);
 
-    assertEquals(DpopVerifier.BAD_JSON, refuseSigned(header(key), claims(",\"deep\":" + deep)));
+    assertEquals(DpopRejections.BAD_JSON, refuseSigned(header(key), claims(",\"deep\":" + deep)));
   }
 
   @Test
@@ -258,10 +258,10 @@ class DpopVerifierHostileInputTest {
       byte[] broken = payload.clone();
       broken[at] = bad[0];
       broken[at + 1] = bad[1];
-      assertEquals(DpopVerifier.PAYLOAD_NOT_OBJECT, refuse(signRaw(key, header, broken)));
+      assertEquals(DpopRejections.PAYLOAD_NOT_OBJECT, refuse(signRaw(key, header, broken)));
     }
     // UTF-16 JSON would be guessed by jackson; we insist on UTF-8.
-    assertEquals(DpopVerifier.HEADER_NOT_OBJECT,
+    assertEquals(DpopRejections.HEADER_NOT_OBJECT,
         refuse(signRaw(key, header(key).getBytes(StandardCharsets.UTF_16LE), claims("").getBytes(StandardCharsets.UTF_8))));
     // Valid non-ASCII UTF-8 in an unknown claim is fine.
     assertInstanceOf(DpopCheck.Valid.class,
@@ -297,7 +297,7 @@ class DpopVerifierHostileInputTest {
     int v = B64URL.indexOf(last);
     String respelled = parts[0] + "." + parts[1] + "." + parts[2].substring(0, 85) + B64URL.charAt(v ^ 1);
 
-    assertEquals(DpopVerifier.BAD_SIG_B64, refuse(respelled));
+    assertEquals(DpopRejections.BAD_SIG_B64, refuse(respelled));
   }
 
   @Test
@@ -336,8 +336,8 @@ class DpopVerifierHostileInputTest {
   void verify_oversizedProof_isRejectedBeforeParsing() {
     String big = signRaw(key, header(key), claims(",\"pad\":\"" + "p".repeat(4000) + "\""));
 
-    assertEquals(DpopVerifier.TOO_LARGE, refuse(big));
-    assertEquals(DpopVerifier.TOO_LARGE, refuse("x".repeat(1 << 20)));
+    assertEquals(DpopRejections.TOO_LARGE, refuse(big));
+    assertEquals(DpopRejections.TOO_LARGE, refuse("x".repeat(1 << 20)));
   }
 
   @Test
@@ -347,7 +347,7 @@ class DpopVerifierHostileInputTest {
     String[] pa = a.split("\\.");
     String[] pb = b.split("\\.");
 
-    assertEquals(DpopVerifier.BAD_SIGNATURE, refuse(pa[0] + "." + pb[1] + "." + pa[2]));
+    assertEquals(DpopRejections.BAD_SIGNATURE, refuse(pa[0] + "." + pb[1] + "." + pa[2]));
     refuse(pa[1] + "." + pa[0] + "." + pa[2]);
     refuse(pa[0] + "." + pa[1] + "." + pb[2]);
   }
@@ -357,7 +357,7 @@ class DpopVerifierHostileInputTest {
     // The attacker names the holder's public key in the header but signs with their own.
     String forged = signRaw(key(2), header(key), claims(""));
 
-    assertEquals(DpopVerifier.BAD_SIGNATURE, refuse(forged));
+    assertEquals(DpopRejections.BAD_SIGNATURE, refuse(forged));
   }
 
   @Test
@@ -436,7 +436,7 @@ class DpopVerifierHostileInputTest {
       } catch (RuntimeException ex) {
         throw new AssertionError("verify threw for header " + h + " payload " + p, ex);
       }
-      if (check == DpopVerifier.INTERNAL) {
+      if (check == DpopRejections.INTERNAL) {
         fail("catch-all reached for header " + h + " payload " + p);
       }
     }

@@ -85,7 +85,7 @@ class DpopVerifierTest {
 
     DpopCheck check = verifier.verify(proof, request(key));
 
-    assertEquals(DpopVerifier.BH_REQUIRED, check);
+    assertEquals(DpopRejections.BH_REQUIRED, check);
   }
 
   @Test
@@ -152,7 +152,7 @@ class DpopVerifierTest {
 
     DpopCheck check = verifier.verify(proof, request(key));
 
-    assertEquals(DpopVerifier.KEY_MISMATCH, check);
+    assertEquals(DpopRejections.KEY_MISMATCH, check);
     assertEquals(0, verifier.cachedKeys(), "a stranger's key must not enter the cache");
   }
 
@@ -170,14 +170,14 @@ class DpopVerifierTest {
   void verify_proofTooOld_isRejectedAsStale() {
     String proof = proof(key).issuedAt(NOW.minusSeconds(61)).build();
 
-    assertEquals(DpopVerifier.TOO_OLD, verifier.verify(proof, request(key)));
+    assertEquals(DpopRejections.TOO_OLD, verifier.verify(proof, request(key)));
   }
 
   @Test
   void verify_proofFromTooFarInTheFuture_isRejectedAsStale() {
     String proof = proof(key).issuedAt(NOW.plusSeconds(61)).build();
 
-    assertEquals(DpopVerifier.TOO_NEW, verifier.verify(proof, request(key)));
+    assertEquals(DpopRejections.TOO_NEW, verifier.verify(proof, request(key)));
   }
 
   @Test
@@ -215,7 +215,7 @@ class DpopVerifierTest {
     DpopNonces nonces = DpopNonces.create(new byte[32], CLOCK);
     DpopVerifier strict = DpopVerifier.builder().clock(CLOCK).nonces(nonces).build();
 
-    assertEquals(DpopVerifier.NONCE_MISSING, strict.verify(proof(key).build(), request(key)));
+    assertEquals(DpopRejections.NONCE_MISSING, strict.verify(proof(key).build(), request(key)));
   }
 
   @Test
@@ -237,9 +237,9 @@ class DpopVerifierTest {
     String foreign = DpopNonces.create(otherSecret, CLOCK).issue();
     String stale = DpopNonces.create(new byte[32], Clock.fixed(NOW.minusSeconds(180), ZoneOffset.UTC)).issue();
 
-    assertEquals(DpopVerifier.NONCE_STALE, strict.verify(proof(key).nonce(foreign).build(), request(key)));
-    assertEquals(DpopVerifier.NONCE_STALE, strict.verify(proof(key).nonce(stale).build(), request(key)));
-    assertEquals(DpopVerifier.NONCE_STALE, strict.verify(proof(key).nonce("").build(), request(key)));
+    assertEquals(DpopRejections.NONCE_STALE, strict.verify(proof(key).nonce(foreign).build(), request(key)));
+    assertEquals(DpopRejections.NONCE_STALE, strict.verify(proof(key).nonce(stale).build(), request(key)));
+    assertEquals(DpopRejections.NONCE_STALE, strict.verify(proof(key).nonce("").build(), request(key)));
   }
 
   @Test
@@ -308,8 +308,8 @@ class DpopVerifierTest {
   void verify_requestWithoutExpectedKey_isRejectedWithKeyMismatch() {
     String proof = proof(key).build();
 
-    assertEquals(DpopVerifier.NO_EXPECTED_KEY, verifier.verify(proof, new DpopRequest("POST", URL, TOKEN, BODY, null)));
-    assertEquals(DpopVerifier.NO_EXPECTED_KEY, verifier.verify(proof, DpopRequest.forBinding("POST", URL, TOKEN, BODY)));
+    assertEquals(DpopRejections.NO_EXPECTED_KEY, verifier.verify(proof, new DpopRequest("POST", URL, TOKEN, BODY, null)));
+    assertEquals(DpopRejections.NO_EXPECTED_KEY, verifier.verify(proof, DpopRequest.forBinding("POST", URL, TOKEN, BODY)));
   }
 
   @Test
@@ -328,7 +328,7 @@ class DpopVerifierTest {
     DpopRequest bind = DpopRequest.forBinding("POST", URL, TOKEN, BODY);
     String forged = signRaw(key(2), header(key), claims(""));
 
-    assertEquals(DpopVerifier.BAD_SIGNATURE, verifier.verifyBinding(forged, bind));
+    assertEquals(DpopRejections.BAD_SIGNATURE, verifier.verifyBinding(forged, bind));
     assertEquals(Reason.POP_METHOD_MISMATCH, reasonOf(verifier.verifyBinding(proof(key).method("GET").build(), bind)));
     assertEquals(Reason.POP_STALE, reasonOf(verifier.verifyBinding(proof(key).issuedAt(NOW.minusSeconds(600)).build(), bind)));
     assertEquals(Reason.POP_TOKEN_MISMATCH, reasonOf(verifier.verifyBinding(proof(key).accessToken("x").build(), bind)));

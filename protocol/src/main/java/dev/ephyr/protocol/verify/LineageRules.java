@@ -1,0 +1,119 @@
+package dev.ephyr.protocol.verify;
+
+import static dev.ephyr.protocol.verify.ChainScratch.SIG;
+
+import dev.ephyr.protocol.Reason;
+import dev.ephyr.protocol.caveat.Caveat;
+import dev.ephyr.protocol.caveat.CaveatFormatException;
+import dev.ephyr.protocol.caveat.CaveatParser;
+import dev.ephyr.protocol.caveat.EnvelopeReducer;
+import dev.ephyr.protocol.keys.HopKey;
+import dev.ephyr.protocol.macaroon.MacaroonLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The meaning step of verification, run after {@link ChainReplay} succeeded: parse every caveat (unknown
+ * ones fail), check each broker fact's tag against the signature at its own position, fold restrictions
+ * into an envelope, and apply the lineage rules. A hop's own restrictions precede its task fact; whether
+ * the hop was allowed is decided by what its parent's fact covered (delegation allowed, depth within
+ * limit), so a child's "delegate = false" binds only the child's descendants.
+ */
+final class LineageRules {
+  private LineageRules() {}
+
+  /** Walks the caveats of a token whose chain replay already matched; {@code s.sigs} holds its steps. */
+  static Step<VerifiedChains.Chain> check(byte[] bytes, TokenIdentifier id, HopKey hop, ChainScratch s) {
+    MacaroonLayout layout = s.layout;
+    Walk walk = new Walk();
+    for (int i = 0; i < layout.caveatCount(); i++) {
+      int off = layout.caveatOffset(i);
+      Caveat caveat;
+      try {
+        caveat = CaveatParser.parse(bytes, off, layout.caveatLength(i));
+      } catch (CaveatFormatException e) {
+        return Step.fail(e.reason(), "caveat " + i + ": " + e.getMessage());
+      }
+      if (caveat instanceof Caveat.Restriction r) {
+        if (!walk.reducer.apply(r)) {
+          return Step.fail(Reason.INVALID_CAVEAT, "caveat " + i + ": too many tool patterns in the chain");
+        }
+        continue;
+      }
+      Caveat.BrokerFact fact = (Caveat.BrokerFact) caveat;
+      if (!hop.verify(s.mac, s.sigs, i * SIG, bytes, off, fact.bodyLength(), fact.tag(), s.tmp)) {
+        return Step.fail(Reason.FORGED_FACT, "caveat " + i + ": broker fact tag does not match its position");
+      }
+      String broken = fact instanceof Caveat.TaskFact t ? taskFact(walk, t, id)
+          : fact instanceof Caveat.BindFact b ? bindFact(walk, b) : null;
+      if (broken != null) {
+        return Step.fail(Reason.BAD_LINEAGE, broken);
+      }
+    }
+    return complete(walk, bytes, id);
+  }
+
+  /** A task fact: the root task first; later hops only under a parent that allowed them. */
+  private static String taskFact(Walk walk, Caveat.TaskFact t, TokenIdentifier id) {
+    List<TaskHop> lineage = walk.lineage;
+    if (lineage.isEmpty()) {
+      if (!t.task().equals(id.rootTask())) {
+        return "first task fact does not name the root task";
+      }
+    } else {
+      if (!walk.parentMayDelegate) {
+        return "task fact under a parent that may not delegate";
+      }
+      if (lineage.size() > walk.parentDepthLimit) {
+        return "lineage deeper than its parent's depth limit";
+      }
+      for (TaskHop h : lineage) {
+        if (h.task().equals(t.task())) {
+          return "task " + t.task() + " appears twice in the lineage";
+        }
+      }
+    }
+    lineage.add(new TaskHop(t.task(), t.epoch(), t.agent(), t.by(), t.holder(), t.bindBy()));
+    walk.parentMayDelegate = walk.reducer.delegationAllowed();
+    walk.parentDepthLimit = walk.reducer.depthLimit();
+    return null;
+  }
+
+  /** A bind fact: only for the acting task, only once. */
+  private static String bindFact(Walk walk, Caveat.BindFact b) {
+    List<TaskHop> lineage = walk.lineage;
+    if (lineage.isEmpty()) {
+      return "bind fact before the root task fact";
+    }
+    int last = lineage.size() - 1;
+    TaskHop acting = lineage.get(last);
+    if (!acting.task().equals(b.task())) {
+      return "bind fact for a task that is not the acting task";
+    }
+    if (acting.bound()) {
+      return "task " + b.task() + " is bound twice";
+    }
+    lineage.set(last, acting.withHolder(b.holder()));
+    return null;
+  }
+
+  /** After the last caveat: a token names at least one task and carries an expiry. */
+  private static Step<VerifiedChains.Chain> complete(Walk walk, byte[] bytes, TokenIdentifier id) {
+    if (walk.lineage.isEmpty()) {
+      return Step.fail(Reason.BAD_LINEAGE, "token carries no task fact");
+    }
+    if (!walk.reducer.hasExpiry()) {
+      return Step.fail(Reason.EXPIRED, "token carries no expiry");
+    }
+    return new Step.Pass<>(
+        new VerifiedChains.Chain(bytes, id, List.copyOf(walk.lineage), walk.reducer.result()));
+  }
+
+  /** What the walk has seen so far. */
+  private static final class Walk {
+    final EnvelopeReducer reducer = new EnvelopeReducer();
+    final List<TaskHop> lineage = new ArrayList<>(4);
+    boolean parentMayDelegate;
+    int parentDepthLimit;
+  }
+}

@@ -165,6 +165,11 @@ public final class Node {
         blocked.increment();
         LOG.warn("node {}: {} has been blocked for {} ms (limit {} ms)", config.nodeId(), event.thread().getName(),
             TimeUnit.NANOSECONDS.toMillis(event.duration()), TimeUnit.NANOSECONDS.toMillis(event.maxExecTime()));
+        if (event.duration() >= 2 * event.maxExecTime() && event.duration() < 3 * event.maxExecTime()) {
+          // Once per block, where it is stuck: a short block is often the scheduler, a long one is code.
+          LOG.warn("node {}: {} is at{}", config.nodeId(), event.thread().getName(),
+              stack(event.thread().getStackTrace()));
+        }
       });
       store = PolicyStore.open(vertx, config.policyPath());
       Node node = assemble(config, keyring, cluster, vertx, store, blocked);
@@ -312,6 +317,14 @@ public final class Node {
   /** Dashboard sessions: a working day, then sign in again; signed-out sessions are shared through the cluster. */
   private static AdminSessions dashboardSessions(Keyring keyring, Clock clock, ClusterNode cluster) {
     return new AdminSessions(keyring, clock, java.time.Duration.ofHours(8), cluster.hazelcast());
+  }
+
+  private static String stack(StackTraceElement[] frames) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < Math.min(frames.length, 40); i++) {
+      b.append("\n\tat ").append(frames[i]);
+    }
+    return b.toString();
   }
 
   /** A port that was free a moment ago (for "port 0"); all front instances then share it. */

@@ -17,6 +17,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs a callable on every current member and collects which answered {@code true} (applied and durable
@@ -24,6 +26,8 @@ import java.util.function.Function;
  * acknowledgements themselves must reach it: fewer than the quorum is a failure, never a success.
  */
 final class AllMembers {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AllMembers.class);
 
   private final HazelcastInstance hz;
   private final IExecutorService executor;
@@ -68,6 +72,28 @@ final class AllMembers {
     }
     String failure = state.stats().failure();
     return failure == null ? "this node's state store is closing" : failure;
+  }
+
+  /**
+   * Sends the callable to every other current member without waiting for any answer: for records whose
+   * acknowledgement only promises durability on this member (the others get them later at the latest through
+   * the cold-start exchange). Failures are logged at debug level, never surfaced.
+   */
+  void sendToOthers(Callable<Boolean> task, String what) {
+    try {
+      Member self = hz.getCluster().getLocalMember();
+      List<Member> others = new ArrayList<>();
+      for (Member m : hz.getCluster().getMembers()) {
+        if (!m.equals(self)) {
+          others.add(m);
+        }
+      }
+      if (!others.isEmpty()) {
+        executor.submitToMembers(task, others);
+      }
+    } catch (RuntimeException e) {
+      LOG.debug("{}: not sent to the other members now ({}); the cold-start exchange carries it", what, e.toString());
+    }
   }
 
   CompletionStage<Acks> apply(Callable<Boolean> task, String what) {

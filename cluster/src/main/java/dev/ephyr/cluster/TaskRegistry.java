@@ -58,6 +58,32 @@ public final class TaskRegistry {
     });
   }
 
+  /**
+   * Stores a new task's record: completes once the cluster map has it and this member's state store has made
+   * it durable (group-committed with other writes). The other members store it on their disks without being
+   * waited for; should every node be killed before they did, this member's store still has it and the
+   * cold-start exchange gives it back to all of them. Creating a task grants nothing that a lost record
+   * could undo (the token verifies on its own), so it does not pay for an all-members round trip; binds,
+   * reissues and revokes do ({@link #put}, {@link #bindOnce}).
+   */
+  public CompletionStage<Void> create(TaskRecord record) {
+    Objects.requireNonNull(record, "record");
+    String what = "create task " + record.taskId();
+    long ttl = Math.max(1_000L, record.expiresAt().toEpochMilli() + retention.toMillis() - clock.millis());
+    return guard(what, () -> {
+      requireWritable(what);
+      CompletableFuture<?> local = state == null
+          ? CompletableFuture.completedFuture(null) : state.mergeTask(record);
+      return map().putAsync(record.taskId(), record, ttl, TimeUnit.MILLISECONDS).toCompletableFuture()
+          .thenCombine(local, (previous, durable) -> (Void) null)
+          .whenComplete((v, e) -> {
+            if (e == null) {
+              allMembers.sendToOthers(PersistRecord.task(record), what);
+            }
+          });
+    });
+  }
+
   private void requireWritable(String what) {
     allMembers.requireQuorum(what);
     if (state != null && !state.writable()) {

@@ -116,6 +116,26 @@ final class DurableStateTest {
   }
 
   @Test
+  void create_isOnTheCreatorsDiskWhenItCompletes_andReachesTheOthersWithoutBeingWaitedFor() throws Exception {
+    String cluster = TestClusters.uniqueName("create");
+    List<Integer> ports = TestClusters.freePorts(2);
+    ClusterNode a = start(cluster, "a", 0, ports);
+    ClusterNode b = start(cluster, "b", 1, ports);
+    assertTrue(a.awaitReady(WAIT) && b.awaitReady(WAIT));
+    StateStore onA = (StateStore) a.hazelcast().getUserContext().get(StateStore.USER_CONTEXT_KEY);
+    StateStore onB = (StateStore) b.hazelcast().getUserContext().get(StateStore.USER_CONTEXT_KEY);
+    get(a.tasks().create(record("fresh", null, Instant.now().plusSeconds(3600), 0)));
+    assertTrue(onA.tasks().stream().anyMatch(r -> r.taskId().equals("fresh")), "on A's disk when create completes");
+    assertTrue(get(b.tasks().get("fresh")).isPresent(), "in the cluster map");
+    Eventually.await(WAIT, "B stores it too", () -> onB.tasks().stream().anyMatch(r -> r.taskId().equals("fresh")));
+    // A store that refuses writes refuses the create: nothing is answered that is not on the creator's disk.
+    onA.close();
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> get(a.tasks().create(record("refused", null, Instant.now().plusSeconds(3600), 0))));
+    assertInstanceOf(StateStoreException.class, e.getCause());
+  }
+
+  @Test
   void acknowledgementsBelowQuorum_areNotAnAcknowledgement() throws Exception {
     String cluster = TestClusters.uniqueName("ackq");
     List<Integer> ports = TestClusters.freePorts(3);

@@ -209,7 +209,7 @@ public final class TaskService {
         env.expiresAt()), binding.bindBy == null ? null : Instant.ofEpochSecond(binding.bindBy), binding.holder,
         summary(env, description));
     Envelope minted = env;
-    return cluster(ctx, () -> registry.put(record)).map(v -> ok(tokenResult(record, token, minted)));
+    return cluster(ctx, () -> registry.create(record)).map(v -> ok(tokenResult(record, token, minted)));
   }
 
   // -------------------------------------------------------------------------------------------- delegate
@@ -300,7 +300,7 @@ public final class TaskService {
         Instant.ofEpochSecond(env.expiresAt()), binding.bindBy == null ? null : Instant.ofEpochSecond(binding.bindBy),
         binding.holder, summary(env, a.string("description", MAX_DESCRIPTION)));
     Envelope minted = env;
-    return cluster(ctx, () -> registry.put(record))
+    return cluster(ctx, () -> registry.create(record))
         .map(v -> ok(tokenResult(record, token, minted).put("parent_task_id", acting.task())));
   }
 

@@ -297,7 +297,6 @@ class DurableRestartTest {
     McpClient boundOnA = McpClient.dpop(urls.get(0) + "/mcp", bound.getString("token"), key);
     JsonObject boundInfo = boundOnA.ok("task_info", null);
     assertEquals(key.jkt(), boundInfo.getString("holder_jkt"));
-    // Binding raised the task's epoch, so the unbound copy is refused outright (not only its second bind).
     HolderKeyPair thief = HolderKeyPair.generate(TestKit.RANDOM);
     // The bind moved the task to a new epoch (acknowledged like a revoke): the unbound copy is dead on every node.
     for (int n = 0; n < 3; n++) {

@@ -135,7 +135,7 @@ class ConnectBridgeTest {
   }
 
   /** The bridge as an MCP client configuration would start it: a child JVM speaking MCP on stdio. */
-  private static StdioClientTransport bridge(Path keyFile, Path tokenFile, List<String> stderr, String... urls) {
+  static StdioClientTransport bridge(Path keyFile, Path tokenFile, List<String> stderr, String... urls) {
     List<String> args = new ArrayList<>(List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-cp", System.getProperty("java.class.path"), "dev.ephyr.broker.cli.Main", "connect"));
     for (String u : urls) {
@@ -150,12 +150,12 @@ class ConnectBridgeTest {
     return t;
   }
 
-  private static McpSyncClient client(StdioClientTransport t) {
+  static McpSyncClient client(StdioClientTransport t) {
     return McpClient.sync(t).requestTimeout(Duration.ofSeconds(60)).initializationTimeout(Duration.ofSeconds(60))
         .build();
   }
 
-  private static JsonObject taskInfo(McpSyncClient client) {
+  static JsonObject taskInfo(McpSyncClient client) {
     McpSchema.CallToolResult r = client.callTool(new McpSchema.CallToolRequest("task_info", Map.of()));
     assertFalse(Boolean.TRUE.equals(r.isError()), "task_info through the bridge: " + r.content());
     return new JsonObject(((McpSchema.TextContent) r.content().get(0)).text());

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ephyr.protocol.dpop.HolderKeyPair;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,51 +32,14 @@ import org.junit.jupiter.api.TestMethodOrder;
 class DurableRestartTest {
   private static final Duration START = Duration.ofSeconds(150);
   private static TestKit kit;
-  private static final List<ChildProcess> children = new ArrayList<>(List.of());
-  private static final List<String> urls = new ArrayList<>();
-  private static final List<Path> yamls = new ArrayList<>();
-  private static final AtomicInteger generation = new AtomicInteger();
+  private static ChildCluster cluster;
+  private static List<String> urls;
 
   @BeforeAll
   static void start() throws Exception {
     kit = new TestKit();
-    List<Integer> clusterPorts = List.of(TestKit.freePort(), TestKit.freePort(), TestKit.freePort());
-    StringBuilder members = new StringBuilder();
-    for (int p : clusterPorts) {
-      members.append(members.length() == 0 ? "" : ",").append("127.0.0.1:").append(p);
-    }
-    for (int i = 0; i < 3; i++) {
-      String name = "node" + (char) ('A' + i);
-      int http = TestKit.freePort();
-      Path yaml = kit.dir.resolve(name + ".yaml");
-      Files.writeString(yaml, String.join("\n",
-          "node:",
-          "  id: " + name,
-          "  keyring: keyring.json",
-          "  policy: policy.yaml",
-          "  data-dir: " + name,
-          "state:",
-          "  dir: " + name + "-state",
-          "http:",
-          "  host: 127.0.0.1",
-          "  port: " + http,
-          "  instances: 1",
-          "vertx:",
-          "  event-loops: 1",
-          "  blocked-thread-check-interval: 100ms",
-          "  max-event-loop-execute-time: 100ms",
-          "cluster:",
-          "  name: " + kit.clusterName,
-          "  port: " + clusterPorts.get(i),
-          "  members: [" + members + "]",
-          "  heartbeat-interval: 1s",
-          "  max-no-heartbeat: 5s",
-          "  ack-timeout: 5s",
-          ""));
-      yamls.add(yaml);
-      urls.add("http://127.0.0.1:" + http);
-      children.add(null);
-    }
+    cluster = new ChildCluster(kit, 3);
+    urls = cluster.urls;
     try {
       startNodes(List.of(0, 1, 2));
     } catch (Exception | AssertionError e) {
@@ -89,37 +50,19 @@ class DurableRestartTest {
 
   @AfterAll
   static void stop() {
-    for (ChildProcess c : children) {
-      if (c != null) {
-        c.close();
-      }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
   /** Starts the given nodes in that order (each process launched before the previous is ready) and waits for all. */
   private static void startNodes(List<Integer> order) throws Exception {
-    int gen = generation.incrementAndGet();
-    for (int i : order) {
-      String name = "node" + (char) ('A' + i) + "-" + gen;
-      children.set(i, ChildProcess.start(name, yamls.get(i), Path.of("target", "child-logs", kit.clusterName)));
-    }
-    for (int i : order) {
-      children.get(i).awaitPort(START);
-    }
-    for (int i : order) {
-      String u = urls.get(i);
-      Eventually.await(Duration.ofSeconds(90), u + " ready", () -> Http.get(u + "/readyz", Map.of()).status() == 200);
-    }
+    cluster.start(order, START);
   }
 
   /** SIGKILL to every given node, back to back, then waits for them to be gone. */
   private static void killNow(List<Integer> which) throws InterruptedException {
-    for (int i : which) {
-      children.get(i).process.destroyForcibly();
-    }
-    for (int i : which) {
-      children.get(i).process.waitFor(30, TimeUnit.SECONDS);
-    }
+    cluster.kill(which);
   }
 
   private static McpClient alice(int node) {

@@ -403,6 +403,59 @@ class ConnectBridgeTest {
     }
   }
 
+  @Test
+  void expiredToken_theCallIsRefusedWithWhatToDo_andTheBridgeEndsWithCode4() throws Exception {
+    TaskClient tasks = new TaskClient(BrokerTransport.create(List.of(c.mcpUrl()), null, Duration.ofSeconds(3),
+        Duration.ofSeconds(30), null));
+    // Long enough for the bridge's JVM to start and bind, short enough to wait out without slowing the suite.
+    TaskClient.Outcome created = tasks.create(kit.aliceKey,
+        JSON.createObjectNode().put("description", "short").put("ttl", 8).put("bind_within", 8));
+    assertTrue(created instanceof TaskClient.Outcome.Ok, "task_create: " + created);
+    String pending = ((TaskClient.Outcome.Ok) created).value().path("token").asText();
+    long expiresAt = TokenInspector.inspect(pending).envelope().expiresAt();
+    Path dir = Files.createDirectories(kit.dir.resolve("short"));
+    Path tokenFile = dir.resolve("token");
+    Files.writeString(tokenFile, pending);
+    Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+    Path stderr = dir.resolve("bridge.err");
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        "dev.ephyr.broker.cli.Main", "connect", "--url", c.mcpUrl(), "--url", b.mcpUrl(),
+        "--key-file", dir.resolve("holder.jwk").toString(), "--token-file", tokenFile.toString())
+        .redirectError(stderr.toFile()).start();
+    try {
+      java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+          StandardCharsets.UTF_8));
+      p.getOutputStream().write(("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"initialize\",\"params\":{"
+          + "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}\n")
+          .getBytes(StandardCharsets.UTF_8));
+      p.getOutputStream().flush();
+      JsonObject init = new JsonObject(out.readLine());
+      assertNotNull(init.getJsonObject("result"), "the first call (bind) before expiry: " + init.encode());
+      String bound = JSON.readTree(Files.readAllBytes(dir.resolve("holder.jwk.bound-token"))).path("token").asText();
+
+      // Wait on the clock, not for a fixed time: once the task's expiry has passed, the next call is refused.
+      Eventually.await(Duration.ofSeconds(30), "the task's expiry passes",
+          () -> System.currentTimeMillis() / 1000 > expiresAt);
+      p.getOutputStream().write(("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{"
+          + "\"name\":\"task_info\",\"arguments\":{}}}\n").getBytes(StandardCharsets.UTF_8));
+      p.getOutputStream().flush();
+      String answer = out.readLine();
+      JsonObject error = new JsonObject(answer).getJsonObject("error");
+      assertEquals(8, new JsonObject(answer).getInteger("id"), answer);
+      assertNotNull(error, answer);
+      assertEquals("expired", error.getJsonObject("data").getString("reason"), answer);
+      assertTrue(error.getString("message").contains("ask for a new task token"), answer);
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the bridge keeps running after its task expired");
+      assertEquals(4, p.exitValue(), Files.readString(stderr));
+      String err = Files.readString(stderr);
+      assertTrue(err.contains("expired") && err.contains("ask for a new task token"), err);
+      assertFalse(err.contains(tail(pending)) || err.contains(tail(bound)), "stderr holds the token");
+    } finally {
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
   private static String sha256(byte[] b) throws Exception {
     return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
         java.security.MessageDigest.getInstance("SHA-256").digest(b));

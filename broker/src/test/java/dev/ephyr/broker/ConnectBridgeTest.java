@@ -48,8 +48,9 @@ import org.junit.jupiter.api.Test;
  * {@code ephyr connect} driven by the official MCP Java SDK as a stdio client, against a three-node cluster
  * that demands DPoP nonces: the pending task is bound on the first call, every call carries a valid proof,
  * the bound token is useless as a bearer, a proof captured on the wire is refused elsewhere, losing the node
- * moves the bridge on without a refusal, a restart continues with the kept token, and neither the bridge nor
- * the nodes ever write the token or the key.
+ * moves the bridge on without a refusal, a restart continues with the kept token, neither the bridge nor
+ * the nodes ever write the token or the key, and a revoked, expired or too-late-to-bind token ends the bridge
+ * with code 4 and what to do.
  */
 class ConnectBridgeTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -266,7 +267,8 @@ class ConnectBridgeTest {
       HttpResponse<String> again = post(a.mcpUrl(), replay, last.body());
       assertEquals(401, again.statusCode(), again.body());
 
-      // Node a goes away (and the path to it): the bridge moves to b with no refusal.
+      // Node a goes away (and the path to it): the bridge moves to b with no refusal. A clean stop here, in this
+      // JVM; ConnectKillTest does the same to a node in its own JVM with SIGKILL.
       tap.close();
       closedWarnings += a.blockedThreadWarnings();
       TestKit.close(a);

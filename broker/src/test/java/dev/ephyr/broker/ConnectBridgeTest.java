@@ -48,8 +48,9 @@ import org.junit.jupiter.api.Test;
  * {@code ephyr connect} driven by the official MCP Java SDK as a stdio client, against a three-node cluster
  * that demands DPoP nonces: the pending task is bound on the first call, every call carries a valid proof,
  * the bound token is useless as a bearer, a proof captured on the wire is refused elsewhere, losing the node
- * moves the bridge on without a refusal, a restart continues with the kept token, and neither the bridge nor
- * the nodes ever write the token or the key.
+ * moves the bridge on without a refusal, a restart continues with the kept token, neither the bridge nor
+ * the nodes ever write the token or the key, and a revoked, expired or too-late-to-bind token ends the bridge
+ * with code 4 and what to do.
  */
 class ConnectBridgeTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -135,7 +136,7 @@ class ConnectBridgeTest {
   }
 
   /** The bridge as an MCP client configuration would start it: a child JVM speaking MCP on stdio. */
-  private static StdioClientTransport bridge(Path keyFile, Path tokenFile, List<String> stderr, String... urls) {
+  static StdioClientTransport bridge(Path keyFile, Path tokenFile, List<String> stderr, String... urls) {
     List<String> args = new ArrayList<>(List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-cp", System.getProperty("java.class.path"), "dev.ephyr.broker.cli.Main", "connect"));
     for (String u : urls) {
@@ -150,12 +151,12 @@ class ConnectBridgeTest {
     return t;
   }
 
-  private static McpSyncClient client(StdioClientTransport t) {
+  static McpSyncClient client(StdioClientTransport t) {
     return McpClient.sync(t).requestTimeout(Duration.ofSeconds(60)).initializationTimeout(Duration.ofSeconds(60))
         .build();
   }
 
-  private static JsonObject taskInfo(McpSyncClient client) {
+  static JsonObject taskInfo(McpSyncClient client) {
     McpSchema.CallToolResult r = client.callTool(new McpSchema.CallToolRequest("task_info", Map.of()));
     assertFalse(Boolean.TRUE.equals(r.isError()), "task_info through the bridge: " + r.content());
     return new JsonObject(((McpSchema.TextContent) r.content().get(0)).text());
@@ -266,7 +267,8 @@ class ConnectBridgeTest {
       HttpResponse<String> again = post(a.mcpUrl(), replay, last.body());
       assertEquals(401, again.statusCode(), again.body());
 
-      // Node a goes away (and the path to it): the bridge moves to b with no refusal.
+      // Node a goes away (and the path to it): the bridge moves to b with no refusal. A clean stop here, in this
+      // JVM; ConnectKillTest does the same to a node in its own JVM with SIGKILL.
       tap.close();
       closedWarnings += a.blockedThreadWarnings();
       TestKit.close(a);
@@ -398,6 +400,59 @@ class ConnectBridgeTest {
       String err = Files.readString(stderr);
       assertTrue(err.contains("bind_expired") && err.contains("longer bind_within"), err);
       assertFalse(err.contains(pending.substring(pending.length() - 40)), "stderr holds the token");
+    } finally {
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void expiredToken_theCallIsRefusedWithWhatToDo_andTheBridgeEndsWithCode4() throws Exception {
+    TaskClient tasks = new TaskClient(BrokerTransport.create(List.of(c.mcpUrl()), null, Duration.ofSeconds(3),
+        Duration.ofSeconds(30), null));
+    // Long enough for the bridge's JVM to start and bind, short enough to wait out without slowing the suite.
+    TaskClient.Outcome created = tasks.create(kit.aliceKey,
+        JSON.createObjectNode().put("description", "short").put("ttl", 8).put("bind_within", 8));
+    assertTrue(created instanceof TaskClient.Outcome.Ok, "task_create: " + created);
+    String pending = ((TaskClient.Outcome.Ok) created).value().path("token").asText();
+    long expiresAt = TokenInspector.inspect(pending).envelope().expiresAt();
+    Path dir = Files.createDirectories(kit.dir.resolve("short"));
+    Path tokenFile = dir.resolve("token");
+    Files.writeString(tokenFile, pending);
+    Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+    Path stderr = dir.resolve("bridge.err");
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        "dev.ephyr.broker.cli.Main", "connect", "--url", c.mcpUrl(), "--url", b.mcpUrl(),
+        "--key-file", dir.resolve("holder.jwk").toString(), "--token-file", tokenFile.toString())
+        .redirectError(stderr.toFile()).start();
+    try {
+      java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+          StandardCharsets.UTF_8));
+      p.getOutputStream().write(("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"initialize\",\"params\":{"
+          + "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}\n")
+          .getBytes(StandardCharsets.UTF_8));
+      p.getOutputStream().flush();
+      JsonObject init = new JsonObject(out.readLine());
+      assertNotNull(init.getJsonObject("result"), "the first call (bind) before expiry: " + init.encode());
+      String bound = JSON.readTree(Files.readAllBytes(dir.resolve("holder.jwk.bound-token"))).path("token").asText();
+
+      // Wait on the clock, not for a fixed time: once the task's expiry has passed, the next call is refused.
+      Eventually.await(Duration.ofSeconds(30), "the task's expiry passes",
+          () -> System.currentTimeMillis() / 1000 > expiresAt);
+      p.getOutputStream().write(("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{"
+          + "\"name\":\"task_info\",\"arguments\":{}}}\n").getBytes(StandardCharsets.UTF_8));
+      p.getOutputStream().flush();
+      String answer = out.readLine();
+      JsonObject error = new JsonObject(answer).getJsonObject("error");
+      assertEquals(8, new JsonObject(answer).getInteger("id"), answer);
+      assertNotNull(error, answer);
+      assertEquals("expired", error.getJsonObject("data").getString("reason"), answer);
+      assertTrue(error.getString("message").contains("ask for a new task token"), answer);
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the bridge keeps running after its task expired");
+      assertEquals(4, p.exitValue(), Files.readString(stderr));
+      String err = Files.readString(stderr);
+      assertTrue(err.contains("expired") && err.contains("ask for a new task token"), err);
+      assertFalse(err.contains(tail(pending)) || err.contains(tail(bound)), "stderr holds the token");
     } finally {
       p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }

@@ -55,10 +55,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 class DurableRestartTest {
   private static final Duration START = Duration.ofSeconds(150);
   private static TestKit kit;
-  private static final List<ChildProcess> children = new ArrayList<>(List.of());
-  private static final List<String> urls = new ArrayList<>();
-  private static final List<Path> yamls = new ArrayList<>();
-  private static final AtomicInteger generation = new AtomicInteger();
+  private static ChildCluster cluster;
+  private static List<String> urls;
   /** The task revoked while node B was down (test 2), checked in B's own store while it is dead (test 3). */
   private static volatile String revokedWhileBDown;
   private static SignerServer signer;
@@ -82,45 +80,8 @@ class DurableRestartTest {
             SignerLimits.KNOWN_EXTENSIONS, SignerLimits.KNOWN_OPTIONS, 1000, 1000),
         Set.of(System.getProperty("user.name")), null), new PrintStream(OutputStream.nullOutputStream()),
         Clock.systemUTC());
-    List<Integer> clusterPorts = List.of(TestKit.freePort(), TestKit.freePort(), TestKit.freePort());
-    StringBuilder members = new StringBuilder();
-    for (int p : clusterPorts) {
-      members.append(members.length() == 0 ? "" : ",").append("127.0.0.1:").append(p);
-    }
-    for (int i = 0; i < 3; i++) {
-      String name = "node" + (char) ('A' + i);
-      int http = TestKit.freePort();
-      Path yaml = kit.dir.resolve(name + ".yaml");
-      Files.writeString(yaml, String.join("\n",
-          "node:",
-          "  id: " + name,
-          "  keyring: keyring.json",
-          "  policy: policy.yaml",
-          "  data-dir: " + name,
-          "state:",
-          "  dir: " + name + "-state",
-          "ssh:",
-          "  signer-socket: " + signer.socket(),
-          "http:",
-          "  host: 127.0.0.1",
-          "  port: " + http,
-          "  instances: 1",
-          "vertx:",
-          "  event-loops: 1",
-          "  blocked-thread-check-interval: 100ms",
-          "  max-event-loop-execute-time: 100ms",
-          "cluster:",
-          "  name: " + kit.clusterName,
-          "  port: " + clusterPorts.get(i),
-          "  members: [" + members + "]",
-          "  heartbeat-interval: 1s",
-          "  max-no-heartbeat: 5s",
-          "  ack-timeout: 5s",
-          ""));
-      yamls.add(yaml);
-      urls.add("http://127.0.0.1:" + http);
-      children.add(null);
-    }
+    cluster = new ChildCluster(kit, 3, List.of("ssh:", "  signer-socket: " + signer.socket()));
+    urls = cluster.urls;
     try {
       startNodes(List.of(0, 1, 2));
     } catch (Exception | AssertionError e) {
@@ -131,10 +92,8 @@ class DurableRestartTest {
 
   @AfterAll
   static void stop() throws IOException {
-    for (ChildProcess c : children) {
-      if (c != null) {
-        c.close();
-      }
+    if (cluster != null) {
+      cluster.close();
     }
     if (signer != null) {
       signer.close();
@@ -184,28 +143,12 @@ class DurableRestartTest {
 
   /** Starts the given nodes in that order (each process launched before the previous is ready) and waits for all. */
   private static void startNodes(List<Integer> order) throws Exception {
-    int gen = generation.incrementAndGet();
-    for (int i : order) {
-      String name = "node" + (char) ('A' + i) + "-" + gen;
-      children.set(i, ChildProcess.start(name, yamls.get(i), Path.of("target", "child-logs", kit.clusterName)));
-    }
-    for (int i : order) {
-      children.get(i).awaitPort(START);
-    }
-    for (int i : order) {
-      String u = urls.get(i);
-      Eventually.await(Duration.ofSeconds(90), u + " ready", () -> Http.get(u + "/readyz", Map.of()).status() == 200);
-    }
+    cluster.start(order, START);
   }
 
   /** SIGKILL to every given node, back to back, then waits for them to be gone. */
   private static void killNow(List<Integer> which) throws InterruptedException {
-    for (int i : which) {
-      children.get(i).process.destroyForcibly();
-    }
-    for (int i : which) {
-      children.get(i).process.waitFor(30, TimeUnit.SECONDS);
-    }
+    cluster.kill(which);
   }
 
   /**

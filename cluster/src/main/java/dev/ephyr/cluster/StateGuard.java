@@ -119,8 +119,26 @@ final class StateGuard implements MapInterceptor, IdentifiedDataSerializable {
     if (removedValue == null) {
       return null;
     }
-    // Entries leave by expiry only; nothing in the broker removes one.
+    // Entries leave by expiry only; nothing in the broker removes one. Hazelcast's expiry itself comes through
+    // here, so an entry whose own lifetime is over may go (refusing it kept every expired entry in memory).
+    if (expired(removedValue, System.currentTimeMillis())) {
+      return removedValue;
+    }
     throw new IllegalStateException("entries of the " + what() + " map are never removed; they expire");
+  }
+
+  /** Whether {@code value} governs nothing any more: past the expiry it carries itself. Serials never expire. */
+  private boolean expired(Object value, long now) {
+    switch (kind) {
+      case WATERMARKS:
+        return value instanceof Watermark w && w.expiresAtMillis() <= now;
+      case TASKS:
+        return value instanceof TaskRecord r && r.expiresAt().toEpochMilli() <= now;
+      case REPLAY:
+        return value instanceof Long until && until <= now;
+      default:
+        return false;
+    }
   }
 
   @Override

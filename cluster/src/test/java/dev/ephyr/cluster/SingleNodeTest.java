@@ -45,6 +45,20 @@ final class SingleNodeTest {
     assertTrue(n.hazelcast().getMap(WatermarkStore.MAP_NAME).containsKey("long-task"));
   }
 
+  /** The guard that refuses removes must not keep expired entries in memory: the replay map stays bounded. */
+  @Test
+  void replayEntries_leaveMemoryWhenTheyExpire() throws Exception {
+    ClusterNode n = startAlone(TestClusters.uniqueName("replay-expiry"), TestClusters.freePorts(1).get(0));
+    for (int i = 0; i < 200; i++) {
+      assertTrue(n.replay().firstUse("proof-" + i, Instant.now().plusMillis(200)).toCompletableFuture()
+          .get(30, TimeUnit.SECONDS));
+    }
+    com.hazelcast.map.IMap<Object, Object> map = n.hazelcast().getMap(ReplayCache.MAP_NAME);
+    assertEquals(200, map.getLocalMapStats().getOwnedEntryCount());
+    Eventually.await(Duration.ofSeconds(60), "expired replay entries evicted from memory",
+        () -> map.getLocalMapStats().getOwnedEntryCount() == 0);
+  }
+
   @Test
   void serials_afterARestartOfTheWholeCluster_stayAboveEveryEarlierSerial() throws Exception {
     int port = TestClusters.freePorts(1).get(0);

@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Usage: {@code java -cp load-tests/target/benchmarks.jar dev.ephyr.load.DurabilityBench JAR_BEFORE JAR_AFTER}
  * (run from the repository root). Prints one JSON line per build and round. {@code -Dlanes=64} sets the create
- * phase's concurrency, {@code -Dcreates-only=true} skips the three-node revoke phase.
+ * phase's concurrency, {@code -Dcreates-only=true} skips the three-node revoke phase,
+ * {@code -Drevokes-only=true} the one-node create and cold-start phases.
  */
 public final class DurabilityBench {
 
@@ -48,8 +49,10 @@ public final class DurabilityBench {
           if (!Boolean.getBoolean("creates-only")) {
             revokes(vertx, jar, opens, work, out);
           }
-          out.put("lanes", LANES);
-          creates(vertx, jar, opens, work, out);
+          if (!Boolean.getBoolean("revokes-only")) {
+            out.put("lanes", LANES);
+            creates(vertx, jar, opens, work, out);
+          }
           System.out.println(out.encode());
         }
       }

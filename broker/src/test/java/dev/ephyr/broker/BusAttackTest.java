@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.config.Config;
-import com.hazelcast.config.JoinConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import dev.ephyr.broker.admin.AdminVerticle;
@@ -56,22 +55,8 @@ class BusAttackTest {
     for (Node n : nodes) {
       TestKit.awaitReady(n);
     }
-    Config cfg = new Config().setClusterName(kit.clusterName).setInstanceName("intruder-" + kit.clusterName);
-    cfg.setProperty("hazelcast.logging.type", "slf4j");
-    cfg.setProperty("hazelcast.phone.home.enabled", "false");
-    cfg.setProperty("hazelcast.shutdownhook.enabled", "false");
-    cfg.getNetworkConfig().setPort(TestKit.freePort()).setPortAutoIncrement(false);
-    JoinConfig join = cfg.getNetworkConfig().getJoin();
-    join.getMulticastConfig().setEnabled(false);
-    join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).setMembers(List.of("127.0.0.1:" + ports.get(0), "127.0.0.1:" + ports.get(1)));
-    cfg.getMemberAttributeConfig().setAttribute("__vertx.nodeId", "intruder");
     // The attacker has our (open-source) jar: members only join when they can read our cluster types.
-    java.lang.reflect.Constructor<?> factory = Class.forName("dev.ephyr.cluster.ClusterSerializableFactory")
-        .getDeclaredConstructor();
-    factory.setAccessible(true);
-    cfg.getSerializationConfig().addDataSerializableFactory(7_310_001,
-        (com.hazelcast.nio.serialization.DataSerializableFactory) factory.newInstance());
+    Config cfg = EventBusTlsTest.intruderConfig(kit, ports);
     intruderMember = Hazelcast.newHazelcastInstance(cfg);
     intruder = Vertx.builder().withClusterManager(new HazelcastClusterManager(intruderMember)).buildClustered()
         .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

@@ -314,15 +314,9 @@ class ConnectBridgeTest {
     assertTrue(created instanceof TaskClient.Outcome.Ok, "task_create: " + created);
     String task = ((TaskClient.Outcome.Ok) created).value().path("task_id").asText();
     Path dir = Files.createDirectories(kit.dir.resolve("listen"));
-    Path tokenFile = dir.resolve("token");
-    Files.writeString(tokenFile, ((TaskClient.Outcome.Ok) created).value().path("token").asText());
-    Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
-    Path stderr = dir.resolve("bridge.err");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-        "dev.ephyr.broker.cli.Main", "connect", "--url", b.mcpUrl(), "--url", c.mcpUrl(),
-        "--key-file", dir.resolve("holder.jwk").toString(), "--token-file", tokenFile.toString(),
-        "--listen", "127.0.0.1:0").redirectError(stderr.toFile()).start();
+    Path stderr = dir.resolve(BRIDGE_ERR);
+    Process p = rawBridge(dir, ((TaskClient.Outcome.Ok) created).value().path("token").asText(),
+        "--url", b.mcpUrl(), "--url", c.mcpUrl(), "--listen", "127.0.0.1:0");
     try {
       java.io.BufferedReader out = new java.io.BufferedReader(
           new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -377,19 +371,10 @@ class ConnectBridgeTest {
     Eventually.await(Duration.ofSeconds(10), "the bind deadline passes",
         () -> System.currentTimeMillis() / 1000 > bindBy + 1);
     Path dir = Files.createDirectories(kit.dir.resolve("late"));
-    Path tokenFile = dir.resolve("token");
-    Files.writeString(tokenFile, pending);
-    Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
-    Path stderr = dir.resolve("bridge.err");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-        "dev.ephyr.broker.cli.Main", "connect", "--url", c.mcpUrl(), "--key-file", dir.resolve("holder.jwk").toString(),
-        "--token-file", tokenFile.toString()).redirectError(stderr.toFile()).start();
+    Path stderr = dir.resolve(BRIDGE_ERR);
+    Process p = rawBridge(dir, pending, "--url", c.mcpUrl());
     try {
-      p.getOutputStream().write(("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"initialize\",\"params\":{"
-          + "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}\n")
-          .getBytes(StandardCharsets.UTF_8));
-      p.getOutputStream().flush();
+      send(p, INITIALIZE_7);
       String answer = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
           StandardCharsets.UTF_8)).readLine();
       JsonObject error = new JsonObject(answer).getJsonObject("error");
@@ -416,22 +401,12 @@ class ConnectBridgeTest {
     String pending = ((TaskClient.Outcome.Ok) created).value().path("token").asText();
     long expiresAt = TokenInspector.inspect(pending).envelope().expiresAt();
     Path dir = Files.createDirectories(kit.dir.resolve("short"));
-    Path tokenFile = dir.resolve("token");
-    Files.writeString(tokenFile, pending);
-    Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
-    Path stderr = dir.resolve("bridge.err");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-        "dev.ephyr.broker.cli.Main", "connect", "--url", c.mcpUrl(), "--url", b.mcpUrl(),
-        "--key-file", dir.resolve("holder.jwk").toString(), "--token-file", tokenFile.toString())
-        .redirectError(stderr.toFile()).start();
+    Path stderr = dir.resolve(BRIDGE_ERR);
+    Process p = rawBridge(dir, pending, "--url", c.mcpUrl(), "--url", b.mcpUrl());
     try {
       java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
           StandardCharsets.UTF_8));
-      p.getOutputStream().write(("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"initialize\",\"params\":{"
-          + "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}\n")
-          .getBytes(StandardCharsets.UTF_8));
-      p.getOutputStream().flush();
+      send(p, INITIALIZE_7);
       JsonObject init = new JsonObject(out.readLine());
       assertNotNull(init.getJsonObject("result"), "the first call (bind) before expiry: " + init.encode());
       String bound = JSON.readTree(Files.readAllBytes(dir.resolve("holder.jwk.bound-token"))).path("token").asText();
@@ -439,9 +414,8 @@ class ConnectBridgeTest {
       // Wait on the clock, not for a fixed time: once the task's expiry has passed, the next call is refused.
       Eventually.await(Duration.ofSeconds(30), "the task's expiry passes",
           () -> System.currentTimeMillis() / 1000 > expiresAt);
-      p.getOutputStream().write(("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{"
-          + "\"name\":\"task_info\",\"arguments\":{}}}\n").getBytes(StandardCharsets.UTF_8));
-      p.getOutputStream().flush();
+      send(p, "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{"
+          + "\"name\":\"task_info\",\"arguments\":{}}}");
       String answer = out.readLine();
       JsonObject error = new JsonObject(answer).getJsonObject("error");
       assertEquals(8, new JsonObject(answer).getInteger("id"), answer);
@@ -456,6 +430,32 @@ class ConnectBridgeTest {
     } finally {
       p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
+  }
+
+  private static final String BRIDGE_ERR = "bridge.err";
+  private static final String INITIALIZE_7 = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"initialize\",\"params\":{"
+      + "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
+
+  /**
+   * {@code ephyr connect} as a raw child process with {@code token} in an owner-only token file and a holder key in
+   * {@code dir}: its stdin and stdout are the MCP stdio, its stderr goes to {@code dir}/{@value #BRIDGE_ERR}.
+   */
+  private static Process rawBridge(Path dir, String token, String... args) throws IOException {
+    Path tokenFile = dir.resolve("token");
+    Files.writeString(tokenFile, token);
+    Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+    List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
+        System.getProperty("java.class.path"), "dev.ephyr.broker.cli.Main", "connect",
+        "--key-file", dir.resolve("holder.jwk").toString(), "--token-file", tokenFile.toString()));
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).redirectError(dir.resolve(BRIDGE_ERR).toFile()).start();
+  }
+
+  /** One JSON-RPC line to the bridge's stdin. */
+  private static void send(Process p, String line) throws IOException {
+    p.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+    p.getOutputStream().flush();
   }
 
   private static String sha256(byte[] b) throws Exception {

@@ -74,13 +74,7 @@ class TaskEpochAttackTest {
 
   @AfterAll
   static void stop() {
-    long blocked = (a == null ? 0 : a.blockedThreadWarnings()) + (b == null ? 0 : b.blockedThreadWarnings());
-    try {
-      TestKit.close(b);
-    } finally {
-      TestKit.close(a);
-    }
-    assertEquals(0, blocked, "an event loop was blocked");
+    TestKit.closeCheckingLoops(a, b);
   }
 
   private static String url(Node n) {

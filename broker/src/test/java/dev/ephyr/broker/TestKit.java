@@ -127,6 +127,29 @@ final class TestKit {
     }
   }
 
+  /**
+   * Closes {@code nodes} (the last started first; a failure to close one does not skip the others), then fails if
+   * an event loop of any of them was blocked while they ran.
+   */
+  static void closeCheckingLoops(Node... nodes) {
+    long blocked = 0;
+    for (Node n : nodes) {
+      blocked += n == null ? 0 : n.blockedThreadWarnings();
+    }
+    AssertionError first = null;
+    for (int i = nodes.length - 1; i >= 0; i--) {
+      try {
+        close(nodes[i]);
+      } catch (AssertionError e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+    org.junit.jupiter.api.Assertions.assertEquals(0, blocked, "an event loop was blocked");
+  }
+
   static void awaitReady(Node node) {
     Eventually.await(Duration.ofSeconds(60), node.nodeId() + " ready", () -> node.cluster().readiness().isReady());
   }

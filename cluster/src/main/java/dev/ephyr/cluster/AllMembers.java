@@ -65,13 +65,21 @@ final class AllMembers {
     }
   }
 
-  /** Why this node's store refuses writes, or null while it accepts them. */
-  private String localStoreFailure() {
-    if (state == null || state.writable()) {
-      return null;
+  /**
+   * Fails unless this node may write security state now: {@link ClusterUnavailableException} without the quorum,
+   * {@link StateStoreException} while its own store refuses writes (full or failing disk).
+   */
+  void requireWritable(String what) {
+    requireQuorum(what);
+    String refusal = localStoreRefusal();
+    if (refusal != null) {
+      throw new StateStoreException(refusal);
     }
-    String failure = state.stats().failure();
-    return failure == null ? "this node's state store is closing" : failure;
+  }
+
+  /** Why this node's store refuses writes, or null while it accepts them (or the node keeps none). */
+  private String localStoreRefusal() {
+    return state == null ? null : state.refusal();
   }
 
   /**
@@ -118,9 +126,9 @@ final class AllMembers {
       if (!health.quorumPresent()) {
         done.completeExceptionally(new ClusterUnavailableException(what
             + ": this node lost the quorum before the acknowledgement; not acknowledged"));
-      } else if (yes.size() < quorum && localStoreFailure() != null) {
+      } else if (yes.size() < quorum && localStoreRefusal() != null) {
         // Said as such, so that the caller hears "this node's disk" (503 state_unwritable), not "the cluster".
-        done.completeExceptionally(new StateStoreException(what + ": not acknowledged; " + localStoreFailure()));
+        done.completeExceptionally(new StateStoreException(what + ": not acknowledged; " + localStoreRefusal()));
       } else if (yes.size() < quorum) {
         done.completeExceptionally(new ClusterUnavailableException(what + ": only " + yes.size()
             + " member(s) made it durable, quorum " + quorum + "; not acknowledged (missing " + no + ")"));

@@ -49,10 +49,7 @@ public final class CertificateLedger {
     String what = "record certificate " + serial;
     long ttl = Math.max(1_000L, keepUntil.toEpochMilli() - clock.millis());
     try {
-      allMembers.requireQuorum(what);
-      if (state != null && !state.writable()) {
-        throw new StateStoreException(state.stats().failure());
-      }
+      allMembers.requireWritable(what);
       return map().setAsync(Long.toString(serial), json, ttl, TimeUnit.MILLISECONDS)
           .thenCompose(v -> allMembers.apply(PersistRecord.certificate(serial, keepUntil.toEpochMilli(), json), what))
           .handle((acks, e) -> {

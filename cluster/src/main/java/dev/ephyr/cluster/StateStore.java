@@ -464,7 +464,16 @@ public final class StateStore implements AutoCloseable {
 
   /** Whether writes are currently accepted. */
   public boolean writable() {
-    return failure == null && !closing;
+    return refusal() == null;
+  }
+
+  /** Why writes are refused right now (one line for the operator), or null while they are accepted. */
+  public String refusal() {
+    String f = failure;
+    if (f == null && closing) {
+      return "the state store in " + dir + " is closing";
+    }
+    return f;
   }
 
   /** Finishes queued writes, then closes the file. */

@@ -51,7 +51,7 @@ public final class TaskRegistry {
     String what = "put task " + record.taskId();
     long ttl = Math.max(1_000L, record.expiresAt().toEpochMilli() + retention.toMillis() - clock.millis());
     return guard(what, () -> {
-      requireWritable(what);
+      allMembers.requireWritable(what);
       return map().putAsync(record.taskId(), record, ttl, TimeUnit.MILLISECONDS)
           .thenCompose(previous -> allMembers.apply(PersistRecord.task(record), what))
           .thenApply(acks -> null);
@@ -71,7 +71,7 @@ public final class TaskRegistry {
     String what = "create task " + record.taskId();
     long ttl = Math.max(1_000L, record.expiresAt().toEpochMilli() + retention.toMillis() - clock.millis());
     return guard(what, () -> {
-      requireWritable(what);
+      allMembers.requireWritable(what);
       CompletableFuture<?> local = state == null
           ? CompletableFuture.completedFuture(null) : state.mergeTask(record);
       return map().putAsync(record.taskId(), record, ttl, TimeUnit.MILLISECONDS).toCompletableFuture()
@@ -82,13 +82,6 @@ public final class TaskRegistry {
             }
           });
     });
-  }
-
-  private void requireWritable(String what) {
-    allMembers.requireQuorum(what);
-    if (state != null && !state.writable()) {
-      throw new StateStoreException(state.stats().failure());
-    }
   }
 
   /** Cold start: merges every record of this node's state store into the cluster map. Blocking; worker thread. */
@@ -156,7 +149,7 @@ public final class TaskRegistry {
     BindHolder processor = new BindHolder(holderJkt, clock.millis());
     String what = "bind task " + taskId;
     return guard(what, () -> {
-      requireWritable(what);
+      allMembers.requireWritable(what);
       return map().submitToKey(taskId, processor).thenCompose(reply -> {
         BindResult result = reply.toResult(taskId);
         if (result instanceof BindResult.Bound bound) {

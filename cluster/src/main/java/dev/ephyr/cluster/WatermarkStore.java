@@ -158,10 +158,7 @@ public final class WatermarkStore implements WatermarkLookup {
     long ttl = Math.max(1_000L, expires + retention.toMillis() - clock.millis());
     CompletionStage<Watermark> stored;
     try {
-      allMembers.requireQuorum("raise " + taskId); // the map's own protection lags this node's view
-      if (state != null && !state.writable()) {
-        throw new StateStoreException(state.stats().failure());
-      }
+      allMembers.requireWritable("raise " + taskId); // the map's own protection lags this node's view
       stored = map.submitToKey(taskId, new RaiseWatermark(floor, expires, ttl));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(unavailable("raise " + taskId, e));

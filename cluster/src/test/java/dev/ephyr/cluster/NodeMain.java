@@ -1,6 +1,7 @@
 package dev.ephyr.cluster;
 
 import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.instance.impl.HazelcastInstanceProxy;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -91,6 +92,11 @@ public final class NodeMain {
         return "OK " + node.readiness().state() + " " + node.hazelcast().getCluster().getMembers().size();
       case "merges":
         return "OK " + merges.get();
+      case "merge-now":
+        // What Hazelcast's split-brain handler does on its schedule: look for a larger cluster and merge into it.
+        // The split-brain test runs that schedule by hand so that its writes on each side land before the merge.
+        ((HazelcastInstanceProxy) node.hazelcast()).getOriginal().node.getJoiner().searchForOtherClusters();
+        return "OK searched";
       case "readers": {
         List<Lineage> lineages = new java.util.ArrayList<>();
         for (int i = 2; i < p.length; i++) {

@@ -18,7 +18,8 @@ import dev.ephyr.broker.audit.LiveListeners;
 import dev.ephyr.broker.audit.EventBusAuditSink;
 import dev.ephyr.broker.audit.HeadCheck;
 import dev.ephyr.broker.auth.Authenticator;
-import dev.ephyr.broker.bus.BusRefusals;
+import dev.ephyr.broker.audit.BusRefusals;
+import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.bus.BusSeal;
 import dev.ephyr.broker.bus.RecordMac;
 import dev.ephyr.broker.dashboard.DashboardRoutes;
@@ -31,7 +32,7 @@ import dev.ephyr.broker.http.AuthenticateStep;
 import dev.ephyr.broker.http.FrontVerticle;
 import dev.ephyr.broker.http.Metrics;
 import dev.ephyr.broker.http.OriginStep;
-import dev.ephyr.broker.http.RestEndpoint;
+import dev.ephyr.broker.tasks.RestEndpoint;
 import dev.ephyr.broker.mcp.McpEndpoint;
 import dev.ephyr.broker.mcp.McpSessions;
 import dev.ephyr.broker.policy.Policy;
@@ -285,7 +286,9 @@ public final class Node {
         new OriginStep(config.allowedOrigins())), authenticate, tasks, maxString);
     FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), config.host(), config.tlsCert(),
         config.tlsKey(), config.bodyLimit(), config.maxHeaderSize(), (int) Math.max(1, config.idleTimeout().getSeconds()),
-        mcp, rest, () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of(
+        () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of(
+            mcp,
+            rest,
             ssh.routes(),
             ProxyRoute.create(proxy, audit, metrics, config.nodeId(), clock, config.allowedOrigins(), authenticate,
                 config.bodyLimit()),

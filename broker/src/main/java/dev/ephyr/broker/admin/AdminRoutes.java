@@ -1,11 +1,10 @@
 package dev.ephyr.broker.admin;
 
-import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.bus.BusSeal;
 import dev.ephyr.broker.audit.AuditEvent;
 import dev.ephyr.broker.audit.AuditSink;
 import dev.ephyr.broker.audit.LiveListeners;
-import dev.ephyr.broker.dashboard.DashboardRoutes;
 import dev.ephyr.broker.http.Exchange;
 import dev.ephyr.broker.http.Reply;
 import dev.ephyr.broker.http.Routes;
@@ -142,7 +141,7 @@ public final class AdminRoutes implements Routes {
    */
   public static String credential(Exchange ex) {
     if (ex.headers("Authorization").isEmpty()) {
-      return ex.header(DashboardRoutes.CSRF_HEADER) == null ? null : sessionCookie(ex.headers("Cookie"));
+      return ex.header(AdminSessions.CSRF_HEADER) == null ? null : sessionCookie(ex.headers("Cookie"));
     }
     if (ex.headers("Authorization").size() != 1) {
       return null;
@@ -161,11 +160,11 @@ public final class AdminRoutes implements Routes {
     for (String header : headers) {
       for (String pair : header.split(";")) {
         String p = pair.trim();
-        if (p.startsWith(DashboardRoutes.COOKIE + "=")) {
+        if (p.startsWith(AdminSessions.COOKIE + "=")) {
           if (found != null) {
             return null; // two session cookies: refuse rather than guess
           }
-          found = p.substring(DashboardRoutes.COOKIE.length() + 1);
+          found = p.substring(AdminSessions.COOKIE.length() + 1);
         }
       }
     }

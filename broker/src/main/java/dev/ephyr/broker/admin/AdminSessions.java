@@ -34,6 +34,10 @@ import javax.crypto.spec.SecretKeySpec;
 public final class AdminSessions {
   /** Every session token starts with this; credentials never do. */
   public static final String PREFIX = "eas1.";
+  /** The session cookie's name. */
+  public static final String COOKIE = "ephyr_admin";
+  /** The header every cookie-authenticated admin request must carry (a cross-site form cannot set it). */
+  public static final String CSRF_HEADER = "X-Ephyr-CSRF";
   private static final int MAX_TOKEN = 512;
   private static final byte[] LABEL = "ephyr-admin-session/1".getBytes(StandardCharsets.US_ASCII);
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();

@@ -1,6 +1,6 @@
 package dev.ephyr.broker.admin;
 
-import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.audit.AuditEvent;
 import dev.ephyr.broker.audit.AuditQuery;
 import dev.ephyr.broker.bus.Opened;

@@ -1,6 +1,6 @@
 package dev.ephyr.broker.admin;
 
-import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.audit.LiveListeners;
 import dev.ephyr.broker.bus.BusSeal;
 import dev.ephyr.broker.bus.Opened;

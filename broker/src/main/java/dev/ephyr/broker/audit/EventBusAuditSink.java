@@ -1,6 +1,6 @@
 package dev.ephyr.broker.audit;
 
-import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.bus.Addresses;
 import io.vertx.core.Vertx;
 
 /**

@@ -1,6 +1,6 @@
 package dev.ephyr.broker.dashboard;
 
-import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.admin.AdminBus;
 import dev.ephyr.broker.admin.AdminRoutes;
 import dev.ephyr.broker.admin.AdminSessions;
@@ -27,10 +27,8 @@ import java.util.Map;
  * session; the page then uses the admin API with that cookie and an {@code X-Ephyr-CSRF} header.
  */
 public final class DashboardRoutes implements Routes {
-  /** The session cookie's name. */
-  public static final String COOKIE = "ephyr_admin";
-  /** The header every cookie-authenticated admin request must carry (a cross-site form cannot set it). */
-  public static final String CSRF_HEADER = "X-Ephyr-CSRF";
+  private static final String COOKIE = AdminSessions.COOKIE;
+  private static final String CSRF_HEADER = AdminSessions.CSRF_HEADER;
   private static final int MAX_ASSET = 256 * 1024;
   private static final Map<String, String> SECURITY_HEADERS = Map.of(
       "Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "

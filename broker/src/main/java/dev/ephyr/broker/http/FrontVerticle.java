@@ -2,7 +2,6 @@ package dev.ephyr.broker.http;
 
 import dev.ephyr.broker.audit.AuditEvent;
 import dev.ephyr.broker.audit.AuditSink;
-import dev.ephyr.broker.mcp.McpEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -23,9 +22,9 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The HTTP front of a node (one instance per event loop, sharing the port): routes {@code /mcp}, the REST
- * mirror {@code /v1/tasks}, {@code /healthz}, {@code /readyz} and {@code /metrics} to their pipelines and
- * writes their replies. Holds no state beyond its server.
+ * The HTTP front of a node (one instance per event loop, sharing the port): answers {@code /healthz},
+ * {@code /readyz} and {@code /metrics} itself, mounts every capability's {@link Routes} (MCP, the REST mirror,
+ * SSH, the proxy, the admin API, the dashboard) in order, and writes their replies. Holds no state beyond its server.
  */
 public final class FrontVerticle extends VerticleBase {
 
@@ -39,20 +38,18 @@ public final class FrontVerticle extends VerticleBase {
    * @param bodyLimit largest request body
    * @param maxHeaderSize largest header block
    * @param idleTimeoutSeconds idle connection timeout
-   * @param mcp the MCP endpoint
-   * @param rest the REST mirror
    * @param readiness {@code null} when ready, else a JSON description of why not
    * @param metrics the registry
    * @param audit the audit sink (for requests refused before any pipeline, e.g. oversized bodies)
    * @param requestIds request id counter
-   * @param extra routes other capabilities add
+   * @param routes every capability's routes, mounted in this order
    */
   public record Front(String nodeId, String host, Optional<Path> tlsCert, Optional<Path> tlsKey, long bodyLimit,
-      int maxHeaderSize, int idleTimeoutSeconds, McpEndpoint mcp, RestEndpoint rest,
-      Supplier<JsonObject> readiness, Metrics metrics, AuditSink audit, AtomicLong requestIds, List<Routes> extra) {
+      int maxHeaderSize, int idleTimeoutSeconds,
+      Supplier<JsonObject> readiness, Metrics metrics, AuditSink audit, AtomicLong requestIds, List<Routes> routes) {
     /** Copies the route list. */
     public Front {
-      extra = List.copyOf(extra);
+      routes = List.copyOf(routes);
     }
   }
 
@@ -83,22 +80,6 @@ public final class FrontVerticle extends VerticleBase {
           .setCertPath(front.tlsCert().get().toString()).setKeyPath(front.tlsKey().get().toString()));
     }
     Router router = Router.router(vertx);
-    router.route("/mcp").handler(bodyHandler());
-    router.route("/v1/tasks*").handler(bodyHandler());
-    router.post("/mcp").handler(ctx -> respond(ctx, front.mcp()::post));
-    router.get("/mcp").handler(ctx -> respond(ctx, front.mcp()::get));
-    router.delete("/mcp").handler(ctx -> respond(ctx, front.mcp()::delete));
-    router.route("/mcp").handler(ctx -> write(ctx, Reply.error(405, "method_not_allowed", "use POST, GET or DELETE",
-        null).withHeader("Allow", "POST, GET, DELETE")));
-
-    router.post("/v1/tasks").handler(ctx -> rest(ctx, "task_create", new JsonObject()));
-    router.get("/v1/tasks").handler(ctx -> rest(ctx, "task_list", listArgs(ctx)));
-    router.post("/v1/tasks/delegate").handler(ctx -> rest(ctx, "task_delegate", new JsonObject()));
-    router.post("/v1/tasks/bind").handler(ctx -> rest(ctx, "task_bind", new JsonObject()));
-    router.get("/v1/tasks/:id").handler(ctx -> rest(ctx, "task_info", idArg(ctx)));
-    router.post("/v1/tasks/:id/revoke").handler(ctx -> rest(ctx, "task_revoke", idArg(ctx)));
-    router.post("/v1/tasks/:id/reissue").handler(ctx -> rest(ctx, "task_reissue", idArg(ctx)));
-
     router.get("/healthz").handler(ctx -> write(ctx, Reply.json(200,
         new JsonObject().put("status", "ok").put("node", front.nodeId()), Reply.Audit.allow("healthz"))));
     router.get("/readyz").handler(ctx -> {
@@ -126,7 +107,7 @@ public final class FrontVerticle extends VerticleBase {
         return FrontVerticle.this.bodyHandler();
       }
     };
-    for (Routes r : front.extra()) {
+    for (Routes r : front.routes()) {
       r.mount(router, responder);
     }
     router.route().last().handler(ctx -> write(ctx, Reply.error(404, "not_found", "no such endpoint", null)));
@@ -149,6 +130,7 @@ public final class FrontVerticle extends VerticleBase {
   private void failure(RoutingContext ctx) {
     int status = ctx.statusCode();
     Reply reply;
+    // A body refused before the pipeline still answers MCP clients in JSON-RPC (path, not type: no import of mcp).
     boolean mcp = ctx.request().path().equals("/mcp");
     if (status == 413) {
       String message = "request body exceeds the limit of " + front.bodyLimit() + " bytes";
@@ -169,19 +151,6 @@ public final class FrontVerticle extends VerticleBase {
     if (!ctx.response().ended() && !ctx.response().closed()) {
       write(ctx, reply.withHeader("Connection", "close"));
     }
-  }
-
-  private static JsonObject idArg(RoutingContext ctx) {
-    return new JsonObject().put("task_id", ctx.pathParam("id"));
-  }
-
-  private static JsonObject listArgs(RoutingContext ctx) {
-    String inactive = ctx.queryParams().get("include_inactive");
-    return inactive == null ? new JsonObject() : new JsonObject().put("include_inactive", "true".equals(inactive));
-  }
-
-  private void rest(RoutingContext ctx, String tool, JsonObject fromPath) {
-    respond(ctx, ex -> front.rest().handle(ex, new RestEndpoint.Operation(tool, fromPath)));
   }
 
   private Exchange exchange(RoutingContext ctx) {

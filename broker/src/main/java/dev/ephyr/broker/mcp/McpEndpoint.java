@@ -6,10 +6,12 @@ import dev.ephyr.broker.http.Exchange;
 import dev.ephyr.broker.http.JsonBodies;
 import dev.ephyr.broker.http.Pipeline;
 import dev.ephyr.broker.http.Reply;
+import dev.ephyr.broker.http.Routes;
 import dev.ephyr.broker.http.Step;
 import dev.ephyr.broker.tools.ToolProvider;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -17,7 +19,9 @@ import java.util.function.Supplier;
  * The MCP Streamable HTTP endpoint ({@code /mcp}): POST carries JSON-RPC and is answered with JSON; GET
  * offers no stream (405); DELETE ends a session. Each method is one pipeline written top to bottom.
  */
-public final class McpEndpoint {
+public final class McpEndpoint implements Routes {
+  /** The endpoint's path. */
+  public static final String PATH = "/mcp";
   /** Protocol versions this server speaks, oldest first. */
   public static final List<String> VERSIONS = List.of("2025-03-26", "2025-06-18", "2025-11-25");
   /** Offered when the client asks for a version we do not speak. */
@@ -54,6 +58,16 @@ public final class McpEndpoint {
     List<Step> all = new java.util.ArrayList<>(outer);
     all.addAll(List.of(rest));
     return all;
+  }
+
+  @Override
+  public void mount(Router router, Responder responder) {
+    router.route(PATH).handler(responder.bodyHandler());
+    router.post(PATH).handler(ctx -> responder.respond(ctx, this::post));
+    router.get(PATH).handler(ctx -> responder.respond(ctx, this::get));
+    router.delete(PATH).handler(ctx -> responder.respond(ctx, this::delete));
+    router.route(PATH).handler(ctx -> responder.write(ctx, Reply.error(405, "method_not_allowed",
+        "use POST, GET or DELETE", null).withHeader("Allow", "POST, GET, DELETE")));
   }
 
   /** Handles a POST. */

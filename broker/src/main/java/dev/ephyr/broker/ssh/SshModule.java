@@ -1,6 +1,6 @@
 package dev.ephyr.broker.ssh;
 
-import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.ConfigException;
 import dev.ephyr.broker.audit.AuditSink;
 import dev.ephyr.broker.bus.BusSeal;

@@ -4,7 +4,7 @@ import static dev.ephyr.broker.tools.ToolSchemas.integer;
 import static dev.ephyr.broker.tools.ToolSchemas.str;
 import static dev.ephyr.broker.tools.ToolSchemas.tool;
 
-import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.auth.Caller;
 import dev.ephyr.broker.bus.BusSeal;
 import dev.ephyr.broker.bus.Opened;

@@ -1,6 +1,6 @@
 package dev.ephyr.broker.tasks;
 
-import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.auth.Caller;
 import dev.ephyr.broker.policy.AgentPolicy;

@@ -3,7 +3,7 @@ package dev.ephyr.broker.audit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ephyr.broker.Addresses;
+import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.protocol.keys.Keyring;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.ThreadingModel;

@@ -1,7 +1,6 @@
-package dev.ephyr.broker.bus;
+package dev.ephyr.broker.audit;
 
-import dev.ephyr.broker.audit.AuditEvent;
-import dev.ephyr.broker.audit.AuditSink;
+import dev.ephyr.broker.bus.Opened;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;

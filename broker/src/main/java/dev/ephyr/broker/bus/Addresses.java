@@ -1,4 +1,4 @@
-package dev.ephyr.broker;
+package dev.ephyr.broker.bus;
 
 /** Every event-bus address of the broker, named {@code ephyr.<capability>.<op>}. */
 public final class Addresses {

@@ -1,21 +1,32 @@
-package dev.ephyr.broker.http;
+package dev.ephyr.broker.tasks;
 
 import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.auth.Caller;
-import dev.ephyr.broker.tasks.TaskService;
+import dev.ephyr.broker.http.Attributes;
+import dev.ephyr.broker.http.AuthenticateStep;
+import dev.ephyr.broker.http.Exchange;
+import dev.ephyr.broker.http.JsonBodies;
+import dev.ephyr.broker.http.Pipeline;
+import dev.ephyr.broker.http.Reply;
+import dev.ephyr.broker.http.Routes;
+import dev.ephyr.broker.http.Step;
 import dev.ephyr.broker.tools.ToolResult;
 import dev.ephyr.protocol.verify.Purpose;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * The REST mirror of the task tools under {@code /v1/tasks}: same service, same authentication (API key
  * or task token with DPoP, {@code htu} = public URL + path), plain HTTP statuses.
  */
-public final class RestEndpoint {
+public final class RestEndpoint implements Routes {
   static final Exchange.Key<Operation> OPERATION = Exchange.Key.of("operation", Operation.class);
 
   /**
@@ -35,6 +46,31 @@ public final class RestEndpoint {
     steps.add(authenticate);
     steps.add(new DispatchStep(tasks));
     this.pipeline = new Pipeline(steps);
+  }
+
+  @Override
+  public void mount(Router router, Responder responder) {
+    router.route("/v1/tasks*").handler(responder.bodyHandler());
+    route(router.post("/v1/tasks"), responder, "task_create", ctx -> new JsonObject());
+    route(router.get("/v1/tasks"), responder, "task_list", RestEndpoint::listArgs);
+    route(router.post("/v1/tasks/delegate"), responder, "task_delegate", ctx -> new JsonObject());
+    route(router.post("/v1/tasks/bind"), responder, "task_bind", ctx -> new JsonObject());
+    route(router.get("/v1/tasks/:id"), responder, "task_info", RestEndpoint::idArg);
+    route(router.post("/v1/tasks/:id/revoke"), responder, "task_revoke", RestEndpoint::idArg);
+    route(router.post("/v1/tasks/:id/reissue"), responder, "task_reissue", RestEndpoint::idArg);
+  }
+
+  private void route(Route route, Responder responder, String tool, Function<RoutingContext, JsonObject> fromPath) {
+    route.handler(ctx -> responder.respond(ctx, ex -> handle(ex, new Operation(tool, fromPath.apply(ctx)))));
+  }
+
+  private static JsonObject idArg(RoutingContext ctx) {
+    return new JsonObject().put("task_id", ctx.pathParam("id"));
+  }
+
+  private static JsonObject listArgs(RoutingContext ctx) {
+    String inactive = ctx.queryParams().get("include_inactive");
+    return inactive == null ? new JsonObject() : new JsonObject().put("include_inactive", "true".equals(inactive));
   }
 
   /** Runs {@code operation} for the request. */

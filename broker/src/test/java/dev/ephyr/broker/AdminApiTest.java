@@ -13,6 +13,7 @@ import dev.ephyr.broker.audit.AuditVerifier;
 import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.protocol.dpop.DpopProofBuilder;
 import dev.ephyr.protocol.dpop.HolderKeyPair;
+import dev.ephyr.testing.Eventually;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

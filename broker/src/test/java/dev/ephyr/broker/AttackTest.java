@@ -16,6 +16,7 @@ import dev.ephyr.protocol.macaroon.Macaroon;
 import dev.ephyr.protocol.ulid.UlidGenerator;
 import dev.ephyr.protocol.verify.TaskGrant;
 import dev.ephyr.protocol.verify.TokenMinter;
+import dev.ephyr.testing.Eventually;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;

@@ -10,6 +10,7 @@ import com.hazelcast.core.HazelcastInstance;
 import dev.ephyr.broker.admin.AdminVerticle;
 import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.policy.ApiKeys;
+import dev.ephyr.testing.Eventually;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;

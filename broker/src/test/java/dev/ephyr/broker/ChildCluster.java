@@ -1,5 +1,6 @@
 package dev.ephyr.broker;
 
+import dev.ephyr.testing.Eventually;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

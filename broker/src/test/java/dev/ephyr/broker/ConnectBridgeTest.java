@@ -15,6 +15,7 @@ import dev.ephyr.client.TaskClient;
 import dev.ephyr.protocol.dpop.HolderKeyPair;
 import dev.ephyr.protocol.verify.TaskHop;
 import dev.ephyr.protocol.verify.TokenInspector;
+import dev.ephyr.testing.Eventually;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.ServerParameters;

@@ -11,6 +11,7 @@ import dev.ephyr.broker.ssh.signer.SignerServer;
 import dev.ephyr.cluster.StateStore;
 import dev.ephyr.protocol.dpop.HolderKeyPair;
 import dev.ephyr.protocol.verify.WatermarkLookup;
+import dev.ephyr.testing.Eventually;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.OutputStream;

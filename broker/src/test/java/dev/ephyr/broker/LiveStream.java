@@ -1,5 +1,6 @@
 package dev.ephyr.broker;
 
+import dev.ephyr.testing.Eventually;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -2,6 +2,7 @@ package dev.ephyr.broker;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.ephyr.testing.Eventually;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;

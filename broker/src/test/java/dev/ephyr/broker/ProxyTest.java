@@ -10,6 +10,7 @@ import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.protocol.dpop.DpopProofBuilder;
 import dev.ephyr.protocol.dpop.HolderKeyPair;
+import dev.ephyr.testing.Eventually;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;

@@ -12,6 +12,7 @@ import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.broker.ssh.signer.CaKeyFile;
 import dev.ephyr.broker.ssh.signer.SignerLimits;
 import dev.ephyr.broker.ssh.signer.SignerServer;
+import dev.ephyr.testing.Eventually;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;

@@ -24,6 +24,7 @@ import dev.ephyr.protocol.verify.RequestFacts;
 import dev.ephyr.protocol.verify.TaskGrant;
 import dev.ephyr.protocol.verify.TokenMinter;
 import dev.ephyr.protocol.verify.TokenVerifier;
+import dev.ephyr.testing.Eventually;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;

@@ -3,6 +3,7 @@ package dev.ephyr.broker;
 import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.protocol.InsecureSecretAccess;
 import dev.ephyr.protocol.keys.Keyring;
+import dev.ephyr.testing.Eventually;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;

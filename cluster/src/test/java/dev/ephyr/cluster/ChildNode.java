@@ -1,14 +1,13 @@
 package dev.ephyr.cluster;
 
+import dev.ephyr.testing.ChildJvm;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,13 +20,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** A {@link NodeMain} in a child JVM: start it, send it commands, freeze, resume or kill it. */
 final class ChildNode implements AutoCloseable {
-
-  private static final List<String> JVM_OPENS = List.of("--add-modules", "java.se",
-      "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
-      "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-      "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-      "--add-opens", "java.management/sun.management=ALL-UNNAMED",
-      "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
 
   final String name;
   final int port;
@@ -60,26 +52,10 @@ final class ChildNode implements AutoCloseable {
 
   /** Starts a child with the given settings; its log goes to target/child-logs/&lt;cluster&gt;-&lt;name&gt;.log. */
   static ChildNode start(String name, int port, Map<String, String> settings) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(JVM_OPENS);
-    // Small, quick-starting JVMs: three of them share two cores with the test JVM.
-    cmd.addAll(List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.log.com.hazelcast=warn",
-        "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"));
-    cmd.add("-cp");
-    cmd.add(ChildClasspath.VALUE);
-    cmd.add(NodeMain.class.getName());
-    settings.forEach((k, v) -> cmd.add(k + "=" + v));
-    try {
-      Path logs = Path.of("target", "child-logs");
-      Files.createDirectories(logs);
-      File log = logs.resolve(settings.get(ClusterConfig.NAME) + "-" + name + ".log").toFile();
-      Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log)).start();
-      return new ChildNode(name, port, p);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    List<String> args = new ArrayList<>();
+    settings.forEach((k, v) -> args.add(k + "=" + v));
+    Path log = Path.of("target", "child-logs", settings.get(ClusterConfig.NAME) + "-" + name + ".log");
+    return new ChildNode(name, port, ChildJvm.start("192m", NodeMain.class.getName(), args, log));
   }
 
   long pid() {

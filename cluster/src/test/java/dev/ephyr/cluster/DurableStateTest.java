@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ephyr.protocol.verify.WatermarkLookup;
+import dev.ephyr.testing.Eventually;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

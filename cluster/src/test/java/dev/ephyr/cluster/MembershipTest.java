@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import dev.ephyr.protocol.verify.WatermarkLookup;
+import dev.ephyr.testing.Eventually;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.ephyr.cluster;
 
+import dev.ephyr.testing.Eventually;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -17,6 +17,7 @@ import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializable;
 import dev.ephyr.protocol.verify.WatermarkLookup;
+import dev.ephyr.testing.Eventually;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

@@ -3,6 +3,7 @@ package dev.ephyr.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ephyr.testing.Eventually;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

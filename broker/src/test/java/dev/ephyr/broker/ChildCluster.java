@@ -30,6 +30,15 @@ final class ChildCluster implements AutoCloseable {
 
   /** The same, with {@code extraYaml} lines (whole top-level sections) added to every node's configuration. */
   ChildCluster(TestKit kit, int size, List<String> extraYaml) throws IOException {
+    this(kit, size, extraYaml, true);
+  }
+
+  /** Nodes that keep their security state only in cluster memory (no {@code state.dir}). */
+  static ChildCluster inMemory(TestKit kit, int size) throws IOException {
+    return new ChildCluster(kit, size, List.of(), false);
+  }
+
+  private ChildCluster(TestKit kit, int size, List<String> extraYaml, boolean durable) throws IOException {
     this.kit = kit;
     List<Integer> clusterPorts = new ArrayList<>();
     StringBuilder members = new StringBuilder();
@@ -47,8 +56,7 @@ final class ChildCluster implements AutoCloseable {
           "  keyring: keyring.json",
           "  policy: policy.yaml",
           "  data-dir: " + name,
-          "state:",
-          "  dir: " + name + "-state",
+          durable ? "state:\n  dir: " + name + "-state" : "",
           "http:",
           "  host: 127.0.0.1",
           "  port: " + http,

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ephyr.testing.Eventually;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,53 +25,16 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MultiProcessTest {
   private static TestKit kit;
-  private static final List<ChildProcess> children = new ArrayList<>();
-  private static final List<String> urls = new ArrayList<>();
-  private static final List<Path> yamls = new ArrayList<>();
+  private static ChildCluster cluster;
+  private static List<String> urls;
 
   @BeforeAll
   static void start() throws Exception {
     kit = new TestKit();
-    List<Integer> clusterPorts = List.of(TestKit.freePort(), TestKit.freePort(), TestKit.freePort());
-    StringBuilder members = new StringBuilder();
-    for (int p : clusterPorts) {
-      members.append(members.length() == 0 ? "" : ",").append("127.0.0.1:").append(p);
-    }
+    cluster = ChildCluster.inMemory(kit, 3);
+    urls = cluster.urls;
     try {
-      for (int i = 0; i < 3; i++) {
-        String name = "node" + (char) ('A' + i);
-        Path yaml = kit.dir.resolve(name + ".yaml");
-        Files.writeString(yaml, String.join("\n",
-            "node:",
-            "  id: " + name,
-            "  keyring: keyring.json",
-            "  policy: policy.yaml",
-            "  data-dir: " + name,
-            "http:",
-            "  host: 127.0.0.1",
-            "  port: " + TestKit.freePort(),
-            "  instances: 1",
-            "vertx:",
-            "  event-loops: 1",
-            "  blocked-thread-check-interval: 100ms",
-            "  max-event-loop-execute-time: 100ms",
-            "cluster:",
-            "  name: " + kit.clusterName,
-            "  port: " + clusterPorts.get(i),
-            "  members: [" + members + "]",
-            "  heartbeat-interval: 1s",
-            "  max-no-heartbeat: 5s",
-            "  ack-timeout: 5s",
-            ""));
-        yamls.add(yaml);
-        children.add(ChildProcess.start(name, yaml, Path.of("target", "child-logs", kit.clusterName)));
-      }
-      for (ChildProcess c : children) {
-        urls.add("http://127.0.0.1:" + c.awaitPort(Duration.ofSeconds(150)));
-      }
-      for (String u : urls) {
-        Eventually.await(Duration.ofSeconds(60), u + " ready", () -> Http.get(u + "/readyz", Map.of()).status() == 200);
-      }
+      cluster.start(List.of(0, 1, 2), Duration.ofSeconds(150));
     } catch (Exception | AssertionError e) {
       stop();
       throw e;
@@ -82,10 +43,9 @@ class MultiProcessTest {
 
   @AfterAll
   static void stop() {
-    for (ChildProcess c : children) {
-      c.close();
+    if (cluster != null) {
+      cluster.close();
     }
-    children.clear();
   }
 
   /** One use of a token: when it was sent (test JVM clock) and what came back. */
@@ -177,16 +137,13 @@ class MultiProcessTest {
     String token = McpClient.bearer(a, kit.aliceKey).ok("task_create", new JsonObject().put("ttl", 600))
         .getString("token");
     assertEquals(200, McpClient.bearer(a, token).rpc("ping", null).status());
-    children.get(1).kill();
-    children.get(2).kill();
+    cluster.kill(List.of(1, 2));
     Eventually.await(Duration.ofSeconds(60), "node A to fail closed", () -> {
       Http.Response r = McpClient.bearer(a, token).rpc("ping", null);
       return r.status() == 503 && "cluster_unavailable".equals(r.json().getString("error"));
     });
     assertEquals(503, Http.get(urls.get(0) + "/readyz", Map.of()).status());
-    ChildProcess b = ChildProcess.start("nodeB-2", yamls.get(1), Path.of("target", "child-logs", kit.clusterName));
-    children.set(1, b);
-    b.awaitPort(Duration.ofSeconds(150));
+    cluster.start(List.of(1), Duration.ofSeconds(150));
     Eventually.await(Duration.ofSeconds(90), "node A to recover with B back",
         () -> McpClient.bearer(a, token).rpc("ping", null).status() == 200);
     assertEquals(200, McpClient.bearer(urls.get(1) + "/mcp", token).rpc("ping", null).status(), "B serves too");

@@ -63,6 +63,17 @@ final class BrokerClient {
     return mcp(node, token, key, TASK_INFO);
   }
 
+  /** The size of one {@code task_info} reply (bearer token), for the baseline server to answer alike. */
+  Future<Integer> taskInfoReplyBytes(String node, String token) {
+    RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(node + "/mcp")
+        .setTimeout(TIMEOUT_MS).putHeader("Content-Type", "application/json")
+        .putHeader("Accept", "application/json, text/event-stream").putHeader("MCP-Protocol-Version", MCP_VERSION)
+        .putHeader("Authorization", "Bearer " + token);
+    return http.request(o).compose(req -> req.send(Buffer.buffer(TASK_INFO))).compose(res -> res.body().compose(b ->
+        res.statusCode() == 200 ? Future.succeededFuture(b.length())
+            : Future.failedFuture(new IllegalStateException("task_info answered " + res.statusCode()))));
+  }
+
   /** MCP {@code ping}: authentication (token verification) and nothing else. */
   Future<Outcome> ping(String node, String token, HolderKeyPair key) {
     return mcp(node, token, key, PING);

@@ -92,8 +92,22 @@ public final class LoadMain {
     boolean failed = false;
     long violations = 0;
     BrokerClient client = new BrokerClient(vertx, options.concurrency());
-    Duration driverCpuStart = driverCpu();
+    Duration driverCpuStart = NodeStats.driverCpu();
     try {
+      if (options.baseline() && !urls.isEmpty()) {
+        log("scenario " + BaselineScenario.NAME + " ...");
+        JsonObject r;
+        try {
+          Workload w = new Workload(vertx, client, urls, apiKey, options);
+          int replyBytes = client.taskInfoReplyBytes(urls.get(0), w.createTasks(1, false).get(0).token()).await();
+          r = BaselineScenario.run(w, opens, replyBytes);
+        } catch (RuntimeException | IOException e) {
+          failed = true;
+          r = new JsonObject().put("scenario", BaselineScenario.NAME).put("error", String.valueOf(e.getMessage()));
+        }
+        results.add(r);
+        log(line(r));
+      }
       for (String name : options.scenarios()) {
         log("scenario " + name + " ...");
         long s0 = System.nanoTime();
@@ -106,6 +120,7 @@ public final class LoadMain {
         }
         violations += r.getLong("accepted_after_ack", 0L);
         results.add(r);
+        Ratios.add(results);
         log(line(r) + " (" + secs(System.nanoTime() - s0) + ")");
       }
     } finally {
@@ -176,6 +191,11 @@ public final class LoadMain {
     String s = String.format(Locale.ROOT, "%s: %d requests, %.0f/s, p50 %.2f ms, p99 %.2f ms, refusals %s",
         r.getString("scenario"), res.getLong("requests"), res.getDouble("throughput_per_s"), res.getDouble("p50_ms"),
         res.getDouble("p99_ms"), res.getJsonObject("refusals").encode());
+    if (r.containsKey("vs_baseline")) {
+      JsonObject v = r.getJsonObject("vs_baseline");
+      s += String.format(Locale.ROOT, "; vs baseline: throughput ×%.2f, CPU/request ×%.2f", v.getDouble("throughput"),
+          v.getDouble("cpu_per_request", Double.NaN));
+    }
     if (r.containsKey("accepted_after_ack")) {
       s += String.format(Locale.ROOT, "; %d revocations, revoke p99 %.2f ms, %d requests after ack, "
           + "accepted after ack: %d", r.getLong("revocations"), r.getJsonObject("revoke").getDouble("p99_ms"),
@@ -194,13 +214,9 @@ public final class LoadMain {
         .put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"))
         .put("nodes", o.targets().isEmpty() ? o.nodes() : o.targets().size())
         .put("driver", "same machine, " + "2 event loops")
-        .put("driver_cpu_seconds", Recorder.round((driverCpu().toNanos() - driverCpuStart.toNanos()) / 1e9))
+        .put("driver_cpu_seconds", Recorder.round((NodeStats.driverCpu().toNanos() - driverCpuStart.toNanos()) / 1e9))
         .put("duration_s", o.duration().toSeconds()).put("rate", o.rate()).put("concurrency_per_node", o.concurrency())
         .put("quick", o.quick());
-  }
-
-  private static Duration driverCpu() {
-    return ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);
   }
 
   /** The JVM flags Hazelcast needs: from the launcher, or read from the parent pom like the launcher does. */

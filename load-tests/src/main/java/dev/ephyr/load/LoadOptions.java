@@ -23,10 +23,11 @@ import java.util.Set;
  * @param brokerJar the broker jar local nodes run
  * @param revocations revocations the race performs at least
  * @param quick short phases (about a minute in all)
+ * @param baseline run the baseline first, so every scenario is also reported as a ratio to it
  */
 record LoadOptions(int nodes, List<String> targets, String apiKey, Duration duration, Duration warmup, int rate,
     int concurrency,
-    List<String> scenarios, Path out, Path brokerJar, int revocations, boolean quick) {
+    List<String> scenarios, Path out, Path brokerJar, int revocations, boolean quick, boolean baseline) {
 
   static final List<String> ALL_SCENARIOS = List.of("verify-bearer", "verify-dpop", "churn", "revocation-race",
       "node-loss", "scaling");
@@ -49,6 +50,8 @@ record LoadOptions(int nodes, List<String> targets, String apiKey, Duration dura
         --revocations N     revocations the race performs at least (10-100000, default 1000)
         --out DIR           report folder (default report/)
         --broker-jar FILE   broker jar for local nodes (default broker/target/ephyr.jar)
+        --no-baseline       skip the baseline (a bare JSON-RPC server driven the same way, run first so
+                            that every scenario is also reported as a ratio to it; never with --targets)
         --quick             short phases (4s each, 2s warm-up; scaling at 1 and N nodes only), about
                             a minute and a half in all
         --help              this text
@@ -75,10 +78,12 @@ record LoadOptions(int nodes, List<String> targets, String apiKey, Duration dura
     Path jar = Path.of("broker/target/ephyr.jar");
     int revocations = 1000;
     boolean quick = false;
+    boolean baseline = true;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       switch (a) {
         case "--quick" -> quick = true;
+        case "--no-baseline" -> baseline = false;
         case "--nodes" -> {
           nodes = intValue(a, value(args, ++i, a), 1, 9);
           nodesGiven = true;
@@ -104,6 +109,7 @@ record LoadOptions(int nodes, List<String> targets, String apiKey, Duration dura
         throw new BadOption("--targets needs the agent API key: --api-key KEY or EPHYR_LOAD_API_KEY");
       }
       nodes = 0;
+      baseline = false; // the baseline runs here, the targets elsewhere: a ratio between them would mislead
     }
     if (duration == null) {
       duration = quick ? Duration.ofSeconds(4) : Duration.ofSeconds(30);
@@ -120,7 +126,11 @@ record LoadOptions(int nodes, List<String> targets, String apiKey, Duration dura
     if (scenarios.contains("node-loss") && nodes < 2 && targets.isEmpty()) {
       throw new BadOption("node-loss needs at least 2 nodes (--nodes 2 or more)");
     }
-    return new LoadOptions(nodes, targets, apiKey, duration, warmup, rate, concurrency, scenarios, out, jar, revocations, quick);
+    if (scenarios.stream().allMatch(s -> s.equals("scaling"))) {
+      baseline = false; // scaling reports its own ratios between cluster sizes
+    }
+    return new LoadOptions(nodes, targets, apiKey, duration, warmup, rate, concurrency, scenarios, out, jar, revocations,
+        quick, baseline);
   }
 
   private static String value(List<String> args, int i, String option) throws BadOption {

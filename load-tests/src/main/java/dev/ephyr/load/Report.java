@@ -66,6 +66,12 @@ final class Report {
         .append("</td><td>").append(r.getValue("p50_ms")).append("</td><td>").append(r.getValue("p90_ms"))
         .append("</td><td>").append(r.getValue("p99_ms")).append("</td><td>").append(r.getValue("max_ms"))
         .append("</td><td>").append(esc(r.getJsonObject("refusals").encode())).append("</td></tr></table>");
+    if (s.containsKey("vs_baseline")) {
+      JsonObject v = s.getJsonObject("vs_baseline");
+      b.append("<p>against the baseline of this run: throughput <b>×").append(v.getValue("throughput"))
+          .append("</b>, server CPU per request <b>×").append(v.getValue("cpu_per_request", "-")).append("</b> (")
+          .append(s.getValue("cpu_us_per_request", "-")).append(" µs)</p>");
+    }
     if (s.containsKey("accepted_after_ack")) {
       long v = s.getLong("accepted_after_ack");
       b.append("<p>revocations: ").append(s.getLong("revocations")).append(", requests sent after an acknowledged ")

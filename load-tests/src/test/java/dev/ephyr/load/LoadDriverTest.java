@@ -47,20 +47,26 @@ class LoadDriverTest {
     assertTrue(Files.readString(out.resolve("report.html")).contains("<svg"));
     assertEquals(0, report.getLong("accepted_after_acknowledged_revoke"));
     JsonArray scenarios = report.getJsonArray("scenarios");
-    assertEquals(5, scenarios.size());
+    assertEquals(6, scenarios.size());
+    assertEquals("baseline", scenarios.getJsonObject(0).getString("scenario"), "the baseline runs first");
     for (Object o : scenarios) {
       JsonObject s = (JsonObject) o;
       assertTrue(!s.containsKey("error"), s.encode());
       assertTrue(s.getJsonObject("result").getLong("accepted") > 0, s.getString("scenario") + " accepted nothing");
+      JsonArray stats = s.getJsonArray("node_stats");
+      assertEquals("driver", stats.getJsonObject(stats.size() - 1).getString("node"), "the driver's CPU beside");
+      if (!s.getString("scenario").equals("baseline")) {
+        assertTrue(s.getJsonObject("vs_baseline").getDouble("throughput") > 0, s.encode());
+      }
     }
-    JsonObject race = scenarios.getJsonObject(3);
+    JsonObject race = scenarios.getJsonObject(4);
     assertTrue(race.getLong("revocations") >= 60, race.encode());
     assertTrue(race.getLong("requests_after_ack") >= race.getLong("revocations") * 3,
         "every acknowledged revoke is probed on every node: " + race.encode());
     assertEquals(race.getLong("requests_after_ack"), race.getLong("refused_after_ack"));
-    JsonObject bearer = scenarios.getJsonObject(0).getJsonObject("result");
+    JsonObject bearer = scenarios.getJsonObject(1).getJsonObject("result");
     assertEquals(bearer.getLong("requests"), bearer.getLong("accepted"), bearer.encode());
-    JsonObject loss = scenarios.getJsonObject(4);
+    JsonObject loss = scenarios.getJsonObject(5);
     assertEquals(0, loss.getLong("survivor_errors"), "survivors refused requests: " + loss.encode());
     awaitNoDescendants();
   }

@@ -1,6 +1,7 @@
 package dev.ephyr.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,6 +27,16 @@ class LoadOptionsTest {
     assertEquals(Duration.ofSeconds(10), o.warmup());
     assertEquals(LoadOptions.ALL_SCENARIOS, o.scenarios());
     assertEquals(1000, o.revocations());
+    assertTrue(o.baseline(), "a local run measures its baseline first");
+  }
+
+  @Test
+  void baseline_offOnRequest_withTargets_andForScalingAlone() throws Exception {
+    assertFalse(parse("--no-baseline").baseline());
+    assertFalse(LoadOptions.parse(List.of("--targets", "http://127.0.0.1:8554"), "ek_x").baseline(),
+        "the targets run elsewhere: no ratio to a local baseline");
+    assertFalse(parse("--scenarios", "scaling").baseline());
+    assertTrue(parse("--scenarios", "verify-bearer,scaling").baseline());
   }
 
   @Test

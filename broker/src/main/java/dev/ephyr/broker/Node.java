@@ -27,18 +27,15 @@ import dev.ephyr.broker.federation.Federation;
 import dev.ephyr.broker.federation.FederationLimits;
 import dev.ephyr.broker.federation.FederationTools;
 import dev.ephyr.broker.federation.FederationVerticle;
-import dev.ephyr.broker.http.AuditStep;
 import dev.ephyr.broker.http.AuthenticateStep;
 import dev.ephyr.broker.http.FrontVerticle;
 import dev.ephyr.broker.http.Metrics;
-import dev.ephyr.broker.http.OriginStep;
 import dev.ephyr.broker.tasks.RestEndpoint;
 import dev.ephyr.broker.mcp.McpEndpoint;
 import dev.ephyr.broker.mcp.McpSessions;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.policy.PolicyException;
 import dev.ephyr.broker.policy.PolicyStore;
-import dev.ephyr.broker.proxy.ProxyRoute;
 import dev.ephyr.broker.proxy.ProxyTools;
 import dev.ephyr.broker.proxy.Upstream;
 import dev.ephyr.broker.ssh.SshModule;
@@ -270,28 +267,22 @@ public final class Node {
     metrics.gauge("ephyr_jvm_heap_used_bytes", "Heap in use.",
         () -> java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
 
-    int maxString = (int) Math.min(Integer.MAX_VALUE, config.bodyLimit());
-    // The whole order of each pipeline is written here, outermost first.
-    AuthenticateStep authenticate = new AuthenticateStep(authenticator, publicBase, metrics);
+    // The order of each pipeline is written in Pipelines.
+    Pipelines.Shared shared = new Pipelines.Shared(audit, metrics, config.nodeId(), clock, config.allowedOrigins(),
+        new AuthenticateStep(authenticator, publicBase, metrics), (int) Math.min(Integer.MAX_VALUE, config.bodyLimit()));
     Upstream proxy = new Upstream(vertx, store::current, System.getenv(), metrics);
     FederationTools federationTools = new FederationTools(federation);
-    McpEndpoint mcp = new McpEndpoint(List.of(
-        new AuditStep(audit, metrics, config.nodeId(), "mcp", config.requestTimeout(), clock),
-        new OriginStep(config.allowedOrigins())), authenticate,
-        List.of(new TaskTools(tasks), ssh.tools(), new ProxyTools(proxy, config.requestTimeout().minusSeconds(1)),
-            federationTools), sessions,
-        () -> clusterJson(cluster), maxString);
-    RestEndpoint rest = new RestEndpoint(List.of(
-        new AuditStep(audit, metrics, config.nodeId(), "rest", config.requestTimeout(), clock),
-        new OriginStep(config.allowedOrigins())), authenticate, tasks, maxString);
+    McpEndpoint mcp = Pipelines.mcp(shared, config.requestTimeout(), sessions, List.of(new TaskTools(tasks),
+        ssh.tools(), new ProxyTools(proxy, config.requestTimeout().minusSeconds(1)), federationTools),
+        () -> clusterJson(cluster));
+    RestEndpoint rest = Pipelines.rest(shared, config.requestTimeout(), tasks);
     FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), config.host(), config.tlsCert(),
         config.tlsKey(), config.bodyLimit(), config.maxHeaderSize(), (int) Math.max(1, config.idleTimeout().getSeconds()),
         () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of(
             mcp,
             rest,
             ssh.routes(),
-            ProxyRoute.create(proxy, audit, metrics, config.nodeId(), clock, config.allowedOrigins(), authenticate,
-                config.bodyLimit()),
+            Pipelines.proxy(shared, proxy, config.bodyLimit()),
             new DashboardRoutes(vertx, scheme.equals("https"), config.requestTimeout()),
             new AdminRoutes(vertx, config.nodeId(), audit, config.requestTimeout(), clock, busSeal, liveListeners)));
 

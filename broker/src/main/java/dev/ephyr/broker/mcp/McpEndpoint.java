@@ -1,6 +1,5 @@
 package dev.ephyr.broker.mcp;
 
-import dev.ephyr.broker.http.AuthenticateStep;
 import dev.ephyr.broker.http.Attributes;
 import dev.ephyr.broker.http.Exchange;
 import dev.ephyr.broker.http.JsonBodies;
@@ -17,7 +16,8 @@ import java.util.function.Supplier;
 
 /**
  * The MCP Streamable HTTP endpoint ({@code /mcp}): POST carries JSON-RPC and is answered with JSON; GET
- * offers no stream (405); DELETE ends a session. Each method is one pipeline written top to bottom.
+ * offers no stream (405); DELETE ends a session. Each method is one pipeline; their order is written in the
+ * node's {@code Pipelines}.
  */
 public final class McpEndpoint implements Routes {
   /** The endpoint's path. */
@@ -37,27 +37,46 @@ public final class McpEndpoint implements Routes {
   private final Pipeline get;
 
   /**
-   * @param outer steps every request passes first (audit, origin)
-   * @param authenticate the authentication step
-   * @param tools every capability's tools, in listing order
-   * @param cluster a snapshot of the cluster state for {@code ephyr://cluster}
+   * The endpoint over its three pipelines, each already in order (see the node's {@code Pipelines}).
+   *
+   * @param post JSON-RPC requests
+   * @param delete ends a session
+   * @param get the stream this server does not offer
    */
-  public McpEndpoint(List<Step> outer, AuthenticateStep authenticate, List<ToolProvider> tools, McpSessions sessions,
-      Supplier<JsonObject> cluster, int maxStringChars) {
-    McpSessionStep session = new McpSessionStep(sessions);
-    McpDispatchStep dispatch = new McpDispatchStep(new ToolCatalog(tools), new McpResources(cluster), sessions);
-    this.post = new Pipeline(concat(outer, new McpParseStep(new JsonBodies(maxStringChars)), authenticate, session,
-        dispatch));
-    this.delete = new Pipeline(concat(outer, authenticate, new EndSessionStep(sessions)));
-    this.get = new Pipeline(concat(outer, (exchange, chain) -> Future.succeededFuture(
-        Reply.error(405, "method_not_allowed", "this server offers no SSE stream on GET; use POST", null)
-            .withHeader("Allow", "POST, DELETE"))));
+  public McpEndpoint(Pipeline post, Pipeline delete, Pipeline get) {
+    this.post = post;
+    this.delete = delete;
+    this.get = get;
   }
 
-  private static List<Step> concat(List<Step> outer, Step... rest) {
-    List<Step> all = new java.util.ArrayList<>(outer);
-    all.addAll(List.of(rest));
-    return all;
+  /** Reads the JSON-RPC body (strings bounded by {@code maxStringChars}) and the protocol version. */
+  public static Step parse(int maxStringChars) {
+    return new McpParseStep(new JsonBodies(maxStringChars));
+  }
+
+  /** Checks the {@code Mcp-Session-Id} of an authenticated request. */
+  public static Step session(McpSessions sessions) {
+    return new McpSessionStep(sessions);
+  }
+
+  /**
+   * Answers the JSON-RPC method: {@code tools/*} from {@code tools} in listing order, resources with
+   * {@code cluster} (a snapshot of the cluster state for {@code ephyr://cluster}), sessions on {@code initialize}.
+   */
+  public static Step dispatch(List<ToolProvider> tools, Supplier<JsonObject> cluster, McpSessions sessions) {
+    return new McpDispatchStep(new ToolCatalog(tools), new McpResources(cluster), sessions);
+  }
+
+  /** Ends the authenticated caller's session (DELETE). */
+  public static Step endSession(McpSessions sessions) {
+    return new EndSessionStep(sessions);
+  }
+
+  /** Answers GET: this server offers no SSE stream. */
+  public static Step noStream() {
+    return (exchange, chain) -> Future.succeededFuture(
+        Reply.error(405, "method_not_allowed", "this server offers no SSE stream on GET; use POST", null)
+            .withHeader("Allow", "POST, DELETE"));
   }
 
   @Override

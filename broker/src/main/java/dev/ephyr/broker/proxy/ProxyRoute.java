@@ -1,14 +1,9 @@
 package dev.ephyr.broker.proxy;
 
-import dev.ephyr.broker.audit.AuditSink;
 import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.auth.Caller;
 import dev.ephyr.broker.http.Attributes;
-import dev.ephyr.broker.http.AuditStep;
-import dev.ephyr.broker.http.AuthenticateStep;
 import dev.ephyr.broker.http.Exchange;
-import dev.ephyr.broker.http.Metrics;
-import dev.ephyr.broker.http.OriginStep;
 import dev.ephyr.broker.http.Pipeline;
 import dev.ephyr.broker.http.Reply;
 import dev.ephyr.broker.http.Routes;
@@ -25,9 +20,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -48,24 +40,22 @@ public final class ProxyRoute implements Routes {
 
   private final Pipeline pipeline;
 
-  /** The route's pipeline after the {@code outer} steps (audit, origin). */
-  ProxyRoute(List<Step> outer, AuthenticateStep authenticate, Upstream upstream, long bufferedBodyLimit) {
-    List<Step> steps = new java.util.ArrayList<>(outer);
-    steps.add(new ParseStep(bufferedBodyLimit));
-    steps.add(authenticate);
-    steps.add(new ForwardStep(upstream));
-    this.pipeline = new Pipeline(steps);
+  /** The route over its pipeline, already in order (see the node's {@code Pipelines}). */
+  public ProxyRoute(Pipeline pipeline) {
+    this.pipeline = pipeline;
   }
 
   /**
-   * The route as a node mounts it, with its own audit step (endpoint {@code proxy}) whose time bound covers
-   * the longest service timeout the policy allows.
+   * Splits the path into service and target, and reads the body first (up to {@code bufferedBodyLimit}) when a
+   * DPoP proof will need its hash.
    */
-  public static ProxyRoute create(Upstream upstream, AuditSink audit, Metrics metrics, String nodeId, Clock clock,
-      List<String> allowedOrigins, AuthenticateStep authenticate, long bufferedBodyLimit) {
-    return new ProxyRoute(List.of(
-        new AuditStep(audit, metrics, nodeId, "proxy", Duration.ofMinutes(11), clock),
-        new OriginStep(allowedOrigins)), authenticate, upstream, bufferedBodyLimit);
+  public static Step parse(long bufferedBodyLimit) {
+    return new ParseStep(bufferedBodyLimit);
+  }
+
+  /** Checks the request against the policy and streams it to the service and back. */
+  public static Step forward(Upstream upstream) {
+    return new ForwardStep(upstream);
   }
 
   @Override

@@ -3,7 +3,6 @@ package dev.ephyr.broker.tasks;
 import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.auth.Caller;
 import dev.ephyr.broker.http.Attributes;
-import dev.ephyr.broker.http.AuthenticateStep;
 import dev.ephyr.broker.http.Exchange;
 import dev.ephyr.broker.http.JsonBodies;
 import dev.ephyr.broker.http.Pipeline;
@@ -17,8 +16,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 
@@ -39,13 +36,19 @@ public final class RestEndpoint implements Routes {
 
   private final Pipeline pipeline;
 
-  /** Assembles the REST pipeline after the {@code outer} steps. */
-  public RestEndpoint(List<Step> outer, AuthenticateStep authenticate, TaskService tasks, int maxStringChars) {
-    List<Step> steps = new ArrayList<>(outer);
-    steps.add(new ParseStep(new JsonBodies(maxStringChars)));
-    steps.add(authenticate);
-    steps.add(new DispatchStep(tasks));
-    this.pipeline = new Pipeline(steps);
+  /** The REST mirror over its pipeline, already in order (see the node's {@code Pipelines}). */
+  public RestEndpoint(Pipeline pipeline) {
+    this.pipeline = pipeline;
+  }
+
+  /** Reads an optional JSON object body (strings bounded by {@code maxStringChars}) and sets the token purpose. */
+  public static Step parse(int maxStringChars) {
+    return new ParseStep(new JsonBodies(maxStringChars));
+  }
+
+  /** Runs the route's task operation for the authenticated caller. */
+  public static Step dispatch(TaskService tasks) {
+    return new DispatchStep(tasks);
   }
 
   @Override

@@ -1,0 +1,85 @@
+package dev.ephyr.broker;
+
+import dev.ephyr.broker.audit.AuditSink;
+import dev.ephyr.broker.http.AuditStep;
+import dev.ephyr.broker.http.AuthenticateStep;
+import dev.ephyr.broker.http.Metrics;
+import dev.ephyr.broker.http.OriginStep;
+import dev.ephyr.broker.http.Pipeline;
+import dev.ephyr.broker.mcp.McpEndpoint;
+import dev.ephyr.broker.mcp.McpSessions;
+import dev.ephyr.broker.proxy.ProxyRoute;
+import dev.ephyr.broker.proxy.Upstream;
+import dev.ephyr.broker.tasks.RestEndpoint;
+import dev.ephyr.broker.tasks.TaskService;
+import dev.ephyr.broker.tools.ToolProvider;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The order of every request pipeline of a node, outermost step first, written once. Every agent entry point
+ * runs: audit (one record per request, and the request's time bound), origin (browsers only from allowed
+ * origins), parse (bounded), authenticate (API key or task token, DPoP), then its own steps.
+ */
+final class Pipelines {
+  /** The longest a proxied request may take: above the longest service timeout the policy allows (10 min). */
+  static final Duration PROXY_BOUND = Duration.ofMinutes(11);
+
+  /**
+   * What the entry points share.
+   *
+   * @param audit where the audit step writes
+   * @param metrics request counters
+   * @param nodeId this node's id, in every audit record
+   * @param clock the node's clock
+   * @param allowedOrigins browser origins allowed
+   * @param authenticate the one authentication step
+   * @param maxStringChars the longest JSON string a body may hold
+   */
+  record Shared(AuditSink audit, Metrics metrics, String nodeId, Clock clock, List<String> allowedOrigins,
+      AuthenticateStep authenticate, int maxStringChars) {
+    Shared {
+      allowedOrigins = List.copyOf(allowedOrigins);
+    }
+
+    AuditStep audit(String endpoint, Duration bound) {
+      return new AuditStep(audit, metrics, nodeId, endpoint, bound, clock);
+    }
+
+    OriginStep origin() {
+      return new OriginStep(allowedOrigins);
+    }
+  }
+
+  private Pipelines() {}
+
+  /** {@code /mcp}: POST runs the tools, DELETE ends a session, GET is refused. */
+  static McpEndpoint mcp(Shared s, Duration bound, McpSessions sessions, List<ToolProvider> tools,
+      Supplier<JsonObject> clusterView) {
+    AuditStep audit = s.audit("mcp", bound);
+    OriginStep origin = s.origin();
+    return new McpEndpoint(
+        new Pipeline(List.of(audit, origin, McpEndpoint.parse(s.maxStringChars()), s.authenticate(),
+            McpEndpoint.session(sessions), McpEndpoint.dispatch(tools, clusterView, sessions))),
+        new Pipeline(List.of(audit, origin, s.authenticate(), McpEndpoint.endSession(sessions))),
+        new Pipeline(List.of(audit, origin, McpEndpoint.noStream())));
+  }
+
+  /** {@code /v1/tasks}: the REST mirror of the task tools. */
+  static RestEndpoint rest(Shared s, Duration bound, TaskService tasks) {
+    return new RestEndpoint(new Pipeline(List.of(s.audit("rest", bound), s.origin(),
+        RestEndpoint.parse(s.maxStringChars()), s.authenticate(), RestEndpoint.dispatch(tasks))));
+  }
+
+  /**
+   * {@code /v1/proxy/<service>/<path>}: bodies are streamed, except that a DPoP-bound request's body (whose
+   * hash the proof signs) is read first, up to {@code bufferedBodyLimit}.
+   */
+  static ProxyRoute proxy(Shared s, Upstream upstream, long bufferedBodyLimit) {
+    return new ProxyRoute(new Pipeline(List.of(s.audit("proxy", PROXY_BOUND), s.origin(),
+        ProxyRoute.parse(bufferedBodyLimit), s.authenticate(), ProxyRoute.forward(upstream))));
+  }
+}

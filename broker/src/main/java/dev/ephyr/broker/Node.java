@@ -282,7 +282,7 @@ public final class Node {
         () -> clusterJson(cluster), maxString);
     RestEndpoint rest = new RestEndpoint(List.of(
         new AuditStep(audit, metrics, config.nodeId(), "rest", config.requestTimeout(), clock),
-        new OriginStep(config.allowedOrigins())), authenticate, tasks, maxString);
+        new OriginStep(config.allowedOrigins())), authenticate, new TaskTools(tasks), maxString);
     FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), config.host(), config.tlsCert(),
         config.tlsKey(), config.bodyLimit(), config.maxHeaderSize(), (int) Math.max(1, config.idleTimeout().getSeconds()),
         mcp, rest, () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of(

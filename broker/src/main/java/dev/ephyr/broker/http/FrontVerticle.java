@@ -3,6 +3,7 @@ package dev.ephyr.broker.http;
 import dev.ephyr.broker.audit.AuditEvent;
 import dev.ephyr.broker.audit.AuditSink;
 import dev.ephyr.broker.mcp.McpEndpoint;
+import dev.ephyr.broker.tools.TaskTool;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -91,13 +92,13 @@ public final class FrontVerticle extends VerticleBase {
     router.route("/mcp").handler(ctx -> write(ctx, Reply.error(405, "method_not_allowed", "use POST, GET or DELETE",
         null).withHeader("Allow", "POST, GET, DELETE")));
 
-    router.post("/v1/tasks").handler(ctx -> rest(ctx, "task_create", new JsonObject()));
-    router.get("/v1/tasks").handler(ctx -> rest(ctx, "task_list", listArgs(ctx)));
-    router.post("/v1/tasks/delegate").handler(ctx -> rest(ctx, "task_delegate", new JsonObject()));
-    router.post("/v1/tasks/bind").handler(ctx -> rest(ctx, "task_bind", new JsonObject()));
-    router.get("/v1/tasks/:id").handler(ctx -> rest(ctx, "task_info", idArg(ctx)));
-    router.post("/v1/tasks/:id/revoke").handler(ctx -> rest(ctx, "task_revoke", idArg(ctx)));
-    router.post("/v1/tasks/:id/reissue").handler(ctx -> rest(ctx, "task_reissue", idArg(ctx)));
+    router.post("/v1/tasks").handler(ctx -> rest(ctx, TaskTool.CREATE, new JsonObject()));
+    router.get("/v1/tasks").handler(ctx -> rest(ctx, TaskTool.LIST, listArgs(ctx)));
+    router.post("/v1/tasks/delegate").handler(ctx -> rest(ctx, TaskTool.DELEGATE, new JsonObject()));
+    router.post("/v1/tasks/bind").handler(ctx -> rest(ctx, TaskTool.BIND, new JsonObject()));
+    router.get("/v1/tasks/:id").handler(ctx -> rest(ctx, TaskTool.INFO, idArg(ctx)));
+    router.post("/v1/tasks/:id/revoke").handler(ctx -> rest(ctx, TaskTool.REVOKE, idArg(ctx)));
+    router.post("/v1/tasks/:id/reissue").handler(ctx -> rest(ctx, TaskTool.REISSUE, idArg(ctx)));
 
     router.get("/healthz").handler(ctx -> write(ctx, Reply.json(200,
         new JsonObject().put("status", "ok").put("node", front.nodeId()), Reply.Audit.allow("healthz"))));
@@ -180,7 +181,7 @@ public final class FrontVerticle extends VerticleBase {
     return inactive == null ? new JsonObject() : new JsonObject().put("include_inactive", "true".equals(inactive));
   }
 
-  private void rest(RoutingContext ctx, String tool, JsonObject fromPath) {
+  private void rest(RoutingContext ctx, TaskTool tool, JsonObject fromPath) {
     respond(ctx, ex -> front.rest().handle(ex, new RestEndpoint.Operation(tool, fromPath)));
   }
 

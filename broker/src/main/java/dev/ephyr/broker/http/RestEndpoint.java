@@ -2,7 +2,8 @@ package dev.ephyr.broker.http;
 
 import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.auth.Caller;
-import dev.ephyr.broker.tasks.TaskService;
+import dev.ephyr.broker.tools.TaskTool;
+import dev.ephyr.broker.tools.ToolProvider;
 import dev.ephyr.broker.tools.ToolResult;
 import dev.ephyr.protocol.verify.Purpose;
 import io.vertx.core.Future;
@@ -24,12 +25,12 @@ public final class RestEndpoint {
    * @param tool the task tool
    * @param fromPath arguments from the path or query (merged over the body)
    */
-  public record Operation(String tool, JsonObject fromPath) {}
+  public record Operation(TaskTool tool, JsonObject fromPath) {}
 
   private final Pipeline pipeline;
 
   /** Assembles the REST pipeline after the {@code outer} steps. */
-  public RestEndpoint(List<Step> outer, AuthenticateStep authenticate, TaskService tasks, int maxStringChars) {
+  public RestEndpoint(List<Step> outer, AuthenticateStep authenticate, ToolProvider tasks, int maxStringChars) {
     List<Step> steps = new ArrayList<>(outer);
     steps.add(new ParseStep(new JsonBodies(maxStringChars)));
     steps.add(authenticate);
@@ -72,16 +73,16 @@ public final class RestEndpoint {
       args = args.copy().mergeIn(op.fromPath());
       Operation merged = new Operation(op.tool(), args);
       return chain.proceed(exchange.with(OPERATION, merged)
-          .with(Attributes.PURPOSE, op.tool().equals("task_bind") ? Purpose.BIND : Purpose.USE)
+          .with(Attributes.PURPOSE, op.tool() == TaskTool.BIND ? Purpose.BIND : Purpose.USE)
           .with(Attributes.BIND_PENDING, Authenticator.BindPendingUse.REFUSE));
     }
   }
 
   /** Runs the tool and maps its outcome to an HTTP status. */
   private static final class DispatchStep implements Step {
-    private final TaskService tasks;
+    private final ToolProvider tasks;
 
-    DispatchStep(TaskService tasks) {
+    DispatchStep(ToolProvider tasks) {
       this.tasks = tasks;
     }
 
@@ -89,10 +90,10 @@ public final class RestEndpoint {
     public Future<Reply> handle(Exchange exchange, Chain chain) {
       Operation op = exchange.get(OPERATION);
       Caller caller = exchange.get(Attributes.CALLER);
-      String action = exchange.method() + " " + exchange.path() + " (" + op.tool() + ")";
-      return tasks.call(op.tool(), caller, op.fromPath(), exchange.context()).map(r -> {
+      String action = exchange.method() + " " + exchange.path() + " (" + op.tool().toolName() + ")";
+      return tasks.call(op.tool().toolName(), caller, op.fromPath(), exchange.context()).map(r -> {
         if (r instanceof ToolResult.Ok ok) {
-          int status = op.tool().equals("task_create") || op.tool().equals("task_delegate") ? 201 : 200;
+          int status = op.tool().creates() ? 201 : 200;
           return Reply.json(status, ok.value(), Reply.Audit.allow(action).resource(ok.resource()));
         }
         if (r instanceof ToolResult.BadParams bad) {

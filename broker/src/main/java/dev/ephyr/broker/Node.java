@@ -272,10 +272,11 @@ public final class Node {
         new AuthenticateStep(authenticator, publicBase, metrics), (int) Math.min(Integer.MAX_VALUE, config.bodyLimit()));
     Upstream proxy = new Upstream(vertx, store::current, System.getenv(), metrics);
     FederationTools federationTools = new FederationTools(federation);
-    McpEndpoint mcp = Pipelines.mcp(shared, config.requestTimeout(), sessions, List.of(new TaskTools(tasks),
+    TaskTools taskTools = new TaskTools(tasks);
+    McpEndpoint mcp = Pipelines.mcp(shared, config.requestTimeout(), sessions, List.of(taskTools,
         ssh.tools(), new ProxyTools(proxy, config.requestTimeout().minusSeconds(1)), federationTools),
         () -> clusterJson(cluster));
-    RestEndpoint rest = Pipelines.rest(shared, config.requestTimeout(), tasks);
+    RestEndpoint rest = Pipelines.rest(shared, config.requestTimeout(), taskTools);
     FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), config.host(), config.tlsCert(),
         config.tlsKey(), config.bodyLimit(), config.maxHeaderSize(), (int) Math.max(1, config.idleTimeout().getSeconds()),
         () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of(

@@ -11,7 +11,6 @@ import dev.ephyr.broker.mcp.McpSessions;
 import dev.ephyr.broker.proxy.ProxyRoute;
 import dev.ephyr.broker.proxy.Upstream;
 import dev.ephyr.broker.tasks.RestEndpoint;
-import dev.ephyr.broker.tasks.TaskService;
 import dev.ephyr.broker.tools.ToolProvider;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
@@ -68,10 +67,10 @@ final class Pipelines {
         new Pipeline(List.of(audit, origin, McpEndpoint.noStream())));
   }
 
-  /** {@code /v1/tasks}: the REST mirror of the task tools. */
-  static RestEndpoint rest(Shared s, Duration bound, TaskService tasks) {
+  /** {@code /v1/tasks}: the REST mirror of the task tools (the same {@code taskTools} MCP lists). */
+  static RestEndpoint rest(Shared s, Duration bound, ToolProvider taskTools) {
     return new RestEndpoint(new Pipeline(List.of(s.audit("rest", bound), s.origin(),
-        RestEndpoint.parse(s.maxStringChars()), s.authenticate(), RestEndpoint.dispatch(tasks))));
+        RestEndpoint.parse(s.maxStringChars()), s.authenticate(), RestEndpoint.dispatch(taskTools))));
   }
 
   /**

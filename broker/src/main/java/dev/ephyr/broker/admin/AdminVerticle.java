@@ -4,8 +4,10 @@ import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.audit.AuditEvent;
 import dev.ephyr.broker.audit.AuditQuery;
 import dev.ephyr.broker.bus.Opened;
+import dev.ephyr.broker.http.ClusterFailures;
 import dev.ephyr.broker.policy.AdminPolicy;
 import dev.ephyr.broker.policy.Policy;
+import dev.ephyr.broker.tasks.StatusFilter;
 import dev.ephyr.broker.tasks.TaskService;
 import dev.ephyr.broker.tools.ToolResult;
 import dev.ephyr.cluster.ClusterStatus;
@@ -226,11 +228,11 @@ public final class AdminVerticle extends VerticleBase {
   }
 
   private static AdminOutcome failure(Throwable e) {
-    if (TaskService.isStateUnwritable(e)) {
+    if (ClusterFailures.isStateUnwritable(e)) {
       return new AdminOutcome.Refused(503, "state_unwritable", "this node cannot write its durable state: "
           + e.getMessage() + "; the change was not made", new AdminOutcome.Facts(null, null, List.of(), e.getMessage()));
     }
-    if (TaskService.isClusterUnavailable(e)) {
+    if (ClusterFailures.isClusterUnavailable(e)) {
       return new AdminOutcome.Refused(503, "cluster_unavailable", "this node cannot reach a quorum of the cluster "
           + "right now; retry on another node", new AdminOutcome.Facts(null, null, List.of(), e.getMessage()));
     }
@@ -313,13 +315,13 @@ public final class AdminVerticle extends VerticleBase {
     String agent = a.getValue("agent") instanceof String s ? s : null;
     String root = a.getValue("root") instanceof String s ? s : null;
     Object st = a.getValue("status");
-    TaskService.StatusFilter filter;
+    StatusFilter filter;
     if (st == null || "active".equals(st)) {
-      filter = TaskService.StatusFilter.ACTIVE;
+      filter = StatusFilter.ACTIVE;
     } else if ("revoked".equals(st)) {
-      filter = TaskService.StatusFilter.REVOKED;
+      filter = StatusFilter.REVOKED;
     } else if ("all".equals(st)) {
-      filter = TaskService.StatusFilter.ALL;
+      filter = StatusFilter.ALL;
     } else {
       return bad("status must be active, revoked or all");
     }
@@ -332,7 +334,7 @@ public final class AdminVerticle extends VerticleBase {
   }
 
   /** Without a filter (the dashboard's overview): the tasks of every agent in the policy, merged and bounded. */
-  private Future<AdminOutcome> listEveryAgent(TaskService.StatusFilter filter) {
+  private Future<AdminOutcome> listEveryAgent(StatusFilter filter) {
     List<String> agents = new ArrayList<>(new java.util.TreeSet<>(deps.policy().current().agents().keySet()));
     boolean tooMany = agents.size() > MAX_AGENTS_LISTED;
     List<Future<ToolResult>> parts = new ArrayList<>();

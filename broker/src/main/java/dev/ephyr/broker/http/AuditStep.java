@@ -2,7 +2,6 @@ package dev.ephyr.broker.http;
 
 import dev.ephyr.broker.audit.AuditEvent;
 import dev.ephyr.broker.audit.AuditSink;
-import dev.ephyr.broker.tasks.TaskService;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,11 +42,11 @@ public final class AuditStep implements Step {
   }
 
   static Reply failure(Throwable e) {
-    if (TaskService.isStateUnwritable(e)) {
+    if (ClusterFailures.isStateUnwritable(e)) {
       return Reply.error(503, "state_unwritable", "this node cannot write its durable state (disk full or failing), "
           + "so the change was not acknowledged (it may be in force in memory, but is not durable); retry on another node", e.getMessage()).withHeader("Retry-After", "5");
     }
-    if (TaskService.isClusterUnavailable(e)) {
+    if (ClusterFailures.isClusterUnavailable(e)) {
       return Reply.error(503, "cluster_unavailable",
           "this node cannot reach a quorum of the cluster right now; retry on another node", e.getMessage())
           .withHeader("Retry-After", "2");

@@ -6,6 +6,7 @@ import dev.ephyr.broker.http.Exchange;
 import dev.ephyr.broker.http.Reply;
 import dev.ephyr.broker.http.Step;
 import dev.ephyr.broker.tools.ResourceReader;
+import dev.ephyr.broker.tools.TaskTool;
 import dev.ephyr.broker.tools.ToolProvider;
 import dev.ephyr.broker.tools.ToolResult;
 import dev.ephyr.protocol.Reason;
@@ -176,7 +177,7 @@ final class McpDispatchStep implements Step {
     if (owner == null) {
       return error(id, JsonRpc.INVALID_PARAMS, "unknown tool: " + clip(tool), action);
     }
-    Future<ToolResult> call = caller instanceof Caller.BindPending && !tool.equals("task_bind")
+    Future<ToolResult> call = caller instanceof Caller.BindPending && !TaskTool.BIND.is(tool)
         ? Future.succeededFuture(new ToolResult.Denied(Reason.BIND_REQUIRED.code(),
             "bind first: call task_bind with this token and a DPoP proof from the key to bind"))
         : owner.call(tool, caller, args == null ? new JsonObject() : (JsonObject) args, exchange.context());

@@ -6,6 +6,7 @@ import dev.ephyr.broker.http.Exchange;
 import dev.ephyr.broker.http.JsonBodies;
 import dev.ephyr.broker.http.Reply;
 import dev.ephyr.broker.http.Step;
+import dev.ephyr.broker.tools.TaskTool;
 import dev.ephyr.protocol.verify.Purpose;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -108,7 +109,7 @@ final class McpParseStep implements Step {
     if (!"tools/call".equals(o.getValue("method")) || !(o.getValue("params") instanceof JsonObject p)) {
       return false;
     }
-    return "task_bind".equals(p.getValue("name"));
+    return p.getValue("name") instanceof String name && TaskTool.BIND.is(name);
   }
 
   private static boolean allPlumbing(McpAttributes.Rpc rpc) {

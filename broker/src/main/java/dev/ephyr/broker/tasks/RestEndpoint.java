@@ -9,6 +9,8 @@ import dev.ephyr.broker.http.Pipeline;
 import dev.ephyr.broker.http.Reply;
 import dev.ephyr.broker.http.Routes;
 import dev.ephyr.broker.http.Step;
+import dev.ephyr.broker.tools.TaskTool;
+import dev.ephyr.broker.tools.ToolProvider;
 import dev.ephyr.broker.tools.ToolResult;
 import dev.ephyr.protocol.verify.Purpose;
 import io.vertx.core.Future;
@@ -32,7 +34,7 @@ public final class RestEndpoint implements Routes {
    * @param tool the task tool
    * @param fromPath arguments from the path or query (merged over the body)
    */
-  public record Operation(String tool, JsonObject fromPath) {}
+  public record Operation(TaskTool tool, JsonObject fromPath) {}
 
   private final Pipeline pipeline;
 
@@ -46,24 +48,24 @@ public final class RestEndpoint implements Routes {
     return new ParseStep(new JsonBodies(maxStringChars));
   }
 
-  /** Runs the route's task operation for the authenticated caller. */
-  public static Step dispatch(TaskService tasks) {
+  /** Runs the route's task tool (the same tools MCP calls) for the authenticated caller. */
+  public static Step dispatch(ToolProvider tasks) {
     return new DispatchStep(tasks);
   }
 
   @Override
   public void mount(Router router, Responder responder) {
     router.route("/v1/tasks*").handler(responder.bodyHandler());
-    route(router.post("/v1/tasks"), responder, "task_create", ctx -> new JsonObject());
-    route(router.get("/v1/tasks"), responder, "task_list", RestEndpoint::listArgs);
-    route(router.post("/v1/tasks/delegate"), responder, "task_delegate", ctx -> new JsonObject());
-    route(router.post("/v1/tasks/bind"), responder, "task_bind", ctx -> new JsonObject());
-    route(router.get("/v1/tasks/:id"), responder, "task_info", RestEndpoint::idArg);
-    route(router.post("/v1/tasks/:id/revoke"), responder, "task_revoke", RestEndpoint::idArg);
-    route(router.post("/v1/tasks/:id/reissue"), responder, "task_reissue", RestEndpoint::idArg);
+    route(router.post("/v1/tasks"), responder, TaskTool.CREATE, ctx -> new JsonObject());
+    route(router.get("/v1/tasks"), responder, TaskTool.LIST, RestEndpoint::listArgs);
+    route(router.post("/v1/tasks/delegate"), responder, TaskTool.DELEGATE, ctx -> new JsonObject());
+    route(router.post("/v1/tasks/bind"), responder, TaskTool.BIND, ctx -> new JsonObject());
+    route(router.get("/v1/tasks/:id"), responder, TaskTool.INFO, RestEndpoint::idArg);
+    route(router.post("/v1/tasks/:id/revoke"), responder, TaskTool.REVOKE, RestEndpoint::idArg);
+    route(router.post("/v1/tasks/:id/reissue"), responder, TaskTool.REISSUE, RestEndpoint::idArg);
   }
 
-  private void route(Route route, Responder responder, String tool, Function<RoutingContext, JsonObject> fromPath) {
+  private void route(Route route, Responder responder, TaskTool tool, Function<RoutingContext, JsonObject> fromPath) {
     route.handler(ctx -> responder.respond(ctx, ex -> handle(ex, new Operation(tool, fromPath.apply(ctx)))));
   }
 
@@ -111,16 +113,16 @@ public final class RestEndpoint implements Routes {
       args = args.copy().mergeIn(op.fromPath());
       Operation merged = new Operation(op.tool(), args);
       return chain.proceed(exchange.with(OPERATION, merged)
-          .with(Attributes.PURPOSE, op.tool().equals("task_bind") ? Purpose.BIND : Purpose.USE)
+          .with(Attributes.PURPOSE, op.tool() == TaskTool.BIND ? Purpose.BIND : Purpose.USE)
           .with(Attributes.BIND_PENDING, Authenticator.BindPendingUse.REFUSE));
     }
   }
 
   /** Runs the tool and maps its outcome to an HTTP status. */
   private static final class DispatchStep implements Step {
-    private final TaskService tasks;
+    private final ToolProvider tasks;
 
-    DispatchStep(TaskService tasks) {
+    DispatchStep(ToolProvider tasks) {
       this.tasks = tasks;
     }
 
@@ -128,10 +130,10 @@ public final class RestEndpoint implements Routes {
     public Future<Reply> handle(Exchange exchange, Chain chain) {
       Operation op = exchange.get(OPERATION);
       Caller caller = exchange.get(Attributes.CALLER);
-      String action = exchange.method() + " " + exchange.path() + " (" + op.tool() + ")";
-      return tasks.call(op.tool(), caller, op.fromPath(), exchange.context()).map(r -> {
+      String action = exchange.method() + " " + exchange.path() + " (" + op.tool().toolName() + ")";
+      return tasks.call(op.tool().toolName(), caller, op.fromPath(), exchange.context()).map(r -> {
         if (r instanceof ToolResult.Ok ok) {
-          int status = op.tool().equals("task_create") || op.tool().equals("task_delegate") ? 201 : 200;
+          int status = op.tool().creates() ? 201 : 200;
           return Reply.json(status, ok.value(), Reply.Audit.allow(action).resource(ok.resource()));
         }
         if (r instanceof ToolResult.BadParams bad) {

@@ -8,6 +8,7 @@ import static dev.ephyr.broker.tools.ToolSchemas.tool;
 import static dev.ephyr.broker.tools.ToolSchemas.typed;
 
 import dev.ephyr.broker.auth.Caller;
+import dev.ephyr.broker.tools.TaskTool;
 import dev.ephyr.broker.tools.ToolProvider;
 import dev.ephyr.broker.tools.ToolResult;
 import dev.ephyr.protocol.caveat.Envelope;
@@ -36,7 +37,7 @@ public final class TaskTools implements ToolProvider {
         .put("additionalProperties", false);
     JsonObject ttl = new JsonObject().put("type", new JsonArray().add("integer").add("string"))
         .put("description", "seconds, or a duration like 90s, 30m, 2h");
-    add(tool("task_create", "Create a root task and mint its token (agent API key only).", new JsonObject()
+    add(tool(TaskTool.CREATE.toolName(), "Create a root task and mint its token (agent API key only).", new JsonObject()
         .put("description", str("what the task is for"))
         .put("ttl", ttl)
         .put("can_delegate", bool("whether the task may delegate (default false)"))
@@ -45,7 +46,7 @@ public final class TaskTools implements ToolProvider {
         .put("holder_jkt", str("bind now to this Ed25519 key (RFC 7638 thumbprint)"))
         .put("bind_within", integer("two-phase bind: seconds within which task_bind must be called", 1, 3600))
         .put("template", str("a policy template to start from")), List.of()));
-    add(tool("task_delegate", "Create a child task with narrower authority (same agent or, if policy allows, another).",
+    add(tool(TaskTool.DELEGATE.toolName(), "Create a child task with narrower authority (same agent or, if policy allows, another).",
         new JsonObject()
             .put("description", str("what the child task is for"))
             .put("agent", str("the child's agent (default: the same agent)"))
@@ -56,16 +57,16 @@ public final class TaskTools implements ToolProvider {
             .put("holder_jkt", str("bind the child now to this key"))
             .put("bind_within", integer("two-phase bind deadline in seconds", 1, 3600))
             .put("parent_token", str("with an API key: the parent task's token")), List.of()));
-    add(tool("task_bind", "Bind this task to the key that signs this request's DPoP proof (once); unbound copies "
+    add(tool(TaskTool.BIND.toolName(), "Bind this task to the key that signs this request's DPoP proof (once); unbound copies "
         + "of the token stop working.",
         new JsonObject().put("task_id", str("the task (default: the token's own)")), List.of()));
-    add(tool("task_info", "Show a task: lineage position, expiry, binding, status, envelope.",
+    add(tool(TaskTool.INFO.toolName(), "Show a task: lineage position, expiry, binding, status, envelope.",
         new JsonObject().put("task_id", str("the task (default: the token's own)")), List.of()));
-    add(tool("task_list", "List the tasks visible to the caller.",
+    add(tool(TaskTool.LIST.toolName(), "List the tasks visible to the caller.",
         new JsonObject().put("include_inactive", bool("also list revoked and expired tasks")), List.of()));
-    add(tool("task_revoke", "Revoke a task and, with it, its whole subtree on every node (acknowledged).",
+    add(tool(TaskTool.REVOKE.toolName(), "Revoke a task and, with it, its whole subtree on every node (acknowledged).",
         new JsonObject().put("task_id", str("the task (default: the token's own)")), List.of()));
-    add(tool("task_reissue", "Mint a fresh token for a task and invalidate every older copy (for a leaked token).",
+    add(tool(TaskTool.REISSUE.toolName(), "Mint a fresh token for a task and invalidate every older copy (for a leaked token).",
         new JsonObject().put("task_id", str("the task (default: the token's own)"))
             .put("token", str("with an API key: the task's current token")), List.of()));
   }
@@ -82,35 +83,35 @@ public final class TaskTools implements ToolProvider {
   @Override
   public List<JsonObject> visible(Caller caller) {
     List<JsonObject> out = new ArrayList<>();
-    for (String n : visibleNames(caller)) {
-      out.add(tools.get(n).copy());
+    for (TaskTool t : visibleTools(caller)) {
+      out.add(tools.get(t.toolName()).copy());
     }
     return out;
   }
 
-  private static List<String> visibleNames(Caller caller) {
-    List<String> out = new ArrayList<>();
+  private static List<TaskTool> visibleTools(Caller caller) {
+    List<TaskTool> out = new ArrayList<>();
     if (caller instanceof Caller.BindPending) {
-      out.add("task_bind");
+      out.add(TaskTool.BIND);
       return out;
     }
     if (caller instanceof Caller.AgentKey k) {
-      out.add("task_create");
+      out.add(TaskTool.CREATE);
       if (k.policy().grant().delegate()) {
-        out.add("task_delegate");
+        out.add(TaskTool.DELEGATE);
       }
-      out.addAll(List.of("task_info", "task_list", "task_revoke", "task_reissue"));
+      out.addAll(List.of(TaskTool.INFO, TaskTool.LIST, TaskTool.REVOKE, TaskTool.REISSUE));
       return out;
     }
     Caller.TaskToken t = (Caller.TaskToken) caller;
     Envelope e = t.effective();
     if (e.delegate() && t.principal().depth() < Math.min(e.maxDepth(), Envelope.MAX_DEPTH)) {
-      out.add("task_delegate");
+      out.add(TaskTool.DELEGATE);
     }
     if (t.principal().holder() == null) {
-      out.add("task_bind");
+      out.add(TaskTool.BIND);
     }
-    out.addAll(List.of("task_info", "task_list", "task_revoke", "task_reissue"));
+    out.addAll(List.of(TaskTool.INFO, TaskTool.LIST, TaskTool.REVOKE, TaskTool.REISSUE));
     return out;
   }
 

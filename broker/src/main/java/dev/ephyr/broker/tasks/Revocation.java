@@ -1,0 +1,149 @@
+package dev.ephyr.broker.tasks;
+
+import static dev.ephyr.broker.tasks.Outcomes.bad;
+import static dev.ephyr.broker.tasks.Outcomes.denied;
+import static dev.ephyr.broker.tasks.Outcomes.ok;
+
+import dev.ephyr.broker.bus.Addresses;
+import dev.ephyr.broker.auth.Caller;
+import dev.ephyr.broker.tools.ToolResult;
+import dev.ephyr.cluster.TaskRecord;
+import dev.ephyr.protocol.Reason;
+import dev.ephyr.protocol.verify.Principal;
+import dev.ephyr.protocol.verify.TaskHop;
+import dev.ephyr.protocol.verify.TokenMinter;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * {@code task_revoke} and {@code task_reissue}: both raise a task's watermark and answer once the members
+ * acknowledged it, so an older token (the revoked subtree, or every copy the reissue replaces) is dead everywhere.
+ */
+final class Revocation {
+  private final Vertx vertx;
+  private final TaskCluster cluster;
+  private final Visibility visibility;
+  private final Subjects subjects;
+  private final TokenMinter minter;
+  private final Clock clock;
+  private final Duration maxTtl;
+
+  Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subjects subjects, TokenMinter minter,
+      Clock clock, Duration maxTtl) {
+    this.vertx = vertx;
+    this.cluster = cluster;
+    this.visibility = visibility;
+    this.subjects = subjects;
+    this.minter = minter;
+    this.clock = clock;
+    this.maxTtl = maxTtl;
+  }
+
+  Future<ToolResult> revoke(Caller caller, JsonObject raw, Context ctx) {
+    String target = Visibility.target(caller, Args.of(raw, Set.of("task_id")));
+    if (target == null) {
+      return bad("task_id is required");
+    }
+    return visibility.treeFor(caller, target, ctx).compose(tree -> tree.isEmpty()
+        ? Future.succeededFuture(Outcomes.notVisible(target)) : revokeIn(tree.get(), target, ctx));
+  }
+
+  /** Revokes {@code target} of {@code tree} (already authorised), acknowledged, and tells every node. */
+  Future<ToolResult> revokeIn(TaskTree tree, String target, Context ctx) {
+    TaskRecord r = tree.get(target);
+    int cascade = tree.descendants(target);
+    return cluster.raise(ctx, () -> cluster.watermarks().revoke(target, r.expiresAt())).map(result -> {
+      vertx.eventBus().publish(Addresses.TASKS_REVOKED, new JsonObject().put("task_id", target));
+      return ok(TaskJson.ack(new JsonObject().put("task_id", target).put("revoked", true)
+          .put("cascade_count", cascade), result));
+    });
+  }
+
+  Future<ToolResult> reissue(Caller caller, JsonObject raw, Context ctx) {
+    Args a = Args.of(raw, Set.of("task_id", "token"));
+    String asked = a.string("task_id", 32);
+    return subjects.of(caller, a.string("token", Subjects.MAX_TOKEN), ctx).compose(s -> {
+      if (s instanceof Subjects.Subject.Refused r) {
+        return Future.succeededFuture(r.result());
+      }
+      return reissueOf(((Subjects.Subject.Acting) s).principal(), asked, ctx);
+    });
+  }
+
+  /**
+   * Mints {@code p}'s task a token at the next epoch and raises its watermark (acknowledged). The watermark is
+   * kept as long as any copy of the task's token can live: the registry's expiry, never the presented token's,
+   * whose {@code expires} a holder may have shortened.
+   */
+  Future<ToolResult> reissueOf(Principal p, String asked, Context ctx) {
+    TaskHop acting = p.actingTask();
+    String task = acting.task();
+    if (asked != null && !asked.equals(task)) {
+      return denied("not_your_task", "a reissue acts on the token's own task " + task);
+    }
+    return cluster.call(ctx, () -> cluster.registry().get(task)).compose(found -> {
+      TaskRecord r = found.orElse(null);
+      if (r != null && r.holderJkt() != null && acting.holder() == null) {
+        return denied("task_bound", boundMessage(task));
+      }
+      OptionalLong next = Epochs.next(acting, r, cluster.watermarks().watermark(task));
+      if (next.isEmpty()) {
+        return denied(Reason.REVOKED.code(), "task " + task + " was revoked");
+      }
+      long epoch = next.getAsLong();
+      String token;
+      try {
+        token = minter.reissue(p, epoch);
+      } catch (IllegalArgumentException e) {
+        return denied("reissue_refused", "reissue refused: " + e.getMessage());
+      }
+      Instant keep = r != null ? r.expiresAt() : longestLifetime(p);
+      return cluster.raise(ctx, () -> cluster.watermarks().raise(task, epoch, keep))
+          .compose(result -> recordEpoch(task, epoch, acting, ctx).map(kept -> kept
+              ? ok(TaskJson.ack(new JsonObject().put("task_id", task).put("epoch", epoch).put("token", token)
+                  .put("token_type", "macaroon"), result))
+              : new ToolResult.Denied("task_bound", boundMessage(task))));
+    });
+  }
+
+  /**
+   * Without a record (expired past its retention, or lost) nothing says how long the task's copies live: keep
+   * the watermark for the longest any token may live, the configured maximum TTL from now (or the presented
+   * copy's expiry if that is later, after the maximum was lowered; it can only lengthen what is kept).
+   */
+  private Instant longestLifetime(Principal p) {
+    Instant longest = clock.instant().plus(maxTtl);
+    Instant presented = Instant.ofEpochSecond(p.envelope().expiresAt());
+    return presented.isAfter(longest) ? presented : longest;
+  }
+
+  /**
+   * Writes the reissue's epoch into the record. The record is read again just before (a put replaces it whole):
+   * if a bind won a race meanwhile, its holder is kept and the unbound reissue is not handed out ({@code false}).
+   * The bind's epoch is above this one, since it reads the watermark after binding.
+   */
+  private Future<Boolean> recordEpoch(String task, long epoch, TaskHop acting, Context ctx) {
+    return cluster.call(ctx, () -> cluster.registry().get(task)).compose(found -> {
+      if (found.isEmpty()) {
+        return Future.succeededFuture(true);
+      }
+      TaskRecord cur = found.get();
+      if (cur.holderJkt() != null && acting.holder() == null) {
+        return Future.succeededFuture(false);
+      }
+      return cluster.call(ctx, () -> cluster.registry().put(Epochs.withEpoch(cur, epoch))).map(v -> true);
+    });
+  }
+
+  private static String boundMessage(String task) {
+    return "task " + task + " is bound to a holder key, so its unbound copies are dead; reissue with the bound "
+        + "token and a DPoP proof from its key";
+  }
+}

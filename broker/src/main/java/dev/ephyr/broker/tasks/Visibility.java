@@ -1,0 +1,44 @@
+package dev.ephyr.broker.tasks;
+
+import dev.ephyr.broker.auth.Caller;
+import dev.ephyr.cluster.TaskRecord;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import java.util.Optional;
+
+/**
+ * Which tasks an agent caller may see and act on: a task token sees its own subtree; an API key sees its
+ * agent's tasks and every task in trees its agent rooted.
+ */
+final class Visibility {
+  private final TaskCluster cluster;
+
+  Visibility(TaskCluster cluster) {
+    this.cluster = cluster;
+  }
+
+  /** The tree holding {@code target} if {@code caller} may see {@code target}, else empty. */
+  Future<Optional<TaskTree>> treeFor(Caller caller, String target, Context ctx) {
+    if (caller instanceof Caller.TaskToken t) {
+      String acting = t.task();
+      return cluster.listByRoot(t.principal().rootTask(), ctx).map(list -> {
+        TaskTree tree = TaskTree.of(list);
+        return tree.contains(target) && tree.inSubtree(target, acting) ? Optional.of(tree) : Optional.empty();
+      });
+    }
+    if (target.length() != 26) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    return cluster.treeHolding(target, ctx).map(found -> found.filter(tree -> {
+      TaskRecord r = tree.get(target);
+      TaskRecord root = tree.get(r.rootId());
+      return r.agent().equals(caller.agent()) || (root != null && root.agent().equals(caller.agent()));
+    }));
+  }
+
+  /** The task named by {@code task_id}, defaulting to the caller's own task; {@code null} if neither. */
+  static String target(Caller caller, Args a) {
+    String id = a.string("task_id", 32);
+    return id != null ? id : caller.task();
+  }
+}

@@ -74,7 +74,8 @@ class CliTest {
   void unknownOption_isAUsageError_onOneLine() {
     CliHarness.Result r = new CliHarness(dir).run("keys", "init", "--frce");
     assertEquals(2, r.code());
-    assertEquals("ephyr keys init: unknown option --frce (see 'ephyr keys init --help')\n", r.err());
+    assertEquals("ephyr keys init: unknown option --frce (did you mean '--force'?) (see 'ephyr keys init --help')\n",
+        r.err());
   }
 
   @Test

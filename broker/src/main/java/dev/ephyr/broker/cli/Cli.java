@@ -23,7 +23,6 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 final class Cli {
   private final List<Command> commands;
-  private final CommandLine root;
 
   Cli() {
     commands = List.of(new DevCommand(), new NodeCommand(), new KeysInit(), new KeysRotate(),
@@ -31,12 +30,12 @@ final class Cli {
         new SignerCommand(), new ConnectCommand(), new CertsInit(),
         new AuditVerify(), new AdminStatus(), new AdminTasks(), new AdminTree(),
         new AdminRevoke(), new AdminReissue(), new AdminAudit(), new AdminPolicyReload(), new AdminKey(),
-        new StateVerify(), new CompletionCommand(this::root));
-    root = CommandTree.build(commands);
+        new StateVerify(), new CompletionCommand(this::tree));
   }
 
-  CommandLine root() {
-    return root;
+  /** The whole command tree (for completion); a command line alone is parsed against its own branch. */
+  CommandLine tree() {
+    return CommandTree.build(commands);
   }
 
   int run(String[] argv, Io io) {
@@ -52,27 +51,21 @@ final class Cli {
       io.out().println("ephyr " + version());
       return 0;
     }
-    // Walk down the tree as far as the words name commands.
-    CommandLine node = root;
-    int consumed = 0;
-    while (consumed < args.size() && node.getSubcommands().containsKey(args.get(consumed))) {
-      node = node.getSubcommands().get(args.get(consumed++));
+    String first = args.get(0);
+    Command command = find(args.size() >= 2 ? first + " " + args.get(1) : null);
+    if (command == null) {
+      command = find(first);
     }
-    if (node == root) {
-      return usageError(io.err(), null, "unknown command '" + args.get(0) + "'" + hint(args.get(0), allNames()));
-    }
-    if (!node.getSubcommands().isEmpty()) {
-      String group = node.getCommandName();
-      boolean help = args.size() == 1 || args.get(1).equals("--help") || args.get(1).equals("-h");
-      if (help && args.size() <= 2) {
-        groupHelp(group, io.out());
-        return args.size() == 1 ? CliException.USAGE : 0;
+    if (command == null) {
+      if (allNames().contains(first)) {
+        return group(first, args, io);
       }
-      return usageError(io.err(), group, "unknown " + group + " command '" + args.get(1) + "'"
-          + hint(group + " " + args.get(1), allNames()));
+      return usageError(io.err(), null, "unknown command '" + first + "'" + hint(first, allNames()));
     }
-    Command command = node.getCommandSpec().userObject() instanceof Command c ? c : null;
-    List<String> rest = args.subList(consumed, args.size());
+    // Picocli models only this command's branch: every command's model would cost each start-up.
+    CommandLine root = CommandTree.build(List.of(command));
+    CommandLine node = CommandTree.find(root, command.name());
+    List<String> rest = args.subList(command.name().split(" ").length, args.size());
     if (rest.contains("--help") || rest.contains("-h")) {
       int dashdash = rest.indexOf("--");
       int help = Math.max(rest.indexOf("--help"), rest.indexOf("-h"));
@@ -109,6 +102,26 @@ final class Cli {
       }
       return CliException.FAILED;
     }
+  }
+
+  private Command find(String name) {
+    for (Command c : commands) {
+      if (c.name().equals(name)) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /** {@code ephyr GROUP}: the group's commands (or an unknown command of the group). */
+  private int group(String group, List<String> args, Io io) {
+    boolean help = args.size() == 1 || args.get(1).equals("--help") || args.get(1).equals("-h");
+    if (help && args.size() <= 2) {
+      groupHelp(group, io.out());
+      return args.size() == 1 ? CliException.USAGE : 0;
+    }
+    return usageError(io.err(), group, "unknown " + group + " command '" + args.get(1) + "'"
+        + hint(group + " " + args.get(1), allNames()));
   }
 
   /** {@code --flag=value} for an option that takes no value is refused by name (picocli's message lacks it). */

@@ -37,7 +37,8 @@ final class AdminKey implements Command {
   @Override
   public List<OptionSpec> options() {
     return List.of(Options.value("--admin", "NAME", "the admin's name in the policy (letters, digits, . _ -)"),
-        Options.value("--out", "FILE", "write the credential to FILE (mode 0600, refused if it exists) instead of showing it"),
+        Options.value("--out", "FILE", "write the credential to FILE (mode 0600, refused if it exists) instead"
+            + " of showing it"),
         Options.flag("--json", "print {\"admin\", \"hash\", and \"credential\" or \"file\"} as JSON"));
   }
 

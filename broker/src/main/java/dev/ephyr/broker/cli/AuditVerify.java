@@ -45,9 +45,12 @@ final class AuditVerify implements Command {
 
   @Override
   public List<OptionSpec> options() {
-    return List.of(Options.value("--keyring", "FILE", "the cluster keyring (every kid that signed records must still be in it)"),
-        Options.value("--head", "FILE", "the head file to check the end against (default: audit.head beside the last file)"),
-        Options.flag("--no-head", "check the chain alone, not its end (an archived copy without its head): records cut from the end cannot show, and the report says so"),
+    return List.of(Options.value("--keyring", "FILE", "the cluster keyring (every kid that signed records must"
+        + " still be in it)"),
+        Options.value("--head", "FILE", "the head file to check the end against (default: audit.head beside the"
+            + " last file)"),
+        Options.flag("--no-head", "check the chain alone, not its end (an archived copy without its head):"
+            + " records cut from the end cannot show, and the report says so"),
         Options.flag("--json", "print the report as JSON"));
   }
 

@@ -35,9 +35,14 @@ final class NodeCommand implements Command {
 
   @Override
   public List<OptionSpec> options() {
-    return List.of(Options.value("--config", "FILE", "the node's configuration file (without it: defaults and environment only)"),
-        Options.flag("--watch-parent", "stop cleanly when the process that started this one exits (for supervisors and the load driver, so a killed parent leaves no orphaned node behind)"),
-        Options.flag("--accept-missing-audit-head", "start even though the audit trail's head file is missing, forged or names records the files no longer hold (the node refuses otherwise, since writing on would hide a cut trail); the acceptance is recorded in the trail. Run 'ephyr audit verify' first. Same as the setting audit.accept-missing-head: true"));
+    return List.of(Options.value("--config", "FILE", "the node's configuration file (without it: defaults and"
+        + " environment only)"),
+        Options.flag("--watch-parent", "stop cleanly when the process that started this one exits (for"
+            + " supervisors and the load driver, so a killed parent leaves no orphaned node behind)"),
+        Options.flag("--accept-missing-audit-head", "start even though the audit trail's head file is missing,"
+            + " forged or names records the files no longer hold (the node refuses otherwise, since writing on"
+            + " would hide a cut trail); the acceptance is recorded in the trail. Run 'ephyr audit verify'"
+            + " first. Same as the setting audit.accept-missing-head: true"));
   }
 
   @Override

@@ -46,8 +46,10 @@ final class SignerCommand implements Command {
         Options.value("--socket", "PATH", "where to listen"),
         Options.value("--principals", "LIST", "accounts certificates may name (required, comma-separated)"),
         Options.value("--max-ttl", "DURATION", "longest certificate validity (default 1h, at most 24h)"),
-        Options.value("--extensions", "LIST", "allowed extensions (default permit-pty,permit-port-forwarding,permit-agent-forwarding)"),
-        Options.value("--critical-options", "LIST", "allowed critical options (default force-command,source-address)"),
+        Options.value("--extensions", "LIST", "allowed extensions (default"
+            + " permit-pty,permit-port-forwarding,permit-agent-forwarding)"),
+        Options.value("--critical-options", "LIST", "allowed critical options (default"
+            + " force-command,source-address)"),
         Options.value("--rate", "N", "sustained signatures per second (default 20)"),
         Options.value("--burst", "N", "signatures allowed at once (default 40)"),
         Options.value("--allow-user", "LIST", "users that may connect (default: the signer's own user)"),

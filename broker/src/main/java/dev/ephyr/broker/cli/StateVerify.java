@@ -37,7 +37,10 @@ final class StateVerify implements Command {
 
   @Override
   public List<OptionSpec> options() {
-    return List.of(Options.flag("--repair", "rebuild the store from the entries that can be read, dropping only what cannot be proven; the original is kept beside it as ephyr-state.mv.db.broken-<time>. Before repairing a node of a cluster, consider starting it with an empty state directory instead: it takes everything from the other members when it joins."),
+    return List.of(Options.flag("--repair", "rebuild the store from the entries that can be read, dropping only"
+        + " what cannot be proven; the original is kept beside it as ephyr-state.mv.db.broken-<time>. Before"
+        + " repairing a node of a cluster, consider starting it with an empty state directory instead: it takes"
+        + " everything from the other members when it joins."),
         Options.flag("--json", "print the report as JSON"));
   }
 

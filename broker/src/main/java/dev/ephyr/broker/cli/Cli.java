@@ -33,7 +33,7 @@ final class Cli {
         new StateVerify(), new CompletionCommand(this::tree));
   }
 
-  /** The whole command tree (for completion); a command line alone is parsed against its own branch. */
+  /** The whole command tree (for completion); a command line is parsed against its command alone. */
   CommandLine tree() {
     return CommandTree.build(commands);
   }
@@ -62,9 +62,8 @@ final class Cli {
       }
       return usageError(io.err(), null, "unknown command '" + first + "'" + hint(first, allNames()));
     }
-    // Picocli models only this command's branch: every command's model would cost each start-up.
-    CommandLine root = CommandTree.build(List.of(command));
-    CommandLine node = CommandTree.find(root, command.name());
+    // Picocli models only this command: the whole tree would cost every start-up.
+    CommandLine node = CommandTree.standalone(command);
     List<String> rest = args.subList(command.name().split(" ").length, args.size());
     if (rest.contains("--help") || rest.contains("-h")) {
       int dashdash = rest.indexOf("--");
@@ -79,13 +78,9 @@ final class Cli {
       refuseFlagValues(rest, node, command.name());
       ParseResult parsed;
       try {
-        // From the root, so picocli walks the same words down to the leaf (a leaf cannot parse alone).
-        parsed = root.parseArgs(argv);
+        parsed = node.parseArgs(rest.toArray(new String[0]));
       } catch (ParameterException e) {
         throw CliException.usage(command.name(), describe(e, node));
-      }
-      while (parsed.hasSubcommand()) {
-        parsed = parsed.subcommand();
       }
       return command.run(new Args(command.name(), parsed), io);
     } catch (CliException e) {

@@ -38,26 +38,22 @@ final class CommandTree {
       }
       parent.addSubcommand(words[words.length - 1], new CommandLine(leaf(c, words[words.length - 1])));
     }
-    // Set on the root once every command is added, so they reach every subcommand.
-    root.setExpandAtFiles(false); // an @file argument is a file name here, never a list of arguments
-    root.setAllowOptionsAsOptionParameters(true); // "--kid --force" gives --kid the value "--force"
-    root.setUnmatchedOptionsAllowedAsOptionParameters(true);
-    root.setOverwrittenOptionsAllowed(false);
-    root.setCaseInsensitiveEnumValuesAllowed(false);
-    root.setAbbreviatedOptionsAllowed(false);
-    return root;
+    return configure(root); // once every command is added, so the settings reach every subcommand
   }
 
-  /** The leaf of the tree under {@code path} (the command's words), or {@code null}. */
-  static CommandLine find(CommandLine root, String path) {
-    CommandLine node = root;
-    for (String w : path.split(" ")) {
-      node = node.getSubcommands().get(w);
-      if (node == null) {
-        return null;
-      }
-    }
-    return node;
+  /** One command on its own, without the tree above it: what a command line is parsed against. */
+  static CommandLine standalone(Command c) {
+    String[] words = c.name().split(" ");
+    return configure(new CommandLine(leaf(c, words[words.length - 1])));
+  }
+
+  private static CommandLine configure(CommandLine top) {
+    top.setExpandAtFiles(false); // an @file argument is a file name here, never a list of arguments
+    top.setAllowOptionsAsOptionParameters(true); // "--kid --force" gives --kid the value "--force"
+    top.setUnmatchedOptionsAllowedAsOptionParameters(true);
+    top.setOverwrittenOptionsAllowed(false);
+    top.setAbbreviatedOptionsAllowed(false);
+    return top;
   }
 
   /** The names of the options a command accepts, for did-you-mean hints. */

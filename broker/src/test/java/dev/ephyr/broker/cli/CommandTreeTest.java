@@ -2,7 +2,6 @@ package dev.ephyr.broker.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -73,13 +72,5 @@ class CommandTreeTest {
         }
       }
     }
-  }
-
-  @Test
-  void find_walksTheWords() {
-    CommandLine root = new Cli().tree();
-    assertNotNull(CommandTree.find(root, "keys rotate"));
-    assertNotNull(CommandTree.find(root, "admin policy-reload"));
-    assertEquals(null, CommandTree.find(root, "keys nope"));
   }
 }

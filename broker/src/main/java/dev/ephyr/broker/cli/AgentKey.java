@@ -27,7 +27,6 @@ final class AgentKey implements Command {
         Generates a random API key (ek_ + 256 random bits) and prints it with its hash. The key is shown
         only here: give it to the agent. Put the hash (sha256:...) into the policy under
         agents.<name>.api_keys; the broker stores and compares hashes only.
-
         """;
   }
 

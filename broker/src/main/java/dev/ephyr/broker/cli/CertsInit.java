@@ -36,7 +36,6 @@ final class CertsInit implements Command {
         Copy DIR/NAME and DIR/ca.pem to node NAME and set eventbus.tls-cert, eventbus.tls-key and
         eventbus.tls-ca (see docs/operations.md). The CA's private key is never written: to add a node
         later, provision every node again.
-
         """;
   }
 

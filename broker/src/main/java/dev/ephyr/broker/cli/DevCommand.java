@@ -14,8 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import picocli.CommandLine.Model.OptionSpec;
 import java.util.stream.Stream;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * {@code ephyr dev}: a one-node cluster on loopback with its state (keyring, demo policy, demo agent key) in
@@ -49,7 +49,6 @@ final class DevCommand implements Command {
         (default ./.ephyr-dev, mode 0700) with a keyring, a demo policy and the API key of the agent
         'demo' (in DIR/agent.key, mode 0600); later runs reuse them. Edit DIR/policy.yaml while it runs:
         the node reloads it. Prints the API key and MCP client configuration. Ctrl-C stops it.
-
         """;
   }
 

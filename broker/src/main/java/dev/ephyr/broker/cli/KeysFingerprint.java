@@ -24,7 +24,6 @@ final class KeysFingerprint implements Command {
 
         Prints the fingerprint of the keyring (default ./keyring.json) on one line. Two nodes can serve
         together only when their fingerprints are equal. It reveals nothing about the keys.
-
         """;
   }
 

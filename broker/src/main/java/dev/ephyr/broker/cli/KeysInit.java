@@ -24,7 +24,6 @@ final class KeysInit implements Command {
 
         Creates a keyring (default ./keyring.json) holding one random 256-bit master key, written with
         mode 0600. Copy the same file to every node of a cluster, like any cluster secret.
-
         """;
   }
 

@@ -25,7 +25,6 @@ final class KeysRotate implements Command {
         Adds a random master key to the keyring (default ./keyring.json) and makes it active. Tokens minted
         under older keys keep verifying until those keys are retired. The file is rewritten atomically
         with mode 0600; copy it to every node (nodes with another fingerprint refuse to serve).
-
         """;
   }
 

@@ -5,8 +5,8 @@ import dev.ephyr.broker.NodeConfig;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
-import picocli.CommandLine.Model.OptionSpec;
 import java.util.Map;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr node --config FILE}: runs a production broker node until Ctrl-C or SIGTERM. */
 final class NodeCommand implements Command {
@@ -29,7 +29,6 @@ final class NodeCommand implements Command {
         it changes. Every setting has a default; FILE (YAML) sets some, and EPHYR_<KEY> environment
         variables override single settings (http.port <= EPHYR_HTTP_PORT). Stops cleanly on Ctrl-C or
         SIGTERM. See docs/operations.md for the keys.
-
         """;
   }
 

@@ -29,7 +29,6 @@ final class PolicyValidate implements Command {
         nodes report for drift checks) and exits 0, or prints each problem as FILE:LINE: message on
         stderr and exits 1. Warnings (valid but probably unintended: an agent nothing can reach, an unused
         template or role, a credential over plain http) go to stderr and do not change the exit code.
-
         """;
   }
 

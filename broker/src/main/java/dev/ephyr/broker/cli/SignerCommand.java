@@ -10,8 +10,8 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
-import picocli.CommandLine.Model.OptionSpec;
 import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr signer}: the SSH CA in its own process, serving the broker over a private Unix socket. */
 final class SignerCommand implements Command {
@@ -35,7 +35,6 @@ final class SignerCommand implements Command {
         socket. The key file must be readable by its owner only (mode 0600). The socket's directory must
         be private (0700, or 0750 with --socket-group); only the users named by --allow-user may connect
         (checked on every connection). Every signature and refusal is logged to stdout as a JSON line.
-
         """;
   }
 

@@ -39,7 +39,6 @@ final class TokenInspect implements Command {
         Nothing is verified — the signature, fact tags and revocation need a node. Prefer '-' so the
         token does not land in shell history. Exits 0 when the token decodes (structural problems are
         listed), 1 when the text is not a task token at all.
-
         """;
   }
 

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr admin audit}: audit records from every node, merged in time order. */
 final class AdminAudit extends AdminCommand {
@@ -21,7 +21,7 @@ final class AdminAudit extends AdminCommand {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr admin audit [--task TASK] [--agent NAME] [--since TIME] [--until TIME]
                                  [--decision allow|deny|error] [--limit N] [--json]
@@ -30,12 +30,17 @@ final class AdminAudit extends AdminCommand {
         order. --task gives the story of a task's subtree: its creation, everything done by it or its
         descendants (allowed or refused), and operator actions on it. TIME is ISO-8601
         (2026-01-31T12:00:00Z). At most N records (default 500, at most 5000), the latest.
-        """ + CONNECTION_HELP;
+        """;
   }
 
   @Override
-  Set<String> options() {
-    return Set.of("--task", "--agent", "--since", "--until", "--decision", "--limit");
+  List<OptionSpec> ownOptions() {
+    return List.of(Options.value("--task", "TASK", "records of this task's subtree, and operator actions on it"),
+        Options.value("--agent", "NAME", "records of this agent"),
+        Options.value("--since", "TIME", "records at or after TIME (ISO-8601)"),
+        Options.value("--until", "TIME", "records before TIME (ISO-8601)"),
+        Options.value("--decision", "DECISION", "allow, deny or error"),
+        Options.value("--limit", "N", "at most N records, the latest (default 500, at most 5000)"));
   }
 
   @Override

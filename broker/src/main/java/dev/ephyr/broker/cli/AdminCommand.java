@@ -1,29 +1,28 @@
 package dev.ephyr.broker.cli;
 
 import io.vertx.core.json.JsonObject;
-import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** Shared shape of the {@code ephyr admin ...} client commands: connection options, {@code --json}, output. */
 abstract class AdminCommand implements Command {
-  static final String CONNECTION_HELP = """
 
-      Connection (every admin command):
-        --url URL        a node's HTTP base URL (default $EPHYR_ADMIN_URL, else http://127.0.0.1:8554)
-        --key-file FILE  file holding the admin credential (default $EPHYR_ADMIN_KEY_FILE);
-                         else the credential is read from $EPHYR_ADMIN_KEY. Never on the command line.
-        --timeout SECS   give up after SECS seconds (default 30)
-        --json           print the API's JSON answer instead of a table
-      """;
-
-  /** Flags and options of this command besides the common ones. */
-  Set<String> flags() {
-    return Set.of();
+  /** Options of this command besides the connection options every admin command takes. */
+  List<OptionSpec> ownOptions() {
+    return List.of();
   }
 
-  Set<String> options() {
-    return Set.of();
+  @Override
+  public final List<OptionSpec> options() {
+    List<OptionSpec> all = new ArrayList<>(ownOptions());
+    all.add(Options.value("--url", "URL",
+        "a node's HTTP base URL (default $EPHYR_ADMIN_URL, else " + AdminClient.DEFAULT_URL + ")"));
+    all.add(Options.value("--key-file", "FILE", "file holding the admin credential (default $EPHYR_ADMIN_KEY_FILE);"
+        + " else the credential is read from $EPHYR_ADMIN_KEY. Never on the command line."));
+    all.add(Options.value("--timeout", "SECS", "give up after SECS seconds (default 30)"));
+    all.add(Options.flag("--json", "print the API's JSON answer instead of a table"));
+    return all;
   }
 
   /** Runs with parsed arguments and a connected client; returns the API's answer (printed by {@link #render}). */
@@ -33,12 +32,7 @@ abstract class AdminCommand implements Command {
   abstract void render(JsonObject result, Args args, Io io);
 
   @Override
-  public final int run(List<String> argv, Io io) throws CliException {
-    Set<String> f = new HashSet<>(flags());
-    f.add("--json");
-    Set<String> o = new HashSet<>(options());
-    o.addAll(Set.of("--url", "--key-file", "--timeout"));
-    Args args = Args.parse(name(), argv, f, o);
+  public final int run(Args args, Io io) throws CliException {
     AdminClient client = AdminClient.from(name(), args, io);
     JsonObject answer = call(args, client, io);
     if (args.flag("--json")) {

@@ -4,7 +4,7 @@ import dev.ephyr.broker.policy.ApiKeys;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr admin key}: makes an admin credential and the hash that goes into the policy. */
 final class AdminKey implements Command {
@@ -19,7 +19,7 @@ final class AdminKey implements Command {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr admin key --admin NAME [--out FILE] [--json]
 
@@ -35,8 +35,15 @@ final class AdminKey implements Command {
   }
 
   @Override
-  public int run(List<String> argv, Io io) throws CliException {
-    Args args = Args.parse(name(), argv, Set.of("--json"), Set.of("--admin", "--out"));
+  public List<OptionSpec> options() {
+    return List.of(Options.value("--admin", "NAME", "the admin's name in the policy (letters, digits, . _ -)"),
+        Options.value("--out", "FILE", "write the credential to FILE (mode 0600, refused if it exists) instead"
+            + " of showing it"),
+        Options.flag("--json", "print {\"admin\", \"hash\", and \"credential\" or \"file\"} as JSON"));
+  }
+
+  @Override
+  public int run(Args args, Io io) throws CliException {
     args.positionals(0, 0, "");
     String admin = args.option("--admin");
     if (admin == null || !admin.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {

@@ -4,7 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr admin policy-reload}: re-reads the policy file on one node or all. */
 final class AdminPolicyReload extends AdminCommand {
@@ -19,24 +19,20 @@ final class AdminPolicyReload extends AdminCommand {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr admin policy-reload (--node ID | --all) [--json]
 
         Makes the node(s) re-read their policy file now (they also do on file change). A bad file is
         refused as a whole and the old policy stays in force; the reason is shown. Exit code 1 if any
         node refused its file or did not answer.
-        """ + CONNECTION_HELP;
+        """;
   }
 
   @Override
-  Set<String> flags() {
-    return Set.of("--all");
-  }
-
-  @Override
-  Set<String> options() {
-    return Set.of("--node");
+  List<OptionSpec> ownOptions() {
+    return List.of(Options.value("--node", "ID", "the node that reloads"),
+        Options.flag("--all", "every node reloads"));
   }
 
   @Override

@@ -16,7 +16,7 @@ final class AdminReissue extends AdminCommand {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr admin reissue - < token.txt [--json]
 
@@ -24,7 +24,7 @@ final class AdminReissue extends AdminCommand {
         to the next epoch, so every existing copy of its token (and tokens of its subtree) is refused, and
         a fresh token is printed on stdout for the task's owner. A holder-bound token can only be
         reissued by its holder (task_reissue with a proof); revoke it instead.
-        """ + CONNECTION_HELP;
+        """;
   }
 
   @Override

@@ -16,14 +16,14 @@ final class AdminRevoke extends AdminCommand {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr admin revoke TASK [--json]
 
         Revokes TASK: every token of it and of every task below it is refused by every node from the
         moment the command returns "acknowledged by all". Revocation is final (use reissue for a leaked
         token of a task that should go on). Exit code 1 if some member did not acknowledge in time.
-        """ + CONNECTION_HELP;
+        """;
   }
 
   @Override

@@ -20,7 +20,7 @@ final class AdminStatus extends AdminCommand {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr admin status [--url URL] [--json]
 
@@ -28,7 +28,7 @@ final class AdminStatus extends AdminCommand {
         (DRIFT marks a node whose policy differs from the majority), its keyring fingerprint, the
         watermarks in its revocation mirror, its audit writer (last seq, failures, dropped events) and its
         durable state (disk use of the limit; WRITES REFUSED with the reason after a full disk).
-        """ + CONNECTION_HELP;
+        """;
   }
 
   @Override

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr admin tasks}: tasks of an agent or of a tree. */
 final class AdminTasks extends AdminCommand {
@@ -21,17 +21,19 @@ final class AdminTasks extends AdminCommand {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr admin tasks (--agent NAME | --root TASK) [--status active|revoked|all] [--json]
 
         Lists the tasks of an agent, or of the tree under a root task (default: active ones only).
-        """ + CONNECTION_HELP;
+        """;
   }
 
   @Override
-  Set<String> options() {
-    return Set.of("--agent", "--root", "--status");
+  List<OptionSpec> ownOptions() {
+    return List.of(Options.value("--agent", "NAME", "the tasks of this agent"),
+        Options.value("--root", "TASK", "the tasks of the tree under this root task"),
+        Options.value("--status", "STATUS", "active (default), revoked or all"));
   }
 
   @Override

@@ -18,13 +18,13 @@ final class AdminTree extends AdminCommand {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr admin tree TASK [--json]
 
         Shows the tree that TASK belongs to, from its root: each task's agent, status (active, revoked,
         revoked_ancestor, expired, awaiting_bind) and expiry. TASK is marked with <==.
-        """ + CONNECTION_HELP;
+        """;
   }
 
   @Override

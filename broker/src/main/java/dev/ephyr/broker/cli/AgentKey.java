@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ephyr.broker.policy.ApiKeys;
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr agent-key}: makes a new agent API key and the hash that goes into the policy. */
 final class AgentKey implements Command {
@@ -19,7 +19,7 @@ final class AgentKey implements Command {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr agent-key [--agent NAME] [--json]
                ephyr agent-key --hash [-]
@@ -27,17 +27,18 @@ final class AgentKey implements Command {
         Generates a random API key (ek_ + 256 random bits) and prints it with its hash. The key is shown
         only here: give it to the agent. Put the hash (sha256:...) into the policy under
         agents.<name>.api_keys; the broker stores and compares hashes only.
-
-        Options:
-          --agent NAME  print the policy snippet for this agent
-          --json        print {"key": ..., "hash": ...}
-          --hash        read an existing key from stdin and print its hash only
         """;
   }
 
   @Override
-  public int run(List<String> argv, Io io) throws CliException {
-    Args args = Args.parse(name(), argv, Set.of("--json", "--hash"), Set.of("--agent"));
+  public List<OptionSpec> options() {
+    return List.of(Options.value("--agent", "NAME", "print the policy snippet for this agent"),
+        Options.flag("--json", "print {\"key\": ..., \"hash\": ...}"),
+        Options.flag("--hash", "read an existing key from stdin and print its hash only"));
+  }
+
+  @Override
+  public int run(Args args, Io io) throws CliException {
     if (args.flag("--hash")) {
       List<String> pos = args.positionals(0, 1, "-");
       if (!pos.isEmpty() && !pos.get(0).equals("-")) {

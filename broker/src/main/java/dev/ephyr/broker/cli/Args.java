@@ -1,11 +1,7 @@
 package dev.ephyr.broker.cli;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import picocli.CommandLine.ParseResult;
 
 /**
  * A command line parsed against the options one command declares: {@code --flag}, {@code --opt VALUE} or
@@ -13,83 +9,37 @@ import java.util.Set;
  */
 final class Args {
   private final String command;
-  private final Set<String> flags = new HashSet<>();
-  private final Map<String, String> options = new HashMap<>();
-  private final List<String> positionals = new ArrayList<>();
+  private final ParseResult parsed;
 
-  private Args(String command) {
+  Args(String command, ParseResult parsed) {
     this.command = command;
-  }
-
-  /**
-   * Parses {@code argv}; {@code flagNames} take no value, {@code optionNames} take one. Anything else starting
-   * with {@code -} is a usage error.
-   */
-  static Args parse(String command, List<String> argv, Set<String> flagNames, Set<String> optionNames)
-      throws CliException {
-    Args a = new Args(command);
-    boolean onlyPositionals = false;
-    for (int i = 0; i < argv.size(); i++) {
-      String arg = argv.get(i);
-      if (onlyPositionals || arg.equals("-") || !arg.startsWith("-")) {
-        a.positionals.add(arg);
-        continue;
-      }
-      if (arg.equals("--")) {
-        onlyPositionals = true;
-        continue;
-      }
-      String name = arg;
-      String value = null;
-      int eq = arg.indexOf('=');
-      if (arg.startsWith("--") && eq > 0) {
-        name = arg.substring(0, eq);
-        value = arg.substring(eq + 1);
-      }
-      if (name.equals("-h")) {
-        name = "--help";
-      }
-      if (flagNames.contains(name) || name.equals("--help")) {
-        if (value != null) {
-          throw CliException.usage(command, name + " takes no value");
-        }
-        a.flags.add(name);
-      } else if (optionNames.contains(name)) {
-        if (value == null) {
-          if (i + 1 >= argv.size()) {
-            throw CliException.usage(command, name + " needs a value");
-          }
-          value = argv.get(++i);
-        }
-        if (a.options.containsKey(name)) {
-          throw CliException.usage(command, name + " given twice");
-        }
-        a.options.put(name, value);
-      } else {
-        throw CliException.usage(command, "unknown option " + name);
-      }
-    }
-    return a;
+    this.parsed = parsed;
   }
 
   boolean flag(String name) {
-    return flags.contains(name);
+    return parsed.hasMatchedOption(name);
   }
 
   String option(String name) {
-    return options.get(name);
+    return parsed.matchedOptionValue(name, null);
   }
 
   String option(String name, String dflt) {
-    return options.getOrDefault(name, dflt);
+    return parsed.matchedOptionValue(name, dflt);
+  }
+
+  /** Every value of a repeatable option, in command-line order. */
+  List<String> options(String name) {
+    return parsed.matchedOptionValue(name, List.of());
   }
 
   List<String> positionals() {
-    return positionals;
+    return parsed.matchedPositionalValue(0, List.of());
   }
 
   /** The positionals, requiring between {@code min} and {@code max} of them. */
   List<String> positionals(int min, int max, String what) throws CliException {
+    List<String> positionals = positionals();
     if (positionals.size() < min) {
       throw CliException.usage(command, "missing " + what);
     }
@@ -101,7 +51,7 @@ final class Args {
 
   /** An option that must be a port number. */
   int port(String name, int dflt) throws CliException {
-    String v = options.get(name);
+    String v = option(name);
     if (v == null) {
       return dflt;
     }

@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr audit verify}: checks a node's chained audit files with the cluster keyring. */
 final class AuditVerify implements Command {
@@ -23,7 +23,7 @@ final class AuditVerify implements Command {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr audit verify --keyring FILE [--head FILE | --no-head] [--json] FILE|DIR...
 
@@ -35,21 +35,27 @@ final class AuditVerify implements Command {
         Prints the first problem as FILE:LINE (or the head file and why).
 
         Give a node's audit directory, or its files in order (audit-00000001.jsonl, ...).
-
-        Options:
-          --keyring FILE  the cluster keyring (every kid that signed records must still be in it)
-          --head FILE     the head file to check the end against (default: audit.head beside the last file)
-          --no-head       check the chain alone, not its end (an archived copy without its head): records
-                          cut from the end cannot show, and the report says so
-          --json          print the report as JSON
-
-        Exit codes: 0 intact, 1 a problem was found (or a file cannot be read), 2 usage error.
         """;
   }
 
   @Override
-  public int run(List<String> argv, Io io) throws CliException {
-    Args args = Args.parse(name(), argv, Set.of("--json", "--no-head"), Set.of("--keyring", "--head"));
+  public String footer() {
+    return "Exit codes: 0 intact, 1 a problem was found (or a file cannot be read), 2 usage error.";
+  }
+
+  @Override
+  public List<OptionSpec> options() {
+    return List.of(Options.value("--keyring", "FILE", "the cluster keyring (every kid that signed records must"
+        + " still be in it)"),
+        Options.value("--head", "FILE", "the head file to check the end against (default: audit.head beside the"
+            + " last file)"),
+        Options.flag("--no-head", "check the chain alone, not its end (an archived copy without its head):"
+            + " records cut from the end cannot show, and the report says so"),
+        Options.flag("--json", "print the report as JSON"));
+  }
+
+  @Override
+  public int run(Args args, Io io) throws CliException {
     List<String> pos = args.positionals(1, 10_000, "audit file or directory");
     String keyringArg = args.option("--keyring");
     if (keyringArg == null) {

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr certs init}: a private CA and one certificate per node for TLS on the event bus between nodes. */
 final class CertsInit implements Command {
@@ -23,7 +23,7 @@ final class CertsInit implements Command {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr certs init --out DIR --nodes NAME[,NAME...] [--days N] [--force]
 
@@ -36,18 +36,19 @@ final class CertsInit implements Command {
         Copy DIR/NAME and DIR/ca.pem to node NAME and set eventbus.tls-cert, eventbus.tls-key and
         eventbus.tls-ca (see docs/operations.md). The CA's private key is never written: to add a node
         later, provision every node again.
-
-        Options:
-          --out DIR       the directory to write (created with mode 0700)
-          --nodes NAMES   node names (host names or IP addresses), comma-separated; at most 64
-          --days N        validity in days (default 825)
-          --force         overwrite existing files
         """;
   }
 
   @Override
-  public int run(List<String> argv, Io io) throws CliException {
-    Args args = Args.parse(name(), argv, Set.of("--force"), Set.of("--out", "--nodes", "--days"));
+  public List<OptionSpec> options() {
+    return List.of(Options.value("--out", "DIR", "the directory to write (created with mode 0700)"),
+        Options.value("--nodes", "NAMES", "node names (host names or IP addresses), comma-separated; at most 64"),
+        Options.value("--days", "N", "validity in days (default 825)"),
+        Options.flag("--force", "overwrite existing files"));
+  }
+
+  @Override
+  public int run(Args args, Io io) throws CliException {
     String out = args.option("--out");
     String names = args.option("--nodes");
     if (out == null || names == null) {

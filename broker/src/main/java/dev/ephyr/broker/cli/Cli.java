@@ -5,29 +5,37 @@ import dev.ephyr.broker.policy.EditDistance;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import picocli.CommandLine.Help;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.OverwrittenOptionException;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
+import picocli.CommandLine;
 
 /**
- * Finds the command named by the first words of the command line, runs it, and turns failures into one
- * line on stderr and an exit code (2 for usage errors, 1 for failed operations) — never a stack trace for
- * a user error.
+ * Finds the command named by the first words of the command line, parses the rest with picocli, runs it, and
+ * turns failures into one line on stderr and an exit code (2 for usage errors, 1 for failed operations) —
+ * never a stack trace for a user error.
  */
 final class Cli {
-  private final Map<String, Command> commands = new LinkedHashMap<>();
+  private final List<Command> commands;
 
   Cli() {
-    for (Command c : List.of(new DevCommand(), new NodeCommand(), new KeysInit(), new KeysRotate(),
+    commands = List.of(new DevCommand(), new NodeCommand(), new KeysInit(), new KeysRotate(),
         new KeysFingerprint(), new KeysRetire(), new AgentKey(), new TokenInspect(), new PolicyValidate(),
-        new SignerCommand(), new ConnectCommand(), new CertsInit())) {
-      commands.put(c.name(), c);
-    }
-    for (Command c : List.of(new AuditVerify(), new AdminStatus(), new AdminTasks(), new AdminTree(),
+        new SignerCommand(), new ConnectCommand(), new CertsInit(),
+        new AuditVerify(), new AdminStatus(), new AdminTasks(), new AdminTree(),
         new AdminRevoke(), new AdminReissue(), new AdminAudit(), new AdminPolicyReload(), new AdminKey(),
-        new StateVerify())) {
-      commands.put(c.name(), c);
-    }
+        new StateVerify(), new CompletionCommand(this::tree));
+  }
+
+  /** The whole command tree (for completion); a command line is parsed against its command alone. */
+  CommandLine tree() {
+    return CommandTree.build(commands);
   }
 
   int run(String[] argv, Io io) {
@@ -44,39 +52,37 @@ final class Cli {
       return 0;
     }
     String first = args.get(0);
-    Command command = null;
-    int consumed = 0;
-    if (args.size() >= 2 && commands.containsKey(first + " " + args.get(1))) {
-      command = commands.get(first + " " + args.get(1));
-      consumed = 2;
-    } else if (commands.containsKey(first)) {
-      command = commands.get(first);
-      consumed = 1;
+    Command command = find(args.size() >= 2 ? first + " " + args.get(1) : null);
+    if (command == null) {
+      command = find(first);
     }
     if (command == null) {
-      List<Command> group = group(first);
-      if (!group.isEmpty()) {
-        boolean help = args.size() == 1 || args.get(1).equals("--help") || args.get(1).equals("-h");
-        if (help && args.size() <= 2) {
-          groupHelp(first, group, io.out());
-          return args.size() == 1 ? CliException.USAGE : 0;
-        }
-        return usageError(io.err(), first, "unknown " + first + " command '" + args.get(1) + "'"
-            + hint(first + " " + args.get(1)));
+      if (allNames().contains(first)) {
+        return group(first, args, io);
       }
-      return usageError(io.err(), null, "unknown command '" + first + "'" + hint(first));
+      return usageError(io.err(), null, "unknown command '" + first + "'" + hint(first, allNames()));
     }
-    List<String> rest = args.subList(consumed, args.size());
+    // Picocli models only this command: the whole tree would cost every start-up.
+    CommandLine node = CommandTree.standalone(command);
+    List<String> rest = args.subList(command.name().split(" ").length, args.size());
     if (rest.contains("--help") || rest.contains("-h")) {
       int dashdash = rest.indexOf("--");
       int help = Math.max(rest.indexOf("--help"), rest.indexOf("-h"));
       if (dashdash < 0 || help < dashdash) {
-        io.out().print(command.usage());
+        io.out().print(node.getUsageMessage(Help.Ansi.OFF));
         return 0;
       }
     }
     try {
-      return command.run(rest, io);
+      command.screen(rest);
+      refuseFlagValues(rest, node, command.name());
+      ParseResult parsed;
+      try {
+        parsed = node.parseArgs(rest.toArray(new String[0]));
+      } catch (ParameterException e) {
+        throw CliException.usage(command.name(), describe(e, node));
+      }
+      return command.run(new Args(command.name(), parsed), io);
     } catch (CliException e) {
       if (e.exitCode() == CliException.USAGE) {
         return usageError(io.err(), e.usageHint(), e.getMessage());
@@ -93,31 +99,86 @@ final class Cli {
     }
   }
 
+  private Command find(String name) {
+    for (Command c : commands) {
+      if (c.name().equals(name)) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /** {@code ephyr GROUP}: the group's commands (or an unknown command of the group). */
+  private int group(String group, List<String> args, Io io) {
+    boolean help = args.size() == 1 || args.get(1).equals("--help") || args.get(1).equals("-h");
+    if (help && args.size() <= 2) {
+      groupHelp(group, io.out());
+      return args.size() == 1 ? CliException.USAGE : 0;
+    }
+    return usageError(io.err(), group, "unknown " + group + " command '" + args.get(1) + "'"
+        + hint(group + " " + args.get(1), allNames()));
+  }
+
+  /** {@code --flag=value} for an option that takes no value is refused by name (picocli's message lacks it). */
+  private static void refuseFlagValues(List<String> rest, CommandLine command, String name) throws CliException {
+    for (String arg : rest) {
+      if (arg.equals("--")) {
+        return;
+      }
+      int eq = arg.indexOf('=');
+      if (arg.startsWith("--") && eq > 0) {
+        OptionSpec o = command.getCommandSpec().findOption(arg.substring(0, eq));
+        if (o != null && o.arity().max() == 0) {
+          throw CliException.usage(name, arg.substring(0, eq) + " takes no value");
+        }
+      }
+    }
+  }
+
+  /**
+   * One line for what picocli refused, in the CLI's own words. An unknown option is named without anything
+   * after its {@code =}: that value may be a secret typed in the wrong place.
+   */
+  private static String describe(ParameterException e, CommandLine command) {
+    if (e instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+      String arg = u.getUnmatched().get(0);
+      int eq = arg.indexOf('=');
+      String name = arg.startsWith("--") && eq > 0 ? arg.substring(0, eq) : arg;
+      return "unknown option " + name + hint(name, CommandTree.optionNames(command));
+    }
+    if (e instanceof MissingParameterException m && !m.getMissing().isEmpty()) {
+      return optionName(m.getMissing().get(0)) + " needs a value";
+    }
+    if (e instanceof OverwrittenOptionException o) {
+      return optionName(o.getOverwritten()) + " given twice";
+    }
+    return e.getMessage();
+  }
+
+  private static String optionName(ArgSpec spec) {
+    return spec instanceof OptionSpec o ? o.longestName() : spec.paramLabel();
+  }
+
   private static List<String> withHelp(List<String> words) {
     List<String> out = new ArrayList<>(words);
     out.add("--help");
     return out;
   }
 
-  private List<Command> group(String word) {
-    List<Command> out = new ArrayList<>();
-    for (Command c : commands.values()) {
-      if (c.name().startsWith(word + " ")) {
-        out.add(c);
+  /** Every command's words and every group's word, for hints. */
+  private List<String> allNames() {
+    List<String> names = new ArrayList<>();
+    for (Command c : commands) {
+      names.add(c.name());
+      int sp = c.name().indexOf(' ');
+      if (sp > 0 && !names.contains(c.name().substring(0, sp))) {
+        names.add(c.name().substring(0, sp));
       }
     }
-    return out;
+    return names;
   }
 
-  private String hint(String typed) {
-    List<String> names = new ArrayList<>();
-    for (String n : commands.keySet()) {
-      names.add(n);
-      int sp = n.indexOf(' ');
-      if (sp > 0 && !names.contains(n.substring(0, sp))) {
-        names.add(n.substring(0, sp));
-      }
-    }
+  private static String hint(String typed, List<String> names) {
     String best = null;
     int bestD = 3;
     for (String n : names) {
@@ -142,18 +203,20 @@ final class Cli {
     out.println("Ephyr: an access broker that gives AI agents short-lived, task-scoped access.");
     out.println();
     out.println("Commands:");
-    for (Command c : commands.values()) {
+    for (Command c : commands) {
       out.println(String.format("  %-18s %s", c.name(), c.summary()));
     }
     out.println();
     out.println("Exit codes: 0 ok, 1 operation failed, 2 usage error.");
   }
 
-  private static void groupHelp(String group, List<Command> members, PrintStream out) {
+  private void groupHelp(String group, PrintStream out) {
     out.println("Usage: ephyr " + group + " COMMAND [OPTIONS]");
     out.println();
-    for (Command c : members) {
-      out.println(String.format("  %-18s %s", c.name(), c.summary()));
+    for (Command c : commands) {
+      if (c.name().startsWith(group + " ")) {
+        out.println(String.format("  %-18s %s", c.name(), c.summary()));
+      }
     }
   }
 

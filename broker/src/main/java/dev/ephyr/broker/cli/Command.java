@@ -1,8 +1,9 @@
 package dev.ephyr.broker.cli;
 
 import java.util.List;
+import picocli.CommandLine.Model.OptionSpec;
 
-/** One {@code ephyr} subcommand: its name, its help, and what it does. */
+/** One {@code ephyr} subcommand: its name, its help, the options it accepts, and what it does. */
 interface Command {
 
   /** The words that select it, e.g. {@code keys init}. */
@@ -11,9 +12,28 @@ interface Command {
   /** One line for the command overview. */
   String summary();
 
-  /** The full {@code --help} text. */
-  String usage();
+  /**
+   * The help text above the option list: the synopsis ({@code Usage: ...} lines up to the first blank line),
+   * then the description. Options are not listed here: the list is generated from {@link #options()}.
+   */
+  String help();
 
-  /** Runs with the arguments after the command's name; returns the exit code. */
-  int run(List<String> argv, Io io) throws CliException;
+  /** The options, each declared once: both the parser and the help's option list are made from them. */
+  default List<OptionSpec> options() {
+    return List.of();
+  }
+
+  /** Help text below the option list (exit codes, notes), or empty. */
+  default String footer() {
+    return "";
+  }
+
+  /**
+   * Looks at the raw arguments before they are parsed, to refuse what must not reach a parser's error
+   * message (a token typed on the command line).
+   */
+  default void screen(List<String> argv) throws CliException {}
+
+  /** Runs with the parsed arguments; returns the exit code. */
+  int run(Args args, Io io) throws CliException;
 }

@@ -19,8 +19,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.function.Consumer;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * {@code ephyr connect}: a local MCP server (stdio, or loopback HTTP with {@code --listen}) that forwards every
@@ -33,8 +33,6 @@ final class ConnectCommand implements Command {
   // A task token or an API key (not a file name such as mac_token.txt, which has a dot).
   private static final java.util.regex.Pattern LOOKS_LIKE_TOKEN =
       java.util.regex.Pattern.compile("\\s*(mac|ek)_[A-Za-z0-9_+/=-]{16,}\\s*");
-  private static final Set<String> OPTIONS = Set.of("--key-file", "--token-file", "--token-env", "--state-file",
-      "--listen", "--print-config", "--connect-timeout", "--timeout", "--name");
 
   @Override
   public String name() {
@@ -47,7 +45,7 @@ final class ConnectCommand implements Command {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr connect --url URL [--url URL ...] --token-file FILE [--key-file FILE] [--listen 127.0.0.1:PORT]
                ephyr connect --print-config claude|cursor|vscode|codex --url URL ... --token-file FILE [--key-file FILE]
@@ -60,21 +58,12 @@ final class ConnectCommand implements Command {
 
         The token comes from --token-file (mode 0600) or the EPHYR_TOKEN environment variable — never the
         command line, which every local user can read in the process list.
+        """;
+  }
 
-        Options:
-          --url URL              a node (http://host:port or its /mcp URL); repeat for failover, in order
-          --token-file FILE      the task token (refused when readable by others)
-          --token-env NAME       read the token from this variable instead of EPHYR_TOKEN
-          --key-file FILE        the Ed25519 holder key, created 0600 when missing
-                                 (default ~/.ephyr/holder-key.jwk)
-          --state-file FILE      where the bound token is kept (default: the key file + .bound-token)
-          --listen HOST:PORT     serve Streamable HTTP on a loopback address instead of stdio
-          --print-config CLIENT  print the configuration that runs this bridge for claude, cursor,
-                                 vscode or codex, and exit
-          --name NAME            server name in the printed configuration (default ephyr)
-          --connect-timeout D    connection timeout per node before failing over (default 3s)
-          --timeout D            longest wait for a node to start answering (default 300s)
-
+  @Override
+  public String footer() {
+    return """
         Exit codes: 0 the client closed the bridge; 1 unexpected failure; 2 wrong command line (a token on
         it included); 3 a local file or setting is wrong; 4 the token was refused for good (revoked,
         expired, bind deadline passed, bound to another key): a restart cannot help.
@@ -82,24 +71,30 @@ final class ConnectCommand implements Command {
   }
 
   @Override
-  public int run(List<String> argv, Io io) throws CliException {
+  public List<OptionSpec> options() {
+    return List.of(
+        Options.repeatable("--url", "URL", "a node (http://host:port or its /mcp URL); repeat for failover, in order"),
+        Options.value("--token-file", "FILE", "the task token (refused when readable by others)"),
+        Options.value("--token-env", "NAME", "read the token from this variable instead of " + TOKEN_ENV),
+        Options.value("--key-file", "FILE", "the Ed25519 holder key, created 0600 when missing"
+            + " (default ~/.ephyr/holder-key.jwk)"),
+        Options.value("--state-file", "FILE", "where the bound token is kept (default: the key file + .bound-token)"),
+        Options.value("--listen", "HOST:PORT", "serve Streamable HTTP on a loopback address instead of stdio"),
+        Options.value("--print-config", "CLIENT", "print the configuration that runs this bridge for claude, cursor,"
+            + " vscode or codex, and exit"),
+        Options.value("--name", "NAME", "server name in the printed configuration (default ephyr)"),
+        Options.value("--connect-timeout", "D", "connection timeout per node before failing over (default 3s)"),
+        Options.value("--timeout", "D", "longest wait for a node to start answering (default 300s)"));
+  }
+
+  @Override
+  public void screen(List<String> argv) throws CliException {
     refuseTokenArguments(argv);
-    List<String> urls = new ArrayList<>();
-    List<String> rest = new ArrayList<>();
-    for (int i = 0; i < argv.size(); i++) {
-      String a = argv.get(i);
-      if (a.equals("--url")) {
-        if (i + 1 >= argv.size()) {
-          throw CliException.usage(name(), "--url needs a value");
-        }
-        urls.add(argv.get(++i));
-      } else if (a.startsWith("--url=")) {
-        urls.add(a.substring(6));
-      } else {
-        rest.add(a);
-      }
-    }
-    Args args = Args.parse(name(), rest, Set.of(), OPTIONS);
+  }
+
+  @Override
+  public int run(Args args, Io io) throws CliException {
+    List<String> urls = args.options("--url");
     args.positionals(0, 0, "nothing");
     if (urls.isEmpty()) {
       throw CliException.usage(name(), "give at least one --url of a broker node");

@@ -14,8 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Stream;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * {@code ephyr dev}: a one-node cluster on loopback with its state (keyring, demo policy, demo agent key) in
@@ -41,7 +41,7 @@ final class DevCommand implements Command {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr dev [--reset] [--dir DIR] [--port PORT]
 
@@ -49,17 +49,18 @@ final class DevCommand implements Command {
         (default ./.ephyr-dev, mode 0700) with a keyring, a demo policy and the API key of the agent
         'demo' (in DIR/agent.key, mode 0600); later runs reuse them. Edit DIR/policy.yaml while it runs:
         the node reloads it. Prints the API key and MCP client configuration. Ctrl-C stops it.
-
-        Options:
-          --reset      delete DIR first: new keyring, new policy, new API key
-          --dir DIR    where the dev state lives (default .ephyr-dev)
-          --port PORT  MCP/HTTP port on 127.0.0.1 (default 8554)
         """;
   }
 
   @Override
-  public int run(List<String> argv, Io io) throws CliException {
-    Args args = Args.parse(name(), argv, Set.of("--reset"), Set.of("--dir", "--port"));
+  public List<OptionSpec> options() {
+    return List.of(Options.flag("--reset", "delete DIR first: new keyring, new policy, new API key"),
+        Options.value("--dir", "DIR", "where the dev state lives (default .ephyr-dev)"),
+        Options.value("--port", "PORT", "MCP/HTTP port on 127.0.0.1 (default 8554)"));
+  }
+
+  @Override
+  public int run(Args args, Io io) throws CliException {
     args.positionals(0, 0, "");
     Path dir = io.path(args.option("--dir", DEFAULT_DIR));
     int port = args.port("--port", DEFAULT_PORT);

@@ -3,7 +3,7 @@ package dev.ephyr.broker.cli;
 import dev.ephyr.protocol.keys.Keyring;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr keys fingerprint}: prints the keyring fingerprint that cluster members compare. */
 final class KeysFingerprint implements Command {
@@ -18,22 +18,23 @@ final class KeysFingerprint implements Command {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr keys fingerprint [FILE] [--verbose]
 
         Prints the fingerprint of the keyring (default ./keyring.json) on one line. Two nodes can serve
         together only when their fingerprints are equal. It reveals nothing about the keys.
-
-        Options:
-          --keyring FILE  the keyring file (same as the FILE argument)
-          --verbose       also print the key ids and the active one
         """;
   }
 
   @Override
-  public int run(List<String> argv, Io io) throws CliException {
-    Args args = Args.parse(name(), argv, Set.of("--verbose"), Set.of("--keyring"));
+  public List<OptionSpec> options() {
+    return List.of(Options.value("--keyring", "FILE", "the keyring file (same as the FILE argument)"),
+        Options.flag("--verbose", "also print the key ids and the active one"));
+  }
+
+  @Override
+  public int run(Args args, Io io) throws CliException {
     Path file = KeyringFiles.file(name(), args, io);
     Keyring keyring = KeyringFiles.read(file, io);
     io.out().println(keyring.fingerprint());

@@ -3,7 +3,7 @@ package dev.ephyr.broker.cli;
 import dev.ephyr.protocol.keys.Keyring;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr keys init}: creates a keyring with one fresh master key, mode 0600, never overwriting by accident. */
 final class KeysInit implements Command {
@@ -18,23 +18,24 @@ final class KeysInit implements Command {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr keys init [FILE] [--kid KID] [--force]
 
         Creates a keyring (default ./keyring.json) holding one random 256-bit master key, written with
         mode 0600. Copy the same file to every node of a cluster, like any cluster secret.
-
-        Options:
-          --keyring FILE  the keyring file (same as the FILE argument)
-          --kid KID       key id of the new key (default k1)
-          --force         overwrite an existing file (every token minted under it stops verifying)
         """;
   }
 
   @Override
-  public int run(List<String> argv, Io io) throws CliException {
-    Args args = Args.parse(name(), argv, Set.of("--force"), Set.of("--keyring", "--kid"));
+  public List<OptionSpec> options() {
+    return List.of(Options.value("--keyring", "FILE", "the keyring file (same as the FILE argument)"),
+        Options.value("--kid", "KID", "key id of the new key (default k1)"),
+        Options.flag("--force", "overwrite an existing file (every token minted under it stops verifying)"));
+  }
+
+  @Override
+  public int run(Args args, Io io) throws CliException {
     Path file = KeyringFiles.file(name(), args, io);
     String kid = KeyringFiles.kidOption(name(), args, "k1");
     Keyring keyring = Keyring.generate(kid, io.random());

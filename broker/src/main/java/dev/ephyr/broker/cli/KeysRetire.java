@@ -3,7 +3,7 @@ package dev.ephyr.broker.cli;
 import dev.ephyr.protocol.keys.Keyring;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr keys retire KID}: removes an old master key; tokens minted under it stop verifying. */
 final class KeysRetire implements Command {
@@ -18,7 +18,7 @@ final class KeysRetire implements Command {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr keys retire KID [--keyring FILE]
 
@@ -28,8 +28,12 @@ final class KeysRetire implements Command {
   }
 
   @Override
-  public int run(List<String> argv, Io io) throws CliException {
-    Args args = Args.parse(name(), argv, Set.of(), Set.of("--keyring"));
+  public List<OptionSpec> options() {
+    return List.of(Options.value("--keyring", "FILE", "the keyring file (default keyring.json)"));
+  }
+
+  @Override
+  public int run(Args args, Io io) throws CliException {
     String kid = args.positionals(1, 1, "key id to retire").get(0);
     Path file = io.path(args.option("--keyring", KeyringFiles.DEFAULT_FILE));
     Keyring old = KeyringFiles.read(file, io);

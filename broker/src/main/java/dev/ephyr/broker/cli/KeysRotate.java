@@ -3,7 +3,7 @@ package dev.ephyr.broker.cli;
 import dev.ephyr.protocol.keys.Keyring;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr keys rotate}: adds a fresh master key and makes it active; older keys keep verifying. */
 final class KeysRotate implements Command {
@@ -18,23 +18,24 @@ final class KeysRotate implements Command {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr keys rotate [FILE] [--kid KID]
 
         Adds a random master key to the keyring (default ./keyring.json) and makes it active. Tokens minted
         under older keys keep verifying until those keys are retired. The file is rewritten atomically
         with mode 0600; copy it to every node (nodes with another fingerprint refuse to serve).
-
-        Options:
-          --keyring FILE  the keyring file (same as the FILE argument)
-          --kid KID       key id of the new key (default: k<n+1>)
         """;
   }
 
   @Override
-  public int run(List<String> argv, Io io) throws CliException {
-    Args args = Args.parse(name(), argv, Set.of(), Set.of("--keyring", "--kid"));
+  public List<OptionSpec> options() {
+    return List.of(Options.value("--keyring", "FILE", "the keyring file (same as the FILE argument)"),
+        Options.value("--kid", "KID", "key id of the new key (default: k<n+1>)"));
+  }
+
+  @Override
+  public int run(Args args, Io io) throws CliException {
     Path file = KeyringFiles.file(name(), args, io);
     Keyring old = KeyringFiles.read(file, io);
     String kid = KeyringFiles.kidOption(name(), args, KeyringFiles.nextKid(old));

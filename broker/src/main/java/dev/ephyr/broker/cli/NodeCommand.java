@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr node --config FILE}: runs a production broker node until Ctrl-C or SIGTERM. */
 final class NodeCommand implements Command {
@@ -21,7 +21,7 @@ final class NodeCommand implements Command {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr node [--config FILE] [--watch-parent] [--accept-missing-audit-head]
 
@@ -29,23 +29,23 @@ final class NodeCommand implements Command {
         it changes. Every setting has a default; FILE (YAML) sets some, and EPHYR_<KEY> environment
         variables override single settings (http.port <= EPHYR_HTTP_PORT). Stops cleanly on Ctrl-C or
         SIGTERM. See docs/operations.md for the keys.
-
-        Options:
-          --config FILE   the node's configuration file (without it: defaults and environment only)
-          --watch-parent  stop cleanly when the process that started this one exits (for supervisors and the
-                          load driver, so a killed parent leaves no orphaned node behind)
-          --accept-missing-audit-head
-                          start even though the audit trail's head file is missing, forged or names
-                          records the files no longer hold (the node refuses otherwise, since writing on
-                          would hide a cut trail); the acceptance is recorded in the trail. Run
-                          'ephyr audit verify' first. Same as the setting audit.accept-missing-head: true
         """;
   }
 
   @Override
-  public int run(List<String> argv, Io io) throws CliException {
-    Args args = Args.parse(name(), argv, Set.of("--watch-parent", "--accept-missing-audit-head"),
-        Set.of("--config"));
+  public List<OptionSpec> options() {
+    return List.of(Options.value("--config", "FILE", "the node's configuration file (without it: defaults and"
+        + " environment only)"),
+        Options.flag("--watch-parent", "stop cleanly when the process that started this one exits (for"
+            + " supervisors and the load driver, so a killed parent leaves no orphaned node behind)"),
+        Options.flag("--accept-missing-audit-head", "start even though the audit trail's head file is missing,"
+            + " forged or names records the files no longer hold (the node refuses otherwise, since writing on"
+            + " would hide a cut trail); the acceptance is recorded in the trail. Run 'ephyr audit verify'"
+            + " first. Same as the setting audit.accept-missing-head: true"));
+  }
+
+  @Override
+  public int run(Args args, Io io) throws CliException {
     args.positionals(0, 0, "");
     String file = args.option("--config");
     Path config = file == null ? null : io.path(file);

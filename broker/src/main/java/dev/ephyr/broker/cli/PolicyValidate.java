@@ -5,7 +5,7 @@ import dev.ephyr.broker.policy.PolicyException;
 import dev.ephyr.broker.policy.PolicyProblem;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr policy validate FILE}: parses a policy strictly and lists every problem with its line. */
 final class PolicyValidate implements Command {
@@ -20,7 +20,7 @@ final class PolicyValidate implements Command {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr policy validate FILE [--quiet]
 
@@ -29,15 +29,16 @@ final class PolicyValidate implements Command {
         nodes report for drift checks) and exits 0, or prints each problem as FILE:LINE: message on
         stderr and exits 1. Warnings (valid but probably unintended: an agent nothing can reach, an unused
         template or role, a credential over plain http) go to stderr and do not change the exit code.
-
-        Options:
-          --quiet  print nothing on success
         """;
   }
 
   @Override
-  public int run(List<String> argv, Io io) throws CliException {
-    Args args = Args.parse(name(), argv, Set.of("--quiet"), Set.of());
+  public List<OptionSpec> options() {
+    return List.of(Options.flag("--quiet", "print nothing on success"));
+  }
+
+  @Override
+  public int run(Args args, Io io) throws CliException {
     Path file = io.path(args.positionals(1, 1, "policy file").get(0));
     Policy policy;
     try {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr signer}: the SSH CA in its own process, serving the broker over a private Unix socket. */
 final class SignerCommand implements Command {
@@ -26,7 +27,7 @@ final class SignerCommand implements Command {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr signer --key FILE --socket PATH --principals NAME[,NAME...] [options]
 
@@ -34,26 +35,28 @@ final class SignerCommand implements Command {
         socket. The key file must be readable by its owner only (mode 0600). The socket's directory must
         be private (0700, or 0750 with --socket-group); only the users named by --allow-user may connect
         (checked on every connection). Every signature and refusal is logged to stdout as a JSON line.
-
-        Options:
-          --key FILE              the CA private key (OpenSSH format, Ed25519, unencrypted)
-          --create-key            create FILE (mode 0600) if it does not exist
-          --socket PATH           where to listen
-          --principals LIST       accounts certificates may name (required, comma-separated)
-          --max-ttl DURATION      longest certificate validity (default 1h, at most 24h)
-          --extensions LIST       allowed extensions (default permit-pty,permit-port-forwarding,permit-agent-forwarding)
-          --critical-options LIST allowed critical options (default force-command,source-address)
-          --rate N                sustained signatures per second (default 20)
-          --burst N               signatures allowed at once (default 40)
-          --allow-user LIST       users that may connect (default: the signer's own user)
-          --socket-group GROUP    let this group reach the socket (directory 0750, socket 0660)
         """;
   }
 
   @Override
-  public int run(List<String> argv, Io io) throws CliException {
-    Args a = Args.parse(name(), argv, Set.of("--create-key"), Set.of("--key", "--socket", "--principals", "--max-ttl",
-        "--extensions", "--critical-options", "--rate", "--burst", "--allow-user", "--socket-group"));
+  public List<OptionSpec> options() {
+    return List.of(Options.value("--key", "FILE", "the CA private key (OpenSSH format, Ed25519, unencrypted)"),
+        Options.flag("--create-key", "create FILE (mode 0600) if it does not exist"),
+        Options.value("--socket", "PATH", "where to listen"),
+        Options.value("--principals", "LIST", "accounts certificates may name (required, comma-separated)"),
+        Options.value("--max-ttl", "DURATION", "longest certificate validity (default 1h, at most 24h)"),
+        Options.value("--extensions", "LIST", "allowed extensions (default"
+            + " permit-pty,permit-port-forwarding,permit-agent-forwarding)"),
+        Options.value("--critical-options", "LIST", "allowed critical options (default"
+            + " force-command,source-address)"),
+        Options.value("--rate", "N", "sustained signatures per second (default 20)"),
+        Options.value("--burst", "N", "signatures allowed at once (default 40)"),
+        Options.value("--allow-user", "LIST", "users that may connect (default: the signer's own user)"),
+        Options.value("--socket-group", "GROUP", "let this group reach the socket (directory 0750, socket 0660)"));
+  }
+
+  @Override
+  public int run(Args a, Io io) throws CliException {
     a.positionals(0, 0, "");
     String keyArg = a.option("--key");
     String socketArg = a.option("--socket");

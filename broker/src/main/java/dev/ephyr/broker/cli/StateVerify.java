@@ -5,7 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr state verify}: checks a node's durable state directory; rebuilds it only with {@code --repair}. */
 final class StateVerify implements Command {
@@ -20,28 +20,32 @@ final class StateVerify implements Command {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr state verify [--repair] [--json] DIR
 
         Checks a node's state directory (state.dir) without changing it: the file is an Ephyr state
         store, not truncated or damaged, and every watermark, task record and certificate record in it
         decodes. Run it on a stopped node (a running node holds the file).
-
-        Options:
-          --repair  rebuild the store from the entries that can be read, dropping only what cannot be
-                    proven; the original is kept beside it as ephyr-state.mv.db.broken-<time>. Before
-                    repairing a node of a cluster, consider starting it with an empty state directory
-                    instead: it takes everything from the other members when it joins.
-          --json    print the report as JSON
-
-        Exit codes: 0 sound (or repaired), 1 a problem was found, 2 usage error.
         """;
   }
 
   @Override
-  public int run(List<String> argv, Io io) throws CliException {
-    Args args = Args.parse(name(), argv, Set.of("--repair", "--json"), Set.of());
+  public String footer() {
+    return "Exit codes: 0 sound (or repaired), 1 a problem was found, 2 usage error.";
+  }
+
+  @Override
+  public List<OptionSpec> options() {
+    return List.of(Options.flag("--repair", "rebuild the store from the entries that can be read, dropping only"
+        + " what cannot be proven; the original is kept beside it as ephyr-state.mv.db.broken-<time>. Before"
+        + " repairing a node of a cluster, consider starting it with an empty state directory instead: it takes"
+        + " everything from the other members when it joins."),
+        Options.flag("--json", "print the report as JSON"));
+  }
+
+  @Override
+  public int run(Args args, Io io) throws CliException {
     Path dir = io.path(args.positionals(1, 1, "state directory").get(0));
     if (!Files.isDirectory(dir)) {
       throw CliException.failed(dir + ": no such directory");

@@ -12,7 +12,7 @@ import dev.ephyr.protocol.verify.TokenInspection;
 import dev.ephyr.protocol.verify.TokenInspector;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr token inspect}: decodes a task token without the keyring and shows what it claims. */
 final class TokenInspect implements Command {
@@ -29,7 +29,7 @@ final class TokenInspect implements Command {
   }
 
   @Override
-  public String usage() {
+  public String help() {
     return """
         Usage: ephyr token inspect [--json] TOKEN
                ephyr token inspect [--json] -        (reads the token from stdin)
@@ -39,15 +39,16 @@ final class TokenInspect implements Command {
         Nothing is verified — the signature, fact tags and revocation need a node. Prefer '-' so the
         token does not land in shell history. Exits 0 when the token decodes (structural problems are
         listed), 1 when the text is not a task token at all.
-
-        Options:
-          --json  machine-readable output
         """;
   }
 
   @Override
-  public int run(List<String> argv, Io io) throws CliException {
-    Args args = Args.parse(name(), argv, Set.of("--json"), Set.of());
+  public List<OptionSpec> options() {
+    return List.of(Options.flag("--json", "machine-readable output"));
+  }
+
+  @Override
+  public int run(Args args, Io io) throws CliException {
     String arg = args.positionals(1, 1, "token (or - to read it from stdin)").get(0);
     String token = arg.equals("-") ? Stdin.readValue(io, MAX_INPUT, name(), "token") : arg.trim();
     TokenInspection t;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,7 +75,8 @@ class CliTest {
   void unknownOption_isAUsageError_onOneLine() {
     CliHarness.Result r = new CliHarness(dir).run("keys", "init", "--frce");
     assertEquals(2, r.code());
-    assertEquals("ephyr keys init: unknown option --frce (see 'ephyr keys init --help')\n", r.err());
+    assertEquals("ephyr keys init: unknown option --frce (did you mean '--force'?) (see 'ephyr keys init --help')\n",
+        r.err());
   }
 
   @Test
@@ -98,5 +100,60 @@ class CliTest {
     CliHarness.Result r = new CliHarness(dir).run("dev", "--port", "99999");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("--port must be a port number"), r.err());
+  }
+
+  @Test
+  void unknownOption_withAValue_isNamedWithoutTheValue() {
+    CliHarness.Result r = new CliHarness(dir).run("admin", "status", "--key=ek_SECRETSECRETSECRET");
+    assertEquals(2, r.code());
+    assertEquals("ephyr admin status: unknown option --key (see 'ephyr admin status --help')\n", r.err());
+    assertFalse(r.all().contains("SECRET"), "the value typed after = may be a secret");
+  }
+
+  @Test
+  void flagWithAValue_optionGivenTwice_andMissingRepeatedValue_areNamed() {
+    CliHarness.Result flag = new CliHarness(dir).run("agent-key", "--json=yes");
+    assertEquals(2, flag.code());
+    assertEquals("ephyr agent-key: --json takes no value (see 'ephyr agent-key --help')\n", flag.err());
+    CliHarness.Result twice = new CliHarness(dir).run("keys", "init", "--kid", "a", "--kid=b");
+    assertEquals(2, twice.code());
+    assertEquals("ephyr keys init: --kid given twice (see 'ephyr keys init --help')\n", twice.err());
+    CliHarness.Result url = new CliHarness(dir).run("connect", "--url");
+    assertEquals(2, url.code());
+    assertEquals("ephyr connect: --url needs a value (see 'ephyr connect --help')\n", url.err());
+  }
+
+  @Test
+  void atFile_isAFileName_notExpandedIntoArguments() throws Exception {
+    // Absolute: picocli would look for the file in the process's directory, not the harness's.
+    Path args = Files.writeString(dir.resolve("args"), "--quiet\n");
+    CliHarness.Result r = new CliHarness(dir).run("policy", "validate", "@" + args.toAbsolutePath());
+    assertEquals(1, r.code(), r.all());
+    assertTrue(r.err().contains("args: no such file"), r.all());
+  }
+
+  @Test
+  void doubleDash_endsOptions_evenForHelp() {
+    CliHarness.Result r = new CliHarness(dir).run("token", "inspect", "--", "--help");
+    assertEquals(1, r.code(), r.all());
+    assertTrue(r.err().startsWith("ephyr token inspect: not a task token"), r.all());
+    assertEquals("", r.out());
+  }
+
+  @Test
+  void completion_bash_coversEveryCommandAndItsOptions() {
+    CliHarness.Result r = new CliHarness(dir).run("completion", "bash");
+    assertEquals(0, r.code(), r.all());
+    assertTrue(r.out().contains("complete -F _complete_ephyr"), r.out());
+    for (String fn : new String[] {"_picocli_ephyr_keys_rotate", "_picocli_ephyr_admin_policyreload",
+        "_picocli_ephyr_agentkey", "_picocli_ephyr_connect", "_picocli_ephyr_completion"}) {
+      assertTrue(r.out().contains(fn), fn);
+    }
+    for (String option : new String[] {"--kid", "--keyring", "--print-config", "--accept-missing-audit-head"}) {
+      assertTrue(r.out().contains(option), option);
+    }
+    CliHarness.Result fish = new CliHarness(dir).run("completion", "fish");
+    assertEquals(2, fish.code());
+    assertTrue(fish.err().contains("unsupported shell 'fish'"), fish.err());
   }
 }

@@ -29,9 +29,10 @@ import dev.ephyr.broker.federation.FederationVerticle;
 import dev.ephyr.broker.http.AuditStep;
 import dev.ephyr.broker.http.AuthenticateStep;
 import dev.ephyr.broker.http.FrontVerticle;
-import dev.ephyr.broker.http.Metrics;
 import dev.ephyr.broker.http.OriginStep;
 import dev.ephyr.broker.http.RestEndpoint;
+import dev.ephyr.broker.metrics.MeterCatalogue;
+import dev.ephyr.broker.metrics.Metrics;
 import dev.ephyr.broker.mcp.McpEndpoint;
 import dev.ephyr.broker.mcp.McpSessions;
 import dev.ephyr.broker.policy.Policy;
@@ -251,22 +252,19 @@ public final class Node {
         new RecordMac(keyring));
 
     LiveListeners liveListeners = new LiveListeners(vertx, cluster.hazelcast(), config.nodeId());
-    metrics.gauge("ephyr_cluster_ready", "1 when this node may serve task tokens.",
-        () -> cluster.readiness().isReady() ? 1 : 0);
-    metrics.gauge("ephyr_cluster_members", "Members this node sees.", () -> cluster.status().members().size());
+    metrics.gauge(MeterCatalogue.CLUSTER_READY, () -> cluster.readiness().isReady() ? 1 : 0);
+    metrics.gauge(MeterCatalogue.CLUSTER_MEMBERS, () -> cluster.status().members().size());
     if (cluster.stateStats().isPresent()) {
       // A store that refuses writes (full or failing disk) must be as loud in metrics as it is in the log.
-      metrics.gauge("ephyr_state_writable", "1 while this node's state store accepts writes.",
+      metrics.gauge(MeterCatalogue.STATE_WRITABLE,
           () -> cluster.stateStats().map(st -> st.failure() == null ? 1 : 0).orElse(0));
-      metrics.gauge("ephyr_state_bytes", "Size of this node's state store file.",
-          () -> cluster.stateStats().map(StateStore.Stats::bytes).orElse(-1L));
-      metrics.gauge("ephyr_state_max_bytes", "Configured limit of the state store (state.max-size).",
+      metrics.gauge(MeterCatalogue.STATE_BYTES, () -> cluster.stateStats().map(StateStore.Stats::bytes).orElse(-1L));
+      metrics.gauge(MeterCatalogue.STATE_MAX_BYTES,
           () -> cluster.stateStats().map(StateStore.Stats::maxBytes).orElse(-1L));
-      metrics.gauge("ephyr_state_syncs_total", "Group commits (syncs) of the state store.",
-          () -> cluster.stateStats().map(StateStore.Stats::syncs).orElse(0L));
+      metrics.counted(MeterCatalogue.STATE_SYNCS, () -> cluster.stateStats().map(StateStore.Stats::syncs).orElse(0L));
     }
-    metrics.gauge("ephyr_event_loop_blocked_total", "Blocked-thread warnings of this node's Vert.x.", blocked::sum);
-    metrics.gauge("ephyr_jvm_heap_used_bytes", "Heap in use.",
+    metrics.counted(MeterCatalogue.EVENT_LOOP_BLOCKED, blocked::sum);
+    metrics.gauge(MeterCatalogue.JVM_HEAP_USED,
         () -> java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
 
     int maxString = (int) Math.min(Integer.MAX_VALUE, config.bodyLimit());

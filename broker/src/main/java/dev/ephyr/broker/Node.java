@@ -149,6 +149,7 @@ public final class Node {
         config.nodeId(), r.state(), r.detail()));
     Vertx vertx = null;
     PolicyStore store = null;
+    Metrics metrics = new Metrics();
     try {
       VertxOptions options = new VertxOptions()
           .setBlockedThreadCheckInterval(config.blockedThreadCheckInterval().toMillis())
@@ -173,7 +174,7 @@ public final class Node {
         }
       });
       store = PolicyStore.open(vertx, config.policyPath());
-      Node node = assemble(config, keyring, cluster, vertx, store, blocked);
+      Node node = assemble(config, keyring, cluster, vertx, store, blocked, metrics);
       LOG.info("node {}: serving MCP at {} (listening on {}:{})", config.nodeId(), node.mcpUrl(), config.host(),
           node.port());
       return node;
@@ -208,9 +209,8 @@ public final class Node {
   }
 
   private static Node assemble(NodeConfig config, Keyring keyring, ClusterNode cluster, Vertx vertx,
-      PolicyStore store, LongAdder blocked) throws Exception {
+      PolicyStore store, LongAdder blocked, Metrics metrics) throws Exception {
     Clock clock = Clock.systemUTC();
-    Metrics metrics = new Metrics();
     DpopVerifier.Builder dpop = DpopVerifier.builder().clock(clock).iatWindow(config.dpopIatWindow());
     DpopNonces nonces = null;
     if (config.dpopNonceRequired()) {

@@ -20,6 +20,7 @@ public final class Family<M extends Meter> {
   private final MeterSpec spec;
   private final Function<String[], M> make;
   private final Runnable onFold;
+  private final boolean foldToOther;
   private final ConcurrentHashMap<String, Object> root = new ConcurrentHashMap<>();
   private final AtomicInteger size = new AtomicInteger();
   private volatile M other;
@@ -29,6 +30,8 @@ public final class Family<M extends Meter> {
     this.spec = spec;
     this.make = make;
     this.onFold = onFold;
+    // A gauge's value cannot be summed with others', so a gauge past the cap gets no series at all.
+    this.foldToOther = spec.kind() != MeterSpec.Kind.GAUGE;
   }
 
   /** The spec this family was made from. */
@@ -36,7 +39,10 @@ public final class Family<M extends Meter> {
     return spec;
   }
 
-  /** The meter for these label values, in the spec's label order (made, or folded, on first use). */
+  /**
+   * The meter for these label values, in the spec's label order (made, or folded, on first use); past the
+   * cap the "other" meter, or {@code null} for a gauge.
+   */
   @SuppressWarnings("unchecked")
   public M get(String... values) {
     if (values.length != spec.labels().size()) {
@@ -124,6 +130,9 @@ public final class Family<M extends Meter> {
 
   private M fold() {
     onFold.run();
+    if (!foldToOther) {
+      return null;
+    }
     M o = other;
     return o != null ? o : makeOther();
   }

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -39,6 +38,8 @@ public final class Metrics {
     folded = family(MeterCatalogue.SERIES_FOLDED, values -> Counter.builder(MeterCatalogue.SERIES_FOLDED.micrometerName())
         .description(MeterCatalogue.SERIES_FOLDED.help()).tags(tags(MeterCatalogue.SERIES_FOLDED, values))
         .register(registry), () -> { });
+    // Loads the exposition classes now, on the thread building the node, not on the first scrape's event loop.
+    registry.scrape();
   }
 
   /** The counters of {@code spec} (one family per spec; hold it, or a meter from it, at the call site). */
@@ -96,11 +97,6 @@ public final class Metrics {
   /** The exposition text (Prometheus text format 0.0.4). */
   public String render() {
     return registry.scrape();
-  }
-
-  /** The Micrometer registry, for integrations that record into it. */
-  public MeterRegistry registry() {
-    return registry;
   }
 
   private void fold(MeterSpec spec) {

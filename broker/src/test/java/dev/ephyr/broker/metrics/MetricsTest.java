@@ -136,6 +136,21 @@ class MetricsTest {
     }
   }
 
+  /** The package stays a leaf: it may be used by every capability, so it uses none (no cycle through it). */
+  @Test
+  void metricsPackage_dependsOnNoOtherEphyrPackage() throws IOException {
+    Path dir = Path.of("src", "main", "java", "dev", "ephyr", "broker", "metrics");
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path p : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+        for (String line : Files.readAllLines(p)) {
+          if (line.startsWith("import") && line.contains("dev.ephyr.")) {
+            assertTrue(line.contains("dev.ephyr.broker.metrics."), p + ": " + line);
+          }
+        }
+      }
+    }
+  }
+
   private static String docs() throws IOException {
     Path dir = Path.of("..", "docs");
     StringBuilder all = new StringBuilder();

@@ -29,7 +29,8 @@ import dev.ephyr.broker.federation.FederationTools;
 import dev.ephyr.broker.federation.FederationVerticle;
 import dev.ephyr.broker.http.AuthenticateStep;
 import dev.ephyr.broker.http.FrontVerticle;
-import dev.ephyr.broker.http.Metrics;
+import dev.ephyr.broker.metrics.MeterCatalogue;
+import dev.ephyr.broker.metrics.Metrics;
 import dev.ephyr.broker.tasks.RestEndpoint;
 import dev.ephyr.broker.mcp.McpEndpoint;
 import dev.ephyr.broker.mcp.McpSessions;
@@ -146,6 +147,7 @@ public final class Node {
         config.nodeId(), r.state(), r.detail()));
     Vertx vertx = null;
     PolicyStore store = null;
+    Metrics metrics = new Metrics();
     try {
       VertxOptions options = new VertxOptions()
           .setBlockedThreadCheckInterval(config.blockedThreadCheckInterval().toMillis())
@@ -170,7 +172,7 @@ public final class Node {
         }
       });
       store = PolicyStore.open(vertx, config.policyPath());
-      Node node = assemble(config, keyring, cluster, vertx, store, blocked);
+      Node node = assemble(config, keyring, cluster, vertx, store, blocked, metrics);
       LOG.info("node {}: serving MCP at {} (listening on {}:{})", config.nodeId(), node.mcpUrl(), config.host(),
           node.port());
       return node;
@@ -205,9 +207,8 @@ public final class Node {
   }
 
   private static Node assemble(NodeConfig config, Keyring keyring, ClusterNode cluster, Vertx vertx,
-      PolicyStore store, LongAdder blocked) throws Exception {
+      PolicyStore store, LongAdder blocked, Metrics metrics) throws Exception {
     Clock clock = Clock.systemUTC();
-    Metrics metrics = new Metrics();
     DpopVerifier.Builder dpop = DpopVerifier.builder().clock(clock).iatWindow(config.dpopIatWindow());
     DpopNonces nonces = null;
     if (config.dpopNonceRequired()) {
@@ -249,22 +250,19 @@ public final class Node {
         new RecordMac(keyring));
 
     LiveListeners liveListeners = new LiveListeners(vertx, cluster.hazelcast(), config.nodeId());
-    metrics.gauge("ephyr_cluster_ready", "1 when this node may serve task tokens.",
-        () -> cluster.readiness().isReady() ? 1 : 0);
-    metrics.gauge("ephyr_cluster_members", "Members this node sees.", () -> cluster.status().members().size());
+    metrics.gauge(MeterCatalogue.CLUSTER_READY, () -> cluster.readiness().isReady() ? 1 : 0);
+    metrics.gauge(MeterCatalogue.CLUSTER_MEMBERS, () -> cluster.status().members().size());
     if (cluster.stateStats().isPresent()) {
       // A store that refuses writes (full or failing disk) must be as loud in metrics as it is in the log.
-      metrics.gauge("ephyr_state_writable", "1 while this node's state store accepts writes.",
+      metrics.gauge(MeterCatalogue.STATE_WRITABLE,
           () -> cluster.stateStats().map(st -> st.failure() == null ? 1 : 0).orElse(0));
-      metrics.gauge("ephyr_state_bytes", "Size of this node's state store file.",
-          () -> cluster.stateStats().map(StateStore.Stats::bytes).orElse(-1L));
-      metrics.gauge("ephyr_state_max_bytes", "Configured limit of the state store (state.max-size).",
+      metrics.gauge(MeterCatalogue.STATE_BYTES, () -> cluster.stateStats().map(StateStore.Stats::bytes).orElse(-1L));
+      metrics.gauge(MeterCatalogue.STATE_MAX_BYTES,
           () -> cluster.stateStats().map(StateStore.Stats::maxBytes).orElse(-1L));
-      metrics.gauge("ephyr_state_syncs_total", "Group commits (syncs) of the state store.",
-          () -> cluster.stateStats().map(StateStore.Stats::syncs).orElse(0L));
+      metrics.counted(MeterCatalogue.STATE_SYNCS, () -> cluster.stateStats().map(StateStore.Stats::syncs).orElse(0L));
     }
-    metrics.gauge("ephyr_event_loop_blocked_total", "Blocked-thread warnings of this node's Vert.x.", blocked::sum);
-    metrics.gauge("ephyr_jvm_heap_used_bytes", "Heap in use.",
+    metrics.counted(MeterCatalogue.EVENT_LOOP_BLOCKED, blocked::sum);
+    metrics.gauge(MeterCatalogue.JVM_HEAP_USED,
         () -> java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
 
     // The order of each pipeline is written in Pipelines.

@@ -3,7 +3,7 @@ package dev.ephyr.broker;
 import dev.ephyr.broker.audit.AuditSink;
 import dev.ephyr.broker.http.AuditStep;
 import dev.ephyr.broker.http.AuthenticateStep;
-import dev.ephyr.broker.http.Metrics;
+import dev.ephyr.broker.metrics.Metrics;
 import dev.ephyr.broker.http.OriginStep;
 import dev.ephyr.broker.http.Pipeline;
 import dev.ephyr.broker.mcp.McpEndpoint;

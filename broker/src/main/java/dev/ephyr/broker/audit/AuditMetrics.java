@@ -1,6 +1,7 @@
 package dev.ephyr.broker.audit;
 
-import dev.ephyr.broker.http.Metrics;
+import dev.ephyr.broker.metrics.MeterCatalogue;
+import dev.ephyr.broker.metrics.Metrics;
 
 /** The audit writer's health as metrics: a failing disk must show on dashboards, not only in a log line. */
 public final class AuditMetrics {
@@ -8,12 +9,10 @@ public final class AuditMetrics {
 
   /** Registers the audit gauges. */
   public static void register(Metrics metrics, AuditStats stats, AuditBacklog backlog) {
-    metrics.gauge("ephyr_audit_records_written_total", "Audit records written since start.", stats::written);
-    metrics.gauge("ephyr_audit_write_failures_total", "Failed audit write attempts (each retried).",
-        stats::writeFailures);
-    metrics.gauge("ephyr_audit_failing", "1 while the last audit write failed.", () -> stats.failing() ? 1 : 0);
-    metrics.gauge("ephyr_audit_pending", "Audit events waiting for the writer.", backlog::pending);
-    metrics.gauge("ephyr_audit_dropped_total", "Audit events refused because the writer was too far behind.",
-        backlog::dropped);
+    metrics.counted(MeterCatalogue.AUDIT_WRITTEN, stats::written);
+    metrics.counted(MeterCatalogue.AUDIT_WRITE_FAILURES, stats::writeFailures);
+    metrics.gauge(MeterCatalogue.AUDIT_FAILING, () -> stats.failing() ? 1 : 0);
+    metrics.gauge(MeterCatalogue.AUDIT_PENDING, backlog::pending);
+    metrics.counted(MeterCatalogue.AUDIT_DROPPED, backlog::dropped);
   }
 }

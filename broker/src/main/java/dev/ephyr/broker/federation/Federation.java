@@ -1,6 +1,7 @@
 package dev.ephyr.broker.federation;
 
-import dev.ephyr.broker.http.Metrics;
+import dev.ephyr.broker.metrics.MeterCatalogue;
+import dev.ephyr.broker.metrics.Metrics;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.policy.RemotePolicy;
 import dev.ephyr.broker.proxy.SecretMatcher;
@@ -124,15 +125,15 @@ public final class Federation {
   }
 
   private void registerGauges(String name) {
-    metrics.gauge("ephyr_federation_remote_up", "1 when the federated remote answered last time.", () -> {
+    metrics.gauge(MeterCatalogue.FEDERATION_REMOTE_UP, () -> {
       Remote r = remotes.get(name);
       return r != null && r.status().up() ? 1 : 0;
-    }, "remote", name);
-    metrics.gauge("ephyr_federation_remote_tools", "Tools discovered on the federated remote.", () -> {
+    }, name);
+    metrics.gauge(MeterCatalogue.FEDERATION_REMOTE_TOOLS, () -> {
       Remote r = remotes.get(name);
       Catalogue c = r == null ? null : r.catalogue();
       return c == null ? 0 : c.tools().size();
-    }, "remote", name);
+    }, name);
   }
 
   /** Runs discovery for {@code r} now and schedules the next one. Verticle context only. */
@@ -144,16 +145,14 @@ public final class Federation {
       }
       Duration delay;
       if (ar.succeeded()) {
-        metrics.inc("ephyr_federation_refresh_total", "Discoveries of federated remotes.", "remote", r.name(),
-            "outcome", "ok");
+        metrics.counter(MeterCatalogue.FEDERATION_REFRESH).get(r.name(), "ok").increment();
         delay = r.policy().refresh();
         Catalogue c = ar.result();
         LOG.info("federation: remote {} up, {} tools{}{}", r.name(), c.tools().size(),
             c.dropped() > 0 ? ", " + c.dropped() + " dropped" : "", c.truncated() ? ", list truncated" : "");
       } else {
         RemoteFailure f = Remote.asFailure(ar.cause());
-        metrics.inc("ephyr_federation_refresh_total", "Discoveries of federated remotes.", "remote", r.name(),
-            "outcome", f.kind().code());
+        metrics.counter(MeterCatalogue.FEDERATION_REFRESH).get(r.name(), f.kind().code()).increment();
         delay = backoff(r.status().failures(), r.policy().refresh());
         LOG.warn("federation: remote {} down ({}: {}); retrying in {} ms", r.name(), f.kind().code(),
             r.redact(f.getMessage()), delay.toMillis());

@@ -2,11 +2,15 @@ package dev.ephyr.broker.federation;
 
 import dev.ephyr.broker.auth.Caller;
 import dev.ephyr.broker.federation.RemoteFailure.Kind;
+import dev.ephyr.broker.metrics.Family;
+import dev.ephyr.broker.metrics.MeterCatalogue;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.tools.ResourceReader;
 import dev.ephyr.broker.tools.ToolProvider;
 import dev.ephyr.broker.tools.ToolResult;
 import dev.ephyr.broker.tools.ToolSchemas;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -15,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The federated tools ({@code remote.tool}) and {@code list_remotes}. Each call is checked against the
@@ -24,11 +29,10 @@ import java.util.TreeSet;
  */
 public final class FederationTools implements ToolProvider, ResourceReader {
   static final String LIST_REMOTES = "list_remotes";
-  private static final String CALLS = "ephyr_federation_calls_total";
-  private static final String CALLS_HELP = "Federated tool calls by remote and outcome.";
-  private static final String LATENCY = "ephyr_federation_call_seconds";
 
   private final Federation federation;
+  private final Family<Counter> calls;
+  private final Family<Timer> latency;
   private final JsonObject listRemotes = ToolSchemas.tool(LIST_REMOTES,
       "List the federated MCP servers this caller may use, with their status (up, last refresh, last error, "
           + "tool count).", new JsonObject(), List.of());
@@ -36,6 +40,8 @@ public final class FederationTools implements ToolProvider, ResourceReader {
   /** The tools over {@code federation}. */
   public FederationTools(Federation federation) {
     this.federation = federation;
+    this.calls = federation.metrics().counter(MeterCatalogue.FEDERATION_CALLS);
+    this.latency = federation.metrics().timer(MeterCatalogue.FEDERATION_CALL_DURATION);
   }
 
   @Override
@@ -103,17 +109,15 @@ public final class FederationTools implements ToolProvider, ResourceReader {
     JsonObject forward = (JsonObject) UriMapping.inwardAll(remote, args);
     int size = forward.toBuffer().length();
     if (size > federation.limits().maxArgumentBytes()) {
-      federation.metrics().inc(CALLS, CALLS_HELP, "remote", remote, "outcome", "arguments_too_large");
+      calls.get(remote, "arguments_too_large").increment();
       return Future.succeededFuture(new ToolResult.BadParams("arguments are " + size + " bytes; federated calls "
           + "take at most " + federation.limits().maxArgumentBytes()));
     }
     long start = System.nanoTime();
     return r.call(tool, forward, () -> caller.revoked() == null).map(m -> {
-      federation.metrics().observe(LATENCY, "Federated tool call latency by remote.",
-          (System.nanoTime() - start) / 1e9, "remote", remote);
+      latency.get(remote).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       ToolResult out = result(r, m, resource);
-      federation.metrics().inc(CALLS, CALLS_HELP, "remote", remote, "outcome",
-          out instanceof ToolResult.Denied d ? d.code() : "ok");
+      calls.get(remote, out instanceof ToolResult.Denied d ? d.code() : "ok").increment();
       return out;
     }).recover(e -> {
       RemoteFailure f = Remote.asFailure(e);
@@ -190,7 +194,7 @@ public final class FederationTools implements ToolProvider, ResourceReader {
   }
 
   private Future<ToolResult> denied(String remote, String code, String message, String resource) {
-    federation.metrics().inc(CALLS, CALLS_HELP, "remote", remote, "outcome", code);
+    calls.get(remote, code).increment();
     return Future.succeededFuture(new ToolResult.Denied(code, message, message, resource));
   }
 

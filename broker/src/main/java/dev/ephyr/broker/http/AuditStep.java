@@ -2,6 +2,11 @@ package dev.ephyr.broker.http;
 
 import dev.ephyr.broker.audit.AuditEvent;
 import dev.ephyr.broker.audit.AuditSink;
+import dev.ephyr.broker.metrics.Family;
+import dev.ephyr.broker.metrics.MeterCatalogue;
+import dev.ephyr.broker.metrics.Metrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,7 +19,9 @@ import java.util.concurrent.TimeoutException;
  */
 public final class AuditStep implements Step {
   private final AuditSink sink;
-  private final Metrics metrics;
+  private final Family<Counter> requests;
+  private final Counter allowedOk;
+  private final Timer duration;
   private final String node;
   private final String endpoint;
   private final Duration timeout;
@@ -23,7 +30,9 @@ public final class AuditStep implements Step {
   /** Audits requests of {@code endpoint} (a metrics label such as {@code mcp} or {@code rest}). */
   public AuditStep(AuditSink sink, Metrics metrics, String node, String endpoint, Duration timeout, Clock clock) {
     this.sink = sink;
-    this.metrics = metrics;
+    this.requests = metrics.counter(MeterCatalogue.REQUESTS);
+    this.allowedOk = requests.get(endpoint, "allow", "ok"); // the common case, resolved once
+    this.duration = metrics.timer(MeterCatalogue.REQUEST_DURATION).get(endpoint);
     this.node = node;
     this.endpoint = endpoint;
     this.timeout = timeout;
@@ -64,8 +73,9 @@ public final class AuditStep implements Step {
     sink.record(new AuditEvent(clock.instant(), node, exchange.requestId(), action, a.outcome(), a.code(), a.detail(),
         a.agent(), a.task(), a.resource(), exchange.remote(), reply.status(), nanos / 1000)
         .withLineage(a.root(), a.lineage()));
-    metrics.inc("ephyr_requests_total", "Requests by endpoint, outcome and reason code.",
-        "endpoint", endpoint, "outcome", a.outcome(), "code", a.code());
-    metrics.observe("ephyr_request_duration_seconds", "Request handling time.", nanos / 1e9, "endpoint", endpoint);
+    Counter c = "allow".equals(a.outcome()) && "ok".equals(a.code()) ? allowedOk
+        : requests.get(endpoint, a.outcome(), a.code());
+    c.increment();
+    duration.record(nanos, TimeUnit.NANOSECONDS);
   }
 }

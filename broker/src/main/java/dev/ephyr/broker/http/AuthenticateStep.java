@@ -6,8 +6,12 @@ import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.auth.Caller;
 import dev.ephyr.broker.auth.Credentials;
 import dev.ephyr.broker.auth.Rejection;
+import dev.ephyr.broker.metrics.Family;
+import dev.ephyr.broker.metrics.MeterCatalogue;
+import dev.ephyr.broker.metrics.Metrics;
 import dev.ephyr.protocol.verify.Purpose;
 import dev.ephyr.protocol.verify.RequestFacts;
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
@@ -18,13 +22,13 @@ import io.vertx.core.json.JsonObject;
 public final class AuthenticateStep implements Step {
   private final Authenticator authenticator;
   private final String publicBase;
-  private final Metrics metrics;
+  private final Family<Counter> decisions;
 
   /** Verifies against {@code publicBase} + path as the DPoP {@code htu}. */
   public AuthenticateStep(Authenticator authenticator, String publicBase, Metrics metrics) {
     this.authenticator = authenticator;
     this.publicBase = publicBase;
-    this.metrics = metrics;
+    this.decisions = metrics.counter(MeterCatalogue.AUTH);
   }
 
   @Override
@@ -52,8 +56,7 @@ public final class AuthenticateStep implements Step {
             return Future.succeededFuture(reject(r.rejection(), creds));
           }
           Caller caller = ((AuthResult.Authenticated) result).caller();
-          metrics.inc("ephyr_auth_total", "Authentication decisions by credential kind and result.",
-              "kind", kind(creds), "result", "ok", "code", "ok");
+          decisions.get(kind(creds), "ok", "ok").increment();
           AuditLineage tree = caller instanceof Caller.TaskToken t ? AuditLineage.of(t.principal()) : null;
           return chain.proceed(exchange.with(Attributes.CALLER, caller))
               .map(reply -> {
@@ -64,8 +67,7 @@ public final class AuthenticateStep implements Step {
   }
 
   private Reply reject(Rejection r, Credentials creds) {
-    metrics.inc("ephyr_auth_total", "Authentication decisions by credential kind and result.",
-        "kind", kind(creds), "result", "refused", "code", r.code());
+    decisions.get(kind(creds), "refused", r.code()).increment();
     Reply.Audit audit = Reply.Audit.deny(r.code(), r.auditDetail());
     // A token refused after its signature matched (revoked, expired, bad proof) belongs to its task's story.
     AuditLineage claimed = creds != null && creds.isTaskToken() ? AuditLineage.ofRefusedToken(creds.value(), r.code())

@@ -2,6 +2,8 @@ package dev.ephyr.broker.http;
 
 import dev.ephyr.broker.audit.AuditEvent;
 import dev.ephyr.broker.audit.AuditSink;
+import dev.ephyr.broker.metrics.MeterCatalogue;
+import dev.ephyr.broker.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -146,8 +148,8 @@ public final class FrontVerticle extends VerticleBase {
     front.audit().record(new AuditEvent(java.time.Instant.now(), front.nodeId(), nextId(),
         ctx.request().method() + " " + ctx.request().path(), reply.audit().outcome(), reply.audit().code(),
         reply.audit().detail(), null, null, null, remote(ctx), reply.status(), 0));
-    front.metrics().inc("ephyr_requests_total", "Requests by endpoint, outcome and reason code.",
-        "endpoint", mcp ? "mcp" : "other", "outcome", reply.audit().outcome(), "code", reply.audit().code());
+    front.metrics().counter(MeterCatalogue.REQUESTS).get(mcp ? "mcp" : "other", reply.audit().outcome(),
+        reply.audit().code()).increment();
     if (!ctx.response().ended() && !ctx.response().closed()) {
       write(ctx, reply.withHeader("Connection", "close"));
     }

@@ -8,6 +8,7 @@ import dev.ephyr.broker.http.Pipeline;
 import dev.ephyr.broker.http.Reply;
 import dev.ephyr.broker.http.Routes;
 import dev.ephyr.broker.http.Step;
+import dev.ephyr.broker.metrics.Metrics;
 import dev.ephyr.protocol.verify.Purpose;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;

@@ -1,12 +1,16 @@
 package dev.ephyr.broker.proxy;
 
 import dev.ephyr.broker.auth.Caller;
-import dev.ephyr.broker.http.Metrics;
+import dev.ephyr.broker.metrics.Family;
+import dev.ephyr.broker.metrics.MeterCatalogue;
+import dev.ephyr.broker.metrics.Metrics;
 import dev.ephyr.broker.policy.CredentialAuth;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.policy.SecretRef;
 import dev.ephyr.broker.policy.ServicePolicy;
 import dev.ephyr.protocol.verify.Verification;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -53,7 +57,8 @@ public final class Upstream {
   private final HttpClient byAddress;
   private final Supplier<Policy> policy;
   private final Map<String, String> environment;
-  private final Metrics metrics;
+  private final Family<Counter> requests;
+  private final Family<Timer> upstreamTime;
   private final Duration dnsTimeout;
   private final Duration connectTimeout;
   private final SecretCache secrets = new SecretCache();
@@ -77,7 +82,8 @@ public final class Upstream {
     this.vertx = vertx;
     this.policy = policy;
     this.environment = Map.copyOf(environment);
-    this.metrics = metrics;
+    this.requests = metrics.counter(MeterCatalogue.PROXY_REQUESTS);
+    this.upstreamTime = metrics.timer(MeterCatalogue.PROXY_UPSTREAM);
     this.dnsTimeout = dnsTimeout;
     this.connectTimeout = connectTimeout;
     HttpClientOptions options = new HttpClientOptions()
@@ -415,15 +421,12 @@ public final class Upstream {
   /** Counts a finished request by service, front and outcome; unknown service names share one label. */
   void count(String front, String service, String outcome) {
     String label = service != null && policy.get().services().containsKey(service) ? service : "-";
-    metrics.inc("ephyr_proxy_requests_total", "Proxied requests by service, front (tool or route) and outcome.",
-        "service", label, "front", front, "outcome", outcome);
+    requests.get(label, front, outcome).increment();
   }
 
   /** Records the time to the upstream's response headers. */
   void observe(ServicePolicy svc, long startedNanos) {
-    metrics.observe("ephyr_proxy_upstream_seconds", "Time from accepting a proxied request to the service's "
-        + "response headers (DNS, connect, upload, service time).", (System.nanoTime() - startedNanos) / 1e9,
-        "service", svc.name());
+    upstreamTime.get(svc.name()).record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
   }
 
   /** Closes the client's connections. */

@@ -59,20 +59,4 @@ class PipelineTest {
     String s = exchange().toString();
     assertTrue(!s.contains("secret") && s.contains("redacted"), s);
   }
-
-  @Test
-  void metrics_renderPrometheusText() {
-    Metrics m = new Metrics();
-    m.inc("ephyr_x_total", "help", "code", "a\"b");
-    m.inc("ephyr_x_total", "help", "code", "a\"b");
-    m.observe("ephyr_lat_seconds", "lat", 0.003, "endpoint", "mcp");
-    m.gauge("ephyr_up", "up", () -> 1);
-    String text = m.render();
-    assertTrue(text.contains("# TYPE ephyr_x_total counter\n"), text);
-    assertTrue(text.contains("ephyr_x_total{code=\"a\\\"b\"} 2\n"), text);
-    assertTrue(text.contains("ephyr_lat_seconds_bucket{endpoint=\"mcp\",le=\"0.0025\"} 0\n"), text);
-    assertTrue(text.contains("ephyr_lat_seconds_bucket{endpoint=\"mcp\",le=\"0.005\"} 1\n"), text);
-    assertTrue(text.contains("ephyr_lat_seconds_count{endpoint=\"mcp\"} 1\n"), text);
-    assertTrue(text.contains("ephyr_up 1\n"), text);
-  }
 }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ephyr.broker.auth.Caller;
-import dev.ephyr.broker.http.Metrics;
+import dev.ephyr.broker.metrics.Metrics;
 import dev.ephyr.broker.policy.Policy;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

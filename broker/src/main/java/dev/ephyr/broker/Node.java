@@ -21,6 +21,10 @@ import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.bus.BusRefusals;
 import dev.ephyr.broker.bus.BusSeal;
 import dev.ephyr.broker.bus.RecordMac;
+import dev.ephyr.broker.config.ConfigException;
+import dev.ephyr.broker.config.HttpSettings;
+import dev.ephyr.broker.config.NodeConfig;
+import dev.ephyr.broker.config.TaskSettings;
 import dev.ephyr.broker.dashboard.DashboardRoutes;
 import dev.ephyr.broker.federation.Federation;
 import dev.ephyr.broker.federation.FederationLimits;
@@ -124,20 +128,20 @@ public final class Node {
   }
 
   private static Node boot(NodeConfig given) throws Exception {
-    NodeConfig config = NodeConfig.withNodeIdDefault(given);
+    NodeConfig config = given.withNodeIdDefault();
     Keyring keyring = loadKeyring(config);
     Policy initial;
     try {
-      initial = Policy.load(config.policyPath());
+      initial = Policy.load(config.node().policy());
     } catch (PolicyException e) {
       throw new ConfigException(e.getMessage(), e);
     }
-    Map<String, String> cs = new LinkedHashMap<>(config.clusterSettings());
+    Map<String, String> cs = new LinkedHashMap<>(config.cluster());
     cs.put(ClusterConfig.NODE_ID, config.nodeId());
     cs.put(ClusterConfig.KEYRING_FINGERPRINT, keyring.fingerprint());
     cs.put(ClusterConfig.POLICY_HASH, initial.hash());
-    cs.put(ClusterConfig.STATE_DIR, config.stateDir().toString());
-    cs.put(ClusterConfig.STATE_MAX_BYTES, Long.toString(config.stateMaxSize()));
+    cs.put(ClusterConfig.STATE_DIR, config.state().dir().toString());
+    cs.put(ClusterConfig.STATE_MAX_BYTES, Long.toString(config.state().maxSize()));
     ClusterConfig clusterConfig;
     try {
       clusterConfig = ClusterConfig.fromMap(cs);
@@ -150,14 +154,14 @@ public final class Node {
     PolicyStore store = null;
     try {
       VertxOptions options = new VertxOptions()
-          .setBlockedThreadCheckInterval(config.blockedThreadCheckInterval().toMillis())
+          .setBlockedThreadCheckInterval(config.vertx().blockedThreadCheckInterval().toMillis())
           .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
-          .setMaxEventLoopExecuteTime(config.maxEventLoopExecuteTime().toMillis())
+          .setMaxEventLoopExecuteTime(config.vertx().maxEventLoopExecuteTime().toMillis())
           .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS);
-      if (config.eventLoops() > 0) {
-        options.setEventLoopPoolSize(config.eventLoops());
+      if (config.vertx().eventLoops() > 0) {
+        options.setEventLoopPoolSize(config.vertx().eventLoops());
       }
-      options.setEventBusOptions(EventBusTls.options(config, clusterConfig.bindHost()));
+      options.setEventBusOptions(EventBusTls.options(config.eventBus(), clusterConfig.bindHost()));
       vertx = Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(cluster.hazelcast()))
           .buildClustered().await();
       LongAdder blocked = new LongAdder();
@@ -171,9 +175,9 @@ public final class Node {
               stack(event.thread().getStackTrace()));
         }
       });
-      store = PolicyStore.open(vertx, config.policyPath());
+      store = PolicyStore.open(vertx, config.node().policy());
       Node node = assemble(config, keyring, cluster, vertx, store, blocked);
-      LOG.info("node {}: serving MCP at {} (listening on {}:{})", config.nodeId(), node.mcpUrl(), config.host(),
+      LOG.info("node {}: serving MCP at {} (listening on {}:{})", config.nodeId(), node.mcpUrl(), config.http().host(),
           node.port());
       return node;
     } catch (Throwable e) {
@@ -194,28 +198,29 @@ public final class Node {
 
   private static Keyring loadKeyring(NodeConfig config) throws ConfigException {
     try {
-      if (Files.size(config.keyringPath()) > 1024 * 1024) {
-        throw new ConfigException(config.keyringPath() + ": larger than 1 MiB");
+      if (Files.size(config.node().keyring()) > 1024 * 1024) {
+        throw new ConfigException(config.node().keyring() + ": larger than 1 MiB");
       }
-      return Keyring.parse(Files.readAllBytes(config.keyringPath()));
+      return Keyring.parse(Files.readAllBytes(config.node().keyring()));
     } catch (IOException e) {
-      throw new ConfigException(config.keyringPath() + ": cannot read the keyring (" + e.getClass().getSimpleName()
+      throw new ConfigException(config.node().keyring() + ": cannot read the keyring (" + e.getClass().getSimpleName()
           + "); create one with 'ephyr keys init'");
     } catch (KeyringFormatException e) {
-      throw new ConfigException(config.keyringPath() + ": " + e.getMessage());
+      throw new ConfigException(config.node().keyring() + ": " + e.getMessage());
     }
   }
 
   private static Node assemble(NodeConfig config, Keyring keyring, ClusterNode cluster, Vertx vertx,
       PolicyStore store, LongAdder blocked) throws Exception {
     Clock clock = Clock.systemUTC();
+    HttpSettings http = config.http();
     Metrics metrics = new Metrics();
-    DpopVerifier.Builder dpop = DpopVerifier.builder().clock(clock).iatWindow(config.dpopIatWindow());
+    DpopVerifier.Builder dpop = DpopVerifier.builder().clock(clock).iatWindow(config.dpop().iatWindow());
     DpopNonces nonces = null;
-    if (config.dpopNonceRequired()) {
+    if (config.dpop().requireNonce()) {
       byte[] secret = keyring.rootKey(keyring.activeKid(), "ephyr-dpop-nonce/1".getBytes(
           java.nio.charset.StandardCharsets.US_ASCII)).toBytes(InsecureSecretAccess.get());
-      nonces = DpopNonces.create(secret, clock, config.dpopNonceBucket());
+      nonces = DpopNonces.create(secret, clock, config.dpop().nonceBucket());
       java.util.Arrays.fill(secret, (byte) 0);
       dpop.nonces(nonces);
     }
@@ -224,31 +229,32 @@ public final class Node {
     DpopNonces issuer = nonces;
     Authenticator authenticator = new Authenticator(store::current, verifier, issuer == null ? null : issuer::issue);
 
-    int port = config.port() != 0 ? config.port() : freePort(config.host());
-    String scheme = config.tlsCert().isPresent() ? "https" : "http";
-    String publicBase = config.publicUrlSetting().orElseGet(() -> {
-      String h = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
+    int port = http.port() != 0 ? http.port() : freePort(http.host());
+    String scheme = http.tlsCert().isPresent() ? "https" : "http";
+    String publicBase = http.publicUrl().orElseGet(() -> {
+      String h = http.host().equals("0.0.0.0") || http.host().equals("::") ? "127.0.0.1" : http.host();
       return scheme + "://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port;
     });
-    AuditBacklog auditBacklog = new AuditBacklog(config.auditQueue());
+    AuditBacklog auditBacklog = new AuditBacklog(config.audit().queue());
     AuditStats auditStats = new AuditStats();
-    AuditSettings auditSettings = new AuditSettings(config.nodeId(), config.auditDir(), config.auditMaxFileSize(),
-        config.auditSync(), AuditKeys.of(keyring), config.auditAcceptMissingHead() ? HeadCheck.ACCEPT_AND_RECORD
+    AuditSettings auditSettings = new AuditSettings(config.nodeId(), config.audit().dir(), config.audit().maxFileSize(),
+        config.audit().sync(), AuditKeys.of(keyring), config.audit().acceptMissingHead() ? HeadCheck.ACCEPT_AND_RECORD
         : HeadCheck.REFUSE);
     AuditSink audit = new EventBusAuditSink(vertx, auditBacklog);
     AuditMetrics.register(metrics, auditStats, auditBacklog);
     PolicyAudit.install(store, audit, config.nodeId(), clock);
+    TaskSettings limits = config.tasks();
     TaskService tasks = new TaskService(vertx, store::current, new TokenMinter(keyring), verifier, cluster.tasks(),
-        cluster.watermarks(), UlidGenerator.systemDefault(), clock, new TaskService.Limits(config.defaultTaskTtl(),
-        config.maxTaskTtl(), config.delegateDefaultTtl(), config.maxBindWindow(), config.listLimit(),
+        cluster.watermarks(), UlidGenerator.systemDefault(), clock, new TaskService.Limits(limits.defaultTtl(),
+        limits.maxTtl(), limits.delegateDefaultTtl(), limits.maxBindWindow(), limits.listLimit(),
         publicBase + "/mcp"));
-    McpSessions sessions = new McpSessions(keyring, clock, config.sessionTtl(), cluster.hazelcast());
+    McpSessions sessions = new McpSessions(keyring, clock, config.mcp().sessionTtl(), cluster.hazelcast());
     Federation federation = new Federation(vertx, store::current, metrics, FederationLimits.DEFAULTS, clock);
     // Seals what crosses the event bus between nodes with a keyring-derived key (docs/cluster.md).
     BusSeal busSeal = new BusSeal(keyring, config.nodeId(), clock, BusSeal.DEFAULT_WINDOW,
         new BusRefusals(audit, config.nodeId(), clock));
-    SshModule ssh = SshModule.create(config, cluster, vertx, store::current, audit, busSeal,
-        new RecordMac(keyring));
+    SshModule ssh = SshModule.create(config.ssh(), config.nodeId(), http.requestTimeout(), cluster, vertx,
+        store::current, audit, busSeal, new RecordMac(keyring));
 
     LiveListeners liveListeners = new LiveListeners(vertx, cluster.hazelcast(), config.nodeId());
     metrics.gauge("ephyr_cluster_ready", "1 when this node may serve task tokens.",
@@ -269,28 +275,28 @@ public final class Node {
     metrics.gauge("ephyr_jvm_heap_used_bytes", "Heap in use.",
         () -> java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
 
-    int maxString = (int) Math.min(Integer.MAX_VALUE, config.bodyLimit());
+    int maxString = (int) Math.min(Integer.MAX_VALUE, http.bodyLimit());
     // The whole order of each pipeline is written here, outermost first.
     AuthenticateStep authenticate = new AuthenticateStep(authenticator, publicBase, metrics);
     Upstream proxy = new Upstream(vertx, store::current, System.getenv(), metrics);
     FederationTools federationTools = new FederationTools(federation);
     McpEndpoint mcp = new McpEndpoint(List.of(
-        new AuditStep(audit, metrics, config.nodeId(), "mcp", config.requestTimeout(), clock),
-        new OriginStep(config.allowedOrigins())), authenticate,
-        List.of(new TaskTools(tasks), ssh.tools(), new ProxyTools(proxy, config.requestTimeout().minusSeconds(1)),
+        new AuditStep(audit, metrics, config.nodeId(), "mcp", http.requestTimeout(), clock),
+        new OriginStep(http.allowedOrigins())), authenticate,
+        List.of(new TaskTools(tasks), ssh.tools(), new ProxyTools(proxy, http.requestTimeout().minusSeconds(1)),
             federationTools), sessions,
         () -> clusterJson(cluster), maxString);
     RestEndpoint rest = new RestEndpoint(List.of(
-        new AuditStep(audit, metrics, config.nodeId(), "rest", config.requestTimeout(), clock),
-        new OriginStep(config.allowedOrigins())), authenticate, tasks, maxString);
-    FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), config.host(), config.tlsCert(),
-        config.tlsKey(), config.bodyLimit(), config.maxHeaderSize(), (int) Math.max(1, config.idleTimeout().getSeconds()),
+        new AuditStep(audit, metrics, config.nodeId(), "rest", http.requestTimeout(), clock),
+        new OriginStep(http.allowedOrigins())), authenticate, tasks, maxString);
+    FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), http.host(), http.tlsCert(),
+        http.tlsKey(), http.bodyLimit(), http.maxHeaderSize(), (int) Math.max(1, http.idleTimeout().getSeconds()),
         mcp, rest, () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of(
             ssh.routes(),
-            ProxyRoute.create(proxy, audit, metrics, config.nodeId(), clock, config.allowedOrigins(), authenticate,
-                config.bodyLimit()),
-            new DashboardRoutes(vertx, scheme.equals("https"), config.requestTimeout()),
-            new AdminRoutes(vertx, config.nodeId(), audit, config.requestTimeout(), clock, busSeal, liveListeners)));
+            ProxyRoute.create(proxy, audit, metrics, config.nodeId(), clock, http.allowedOrigins(), authenticate,
+                http.bodyLimit()),
+            new DashboardRoutes(vertx, scheme.equals("https"), http.requestTimeout()),
+            new AdminRoutes(vertx, config.nodeId(), audit, http.requestTimeout(), clock, busSeal, liveListeners)));
 
     vertx.deployVerticle(new AuditVerticle(auditSettings, auditBacklog, auditStats, clock,
         batch -> liveListeners.anyone() ? busSeal.seal(Addresses.AUDIT_LIVE, batch) : null),
@@ -298,8 +304,8 @@ public final class Node {
     vertx.deployVerticle(new AuditQueryVerticle(auditSettings),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
     vertx.deployVerticle(new AdminVerticle(new AdminDeps(config.nodeId(), store, cluster, tasks, audit, auditStats,
-        auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.adminTimeout(), dashboardSessions(keyring, clock,
-        cluster), new CapabilityViews(
+        auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.admin().timeout(),
+        dashboardSessions(keyring, clock, cluster), new CapabilityViews(
         () -> CapabilityViews.services(store.current()), federationTools::operatorStatus,
         ssh::issuedCertificates), busSeal)))
         .await(30, TimeUnit.SECONDS);
@@ -307,8 +313,8 @@ public final class Node {
     vertx.deployVerticle(new FederationVerticle(federation),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
     vertx.deployVerticle(ssh.verticle()).await(30, TimeUnit.SECONDS);
-    int instances = config.httpInstances() > 0 ? config.httpInstances()
-        : (config.eventLoops() > 0 ? config.eventLoops() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
+    int instances = http.instances() > 0 ? http.instances()
+        : (config.vertx().eventLoops() > 0 ? config.vertx().eventLoops() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
     vertx.deployVerticle(() -> new FrontVerticle(front, port, p -> {}), new DeploymentOptions().setInstances(instances))
         .await(30, TimeUnit.SECONDS);
     return new Node(config, cluster, vertx, store, metrics, blocked, port, publicBase);

@@ -1,0 +1,131 @@
+package dev.ephyr.broker.config;
+
+import dev.ephyr.cluster.Durations;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * What a setting's text must look like, and its bounds: {@link #check} turns the text into a value or says,
+ * in one line, what was expected (the setting's name is put in front by the caller).
+ */
+sealed interface SettingType {
+
+  /** The value of {@code text}, or an {@link IllegalArgumentException} whose message completes "key ...". */
+  Object check(String text);
+
+  /** A whole number in {@code [min, max]}. */
+  record Int(long min, long max) implements SettingType {
+    @Override
+    public Object check(String text) {
+      long n = number(text, "an integer between " + min + " and " + max);
+      if (n < min || n > max) {
+        throw new IllegalArgumentException("must be an integer between " + min + " and " + max + ", got " + n);
+      }
+      return n;
+    }
+  }
+
+  /** A number of bytes in {@code [min, max]}. */
+  record Bytes(long min, long max) implements SettingType {
+    @Override
+    public Object check(String text) {
+      long n = number(text, "a number of bytes between " + min + " and " + max);
+      if (n < min || n > max) {
+        throw new IllegalArgumentException("must be between " + min + " and " + max + " bytes, got " + n);
+      }
+      return n;
+    }
+  }
+
+  /** A duration in the one spelling of {@link Durations}, in {@code [min, max]}. */
+  record Time(Duration min, Duration max) implements SettingType {
+    @Override
+    public Object check(String text) {
+      Duration d;
+      try {
+        d = Durations.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("must be a duration like 500ms, 90s, 15m, 2h, 1d or 1h30m, got '"
+            + text.trim() + "'");
+      }
+      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+        throw new IllegalArgumentException("must be between " + Durations.format(min) + " and "
+            + Durations.format(max) + ", got " + text.trim());
+      }
+      return d;
+    }
+  }
+
+  /** {@code true} or {@code false} (any case). */
+  record Bool() implements SettingType {
+    @Override
+    public Object check(String text) {
+      String v = text.trim();
+      if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+        return Boolean.parseBoolean(v);
+      }
+      throw new IllegalArgumentException("must be true or false, got '" + v + "'");
+    }
+  }
+
+  /** Free text matching {@code pattern} (an empty text is allowed: it means "not set"). */
+  record Text(Pattern pattern, String expected) implements SettingType {
+    static final Text ANY = new Text(Pattern.compile("[^\\x00-\\x1f]{0,4096}"), "at most 4096 printable characters");
+
+    @Override
+    public Object check(String text) {
+      String v = text.trim();
+      if (!v.isEmpty() && !pattern.matcher(v).matches()) {
+        throw new IllegalArgumentException("must be " + expected + ", got '" + cut(v) + "'");
+      }
+      return v;
+    }
+  }
+
+  /** An absolute http(s) URL without user info, query or fragment (the public URL). */
+  record Url() implements SettingType {
+    @Override
+    public Object check(String text) {
+      String u = text.trim();
+      if (!u.isEmpty() && (!(u.startsWith("http://") || u.startsWith("https://")) || u.contains("?")
+          || u.contains("#") || u.contains("@"))) {
+        throw new IllegalArgumentException("must be an absolute http(s) URL without user info, query or fragment, "
+            + "got '" + cut(u) + "'");
+      }
+      return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
+    }
+  }
+
+  /** A comma-separated list of browser origins like {@code https://app.example}. */
+  record Origins() implements SettingType {
+    @Override
+    public Object check(String text) {
+      List<String> out = new ArrayList<>();
+      for (String o : text.split(",")) {
+        String t = o.trim();
+        if (t.isEmpty()) {
+          continue;
+        }
+        if (!(t.startsWith("http://") || t.startsWith("https://")) || t.endsWith("/")) {
+          throw new IllegalArgumentException("'" + cut(t) + "' is not an origin like https://app.example");
+        }
+        out.add(t);
+      }
+      return List.copyOf(out);
+    }
+  }
+
+  private static long number(String text, String expected) {
+    String v = text.trim();
+    if (!v.matches("-?[0-9]{1,18}")) {
+      throw new IllegalArgumentException("must be " + expected + ", got '" + cut(v) + "'");
+    }
+    return Long.parseLong(v);
+  }
+
+  private static String cut(String v) {
+    return v.length() > 60 ? v.substring(0, 60) + "…" : v;
+  }
+}

@@ -14,7 +14,11 @@ public record Setting(String name, SettingType type, String dflt, String compute
 
   /** The default as the settings reference shows it. */
   public String shownDefault() {
-    return dflt != null && !dflt.isEmpty() ? "`" + dflt + "`" : computed;
+    if (dflt == null || dflt.isEmpty()) {
+      return computed;
+    }
+    String iec = type instanceof SettingType.Bytes ? SettingType.Bytes.iec(Long.parseLong(dflt)) : dflt;
+    return "`" + dflt + "`" + (iec.equals(dflt) ? "" : " (" + iec + ")");
   }
 
   /** The environment variable that overrides this setting. */

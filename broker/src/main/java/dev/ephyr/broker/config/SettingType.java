@@ -15,8 +15,16 @@ sealed interface SettingType {
   /** The value of {@code text}, or an {@link IllegalArgumentException} whose message completes "key ...". */
   Object check(String text);
 
+  /** The accepted values as the settings reference shows them. */
+  String shown();
+
   /** A whole number in {@code [min, max]}. */
   record Int(long min, long max) implements SettingType {
+    @Override
+    public String shown() {
+      return min + "–" + max;
+    }
+
     @Override
     public Object check(String text) {
       long n = number(text, "an integer between " + min + " and " + max);
@@ -30,6 +38,23 @@ sealed interface SettingType {
   /** A number of bytes in {@code [min, max]}. */
   record Bytes(long min, long max) implements SettingType {
     @Override
+    public String shown() {
+      return "bytes, " + iec(min) + "–" + iec(max);
+    }
+
+    /** {@code 1048576} as {@code 1 MiB}; a number that is not a whole KiB stays as it is. */
+    static String iec(long n) {
+      String[] units = {"TiB", "GiB", "MiB", "KiB"};
+      for (int i = 0; i < units.length; i++) {
+        long size = 1L << (10 * (4 - i));
+        if (n >= size && n % size == 0) {
+          return n / size + " " + units[i];
+        }
+      }
+      return String.valueOf(n);
+    }
+
+    @Override
     public Object check(String text) {
       long n = number(text, "a number of bytes between " + min + " and " + max);
       if (n < min || n > max) {
@@ -41,6 +66,11 @@ sealed interface SettingType {
 
   /** A duration in the one spelling of {@link Durations}, in {@code [min, max]}. */
   record Time(Duration min, Duration max) implements SettingType {
+    @Override
+    public String shown() {
+      return Durations.format(min) + "–" + Durations.format(max);
+    }
+
     @Override
     public Object check(String text) {
       Duration d;
@@ -61,6 +91,11 @@ sealed interface SettingType {
   /** {@code true} or {@code false} (any case). */
   record Bool() implements SettingType {
     @Override
+    public String shown() {
+      return "true, false";
+    }
+
+    @Override
     public Object check(String text) {
       String v = text.trim();
       if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
@@ -75,6 +110,11 @@ sealed interface SettingType {
     static final Text ANY = new Text(Pattern.compile("[^\\x00-\\x1f]{0,4096}"), "at most 4096 printable characters");
 
     @Override
+    public String shown() {
+      return this.equals(ANY) ? "text" : expected;
+    }
+
+    @Override
     public Object check(String text) {
       String v = text.trim();
       if (!v.isEmpty() && !pattern.matcher(v).matches()) {
@@ -86,6 +126,11 @@ sealed interface SettingType {
 
   /** An absolute http(s) URL without user info, query or fragment (the public URL). */
   record Url() implements SettingType {
+    @Override
+    public String shown() {
+      return "http(s) URL";
+    }
+
     @Override
     public Object check(String text) {
       String u = text.trim();
@@ -101,6 +146,11 @@ sealed interface SettingType {
   /** A comma-separated list of browser origins like {@code https://app.example}. */
   record Origins() implements SettingType {
     @Override
+    public String shown() {
+      return "origins";
+    }
+
+    @Override
     public Object check(String text) {
       List<String> out = new ArrayList<>();
       for (String o : text.split(",")) {
@@ -109,7 +159,8 @@ sealed interface SettingType {
           continue;
         }
         if (!(t.startsWith("http://") || t.startsWith("https://")) || t.endsWith("/")) {
-          throw new IllegalArgumentException("'" + cut(t) + "' is not an origin like https://app.example");
+          throw new IllegalArgumentException("must be origins like https://app.example (no path, no trailing "
+              + "slash), got '" + cut(t) + "'");
         }
         out.add(t);
       }

@@ -201,7 +201,7 @@ public final class ClusterConfig {
     try {
       return Durations.parse(v);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(key + " must be a duration like 500ms, 10s, 5m, 1h or 2d, got '" + v + "'");
+      throw new IllegalArgumentException(key + " must be a duration like 500ms, 10s, 5m, 1h, 2d or 1h30m, got '" + v + "'");
     }
   }
 

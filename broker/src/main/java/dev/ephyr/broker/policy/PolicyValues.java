@@ -5,8 +5,6 @@ import dev.ephyr.broker.yaml.ProblemReader.Section;
 import dev.ephyr.cluster.Durations;
 import dev.ephyr.protocol.caveat.IdSet;
 import dev.ephyr.protocol.caveat.ToolGrant;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -16,7 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BiFunction;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
@@ -31,8 +28,6 @@ final class PolicyValues {
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   static final Pattern REMOTE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
   private static final Pattern DURATION_SHAPE = Pattern.compile("(?:[0-9]+(?:d|h|m|s|ms))+");
-  private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*(B|KiB|MiB)?");
-  static final long MAX_RESPONSE_BYTES = 256L << 20;
 
   static final Set<String> HTTP_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
@@ -236,68 +231,6 @@ final class PolicyValues {
       return null;
     }
     return d;
-  }
-
-  long size(Node n, String where, long dflt) {
-    if (n == null) {
-      return dflt;
-    }
-    if (n instanceof ScalarNode sc && (sc.getTag().equals(Tag.INT) || sc.getTag().equals(Tag.STR))) {
-      Matcher m = SIZE.matcher(sc.getValue());
-      if (m.matches()) {
-        long v = Long.parseLong(m.group(1));
-        String unit = m.group(2);
-        v = unit == null || unit.equals("B") ? v : unit.equals("KiB") ? v << 10 : v << 20;
-        if (v < 1 || v > MAX_RESPONSE_BYTES || Long.parseLong(m.group(1)) > MAX_RESPONSE_BYTES) {
-          problem(n, where + " must be between 1 B and 256 MiB, got " + sc.getValue());
-          return dflt;
-        }
-        return v;
-      }
-    }
-    problem(n, where + " must be a size in bytes, or like 512KiB or 10MiB, got " + ProblemReader.describe(n));
-    return dflt;
-  }
-
-  /** An http(s) URL; an origin has no path, a remote URL may. Neither has user info, query or fragment. */
-  URI httpUri(Node n, String text, String where, boolean originOnly) {
-    URI u;
-    try {
-      u = new URI(text);
-    } catch (URISyntaxException e) {
-      problem(n, where + " is not a valid URL: " + e.getReason());
-      return null;
-    }
-    String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https")) {
-      problem(n, where + " must start with https:// or http://, got '" + text + "'");
-      return null;
-    }
-    if (u.getHost() == null || u.getRawUserInfo() != null) {
-      problem(n, where + " must name a host and carry no user info (credentials belong in auth)");
-      return null;
-    }
-    if (u.getRawQuery() != null || u.getRawFragment() != null) {
-      problem(n, where + " must not carry a query or fragment");
-      return null;
-    }
-    String path = u.getRawPath() == null ? "" : u.getRawPath();
-    if (originOnly && !path.isEmpty() && !path.equals("/")) {
-      problem(n, where + " is an origin (scheme://host[:port]) and cannot have a path; limit paths with 'paths'");
-      return null;
-    }
-    if (u.getPort() > 65535) {
-      problem(n, where + " has a bad port");
-      return null;
-    }
-    String host = u.getHost().toLowerCase(Locale.ROOT);
-    String port = u.getPort() < 0 ? "" : ":" + u.getPort();
-    try {
-      return new URI(scheme + "://" + host + port + (originOnly ? "" : path));
-    } catch (URISyntaxException e) {
-      problem(n, where + " is not a valid URL: " + e.getReason());
-      return null;
-    }
   }
 
   static <T> T orDefault(T value, T dflt) {

@@ -3,14 +3,18 @@ package dev.ephyr.broker.policy;
 import dev.ephyr.broker.yaml.ProblemReader;
 import dev.ephyr.protocol.caveat.IdSet;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.Tag;
 
 /** Reads the sections about upstreams the broker calls for agents: {@code services} and {@code remotes}, with their {@code auth}. */
 final class UpstreamSections {
@@ -19,6 +23,8 @@ final class UpstreamSections {
   static final Duration REFRESH_MIN = Duration.ofSeconds(10);
   static final Duration REFRESH_MAX = Duration.ofHours(24);
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+  private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*(B|KiB|MiB)?");
+  static final long MAX_RESPONSE_BYTES = 256L << 20;
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}");
 
   private final PolicyValues values;
@@ -32,7 +38,7 @@ final class UpstreamSections {
       URI origin = null;
       String text = values.reader.requiredString(s, "origin", where);
       if (text != null) {
-        origin = values.httpUri(s.value("origin"), text, where + ".origin", true);
+        origin = httpUri(s.value("origin"), text, where + ".origin", true);
       }
       IdSet methods = values.methods(s.value("methods"), where + ".methods", IdSet.of("GET", "HEAD"));
       if (methods.isAll()) {
@@ -55,7 +61,7 @@ final class UpstreamSections {
       CredentialAuth auth = s.value("auth") == null ? null : auth(s.value("auth"), where + ".auth");
       Duration timeout = PolicyValues.orDefault(values.duration(s.value("timeout"), where + ".timeout", TIMEOUT_MIN, TIMEOUT_MAX),
           Duration.ofSeconds(30));
-      long maxBytes = values.size(s.value("max_response_bytes"), where + ".max_response_bytes", 10L << 20);
+      long maxBytes = size(s.value("max_response_bytes"), where + ".max_response_bytes", 10L << 20);
       boolean allowPrivate = values.reader.bool(s, "allow_private", false, where);
       return new ServicePolicy(name, origin, new TreeSet<>(methods.elements()), paths, auth, timeout, maxBytes,
               allowPrivate);
@@ -67,14 +73,14 @@ final class UpstreamSections {
       URI url = null;
       String text = values.reader.requiredString(s, "url", where);
       if (text != null) {
-        url = values.httpUri(s.value("url"), text, where + ".url", false);
+        url = httpUri(s.value("url"), text, where + ".url", false);
       }
       CredentialAuth auth = s.value("auth") == null ? null : auth(s.value("auth"), where + ".auth");
       Duration timeout = PolicyValues.orDefault(values.duration(s.value("timeout"), where + ".timeout", TIMEOUT_MIN, TIMEOUT_MAX),
           Duration.ofSeconds(30));
       Duration refresh = PolicyValues.orDefault(values.duration(s.value("refresh"), where + ".refresh", REFRESH_MIN, REFRESH_MAX),
           Duration.ofMinutes(5));
-      long maxBytes = values.size(s.value("max_response_bytes"), where + ".max_response_bytes", 4L << 20);
+      long maxBytes = size(s.value("max_response_bytes"), where + ".max_response_bytes", 4L << 20);
       boolean allowPrivate = values.reader.bool(s, "allow_private", false, where);
       return new RemotePolicy(name, url, auth, timeout, refresh, maxBytes, allowPrivate);
     });
@@ -142,5 +148,67 @@ final class UpstreamSections {
       }
       return type == null || ref == null ? null : new CredentialAuth(type, name, username, ref);
     });
+  }
+
+  private long size(Node n, String where, long dflt) {
+    if (n == null) {
+      return dflt;
+    }
+    if (n instanceof ScalarNode sc && (sc.getTag().equals(Tag.INT) || sc.getTag().equals(Tag.STR))) {
+      Matcher m = SIZE.matcher(sc.getValue());
+      if (m.matches()) {
+        long v = Long.parseLong(m.group(1));
+        String unit = m.group(2);
+        v = unit == null || unit.equals("B") ? v : unit.equals("KiB") ? v << 10 : v << 20;
+        if (v < 1 || v > MAX_RESPONSE_BYTES || Long.parseLong(m.group(1)) > MAX_RESPONSE_BYTES) {
+          values.problem(n, where + " must be between 1 B and 256 MiB, got " + sc.getValue());
+          return dflt;
+        }
+        return v;
+      }
+    }
+    values.problem(n, where + " must be a size in bytes, or like 512KiB or 10MiB, got " + ProblemReader.describe(n));
+    return dflt;
+  }
+
+  /** An http(s) URL; an origin has no path, a remote URL may. Neither has user info, query or fragment. */
+  private URI httpUri(Node n, String text, String where, boolean originOnly) {
+    URI u;
+    try {
+      u = new URI(text);
+    } catch (URISyntaxException e) {
+      values.problem(n, where + " is not a valid URL: " + e.getReason());
+      return null;
+    }
+    String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      values.problem(n, where + " must start with https:// or http://, got '" + text + "'");
+      return null;
+    }
+    if (u.getHost() == null || u.getRawUserInfo() != null) {
+      values.problem(n, where + " must name a host and carry no user info (credentials belong in auth)");
+      return null;
+    }
+    if (u.getRawQuery() != null || u.getRawFragment() != null) {
+      values.problem(n, where + " must not carry a query or fragment");
+      return null;
+    }
+    String path = u.getRawPath() == null ? "" : u.getRawPath();
+    if (originOnly && !path.isEmpty() && !path.equals("/")) {
+      values.problem(n, where + " is an origin (scheme://host[:port]) and cannot have a path; limit paths with 'paths'");
+      return null;
+    }
+    if (u.getPort() > 65535) {
+      values.problem(n, where + " has a bad port");
+      return null;
+    }
+    String host = u.getHost().toLowerCase(Locale.ROOT);
+    String port = u.getPort() < 0 ? "" : ":" + u.getPort();
+    try {
+      return new URI(scheme + "://" + host + port + (originOnly ? "" : path));
+    } catch (URISyntaxException e) {
+      values.problem(n, where + " is not a valid URL: " + e.getReason());
+      return null;
+    }
   }
 }

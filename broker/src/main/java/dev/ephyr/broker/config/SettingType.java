@@ -27,11 +27,7 @@ sealed interface SettingType {
 
     @Override
     public Object check(String text) {
-      long n = number(text, "an integer between " + min + " and " + max);
-      if (n < min || n > max) {
-        throw new IllegalArgumentException("must be an integer between " + min + " and " + max + ", got " + n);
-      }
-      return n;
+      return bounded(text, min, max, "an integer between " + min + " and " + max);
     }
   }
 
@@ -56,11 +52,7 @@ sealed interface SettingType {
 
     @Override
     public Object check(String text) {
-      long n = number(text, "a number of bytes between " + min + " and " + max);
-      if (n < min || n > max) {
-        throw new IllegalArgumentException("must be between " + min + " and " + max + " bytes, got " + n);
-      }
-      return n;
+      return bounded(text, min, max, "a number of bytes between " + min + " and " + max);
     }
   }
 
@@ -168,12 +160,17 @@ sealed interface SettingType {
     }
   }
 
-  private static long number(String text, String expected) {
+  /** A whole number in {@code [min, max]}; otherwise "must be {@code expected}, got ...". */
+  private static long bounded(String text, long min, long max, String expected) {
     String v = text.trim();
     if (!v.matches("-?[0-9]{1,18}")) {
       throw new IllegalArgumentException("must be " + expected + ", got '" + cut(v) + "'");
     }
-    return Long.parseLong(v);
+    long n = Long.parseLong(v);
+    if (n < min || n > max) {
+      throw new IllegalArgumentException("must be " + expected + ", got " + n);
+    }
+    return n;
   }
 
   private static String cut(String v) {

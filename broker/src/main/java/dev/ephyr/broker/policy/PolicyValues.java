@@ -117,15 +117,7 @@ final class PolicyValues {
       return IdSet.ALL;
     }
     Set<String> names = new LinkedHashSet<>();
-    for (ScalarNode i : items) {
-      if (!(section.equals("remotes") ? REMOTE_NAME : NAME).matcher(i.getValue()).matches()) {
-        problem(i, "bad name '" + i.getValue() + "' in " + where);
-      } else if (names.add(i.getValue())) {
-        references.add(new Reference(section, i.getValue(), i, where));
-      } else {
-        problem(i, "'" + i.getValue() + "' is listed twice in " + where);
-      }
-    }
+    referenced(items, where, section, section.equals("remotes") ? REMOTE_NAME : NAME, names);
     if (names.size() > IdSet.MAX_ELEMENTS) {
       problem(n, where + " names more than " + IdSet.MAX_ELEMENTS + " " + section + "; use \"*\" or fewer names");
       return IdSet.NONE;
@@ -143,16 +135,21 @@ final class PolicyValues {
       return Set.of("*");
     }
     Set<String> names = new TreeSet<>();
+    referenced(items, where, section, NAME, names);
+    return names;
+  }
+
+  /** Adds each well-formed name of {@code items} to {@code into}, to be resolved in {@code section} later. */
+  private void referenced(List<ScalarNode> items, String where, String section, Pattern pattern, Set<String> into) {
     for (ScalarNode i : items) {
-      if (!NAME.matcher(i.getValue()).matches()) {
+      if (!pattern.matcher(i.getValue()).matches()) {
         problem(i, "bad name '" + i.getValue() + "' in " + where);
-      } else if (names.add(i.getValue())) {
+      } else if (into.add(i.getValue())) {
         references.add(new Reference(section, i.getValue(), i, where));
       } else {
         problem(i, "'" + i.getValue() + "' is listed twice in " + where);
       }
     }
-    return names;
   }
 
   IdSet methods(Node n, String where, IdSet dflt) {

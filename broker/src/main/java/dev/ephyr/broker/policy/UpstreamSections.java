@@ -1,6 +1,7 @@
 package dev.ephyr.broker.policy;
 
 import dev.ephyr.broker.yaml.ProblemReader;
+import dev.ephyr.broker.yaml.ProblemReader.Section;
 import dev.ephyr.protocol.caveat.IdSet;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -35,11 +36,7 @@ final class UpstreamSections {
 
   ServicePolicy service(String name, Node node) {
     return values.entry(node, "services." + name, PolicyParser.SERVICE_KEYS, (s, where) -> {
-      URI origin = null;
-      String text = values.reader.requiredString(s, "origin", where);
-      if (text != null) {
-        origin = httpUri(s.value("origin"), text, where + ".origin", true);
-      }
+      URI origin = url(s, "origin", where, true);
       IdSet methods = values.methods(s.value("methods"), where + ".methods", IdSet.of("GET", "HEAD"));
       if (methods.isAll()) {
         values.problem(s.value("methods"), where + ".methods must list methods; '*' is not allowed here");
@@ -70,11 +67,7 @@ final class UpstreamSections {
 
   RemotePolicy remote(String name, Node node) {
     return values.entry(node, "remotes." + name, PolicyParser.REMOTE_KEYS, (s, where) -> {
-      URI url = null;
-      String text = values.reader.requiredString(s, "url", where);
-      if (text != null) {
-        url = httpUri(s.value("url"), text, where + ".url", false);
-      }
+      URI url = url(s, "url", where, false);
       CredentialAuth auth = s.value("auth") == null ? null : auth(s.value("auth"), where + ".auth");
       Duration timeout = PolicyValues.orDefault(values.duration(s.value("timeout"), where + ".timeout", TIMEOUT_MIN, TIMEOUT_MAX),
           Duration.ofSeconds(30));
@@ -169,6 +162,12 @@ final class UpstreamSections {
     }
     values.problem(n, where + " must be a size in bytes, or like 512KiB or 10MiB, got " + ProblemReader.describe(n));
     return dflt;
+  }
+
+  /** The required URL under {@code key}, or {@code null} (recorded). */
+  private URI url(Section s, String key, String where, boolean originOnly) {
+    String text = values.reader.requiredString(s, key, where);
+    return text == null ? null : httpUri(s.value(key), text, where + "." + key, originOnly);
   }
 
   /** An http(s) URL; an origin has no path, a remote URL may. Neither has user info, query or fragment. */

@@ -17,7 +17,7 @@ public record Setting(String name, SettingType type, String dflt, String compute
     if (dflt == null || dflt.isEmpty()) {
       return computed;
     }
-    String iec = type instanceof SettingType.Bytes ? SettingType.Bytes.iec(Long.parseLong(dflt)) : dflt;
+    String iec = type instanceof SettingType.Int i && i.bytes() ? SettingType.Int.iec(Long.parseLong(dflt)) : dflt;
     return "`" + dflt + "`" + (iec.equals(dflt) ? "" : " (" + iec + ")");
   }
 

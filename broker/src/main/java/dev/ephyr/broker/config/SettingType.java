@@ -18,24 +18,25 @@ sealed interface SettingType {
   /** The accepted values as the settings reference shows them. */
   String shown();
 
-  /** A whole number in {@code [min, max]}. */
-  record Int(long min, long max) implements SettingType {
+  /** A whole number in {@code [min, max]}; with {@code bytes}, a size in bytes. */
+  record Int(long min, long max, boolean bytes) implements SettingType {
     @Override
     public String shown() {
-      return min + "–" + max;
+      return bytes ? "bytes, " + iec(min) + "–" + iec(max) : min + "–" + max;
     }
 
     @Override
     public Object check(String text) {
-      return bounded(text, min, max, "an integer between " + min + " and " + max);
-    }
-  }
-
-  /** A number of bytes in {@code [min, max]}. */
-  record Bytes(long min, long max) implements SettingType {
-    @Override
-    public String shown() {
-      return "bytes, " + iec(min) + "–" + iec(max);
+      String expected = (bytes ? "a number of bytes between " : "an integer between ") + min + " and " + max;
+      String v = text.trim();
+      if (!v.matches("-?[0-9]{1,18}")) {
+        throw new IllegalArgumentException("must be " + expected + ", got '" + cut(v) + "'");
+      }
+      long n = Long.parseLong(v);
+      if (n < min || n > max) {
+        throw new IllegalArgumentException("must be " + expected + ", got " + n);
+      }
+      return n;
     }
 
     /** {@code 1048576} as {@code 1 MiB}; a number that is not a whole KiB stays as it is. */
@@ -48,11 +49,6 @@ sealed interface SettingType {
         }
       }
       return String.valueOf(n);
-    }
-
-    @Override
-    public Object check(String text) {
-      return bounded(text, min, max, "a number of bytes between " + min + " and " + max);
     }
   }
 
@@ -158,19 +154,6 @@ sealed interface SettingType {
       }
       return List.copyOf(out);
     }
-  }
-
-  /** A whole number in {@code [min, max]}; otherwise "must be {@code expected}, got ...". */
-  private static long bounded(String text, long min, long max, String expected) {
-    String v = text.trim();
-    if (!v.matches("-?[0-9]{1,18}")) {
-      throw new IllegalArgumentException("must be " + expected + ", got '" + cut(v) + "'");
-    }
-    long n = Long.parseLong(v);
-    if (n < min || n > max) {
-      throw new IllegalArgumentException("must be " + expected + ", got " + n);
-    }
-    return n;
   }
 
   private static String cut(String v) {

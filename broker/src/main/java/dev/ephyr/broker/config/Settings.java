@@ -33,7 +33,7 @@ public final class Settings {
       "the policy file");
 
   public static final Setting HTTP_HOST = of("http.host", TEXT, "127.0.0.1", null, "interface to listen on");
-  public static final Setting HTTP_PORT = of("http.port", new SettingType.Int(0, 65535), "8554", null,
+  public static final Setting HTTP_PORT = of("http.port", count(0, 65535), "8554", null,
       "port to listen on (`0` = a free port)");
   public static final Setting HTTP_PUBLIC_URL = of("http.public-url", new SettingType.Url(), null,
       "`http(s)://host:port`", "what DPoP `htu` names (behind a load balancer: the balancer's URL, the same on every node)");
@@ -42,11 +42,11 @@ public final class Settings {
   public static final Setting HTTP_TLS_KEY = of("http.tls-key", TEXT, null, "none", "TLS private key (PEM)");
   public static final Setting HTTP_ALLOWED_ORIGINS = of("http.allowed-origins", new SettingType.Origins(), "",
       "empty", "browser origins allowed, comma-separated; requests without `Origin` always pass");
-  public static final Setting HTTP_BODY_LIMIT = of("http.body-limit", new SettingType.Bytes(1024, 16 * MIB),
+  public static final Setting HTTP_BODY_LIMIT = of("http.body-limit", bytes(1024, 16 * MIB),
       String.valueOf(MIB), null, "largest request body in bytes; larger ones get 413 naming the limit");
   public static final Setting HTTP_MAX_HEADER_SIZE = of("http.max-header-size",
-      new SettingType.Bytes(16 * KIB, 64 * KIB), "24576", null, "largest header block in bytes (tokens are up to ~11 KiB)");
-  public static final Setting HTTP_INSTANCES = of("http.instances", new SettingType.Int(0, 64), "0", null,
+      bytes(16 * KIB, 64 * KIB), "24576", null, "largest header block in bytes (tokens are up to ~11 KiB)");
+  public static final Setting HTTP_INSTANCES = of("http.instances", count(0, 64), "0", null,
       "front verticle instances (`0` = one per event loop)");
   public static final Setting HTTP_IDLE_TIMEOUT = of("http.idle-timeout", time(MS, DAY), "60s", null,
       "idle connections are closed after this");
@@ -72,7 +72,7 @@ public final class Settings {
       "child TTL when none is asked for (always at most the parent's remaining TTL)");
   public static final Setting TASKS_MAX_BIND_WINDOW = of("tasks.max-bind-window", time(MS, DAY), "5m", null,
       "longest two-phase bind window");
-  public static final Setting TASKS_LIST_LIMIT = of("tasks.list-limit", new SettingType.Int(1, 10_000), "500", null,
+  public static final Setting TASKS_LIST_LIMIT = of("tasks.list-limit", count(1, 10_000), "500", null,
       "most records a task listing returns (`truncated: true` beyond)");
 
   public static final Setting DPOP_IAT_WINDOW = of("dpop.iat-window", time(MS, Duration.ofMinutes(5)), "60s", null,
@@ -82,7 +82,7 @@ public final class Settings {
   public static final Setting DPOP_NONCE_BUCKET = of("dpop.nonce-bucket", time(DpopNonces.MIN_BUCKET, DpopNonces.MAX_BUCKET), "60s", null,
       "lifetime bucket of the stateless server nonces (HMAC over a time bucket)");
 
-  public static final Setting VERTX_EVENT_LOOPS = of("vertx.event-loops", new SettingType.Int(0, 256), "0", null,
+  public static final Setting VERTX_EVENT_LOOPS = of("vertx.event-loops", count(0, 256), "0", null,
       "Vert.x event loops (`0` = 2 × cores)");
   public static final Setting VERTX_BLOCKED_THREAD_CHECK_INTERVAL = of("vertx.blocked-thread-check-interval",
       time(MS, HOUR), "1s", null, "how often Vert.x checks for blocked threads");
@@ -103,7 +103,7 @@ public final class Settings {
       "default command deadline (at most `ssh.max-exec-timeout`; both cut below `http.request-timeout`)");
   public static final Setting SSH_MAX_EXEC_TIMEOUT = of("ssh.max-exec-timeout", time(MS, DAY), "10m", null,
       "the longest command deadline an agent may ask for");
-  public static final Setting SSH_OUTPUT_LIMIT = of("ssh.output-limit", new SettingType.Bytes(1024, 16 * MIB),
+  public static final Setting SSH_OUTPUT_LIMIT = of("ssh.output-limit", bytes(1024, 16 * MIB),
       "65536", null, "bytes kept of stdout and of stderr each (the rest is counted, with a marker)");
   public static final Setting SSH_SESSION_IDLE = of("ssh.session-idle", time(MS, DAY), "5m", null,
       "a persistent session unused this long is closed");
@@ -111,8 +111,8 @@ public final class Settings {
       time(MS, Duration.ofDays(30)), "1h", null,
       "a persistent session is closed at this age (never after its task expires)");
   public static final Setting SSH_MAX_SESSIONS_PER_TASK = of("ssh.max-sessions-per-task",
-      new SettingType.Int(1, 1000), "4", null, "open sessions one task may hold");
-  public static final Setting SSH_MAX_SESSIONS = of("ssh.max-sessions", new SettingType.Int(1, 100_000), "64",
+      count(1, 1000), "4", null, "open sessions one task may hold");
+  public static final Setting SSH_MAX_SESSIONS = of("ssh.max-sessions", count(1, 100_000), "64",
       null, "open sessions on this node");
   public static final Setting SSH_SOURCE_ADDRESS = of("ssh.source-address",
       new SettingType.Text(Pattern.compile("[0-9A-Fa-f.:/,]{1,512}"),
@@ -125,9 +125,9 @@ public final class Settings {
   public static final Setting AUDIT_DIR = of("audit.dir", TEXT, null, "`<data-dir>/audit`",
       "the node's chained audit files ([`audit.md`](audit.md))");
   public static final Setting AUDIT_MAX_FILE_SIZE = of("audit.max-file-size",
-      new SettingType.Bytes(64 * KIB, 4096 * MIB), String.valueOf(64 * MIB), null,
+      bytes(64 * KIB, 4096 * MIB), String.valueOf(64 * MIB), null,
       "size in bytes at which an audit file is rotated");
-  public static final Setting AUDIT_QUEUE = of("audit.queue", new SettingType.Int(100, 1_000_000), "20000", null,
+  public static final Setting AUDIT_QUEUE = of("audit.queue", count(100, 1_000_000), "20000", null,
       "audit events waiting for the writer before new ones are refused (and counted)");
   public static final Setting AUDIT_SYNC = of("audit.sync", BOOL, "true", null, "force each audit batch to disk");
   public static final Setting AUDIT_ACCEPT_MISSING_HEAD = of("audit.accept-missing-head", BOOL, "false", null,
@@ -140,7 +140,7 @@ public final class Settings {
   public static final Setting STATE_DIR = of("state.dir", TEXT, null, "`<data-dir>/state`",
       "the node's durable security state: revocations, task records, bindings, certificate records, serial "
       + "high-water mark ([`cluster.md`](cluster.md) \"Durable state\")");
-  public static final Setting STATE_MAX_SIZE = of("state.max-size", new SettingType.Bytes(MIB, 1024 * 1024 * MIB),
+  public static final Setting STATE_MAX_SIZE = of("state.max-size", bytes(MIB, 1024 * 1024 * MIB),
       String.valueOf(1024 * MIB), null,
       "durable writes are refused (503 `state_unwritable`) once the state file is larger");
 
@@ -180,6 +180,14 @@ public final class Settings {
 
   private static Setting of(String name, SettingType type, String dflt, String computed, String doc) {
     return new Setting(name, type, dflt, computed, doc);
+  }
+
+  private static SettingType count(long min, long max) {
+    return new SettingType.Int(min, max, false);
+  }
+
+  private static SettingType bytes(long min, long max) {
+    return new SettingType.Int(min, max, true);
   }
 
   private static SettingType time(Duration min, Duration max) {

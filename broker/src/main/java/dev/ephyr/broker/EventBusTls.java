@@ -1,5 +1,7 @@
 package dev.ephyr.broker;
 
+import dev.ephyr.broker.config.ConfigException;
+import dev.ephyr.broker.config.EventBusSettings;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -14,21 +16,21 @@ import java.nio.file.Files;
 final class EventBusTls {
   private EventBusTls() {}
 
-  static EventBusOptions options(NodeConfig config, String bindHost) throws ConfigException {
+  static EventBusOptions options(EventBusSettings config, String bindHost) throws ConfigException {
     EventBusOptions o = new EventBusOptions().setHost(bindHost);
-    if (config.eventBusTlsCert().isEmpty()) {
+    if (config.tlsCert().isEmpty()) {
       return o;
     }
-    for (var p : java.util.List.of(config.eventBusTlsCert().get(), config.eventBusTlsKey().get(),
-        config.eventBusTlsCa().get())) {
+    for (var p : java.util.List.of(config.tlsCert().get(), config.tlsKey().get(),
+        config.tlsCa().get())) {
       if (!Files.isReadable(p)) {
         throw new ConfigException(p + ": cannot read this event-bus TLS file (make them with 'ephyr certs init')");
       }
     }
     return o.setSsl(true)
-        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(config.eventBusTlsCert().get().toString())
-            .setKeyPath(config.eventBusTlsKey().get().toString()))
-        .setTrustOptions(new PemTrustOptions().addCertPath(config.eventBusTlsCa().get().toString()))
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(config.tlsCert().get().toString())
+            .setKeyPath(config.tlsKey().get().toString()))
+        .setTrustOptions(new PemTrustOptions().addCertPath(config.tlsCa().get().toString()))
         .setClientAuth(ClientAuth.REQUIRED);
   }
 }

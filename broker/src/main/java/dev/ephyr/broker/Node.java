@@ -22,6 +22,10 @@ import dev.ephyr.broker.audit.BusRefusals;
 import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.bus.BusSeal;
 import dev.ephyr.broker.bus.RecordMac;
+import dev.ephyr.broker.config.ConfigException;
+import dev.ephyr.broker.config.HttpSettings;
+import dev.ephyr.broker.config.NodeConfig;
+import dev.ephyr.broker.config.TaskSettings;
 import dev.ephyr.broker.dashboard.DashboardRoutes;
 import dev.ephyr.broker.federation.Federation;
 import dev.ephyr.broker.federation.FederationLimits;
@@ -123,20 +127,20 @@ public final class Node {
   }
 
   private static Node boot(NodeConfig given) throws Exception {
-    NodeConfig config = NodeConfig.withNodeIdDefault(given);
+    NodeConfig config = given.withNodeIdDefault();
     Keyring keyring = loadKeyring(config);
     Policy initial;
     try {
-      initial = Policy.load(config.policyPath());
+      initial = Policy.load(config.node().policy());
     } catch (PolicyException e) {
       throw new ConfigException(e.getMessage(), e);
     }
-    Map<String, String> cs = new LinkedHashMap<>(config.clusterSettings());
+    Map<String, String> cs = new LinkedHashMap<>(config.cluster());
     cs.put(ClusterConfig.NODE_ID, config.nodeId());
     cs.put(ClusterConfig.KEYRING_FINGERPRINT, keyring.fingerprint());
     cs.put(ClusterConfig.POLICY_HASH, initial.hash());
-    cs.put(ClusterConfig.STATE_DIR, config.stateDir().toString());
-    cs.put(ClusterConfig.STATE_MAX_BYTES, Long.toString(config.stateMaxSize()));
+    cs.put(ClusterConfig.STATE_DIR, config.state().dir().toString());
+    cs.put(ClusterConfig.STATE_MAX_BYTES, Long.toString(config.state().maxSize()));
     ClusterConfig clusterConfig;
     try {
       clusterConfig = ClusterConfig.fromMap(cs);
@@ -150,14 +154,14 @@ public final class Node {
     Metrics metrics = new Metrics();
     try {
       VertxOptions options = new VertxOptions()
-          .setBlockedThreadCheckInterval(config.blockedThreadCheckInterval().toMillis())
+          .setBlockedThreadCheckInterval(config.vertx().blockedThreadCheckInterval().toMillis())
           .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
-          .setMaxEventLoopExecuteTime(config.maxEventLoopExecuteTime().toMillis())
+          .setMaxEventLoopExecuteTime(config.vertx().maxEventLoopExecuteTime().toMillis())
           .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS);
-      if (config.eventLoops() > 0) {
-        options.setEventLoopPoolSize(config.eventLoops());
+      if (config.vertx().eventLoops() > 0) {
+        options.setEventLoopPoolSize(config.vertx().eventLoops());
       }
-      options.setEventBusOptions(EventBusTls.options(config, clusterConfig.bindHost()));
+      options.setEventBusOptions(EventBusTls.options(config.eventBus(), clusterConfig.bindHost()));
       vertx = Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(cluster.hazelcast()))
           .buildClustered().await();
       LongAdder blocked = new LongAdder();
@@ -171,9 +175,9 @@ public final class Node {
               stack(event.thread().getStackTrace()));
         }
       });
-      store = PolicyStore.open(vertx, config.policyPath());
+      store = PolicyStore.open(vertx, config.node().policy());
       Node node = assemble(config, keyring, cluster, vertx, store, blocked, metrics);
-      LOG.info("node {}: serving MCP at {} (listening on {}:{})", config.nodeId(), node.mcpUrl(), config.host(),
+      LOG.info("node {}: serving MCP at {} (listening on {}:{})", config.nodeId(), node.mcpUrl(), config.http().host(),
           node.port());
       return node;
     } catch (Throwable e) {
@@ -194,27 +198,28 @@ public final class Node {
 
   private static Keyring loadKeyring(NodeConfig config) throws ConfigException {
     try {
-      if (Files.size(config.keyringPath()) > 1024 * 1024) {
-        throw new ConfigException(config.keyringPath() + ": larger than 1 MiB");
+      if (Files.size(config.node().keyring()) > 1024 * 1024) {
+        throw new ConfigException(config.node().keyring() + ": larger than 1 MiB");
       }
-      return Keyring.parse(Files.readAllBytes(config.keyringPath()));
+      return Keyring.parse(Files.readAllBytes(config.node().keyring()));
     } catch (IOException e) {
-      throw new ConfigException(config.keyringPath() + ": cannot read the keyring (" + e.getClass().getSimpleName()
+      throw new ConfigException(config.node().keyring() + ": cannot read the keyring (" + e.getClass().getSimpleName()
           + "); create one with 'ephyr keys init'");
     } catch (KeyringFormatException e) {
-      throw new ConfigException(config.keyringPath() + ": " + e.getMessage());
+      throw new ConfigException(config.node().keyring() + ": " + e.getMessage());
     }
   }
 
   private static Node assemble(NodeConfig config, Keyring keyring, ClusterNode cluster, Vertx vertx,
       PolicyStore store, LongAdder blocked, Metrics metrics) throws Exception {
     Clock clock = Clock.systemUTC();
-    DpopVerifier.Builder dpop = DpopVerifier.builder().clock(clock).iatWindow(config.dpopIatWindow());
+    HttpSettings http = config.http();
+    DpopVerifier.Builder dpop = DpopVerifier.builder().clock(clock).iatWindow(config.dpop().iatWindow());
     DpopNonces nonces = null;
-    if (config.dpopNonceRequired()) {
+    if (config.dpop().requireNonce()) {
       byte[] secret = keyring.rootKey(keyring.activeKid(), "ephyr-dpop-nonce/1".getBytes(
           java.nio.charset.StandardCharsets.US_ASCII)).toBytes(InsecureSecretAccess.get());
-      nonces = DpopNonces.create(secret, clock, config.dpopNonceBucket());
+      nonces = DpopNonces.create(secret, clock, config.dpop().nonceBucket());
       java.util.Arrays.fill(secret, (byte) 0);
       dpop.nonces(nonces);
     }
@@ -223,31 +228,32 @@ public final class Node {
     DpopNonces issuer = nonces;
     Authenticator authenticator = new Authenticator(store::current, verifier, issuer == null ? null : issuer::issue);
 
-    int port = config.port() != 0 ? config.port() : freePort(config.host());
-    String scheme = config.tlsCert().isPresent() ? "https" : "http";
-    String publicBase = config.publicUrlSetting().orElseGet(() -> {
-      String h = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
+    int port = http.port() != 0 ? http.port() : freePort(http.host());
+    String scheme = http.tlsCert().isPresent() ? "https" : "http";
+    String publicBase = http.publicUrl().orElseGet(() -> {
+      String h = http.host().equals("0.0.0.0") || http.host().equals("::") ? "127.0.0.1" : http.host();
       return scheme + "://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port;
     });
-    AuditBacklog auditBacklog = new AuditBacklog(config.auditQueue());
+    AuditBacklog auditBacklog = new AuditBacklog(config.audit().queue());
     AuditStats auditStats = new AuditStats();
-    AuditSettings auditSettings = new AuditSettings(config.nodeId(), config.auditDir(), config.auditMaxFileSize(),
-        config.auditSync(), AuditKeys.of(keyring), config.auditAcceptMissingHead() ? HeadCheck.ACCEPT_AND_RECORD
+    AuditSettings auditSettings = new AuditSettings(config.nodeId(), config.audit().dir(), config.audit().maxFileSize(),
+        config.audit().sync(), AuditKeys.of(keyring), config.audit().acceptMissingHead() ? HeadCheck.ACCEPT_AND_RECORD
         : HeadCheck.REFUSE);
     AuditSink audit = new EventBusAuditSink(vertx, auditBacklog);
     AuditMetrics.register(metrics, auditStats, auditBacklog);
     PolicyAudit.install(store, audit, config.nodeId(), clock);
+    TaskSettings limits = config.tasks();
     TaskService tasks = new TaskService(vertx, store::current, new TokenMinter(keyring), verifier, cluster.tasks(),
-        cluster.watermarks(), UlidGenerator.systemDefault(), clock, new TaskService.Limits(config.defaultTaskTtl(),
-        config.maxTaskTtl(), config.delegateDefaultTtl(), config.maxBindWindow(), config.listLimit(),
+        cluster.watermarks(), UlidGenerator.systemDefault(), clock, new TaskService.Limits(limits.defaultTtl(),
+        limits.maxTtl(), limits.delegateDefaultTtl(), limits.maxBindWindow(), limits.listLimit(),
         publicBase + "/mcp"));
-    McpSessions sessions = new McpSessions(keyring, clock, config.sessionTtl(), cluster.hazelcast());
+    McpSessions sessions = new McpSessions(keyring, clock, config.mcp().sessionTtl(), cluster.hazelcast());
     Federation federation = new Federation(vertx, store::current, metrics, FederationLimits.DEFAULTS, clock);
     // Seals what crosses the event bus between nodes with a keyring-derived key (docs/cluster.md).
     BusSeal busSeal = new BusSeal(keyring, config.nodeId(), clock, BusSeal.DEFAULT_WINDOW,
         new BusRefusals(audit, config.nodeId(), clock));
-    SshModule ssh = SshModule.create(config, cluster, vertx, store::current, audit, busSeal,
-        new RecordMac(keyring));
+    SshModule ssh = SshModule.create(config.ssh(), config.nodeId(), http.requestTimeout(), cluster, vertx,
+        store::current, audit, busSeal, new RecordMac(keyring));
 
     LiveListeners liveListeners = new LiveListeners(vertx, cluster.hazelcast(), config.nodeId());
     metrics.gauge(MeterCatalogue.CLUSTER_READY, () -> cluster.readiness().isReady() ? 1 : 0);
@@ -266,24 +272,24 @@ public final class Node {
         () -> java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
 
     // The order of each pipeline is written in Pipelines.
-    Pipelines.Shared shared = new Pipelines.Shared(audit, metrics, config.nodeId(), clock, config.allowedOrigins(),
-        new AuthenticateStep(authenticator, publicBase, metrics), (int) Math.min(Integer.MAX_VALUE, config.bodyLimit()));
+    Pipelines.Shared shared = new Pipelines.Shared(audit, metrics, config.nodeId(), clock, http.allowedOrigins(),
+        new AuthenticateStep(authenticator, publicBase, metrics), (int) Math.min(Integer.MAX_VALUE, http.bodyLimit()));
     Upstream proxy = new Upstream(vertx, store::current, System.getenv(), metrics);
     FederationTools federationTools = new FederationTools(federation);
     TaskTools taskTools = new TaskTools(tasks);
-    McpEndpoint mcp = Pipelines.mcp(shared, config.requestTimeout(), sessions, List.of(taskTools,
-        ssh.tools(), new ProxyTools(proxy, config.requestTimeout().minusSeconds(1)), federationTools),
+    McpEndpoint mcp = Pipelines.mcp(shared, http.requestTimeout(), sessions, List.of(taskTools,
+        ssh.tools(), new ProxyTools(proxy, http.requestTimeout().minusSeconds(1)), federationTools),
         () -> clusterJson(cluster));
-    RestEndpoint rest = Pipelines.rest(shared, config.requestTimeout(), taskTools);
-    FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), config.host(), config.tlsCert(),
-        config.tlsKey(), config.bodyLimit(), config.maxHeaderSize(), (int) Math.max(1, config.idleTimeout().getSeconds()),
+    RestEndpoint rest = Pipelines.rest(shared, http.requestTimeout(), taskTools);
+    FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), http.host(), http.tlsCert(),
+        http.tlsKey(), http.bodyLimit(), http.maxHeaderSize(), (int) Math.max(1, http.idleTimeout().getSeconds()),
         () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of(
             mcp,
             rest,
             ssh.routes(),
-            Pipelines.proxy(shared, proxy, config.bodyLimit()),
-            new DashboardRoutes(vertx, scheme.equals("https"), config.requestTimeout()),
-            new AdminRoutes(vertx, config.nodeId(), audit, config.requestTimeout(), clock, busSeal, liveListeners)));
+            Pipelines.proxy(shared, proxy, http.bodyLimit()),
+            new DashboardRoutes(vertx, scheme.equals("https"), http.requestTimeout()),
+            new AdminRoutes(vertx, config.nodeId(), audit, http.requestTimeout(), clock, busSeal, liveListeners)));
 
     vertx.deployVerticle(new AuditVerticle(auditSettings, auditBacklog, auditStats, clock,
         batch -> liveListeners.anyone() ? busSeal.seal(Addresses.AUDIT_LIVE, batch) : null),
@@ -291,8 +297,8 @@ public final class Node {
     vertx.deployVerticle(new AuditQueryVerticle(auditSettings),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
     vertx.deployVerticle(new AdminVerticle(new AdminDeps(config.nodeId(), store, cluster, tasks, audit, auditStats,
-        auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.adminTimeout(), dashboardSessions(keyring, clock,
-        cluster), new CapabilityViews(
+        auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.admin().timeout(),
+        dashboardSessions(keyring, clock, cluster), new CapabilityViews(
         () -> CapabilityViews.services(store.current()), federationTools::operatorStatus,
         ssh::issuedCertificates), busSeal)))
         .await(30, TimeUnit.SECONDS);
@@ -300,8 +306,8 @@ public final class Node {
     vertx.deployVerticle(new FederationVerticle(federation),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
     vertx.deployVerticle(ssh.verticle()).await(30, TimeUnit.SECONDS);
-    int instances = config.httpInstances() > 0 ? config.httpInstances()
-        : (config.eventLoops() > 0 ? config.eventLoops() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
+    int instances = http.instances() > 0 ? http.instances()
+        : (config.vertx().eventLoops() > 0 ? config.vertx().eventLoops() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
     vertx.deployVerticle(() -> new FrontVerticle(front, port, p -> {}), new DeploymentOptions().setInstances(instances))
         .await(30, TimeUnit.SECONDS);
     return new Node(config, cluster, vertx, store, metrics, blocked, port, publicBase);

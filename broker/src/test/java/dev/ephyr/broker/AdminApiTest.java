@@ -280,7 +280,7 @@ class AdminApiTest {
         asDashboard(session), null);
     assertEquals(204, again.status(), "signing out twice is harmless: " + again);
     Eventually.await(Duration.ofSeconds(30), "the sign-out in n1's audit", () -> Files.readString(
-        AuditFiles.list(n1.config().auditDir()).get(0)).contains("\"event\":\"admin.session.end\",\"decision\":\"allow\""));
+        AuditFiles.list(n1.config().audit().dir()).get(0)).contains("\"event\":\"admin.session.end\",\"decision\":\"allow\""));
   }
 
   @Test
@@ -387,7 +387,7 @@ class AdminApiTest {
     assertEquals(true, bus(n3, Addresses.ADMIN_STATUS, adminKey, new JsonObject()).getJsonObject("result")
         .getValue("policy_hashes_agree"));
     Eventually.await(Duration.ofSeconds(30), "reloads in n3's audit", () -> {
-      String a = Files.readString(AuditFiles.list(n3.config().auditDir()).get(0));
+      String a = Files.readString(AuditFiles.list(n3.config().audit().dir()).get(0));
       return a.contains("\"event\":\"policy.reload\",\"decision\":\"deny\"")
           && a.contains("\"event\":\"admin.node.policy-reload\",\"decision\":\"allow\"");
     });
@@ -396,7 +396,7 @@ class AdminApiTest {
   private String allAudit() throws Exception {
     StringBuilder b = new StringBuilder();
     for (Node n : nodes) {
-      for (Path f : AuditFiles.list(n.config().auditDir())) {
+      for (Path f : AuditFiles.list(n.config().audit().dir())) {
         b.append(Files.readString(f));
       }
     }
@@ -406,7 +406,7 @@ class AdminApiTest {
   private void assertAllChainsIntact() {
     for (Node n : nodes) {
       try {
-        Path dir = n.config().auditDir();
+        Path dir = n.config().audit().dir();
         AuditVerifier.Report r = new AuditVerifier(AuditKeys.of(kit.keyring)).verify(AuditFiles.list(dir),
             dir.resolve(AuditFiles.HEAD));
         assertTrue(r.ok(), n + ": " + r);

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ephyr.broker.config.ConfigException;
+import dev.ephyr.broker.config.NodeConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,12 +21,12 @@ class NodeConfigTest {
   @Test
   void defaults_coverEverything() throws Exception {
     NodeConfig c = NodeConfig.load(null, Map.of());
-    assertEquals("127.0.0.1", c.host());
-    assertEquals(8554, c.port());
-    assertEquals(1024 * 1024, c.bodyLimit());
-    assertEquals(Duration.ofSeconds(60), c.dpopIatWindow());
-    assertEquals("ephyr", c.clusterSettings().get("cluster.name"));
-    assertTrue(c.keyringPath().endsWith(Path.of("data", "keyring.json")));
+    assertEquals("127.0.0.1", c.http().host());
+    assertEquals(8554, c.http().port());
+    assertEquals(1024 * 1024, c.http().bodyLimit());
+    assertEquals(Duration.ofSeconds(60), c.dpop().iatWindow());
+    assertEquals("ephyr", c.cluster().get("cluster.name"));
+    assertTrue(c.node().keyring().endsWith(Path.of("data", "keyring.json")));
   }
 
   @Test
@@ -40,12 +42,12 @@ class NodeConfigTest {
         "  members: [\"10.0.0.1:5701\", \"10.0.0.2:5701\"]",
         ""));
     NodeConfig c = NodeConfig.load(yaml, Map.of("EPHYR_HTTP_PORT", "9100", "EPHYR_CLUSTER_QUORUM", "2"));
-    assertEquals(9100, c.port(), "environment overrides the file");
+    assertEquals(9100, c.http().port(), "environment overrides the file");
     assertEquals("n1", c.nodeId());
-    assertEquals(dir.resolve("keys/k.json"), c.keyringPath());
-    assertEquals(List.of("https://a.example", "https://b.example"), c.allowedOrigins());
-    assertEquals("10.0.0.1:5701,10.0.0.2:5701", c.clusterSettings().get("cluster.members"));
-    assertEquals("2", c.clusterSettings().get("cluster.quorum"));
+    assertEquals(dir.resolve("keys/k.json"), c.node().keyring());
+    assertEquals(List.of("https://a.example", "https://b.example"), c.http().allowedOrigins());
+    assertEquals("10.0.0.1:5701,10.0.0.2:5701", c.cluster().get("cluster.members"));
+    assertEquals("2", c.cluster().get("cluster.quorum"));
     assertEquals("EPHYR_CLUSTER_BIND_HOST", NodeConfig.envName("cluster.bind-host"));
   }
 

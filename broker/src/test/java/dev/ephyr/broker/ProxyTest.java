@@ -110,7 +110,7 @@ class ProxyTest {
     assertNoSecret(logs);
     // The durable audit trail, as written to disk, names the service and never holds a secret.
     StringBuilder trail = new StringBuilder();
-    try (java.util.stream.Stream<Path> files = Files.list(node.config().auditDir())) {
+    try (java.util.stream.Stream<Path> files = Files.list(node.config().audit().dir())) {
       for (Path f : files.sorted().toList()) {
         trail.append(Files.readString(f, StandardCharsets.UTF_8));
       }

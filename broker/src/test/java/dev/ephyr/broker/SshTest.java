@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.map.IMap;
 import dev.ephyr.broker.bus.Addresses;
+import dev.ephyr.broker.config.ConfigException;
 import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.broker.ssh.signer.CaKeyFile;
 import dev.ephyr.broker.ssh.signer.SignerLimits;

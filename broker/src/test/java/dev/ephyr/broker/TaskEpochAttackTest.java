@@ -9,6 +9,8 @@ import com.hazelcast.map.IMap;
 import dev.ephyr.broker.auth.AuthResult;
 import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.auth.Credentials;
+import dev.ephyr.broker.config.ConfigException;
+import dev.ephyr.broker.config.NodeConfig;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.protocol.caveat.Dimension;
 import dev.ephyr.protocol.caveat.Envelope;
@@ -163,7 +165,7 @@ class TaskEpochAttackTest {
         null, null, e.build()));
     JsonObject re = bearer(a, kit.aliceKey).ok("task_reissue", new JsonObject().put("token", orphan));
     assertTrue(re.getBoolean("acknowledged_by_all"), re.encode());
-    long longest = Instant.now().plus(a.config().maxTaskTtl()).toEpochMilli() - 60_000;
+    long longest = Instant.now().plus(a.config().tasks().maxTtl()).toEpochMilli() - 60_000;
     assertTrue(watermarkKeptUntil(b, task) >= longest,
         "without a record the watermark must outlive any copy the policy allows (tasks.max-ttl)");
     assertRefused(bearer(b, orphan).rpc("ping", null), 401, "revoked");

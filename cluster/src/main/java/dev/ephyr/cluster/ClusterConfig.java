@@ -43,6 +43,11 @@ public final class ClusterConfig {
   /** Directory of this node's durable state store; unset keeps state in memory only (tests, tools). */
   public static final String STATE_DIR = "cluster.state-dir";
   public static final String STATE_MAX_BYTES = "cluster.state-max-bytes";
+  /** Every key {@link #fromMap(Map)} understands (the broker names the closest one for a typo). */
+  public static final List<String> KEYS = List.of(NAME, BIND_HOST, PORT, MEMBERS, QUORUM, ALLOW_MINORITY_QUORUM,
+      HEARTBEAT_INTERVAL, MAX_NO_HEARTBEAT, MERGE_FIRST_RUN_DELAY, MERGE_NEXT_RUN_DELAY, OPERATION_TIMEOUT,
+      ACK_TIMEOUT, REPLAY_TIMEOUT, MIRROR_RELOAD_INTERVAL, WATERMARK_RETENTION, TASK_RETENTION, BACKUP_COUNT, NODE_ID,
+      KEYRING_FINGERPRINT, POLICY_HASH, STATE_DIR, STATE_MAX_BYTES);
 
   private static final Pattern CLUSTER_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final Pattern NODE_ID_PATTERN = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
@@ -196,7 +201,7 @@ public final class ClusterConfig {
     try {
       return Durations.parse(v);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(key + " must be a duration like 500ms, 10s, 5m, 1h or 2d, got '" + v + "'");
+      throw new IllegalArgumentException(key + " must be a duration like 500ms, 10s, 5m, 1h, 2d or 1h30m, got '" + v + "'");
     }
   }
 

@@ -76,4 +76,16 @@ final class ClusterConfigTest {
         () -> ClusterConfig.fromMap(Map.of(ClusterConfig.NAME, "x", ClusterConfig.ACK_TIMEOUT, "5")));
     assertTrue(e.getMessage().contains(ClusterConfig.ACK_TIMEOUT));
   }
+
+  @Test
+  void keys_listsExactlyWhatFromMapReads() {
+    for (String key : ClusterConfig.KEYS) {
+      try {
+        ClusterConfig.fromMap(Map.of(ClusterConfig.NAME, "x", key, "?"));
+      } catch (IllegalArgumentException e) {
+        assertTrue(!e.getMessage().equals("unknown setting " + key), key + " is listed but not read");
+      }
+    }
+    assertEquals(ClusterConfig.KEYS.size(), new java.util.HashSet<>(ClusterConfig.KEYS).size());
+  }
 }

@@ -1,6 +1,6 @@
 package dev.ephyr.broker.cli;
 
-import dev.ephyr.broker.policy.EditDistance;
+import dev.ephyr.broker.yaml.EditDistance;
 
 import java.io.PrintStream;
 import java.util.ArrayList;

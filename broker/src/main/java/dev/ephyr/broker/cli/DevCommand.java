@@ -1,8 +1,8 @@
 package dev.ephyr.broker.cli;
 
-import dev.ephyr.broker.ConfigException;
 import dev.ephyr.broker.Node;
-import dev.ephyr.broker.NodeConfig;
+import dev.ephyr.broker.config.ConfigException;
+import dev.ephyr.broker.config.NodeConfig;
 import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.policy.PolicyException;

@@ -1,7 +1,7 @@
 package dev.ephyr.broker.cli;
 
-import dev.ephyr.broker.ConfigException;
-import dev.ephyr.broker.NodeConfig;
+import dev.ephyr.broker.config.ConfigException;
+import dev.ephyr.broker.config.NodeConfig;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -70,7 +70,7 @@ final class NodeCommand implements Command {
     }
     return NodeRunner.run(nodeConfig, io, node -> {
       io.out().println("node " + node.nodeId() + " serving MCP at " + node.mcpUrl());
-      io.out().println("policy " + nodeConfig.policyPath() + ", keyring " + nodeConfig.keyringPath());
+      io.out().println("policy " + nodeConfig.node().policy() + ", keyring " + nodeConfig.node().keyring());
       io.out().flush();
     });
   }

@@ -1,8 +1,8 @@
 package dev.ephyr.broker.cli;
 
-import dev.ephyr.broker.ConfigException;
 import dev.ephyr.broker.Node;
-import dev.ephyr.broker.NodeConfig;
+import dev.ephyr.broker.config.ConfigException;
+import dev.ephyr.broker.config.NodeConfig;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -25,7 +25,8 @@ final class NodeRunner {
     } catch (ExecutionException e) {
       String why = rootMessage(e.getCause());
       if (why.toLowerCase(java.util.Locale.ROOT).contains("address already in use")) {
-        why += " (another process holds http " + config.host() + ":" + config.port() + " or the cluster port)";
+        why += " (another process holds http " + config.http().host() + ":" + config.http().port()
+            + " or the cluster port)";
       }
       throw CliException.failed("cannot start the node: " + why);
     }

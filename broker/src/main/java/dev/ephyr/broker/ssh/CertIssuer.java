@@ -2,6 +2,7 @@ package dev.ephyr.broker.ssh;
 
 import dev.ephyr.broker.audit.AuditEvent;
 import dev.ephyr.broker.audit.AuditSink;
+import dev.ephyr.broker.config.SshSettings;
 import dev.ephyr.broker.policy.RolePolicy;
 import dev.ephyr.broker.policy.TargetPolicy;
 import dev.ephyr.cluster.SerialGenerator;

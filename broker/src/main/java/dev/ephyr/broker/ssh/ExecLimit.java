@@ -1,5 +1,6 @@
 package dev.ephyr.broker.ssh;
 
+import dev.ephyr.broker.config.SshSettings;
 import java.time.Duration;
 
 /**

@@ -1,12 +1,12 @@
 package dev.ephyr.broker.ssh;
 
 import dev.ephyr.broker.bus.Addresses;
-import dev.ephyr.broker.ConfigException;
 import dev.ephyr.broker.audit.AuditSink;
 import dev.ephyr.broker.bus.BusSeal;
 import dev.ephyr.broker.bus.Opened;
 import dev.ephyr.broker.bus.RecordMac;
-import dev.ephyr.broker.NodeConfig;
+import dev.ephyr.broker.config.ConfigException;
+import dev.ephyr.broker.config.SshSettings;
 import dev.ephyr.broker.http.Routes;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.tools.ToolProvider;
@@ -19,6 +19,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -66,15 +67,14 @@ public final class SshModule {
    * Builds the capability; with a signer socket configured, asks the signer for its CA key and publishes it
    * to the cluster. Blocking: call from the node's boot thread, never an event loop.
    */
-  public static SshModule create(NodeConfig config, ClusterNode cluster, Vertx vertx, Supplier<Policy> policy,
-      AuditSink audit, BusSeal bus, RecordMac records) throws ConfigException {
-    SshSettings settings = SshSettings.from(config);
+  public static SshModule create(SshSettings settings, String nodeId, Duration requestTimeout, ClusterNode cluster,
+      Vertx vertx, Supplier<Policy> policy, AuditSink audit, BusSeal bus, RecordMac records) throws ConfigException {
     Clock clock = Clock.systemUTC();
     CaDirectory cas = new CaDirectory(cluster.hazelcast(), vertx, records);
     CertRecords certs = new CertRecords(cluster.certificates(), vertx);
     SshConnector connector = new SshConnector(vertx, settings.connectTimeout());
     ExecRunner runner = new ExecRunner(vertx);
-    SshSessions sessions = new SshSessions(vertx, config.nodeId(), settings, cluster.watermarks(), policy, runner,
+    SshSessions sessions = new SshSessions(vertx, nodeId, settings, cluster.watermarks(), policy, runner,
         cluster.hazelcast(), clock);
     SignerClient signer = null;
     String caKey = null;
@@ -92,27 +92,27 @@ public final class SshModule {
             + "); start it with 'ephyr signer' or unset ssh.signer-socket");
       }
       SshConnector.parseKey(caKey); // warms the key parsers
-      issuer = new CertIssuer(signer, cluster.serials(), certs, settings, caKey, config.nodeId(), clock,
+      issuer = new CertIssuer(signer, cluster.serials(), certs, settings, caKey, nodeId, clock,
           audit);
       try {
-        cas.publish(caKey, config.nodeId(), clock.instant().getEpochSecond()).await(30, TimeUnit.SECONDS);
+        cas.publish(caKey, nodeId, clock.instant().getEpochSecond()).await(30, TimeUnit.SECONDS);
       } catch (Exception e) {
         signer.close();
         throw new ConfigException("cannot publish the SSH CA key to the cluster: " + e.getMessage());
       }
-      LOG.info("node {}: SSH signer at {} (CA {})", config.nodeId(), settings.signerSocket(),
+      LOG.info("node {}: SSH signer at {} (CA {})", nodeId, settings.signerSocket(),
           CaDirectory.fingerprint(caKey));
     }
-    ExecLimit execLimit = ExecLimit.of(settings, config.requestTimeout());
+    ExecLimit execLimit = ExecLimit.of(settings, requestTimeout);
     if (settings.enabled() && execLimit.capsSettings(settings)) {
       LOG.info("node {}: exec commands run at most {} s (default {} s), below ssh.max-exec-timeout/ssh.exec-timeout: "
-          + "an MCP call must answer within http.request-timeout ({} s)", config.nodeId(),
-          execLimit.longest().toSeconds(), execLimit.byDefault().toSeconds(), config.requestTimeout().toSeconds());
+          + "an MCP call must answer within http.request-timeout ({} s)", nodeId,
+          execLimit.longest().toSeconds(), execLimit.byDefault().toSeconds(), requestTimeout.toSeconds());
     }
-    SshTools tools = new SshTools(vertx, config.nodeId(), settings, execLimit, policy, issuer, connector, runner,
+    SshTools tools = new SshTools(vertx, nodeId, settings, execLimit, policy, issuer, connector, runner,
         sessions, certs, clock, bus);
     return new SshModule(tools, new SshRoutes(cas, certs, cluster.watermarks(), clock), sessions, connector, signer,
-        cas, certs, caKey, config.nodeId(), clock, bus, cluster.watermarks());
+        cas, certs, caKey, nodeId, clock, bus, cluster.watermarks());
   }
 
   /** The MCP tools. */

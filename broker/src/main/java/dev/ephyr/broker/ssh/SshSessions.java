@@ -2,6 +2,7 @@ package dev.ephyr.broker.ssh;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import dev.ephyr.broker.config.SshSettings;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.protocol.verify.TaskHop;
 import dev.ephyr.protocol.verify.WatermarkLookup;

@@ -8,6 +8,7 @@ import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.auth.Caller;
 import dev.ephyr.broker.bus.BusSeal;
 import dev.ephyr.broker.bus.Opened;
+import dev.ephyr.broker.config.SshSettings;
 import dev.ephyr.broker.policy.AgentPolicy;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.policy.TargetPolicy;

@@ -1,7 +1,7 @@
 package dev.ephyr.bench.proxy;
 
 import dev.ephyr.broker.Node;
-import dev.ephyr.broker.NodeConfig;
+import dev.ephyr.broker.config.NodeConfig;
 import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.protocol.InsecureSecretAccess;
 import dev.ephyr.protocol.keys.Keyring;

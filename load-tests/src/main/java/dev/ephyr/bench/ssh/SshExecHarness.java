@@ -1,7 +1,7 @@
 package dev.ephyr.bench.ssh;
 
 import dev.ephyr.broker.Node;
-import dev.ephyr.broker.NodeConfig;
+import dev.ephyr.broker.config.NodeConfig;
 import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.broker.ssh.signer.CaKeyFile;
 import dev.ephyr.broker.ssh.signer.SignerLimits;

@@ -1,4 +1,4 @@
-package dev.ephyr.broker.policy;
+package dev.ephyr.broker.yaml;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,32 +30,36 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.representer.Representer;
 
-/** Turns policy text into a SnakeYAML node tree (which keeps line numbers) and hashes it canonically. */
-final class YamlTree {
+/**
+ * Turns configuration text (a policy, a node config) into a SnakeYAML node tree, which keeps line numbers,
+ * and hashes it canonically.
+ */
+public final class YamlTree {
 
-  /** Deepest nesting accepted; the schema needs five levels, so anything far deeper is not a policy. */
-  static final int MAX_NESTING = 20;
+  /** Deepest nesting accepted; the policy schema needs five levels, so anything far deeper is a mistake. */
+  public static final int MAX_NESTING = 20;
 
   private YamlTree() {}
 
   /**
-   * Composes one YAML document, refusing anchors, aliases and explicit tags (a policy has no use for them,
-   * and aliases are how "billion laughs" documents blow up). Returns {@code null} for an empty document.
+   * Composes one YAML document, refusing anchors, aliases and explicit tags (configuration has no use for
+   * them, and aliases are how "billion laughs" documents blow up). Returns {@code null} for an empty document.
+   * {@code kind} names the documents in messages ("policy files").
    */
-  static Node compose(String text, String source) throws PolicyException {
+  public static Node compose(String text, String source, String kind) throws YamlProblems {
     Yaml yaml = newYaml(text.length());
     try {
       for (Event e : yaml.parse(new StringReader(text))) {
         if (e instanceof AliasEvent) {
-          throw located(source, e.getStartMark(), "aliases (*name) are not supported in policy files");
+          throw located(source, e.getStartMark(), "aliases (*name) are not supported in " + kind);
         }
         if (e instanceof NodeEvent ne && ne.getAnchor() != null) {
-          throw located(source, e.getStartMark(), "anchors (&name) are not supported in policy files");
+          throw located(source, e.getStartMark(), "anchors (&name) are not supported in " + kind);
         }
         String tag = e instanceof ScalarEvent se ? se.getTag()
             : e instanceof CollectionStartEvent ce ? ce.getTag() : null;
         if (tag != null && !tag.equals("!")) {
-          throw located(source, e.getStartMark(), "explicit YAML tags (" + tag + ") are not supported in policy files");
+          throw located(source, e.getStartMark(), "explicit YAML tags (" + tag + ") are not supported in " + kind);
         }
       }
       return newYaml(text.length()).compose(new StringReader(text));
@@ -71,7 +75,7 @@ final class YamlTree {
       } else if (m.contains("code points")) {
         m = "the document is too large";
       }
-      throw PolicyException.of(source, 0, "invalid YAML: " + m);
+      throw YamlProblems.of(source, 0, "invalid YAML: " + m);
     }
   }
 
@@ -87,8 +91,8 @@ final class YamlTree {
     return new Yaml(new SafeConstructor(options), new Representer(dumper), dumper, options);
   }
 
-  private static PolicyException located(String source, Mark mark, String message) {
-    return PolicyException.of(source, mark == null ? 0 : mark.getLine() + 1, message);
+  private static YamlProblems located(String source, Mark mark, String message) {
+    return YamlProblems.of(source, mark == null ? 0 : mark.getLine() + 1, message);
   }
 
   private static String oneLine(String s) {
@@ -96,7 +100,7 @@ final class YamlTree {
   }
 
   /** 1-based line where {@code node} starts. */
-  static int line(Node node) {
+  public static int line(Node node) {
     return node.getStartMark() == null ? 0 : node.getStartMark().getLine() + 1;
   }
 
@@ -104,7 +108,7 @@ final class YamlTree {
    * SHA-256 hex over a canonical JSON rendering of the tree: mapping keys sorted, scalars as their text,
    * comments and layout gone. Two files that say the same thing hash the same.
    */
-  static String canonicalHash(Node root) {
+  public static String canonicalHash(Node root) {
     try {
       byte[] json = new ObjectMapper().writeValueAsBytes(canonical(root));
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json));

@@ -1,6 +1,6 @@
-package dev.ephyr.broker.policy;
+package dev.ephyr.broker.yaml;
 
-/** Levenshtein distance between short words, for "did you mean" hints in policy and CLI errors. */
+/** Levenshtein distance between short words, for "did you mean" hints in policy, configuration and CLI errors. */
 public final class EditDistance {
   /** Words longer than this are not compared (hints are for typos, not essays). */
   public static final int MAX_WORD = 64;

@@ -24,6 +24,12 @@ class ArchitectureTest {
   }
 
   @Test
+  void theRootPackageHoldsNothing() {
+    noClasses().should().resideInAPackage("dev.ephyr.broker")
+        .because("every class belongs to a capability, to the wiring (boot) or to the CLI").check(MAIN);
+  }
+
+  @Test
   void capabilityPackages_doNotReachUpIntoTheWiring() {
     noClasses().that().resideInAPackage("dev.ephyr.broker.*..")
         .and().resideOutsideOfPackages("dev.ephyr.broker.boot..", "dev.ephyr.broker.cli..")

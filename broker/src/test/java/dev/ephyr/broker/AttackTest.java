@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.protocol.caveat.BrokerFacts;
 import dev.ephyr.protocol.caveat.Dimension;
 import dev.ephyr.protocol.caveat.Envelope;

@@ -8,6 +8,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import dev.ephyr.broker.admin.AdminVerticle;
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.testing.Eventually;

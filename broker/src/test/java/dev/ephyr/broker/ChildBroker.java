@@ -1,5 +1,6 @@
 package dev.ephyr.broker;
 
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.broker.config.NodeConfig;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

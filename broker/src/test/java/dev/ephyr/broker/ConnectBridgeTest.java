@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.client.BrokerTransport;
 import dev.ephyr.client.Credential;
 import dev.ephyr.client.ProofSigner;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.broker.policy.ApiKeys;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;

@@ -7,6 +7,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.broker.bus.BusCertificates;
 import dev.ephyr.testing.Eventually;
 import io.vertx.core.Vertx;

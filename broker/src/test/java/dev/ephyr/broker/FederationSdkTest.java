@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.testing.Eventually;
 import io.modelcontextprotocol.client.McpSyncClient;

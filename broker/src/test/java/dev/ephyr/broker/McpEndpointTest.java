@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.protocol.dpop.HolderKeyPair;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

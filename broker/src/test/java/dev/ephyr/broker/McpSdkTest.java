@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.protocol.dpop.DpopProofBuilder;
 import dev.ephyr.protocol.dpop.HolderKeyPair;
 import io.modelcontextprotocol.client.McpClient;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.protocol.dpop.DpopProofBuilder;
 import dev.ephyr.protocol.dpop.HolderKeyPair;
 import io.vertx.core.json.JsonArray;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.protocol.dpop.DpopProofBuilder;

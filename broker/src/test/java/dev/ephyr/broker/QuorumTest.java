@@ -2,6 +2,7 @@ package dev.ephyr.broker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.testing.Eventually;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.map.IMap;
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.config.ConfigException;
 import dev.ephyr.broker.policy.ApiKeys;

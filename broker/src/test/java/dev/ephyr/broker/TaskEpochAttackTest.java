@@ -9,6 +9,7 @@ import com.hazelcast.map.IMap;
 import dev.ephyr.broker.auth.AuthResult;
 import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.auth.Credentials;
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.broker.config.ConfigException;
 import dev.ephyr.broker.config.NodeConfig;
 import dev.ephyr.broker.policy.Policy;

@@ -1,5 +1,6 @@
 package dev.ephyr.broker;
 
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.broker.config.NodeConfig;
 import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.protocol.InsecureSecretAccess;

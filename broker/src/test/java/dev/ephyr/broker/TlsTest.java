@@ -3,6 +3,7 @@ package dev.ephyr.broker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ephyr.broker.boot.Node;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,6 +1,6 @@
 package dev.ephyr.broker.cli;
 
-import dev.ephyr.broker.Node;
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.broker.config.ConfigException;
 import dev.ephyr.broker.config.NodeConfig;
 import java.util.concurrent.ExecutionException;

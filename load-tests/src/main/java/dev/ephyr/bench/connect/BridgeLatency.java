@@ -2,7 +2,7 @@ package dev.ephyr.bench.connect;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ephyr.broker.Node;
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.broker.config.NodeConfig;
 import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.client.BrokerTransport;

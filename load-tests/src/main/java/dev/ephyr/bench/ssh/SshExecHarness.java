@@ -1,6 +1,6 @@
 package dev.ephyr.bench.ssh;
 
-import dev.ephyr.broker.Node;
+import dev.ephyr.broker.boot.Node;
 import dev.ephyr.broker.config.NodeConfig;
 import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.broker.ssh.signer.CaKeyFile;

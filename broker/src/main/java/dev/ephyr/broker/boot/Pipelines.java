@@ -1,4 +1,4 @@
-package dev.ephyr.broker;
+package dev.ephyr.broker.boot;
 
 import dev.ephyr.broker.audit.AuditSink;
 import dev.ephyr.broker.http.AuditStep;

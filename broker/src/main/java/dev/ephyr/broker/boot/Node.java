@@ -1,4 +1,4 @@
-package dev.ephyr.broker;
+package dev.ephyr.broker.boot;
 
 import dev.ephyr.broker.admin.AdminDeps;
 import dev.ephyr.broker.admin.AdminRoutes;
@@ -396,7 +396,8 @@ public final class Node {
     return blockedThreadEvents.sum();
   }
 
-  Vertx vertx() {
+  /** The node's Vert.x, for embedding it (and for tests that reach its event bus). */
+  public Vertx vertx() {
     return vertx;
   }
 

@@ -1,4 +1,4 @@
-package dev.ephyr.broker;
+package dev.ephyr.broker.boot;
 
 import dev.ephyr.broker.config.ConfigException;
 import dev.ephyr.broker.config.EventBusSettings;

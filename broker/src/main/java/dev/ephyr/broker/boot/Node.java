@@ -17,7 +17,6 @@ import dev.ephyr.broker.audit.AuditVerticle;
 import dev.ephyr.broker.audit.LiveListeners;
 import dev.ephyr.broker.audit.EventBusAuditSink;
 import dev.ephyr.broker.audit.HeadCheck;
-import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.audit.BusRefusals;
 import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.bus.BusSeal;
@@ -33,7 +32,6 @@ import dev.ephyr.broker.federation.FederationTools;
 import dev.ephyr.broker.federation.FederationVerticle;
 import dev.ephyr.broker.http.AuthenticateStep;
 import dev.ephyr.broker.http.FrontVerticle;
-import dev.ephyr.broker.metrics.MeterCatalogue;
 import dev.ephyr.broker.metrics.Metrics;
 import dev.ephyr.broker.tasks.RestEndpoint;
 import dev.ephyr.broker.mcp.McpEndpoint;
@@ -49,10 +47,6 @@ import dev.ephyr.broker.tasks.TaskTools;
 import dev.ephyr.cluster.ClusterConfig;
 import dev.ephyr.cluster.ClusterNode;
 import dev.ephyr.cluster.Readiness;
-import dev.ephyr.cluster.StateStore;
-import dev.ephyr.protocol.InsecureSecretAccess;
-import dev.ephyr.protocol.dpop.DpopNonces;
-import dev.ephyr.protocol.dpop.DpopVerifier;
 import dev.ephyr.protocol.keys.Keyring;
 import dev.ephyr.protocol.keys.KeyringFormatException;
 import dev.ephyr.protocol.ulid.UlidGenerator;
@@ -214,26 +208,11 @@ public final class Node {
       PolicyStore store, LongAdder blocked, Metrics metrics) throws Exception {
     Clock clock = Clock.systemUTC();
     HttpSettings http = config.http();
-    DpopVerifier.Builder dpop = DpopVerifier.builder().clock(clock).iatWindow(config.dpop().iatWindow());
-    DpopNonces nonces = null;
-    if (config.dpop().requireNonce()) {
-      byte[] secret = keyring.rootKey(keyring.activeKid(), "ephyr-dpop-nonce/1".getBytes(
-          java.nio.charset.StandardCharsets.US_ASCII)).toBytes(InsecureSecretAccess.get());
-      nonces = DpopNonces.create(secret, clock, config.dpop().nonceBucket());
-      java.util.Arrays.fill(secret, (byte) 0);
-      dpop.nonces(nonces);
-    }
-    TokenVerifier verifier = TokenVerifier.builder(keyring).watermarks(cluster.watermarks())
-        .replay(cluster.replay()).dpop(dpop.build()).clock(clock).build();
-    DpopNonces issuer = nonces;
-    Authenticator authenticator = new Authenticator(store::current, verifier, issuer == null ? null : issuer::issue);
+    Verification verification = Verification.create(keyring, cluster, store, config.dpop(), clock);
+    TokenVerifier verifier = verification.verifier();
 
     int port = http.port() != 0 ? http.port() : freePort(http.host());
-    String scheme = http.tlsCert().isPresent() ? "https" : "http";
-    String publicBase = http.publicUrl().orElseGet(() -> {
-      String h = http.host().equals("0.0.0.0") || http.host().equals("::") ? "127.0.0.1" : http.host();
-      return scheme + "://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port;
-    });
+    String publicBase = http.baseUrl(port);
     AuditBacklog auditBacklog = new AuditBacklog(config.audit().queue());
     AuditStats auditStats = new AuditStats();
     AuditSettings auditSettings = new AuditSettings(config.nodeId(), config.audit().dir(), config.audit().maxFileSize(),
@@ -256,24 +235,11 @@ public final class Node {
         store::current, audit, busSeal, new RecordMac(keyring));
 
     LiveListeners liveListeners = new LiveListeners(vertx, cluster.hazelcast(), config.nodeId());
-    metrics.gauge(MeterCatalogue.CLUSTER_READY, () -> cluster.readiness().isReady() ? 1 : 0);
-    metrics.gauge(MeterCatalogue.CLUSTER_MEMBERS, () -> cluster.status().members().size());
-    if (cluster.stateStats().isPresent()) {
-      // A store that refuses writes (full or failing disk) must be as loud in metrics as it is in the log.
-      metrics.gauge(MeterCatalogue.STATE_WRITABLE,
-          () -> cluster.stateStats().map(st -> st.failure() == null ? 1 : 0).orElse(0));
-      metrics.gauge(MeterCatalogue.STATE_BYTES, () -> cluster.stateStats().map(StateStore.Stats::bytes).orElse(-1L));
-      metrics.gauge(MeterCatalogue.STATE_MAX_BYTES,
-          () -> cluster.stateStats().map(StateStore.Stats::maxBytes).orElse(-1L));
-      metrics.counted(MeterCatalogue.STATE_SYNCS, () -> cluster.stateStats().map(StateStore.Stats::syncs).orElse(0L));
-    }
-    metrics.counted(MeterCatalogue.EVENT_LOOP_BLOCKED, blocked::sum);
-    metrics.gauge(MeterCatalogue.JVM_HEAP_USED,
-        () -> java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+    NodeGauges.register(metrics, cluster, blocked);
 
     // The order of each pipeline is written in Pipelines.
     Pipelines.Shared shared = new Pipelines.Shared(audit, metrics, config.nodeId(), clock, http.allowedOrigins(),
-        new AuthenticateStep(authenticator, publicBase, metrics), (int) Math.min(Integer.MAX_VALUE, http.bodyLimit()));
+        new AuthenticateStep(verification.authenticator(), publicBase, metrics), (int) Math.min(Integer.MAX_VALUE, http.bodyLimit()));
     Upstream proxy = new Upstream(vertx, store::current, System.getenv(), metrics);
     FederationTools federationTools = new FederationTools(federation);
     TaskTools taskTools = new TaskTools(tasks);
@@ -288,7 +254,7 @@ public final class Node {
             rest,
             ssh.routes(),
             Pipelines.proxy(shared, proxy, http.bodyLimit()),
-            new DashboardRoutes(vertx, scheme.equals("https"), http.requestTimeout()),
+            new DashboardRoutes(vertx, http.tlsCert().isPresent(), http.requestTimeout()),
             new AdminRoutes(vertx, config.nodeId(), audit, http.requestTimeout(), clock, busSeal, liveListeners)));
 
     vertx.deployVerticle(new AuditVerticle(auditSettings, auditBacklog, auditStats, clock,

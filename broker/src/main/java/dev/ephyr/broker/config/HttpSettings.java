@@ -36,4 +36,15 @@ public record HttpSettings(String host, int port, Optional<String> publicUrl, Op
     }
     return h;
   }
+
+  /**
+   * The base URL agents reach this node at, as DPoP {@code htu} names it: {@code http.public-url} when set,
+   * else the listen address and {@code port} (a wildcard host becomes {@code 127.0.0.1}).
+   */
+  public String baseUrl(int port) {
+    return publicUrl.orElseGet(() -> {
+      String h = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+      return (tlsCert.isPresent() ? "https" : "http") + "://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port;
+    });
+  }
 }

@@ -70,7 +70,8 @@ final class PolicyParser {
       "sk-ecdsa-sha2-nistp256@openssh.com");
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-  private static final Pattern REMOTE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+  private static final Pattern REMOTE_NAME = Pattern.compile("(?=.{1,64}$)[A-Za-z0-9](?:_?[A-Za-z0-9-])*");
+  // No "__" and no trailing "_" in remote names: "__" separates the remote from the tool in federated names.
   private static final Pattern PRINCIPAL = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,31}");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}");
@@ -292,7 +293,7 @@ final class PolicyParser {
       // A tool is usable only when its remote is granted too; a pattern for an ungranted remote is a mistake.
       for (Node item : seq.getValue()) {
         if (item instanceof ScalarNode sc && ToolGrant.isPattern(sc.getValue()) && !sc.getValue().equals("*")) {
-          String remote = sc.getValue().substring(0, sc.getValue().indexOf('.'));
+          String remote = ToolGrant.remoteOf(sc.getValue());
           if (!remotes.contains(remote)) {
             problem(item, "'" + sc.getValue() + "' in " + where + ".tools is for remote '" + remote + "', which "
                 + where + ".remotes does not grant");
@@ -585,7 +586,7 @@ final class PolicyParser {
       if (!pattern.matcher(name).matches()) {
         problem(t.getKeyNode(), "bad name '" + name + "' in " + section
             + ": expected a letter or digit, then up to 63 of "
-            + (section.equals("remotes") ? "A-Z a-z 0-9 _ - (no dots: remote names prefix tool names)"
+            + (section.equals("remotes") ? "A-Z a-z 0-9 _ - (no dots, no '__', not ending in '_': remote names prefix tool names)"
             : "A-Z a-z 0-9 . _ -"));
         continue;
       }
@@ -827,11 +828,11 @@ final class PolicyParser {
     for (ScalarNode i : items) {
       String p = i.getValue();
       if (!ToolGrant.isPattern(p)) {
-        problem(i, "bad tool pattern '" + p + "' in " + where + ": expected remote.tool, remote.prefix_* or \"*\"");
+        problem(i, "bad tool pattern '" + p + "' in " + where + ": expected remote__tool, remote__prefix_*, remote.tool or \"*\"");
       } else if (!out.add(p)) {
         problem(i, "'" + p + "' is listed twice in " + where);
       } else {
-        references.add(new Reference("remotes", p.substring(0, p.indexOf('.')), i, where));
+        references.add(new Reference("remotes", ToolGrant.remoteOf(p), i, where));
       }
     }
     if (out.size() > IdSet.MAX_ELEMENTS) {

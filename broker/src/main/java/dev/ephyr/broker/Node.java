@@ -243,7 +243,8 @@ public final class Node {
         cluster.watermarks(), UlidGenerator.systemDefault(), clock, new TaskService.Limits(config.defaultTaskTtl(),
         config.maxTaskTtl(), config.delegateDefaultTtl(), config.maxBindWindow(), config.listLimit(),
         publicBase + "/mcp"));
-    McpSessions sessions = new McpSessions(keyring, clock, config.sessionTtl(), cluster.hazelcast());
+    McpSessions sessions = new McpSessions(keyring, clock, config.sessionTtl(), config.sessionMaxAge(),
+        cluster.hazelcast());
     Federation federation = new Federation(vertx, store::current, metrics, FederationLimits.DEFAULTS, clock);
     // Seals what crosses the event bus between nodes with a keyring-derived key (docs/cluster.md).
     BusSeal busSeal = new BusSeal(keyring, config.nodeId(), clock, BusSeal.DEFAULT_WINDOW,
@@ -280,7 +281,7 @@ public final class Node {
         new OriginStep(config.allowedOrigins())), authenticate,
         List.of(new TaskTools(tasks), ssh.tools(), new ProxyTools(proxy, config.requestTimeout().minusSeconds(1)),
             federationTools), sessions,
-        () -> clusterJson(cluster), maxString);
+        () -> clusterJson(cluster), maxString, publicBase);
     RestEndpoint rest = new RestEndpoint(List.of(
         new AuditStep(audit, metrics, config.nodeId(), "rest", config.requestTimeout(), clock),
         new OriginStep(config.allowedOrigins())), authenticate, tasks, maxString);

@@ -53,7 +53,8 @@ public final class NodeConfig {
     d.put("http.instances", "0");                 // 0 = one per event loop
     d.put("http.idle-timeout", "60s");
     d.put("http.request-timeout", "30s");
-    d.put("mcp.session-ttl", "24h");
+    d.put("mcp.session-ttl", "24h");              // idle bound: a session unused this long expires
+    d.put("mcp.session-max-age", "7d");           // cap: however used, a session ends this long after issue
     d.put("tasks.default-ttl", "30m");
     d.put("tasks.max-ttl", "24h");
     d.put("tasks.delegate-default-ttl", "10m");
@@ -265,6 +266,10 @@ public final class NodeConfig {
     positive("http.idle-timeout", idleTimeout());
     positive("http.request-timeout", requestTimeout());
     positive("mcp.session-ttl", sessionTtl());
+    if (sessionTtl().getSeconds() < 1 || sessionMaxAge().compareTo(sessionTtl()) < 0
+        || sessionMaxAge().compareTo(Duration.ofDays(90)) > 0) {
+      throw new ConfigException("mcp.session-max-age: must be at least mcp.session-ttl (at least 1s) and at most 90d");
+    }
     positive("tasks.default-ttl", defaultTaskTtl());
     positive("tasks.max-ttl", maxTaskTtl());
     positive("tasks.delegate-default-ttl", delegateDefaultTtl());
@@ -516,9 +521,14 @@ public final class NodeConfig {
     return duration("http.request-timeout");
   }
 
-  /** Lifetime of an MCP session id. */
+  /** How long an MCP session may go unused before it expires (each use extends it). */
   public Duration sessionTtl() {
     return duration("mcp.session-ttl");
+  }
+
+  /** How long after its issue an MCP session expires, however much it is used. */
+  public Duration sessionMaxAge() {
+    return duration("mcp.session-max-age");
   }
 
   /** Default TTL of a root task when the agent's policy names none. */

@@ -19,12 +19,23 @@ public final class AuthenticateStep implements Step {
   private final Authenticator authenticator;
   private final String publicBase;
   private final Metrics metrics;
+  private final String resourceMetadata;
 
   /** Verifies against {@code publicBase} + path as the DPoP {@code htu}. */
   public AuthenticateStep(Authenticator authenticator, String publicBase, Metrics metrics) {
+    this(authenticator, publicBase, metrics, null);
+  }
+
+  private AuthenticateStep(Authenticator authenticator, String publicBase, Metrics metrics, String resourceMetadata) {
     this.authenticator = authenticator;
     this.publicBase = publicBase;
     this.metrics = metrics;
+    this.resourceMetadata = resourceMetadata;
+  }
+
+  /** This step, its challenges naming {@code url} as the protected resource metadata (RFC 9728). */
+  public AuthenticateStep withResourceMetadata(String url) {
+    return new AuthenticateStep(authenticator, publicBase, metrics, url);
   }
 
   @Override
@@ -76,7 +87,9 @@ public final class AuthenticateStep implements Step {
     Reply reply = Reply.json(r.status(), new JsonObject().put("error", r.code()).put("message", r.message()),
         audit);
     for (var h : r.headers().entrySet()) {
-      reply = reply.withHeader(h.getKey(), h.getValue());
+      String value = resourceMetadata != null && h.getKey().equals("WWW-Authenticate")
+          ? dev.ephyr.broker.auth.Rejections.withResourceMetadata(h.getValue(), resourceMetadata) : h.getValue();
+      reply = reply.withHeader(h.getKey(), value);
     }
     return reply;
   }

@@ -17,7 +17,8 @@ import java.util.function.Supplier;
 
 /**
  * The MCP Streamable HTTP endpoint ({@code /mcp}): POST carries JSON-RPC and is answered with JSON; GET
- * offers no stream (405); DELETE ends a session. Each method is one pipeline written top to bottom.
+ * offers no stream (405); DELETE ends a session. Each method is one pipeline written top to bottom. Its
+ * protected resource metadata (RFC 9728) is served at the well-known URLs and named in every 401 challenge.
  */
 public final class McpEndpoint implements Routes {
   /** The endpoint's path. */
@@ -35,15 +36,19 @@ public final class McpEndpoint implements Routes {
   private final Pipeline post;
   private final Pipeline delete;
   private final Pipeline get;
+  private final ResourceMetadata metadata;
 
   /**
    * @param outer steps every request passes first (audit, origin)
    * @param authenticate the authentication step
    * @param tools every capability's tools, in listing order
    * @param cluster a snapshot of the cluster state for {@code ephyr://cluster}
+   * @param publicBase the node's public base URL (the endpoint is {@code publicBase/mcp})
    */
   public McpEndpoint(List<Step> outer, AuthenticateStep authenticate, List<ToolProvider> tools, McpSessions sessions,
-      Supplier<JsonObject> cluster, int maxStringChars) {
+      Supplier<JsonObject> cluster, int maxStringChars, String publicBase) {
+    this.metadata = ResourceMetadata.of(publicBase, PATH);
+    authenticate = authenticate.withResourceMetadata(metadata.url());
     McpSessionStep session = new McpSessionStep(sessions);
     McpDispatchStep dispatch = new McpDispatchStep(new ToolCatalog(tools), new McpResources(cluster), sessions);
     this.post = new Pipeline(concat(outer, new McpParseStep(new JsonBodies(maxStringChars)), authenticate, session,
@@ -62,6 +67,11 @@ public final class McpEndpoint implements Routes {
 
   @Override
   public void mount(Router router, Responder responder) {
+    // Public by nature (RFC 9728): the root form is where clients look when the path-suffixed one is absent.
+    for (String path : List.of(ResourceMetadata.WELL_KNOWN, ResourceMetadata.WELL_KNOWN + PATH)) {
+      router.get(path).handler(ctx -> responder.write(ctx, Reply.json(200, metadata.document(),
+          Reply.Audit.allow("GET " + path)).withHeader("Cache-Control", "max-age=3600")));
+    }
     router.route(PATH).handler(responder.bodyHandler());
     router.post(PATH).handler(ctx -> responder.respond(ctx, this::post));
     router.get(PATH).handler(ctx -> responder.respond(ctx, this::get));

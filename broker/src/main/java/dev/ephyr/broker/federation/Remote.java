@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
 final class Remote {
   /** Protocol versions the broker speaks to remotes, newest first. */
   static final List<String> VERSIONS = List.of("2025-11-25", "2025-06-18", "2025-03-26");
-  /** Tool names a remote may use (the MCP recommendation), so {@code remote.tool} stays unambiguous. */
+  /** Tool names a remote may use (the MCP recommendation); a dot is mapped in the listed name. */
   static final Pattern TOOL_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
   private static final int MAX_CURSOR = 1_024;
 

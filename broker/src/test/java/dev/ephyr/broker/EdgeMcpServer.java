@@ -134,7 +134,20 @@ final class EdgeMcpServer implements AutoCloseable {
     });
   }
 
+  /** Tool names of {@code /names}: plain, dotted, too long, and a pair whose listed names collide. */
+  static final String LONG_TOOL = "very_long_tool_name_".repeat(4);
+  static final String CLASH_DOTTED = "clash.one";
+  /** Spelled exactly as the dotted one's listed name, so both would be listed under one name. */
+  static final String CLASH_PLAIN = dev.ephyr.broker.federation.FederatedNames.listed("names", CLASH_DOTTED)
+      .substring("names__".length());
+
   private void toolsList(HttpServerRequest req, Object id, String cursor) {
+    if (req.path().equals("/names")) {
+      json(req, null, result(id, new JsonObject().put("tools", new JsonArray().add(tool("list_repos"))
+          .add(tool("delete_repo")).add(tool("get.file")).add(tool(LONG_TOOL)).add(tool(CLASH_DOTTED))
+          .add(tool(CLASH_PLAIN)))));
+      return;
+    }
     if (req.path().equals("/echo")) {
       json(req, null, result(id, new JsonObject().put("tools", new JsonArray().add(tool("reflect"))
           .add(tool("reflect_sse")).add(tool("reflect_gzip")))));

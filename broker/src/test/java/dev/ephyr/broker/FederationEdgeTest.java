@@ -73,6 +73,7 @@ class FederationEdgeTest {
         "    url: " + edge.url("/echo"),
         "    auth: { type: header, name: X-Api-Key, secret_file: " + echoSecret + " }",
         "    allow_private: true",
+        "  names: { url: \"" + edge.url("/names") + "\", allow_private: true }",
         "  redir: { url: \"" + edge.url("/redirect") + "\", allow_private: true }",
         "  named: { url: \"http://localhost:" + edge.port() + "/named\" }",
         "  meta: { url: \"http://169.254.169.254/mcp\", allow_private: true }",
@@ -91,6 +92,7 @@ class FederationEdgeTest {
           && "up".equals(s.getJsonObject("basic").getString("status"))
           && "up".equals(s.getJsonObject("query").getString("status"))
           && "up".equals(s.getJsonObject("echo").getString("status"))
+          && "up".equals(s.getJsonObject("names").getString("status"))
           && s.getJsonObject("redir").containsKey("last_error") && s.getJsonObject("named").containsKey("last_error")
           && s.getJsonObject("meta").containsKey("last_error")
           && s.getJsonObject("untrusted").containsKey("last_error");
@@ -125,11 +127,11 @@ class FederationEdgeTest {
   void pagination_acrossJsonAndEventStreamPages_dropsUnusableEntries() {
     List<String> names = names();
     for (int i = 0; i < EdgeMcpServer.PAGES * EdgeMcpServer.PER_PAGE; i++) {
-      assertTrue(names.contains("edge.t" + i), "edge.t" + i + " missing from " + names);
+      assertTrue(names.contains("edge__t" + i), "edge__t" + i + " missing from " + names);
     }
-    assertFalse(names.contains("edge.bad name"));
-    assertFalse(names.contains("edge.noschema"));
-    assertFalse(names.contains("edge.arrayschema"));
+    assertFalse(names.contains("edge__bad name"));
+    assertFalse(names.contains("edge__noschema"));
+    assertFalse(names.contains("edge__arrayschema"));
     JsonObject s = status().getJsonObject("edge");
     assertEquals(20, s.getInteger("tools_total"));
     assertEquals(4, s.getInteger("tools_dropped"));
@@ -179,15 +181,15 @@ class FederationEdgeTest {
 
   @Test
   void answers_jsonAndSplitEventStream_areReturned() {
-    assertEquals("t0 ok", text(alice.call("edge.t0", new JsonObject())));
-    assertEquals("t1 ok", text(alice.call("edge.t1", new JsonObject())));
+    assertEquals("t0 ok", text(alice.call("edge__t0", new JsonObject())));
+    assertEquals("t1 ok", text(alice.call("edge__t1", new JsonObject())));
     assertTrue(edge.apiKeys.stream().allMatch(SECRET::equals), "header credential on every request");
   }
 
   @Test
   void basicAndQueryCredentials_arriveAsConfigured() {
     assertEquals("t0 ok", text(alice.call("basic.t0", new JsonObject())));
-    assertEquals("t0 ok", text(alice.call("query.t0", new JsonObject())));
+    assertEquals("t0 ok", text(alice.call("query__t0", new JsonObject())));
     String basic = "Basic " + java.util.Base64.getEncoder().encodeToString(("broker:" + SECRET)
         .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     assertFalse(edge.basicAuth.isEmpty());
@@ -198,11 +200,11 @@ class FederationEdgeTest {
 
   @Test
   void oversizeMalformedSlowAndErrorAnswers_becomeClearToolErrors() {
-    assertEquals("remote_response_too_large", alice.toolError("edge.big", new JsonObject()));
-    assertEquals("remote_response_too_large", alice.toolError("edge.bigsse", new JsonObject()));
-    assertEquals("remote_bad_response", alice.toolError("edge.notjson", new JsonObject()));
-    assertEquals("remote_timeout", alice.toolError("edge.slow", new JsonObject()));
-    assertEquals("remote_error", alice.toolError("edge.errors", new JsonObject()));
+    assertEquals("remote_response_too_large", alice.toolError("edge__big", new JsonObject()));
+    assertEquals("remote_response_too_large", alice.toolError("edge__bigsse", new JsonObject()));
+    assertEquals("remote_bad_response", alice.toolError("edge__notjson", new JsonObject()));
+    assertEquals("remote_timeout", alice.toolError("edge__slow", new JsonObject()));
+    assertEquals("remote_error", alice.toolError("edge__errors", new JsonObject()));
   }
 
   @Test
@@ -232,7 +234,7 @@ class FederationEdgeTest {
 
   @Test
   void aRemoteReflectingTheCredential_inAnySpellingOrEncoding_neverShowsItToTheAgent() {
-    for (String tool : List.of("echo.reflect", "echo.reflect_sse")) {
+    for (String tool : List.of("echo__reflect", "echo__reflect_sse")) {
       Http.Response r = alice.call(tool, new JsonObject());
       assertEquals(200, r.status(), r.toString());
       assertEquals(null, Leaks.found(r.body(), ECHO_SECRET), tool + " leaked: " + r.body());
@@ -247,8 +249,8 @@ class FederationEdgeTest {
       assertEquals(null, Leaks.found(structured, ECHO_SECRET), structured);
     }
     // Compressed although asked for plain bytes: refused, nothing of it shown.
-    Http.Response gz = alice.call("echo.reflect_gzip", new JsonObject());
-    assertEquals("remote_bad_response", alice.toolError("echo.reflect_gzip", new JsonObject()));
+    Http.Response gz = alice.call("echo__reflect_gzip", new JsonObject());
+    assertEquals("remote_bad_response", alice.toolError("echo__reflect_gzip", new JsonObject()));
     assertTrue(gz.body().contains("Content-Encoding"), gz.toString());
     assertEquals(null, Leaks.found(gz.body(), ECHO_SECRET));
   }
@@ -256,16 +258,111 @@ class FederationEdgeTest {
   @Test
   void forgottenSession_isRenewedTransparently() {
     edge.sessions.clear();
-    assertEquals("t2 ok", text(alice.call("edge.t2", new JsonObject())));
+    assertEquals("t2 ok", text(alice.call("edge__t2", new JsonObject())));
   }
 
   @Test
   void oversizeArguments_neverLeaveTheBroker() {
     int before = edge.calls.size();
-    Http.Response r = alice.call("edge.t3", new JsonObject().put("blob", "z".repeat(300_000)));
+    Http.Response r = alice.call("edge__t3", new JsonObject().put("blob", "z".repeat(300_000)));
     assertNotNull(r.json().getJsonObject("error"), r.toString());
     assertEquals(-32602, r.json().getJsonObject("error").getInteger("code"));
     assertFalse(edge.calls.subList(before, edge.calls.size()).contains("t3"));
+  }
+
+  @Test
+  void federatedNames_areWhatClientsAccept_shortenedStably_andSayWhatTheyStandFor() {
+    List<String> names = names();
+    for (String n : names) {
+      assertTrue(n.matches("[a-zA-Z0-9_-]{1,64}"), "not a name clients accept: " + n);
+    }
+    assertTrue(names.containsAll(List.of("names__list_repos", "names__delete_repo")), names.toString());
+    // Fixed spellings: the same on every node and after every restart (a hash of "remote.tool").
+    String longName = "names__very_long_tool_name_very_long_tool_name_very_l-e79df1a0e2";
+    String dotted = "names__get_file-" + sha("names.get.file");
+    assertEquals(longName.substring(0, 53) + "-" + sha("names." + EdgeMcpServer.LONG_TOOL), longName);
+    assertTrue(names.contains(longName), names.toString());
+    assertTrue(names.contains(dotted), names.toString());
+    JsonObject descriptor = descriptor(longName);
+    assertTrue(descriptor.getString("description").contains("is tool '" + EdgeMcpServer.LONG_TOOL
+        + "' of remote 'names'"), descriptor.encode());
+    assertEquals(EdgeMcpServer.LONG_TOOL + " ok", text(alice.call(longName, new JsonObject())));
+    assertEquals("get.file ok", text(alice.call(dotted, new JsonObject())));
+    assertEquals("list_repos ok", text(alice.call("names__list_repos", new JsonObject())));
+  }
+
+  @Test
+  void oldDottedNames_stillWork_asAliasesOfTheSameTool() {
+    assertEquals("list_repos ok", text(alice.call("names.list_repos", new JsonObject())));
+    assertEquals("get.file ok", text(alice.call("names.get.file", new JsonObject())));
+    assertEquals("unknown_tool", alice.toolError("names.nope", new JsonObject()));
+    assertEquals("unknown_tool", alice.toolError("names__nope", new JsonObject()));
+  }
+
+  @Test
+  void twoRemoteToolsUnderOneName_areBothRefused_underEverySpelling() {
+    String clash = "names__" + EdgeMcpServer.CLASH_PLAIN;
+    assertFalse(names().contains(clash), "a name that stands for two tools is not listed");
+    int before = edge.calls.size();
+    assertEquals("tool_name_collision", alice.toolError(clash, new JsonObject()));
+    assertEquals("tool_name_collision", alice.toolError("names." + EdgeMcpServer.CLASH_DOTTED, new JsonObject()));
+    assertEquals("tool_name_collision", alice.toolError("names." + EdgeMcpServer.CLASH_PLAIN, new JsonObject()));
+    assertEquals(before, edge.calls.size(), "nothing was sent to the remote");
+  }
+
+  @Test
+  void toolsCaveat_onNewNames_grantsExactlyThoseTools_whicheverSpellingIsCalled() {
+    McpClient t = task("names__list_repos");
+    assertEquals("list_repos ok", text(t.call("names__list_repos", new JsonObject())));
+    assertEquals("list_repos ok", text(t.call("names.list_repos", new JsonObject())));
+    int before = edge.calls.size();
+    assertEquals("tool_not_allowed", t.toolError("names__delete_repo", new JsonObject()));
+    assertEquals("tool_not_allowed", t.toolError("names.delete_repo", new JsonObject()), "the alias is no way round");
+    assertEquals("tool_not_allowed", t.toolError("names__" + EdgeMcpServer.CLASH_PLAIN.replace("-", "_"),
+        new JsonObject()));
+    assertEquals(before, edge.calls.size(), "nothing refused was sent to the remote");
+    List<String> visible = names(t);
+    assertTrue(visible.contains("names__list_repos"), visible.toString());
+    assertFalse(visible.contains("names__delete_repo"), visible.toString());
+
+    // The old spelling keeps its meaning: the remote's own names, globbed.
+    McpClient old = task("names.list_*");
+    assertEquals("list_repos ok", text(old.call("names__list_repos", new JsonObject())));
+    assertEquals("tool_not_allowed", old.toolError("names__delete_repo", new JsonObject()));
+    // A shortened name may be granted as listed; that grants that one tool.
+    String dotted = "names__get_file-" + sha("names.get.file");
+    McpClient listed = task(dotted);
+    assertEquals("get.file ok", text(listed.call("names.get.file", new JsonObject())));
+    assertEquals("tool_not_allowed", listed.toolError("names__list_repos", new JsonObject()));
+  }
+
+  private static McpClient task(String tools) {
+    String token = alice.ok("task_create", new JsonObject().put("ttl", 600).put("envelope", new JsonObject()
+        .put("remotes", new JsonArray().add("names")).put("tools", new JsonArray().add(tools)))).getString("token");
+    McpClient c = McpClient.bearer(node.mcpUrl(), token);
+    c.initialize("2025-11-25");
+    return c;
+  }
+
+  private static List<String> names(McpClient c) {
+    List<String> out = new ArrayList<>();
+    c.rpc("tools/list", new JsonObject()).json().getJsonObject("result").getJsonArray("tools")
+        .forEach(t -> out.add(((JsonObject) t).getString("name")));
+    return out;
+  }
+
+  private static JsonObject descriptor(String name) {
+    return alice.rpc("tools/list", new JsonObject()).json().getJsonObject("result").getJsonArray("tools").stream()
+        .map(JsonObject.class::cast).filter(t -> t.getString("name").equals(name)).findFirst().orElseThrow();
+  }
+
+  private static String sha(String s) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8))).substring(0, 10);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static String text(Http.Response r) {

@@ -73,11 +73,11 @@ class FederationSdkTest {
     TestKit.awaitReady(node);
     McpClient alice = McpClient.bearer(node.mcpUrl(), kit.aliceKey);
     alice.initialize("2025-11-25");
-    Eventually.await(Duration.ofSeconds(30), "sdk tools discovered", () -> names(alice).contains("sdk.echo"));
+    Eventually.await(Duration.ofSeconds(30), "sdk tools discovered", () -> names(alice).contains("sdk__echo"));
     token = alice.ok("task_create", new JsonObject().put("ttl", 600).put("can_delegate", true).put("envelope", new JsonObject()
         .put("remotes", new JsonArray().add("sdk"))
-        .put("tools", new JsonArray().add("sdk.echo").add("sdk.add").add("sdk.whoami_auth").add("sdk.link")
-            .add("sdk.read_uri")))).getString("token");
+        .put("tools", new JsonArray().add("sdk__echo").add("sdk__add").add("sdk__whoami_auth").add("sdk__link")
+            .add("sdk__read_uri")))).getString("token");
   }
 
   @AfterAll
@@ -114,22 +114,22 @@ class FederationSdkTest {
   @Order(1)
   void toolsAppearNamespaced_filteredByTheTokensCaveat() {
     List<String> names = names(task());
-    assertTrue(names.containsAll(List.of("list_remotes", "sdk.echo", "sdk.add", "sdk.whoami_auth", "sdk.link",
-        "sdk.read_uri")), names.toString());
-    assertFalse(names.contains("sdk.secret_tool"), "outside the token's tools caveat: " + names);
+    assertTrue(names.containsAll(List.of("list_remotes", "sdk__echo", "sdk__add", "sdk__whoami_auth", "sdk__link",
+        "sdk__read_uri")), names.toString());
+    assertFalse(names.contains("sdk__secret_tool"), "outside the token's tools caveat: " + names);
     assertFalse(names.contains("echo"));
     // The API key acts within alice's policy, which grants sdk.*.
     McpClient alice = McpClient.bearer(node.mcpUrl(), kit.aliceKey);
     alice.initialize("2025-06-18");
-    assertTrue(names(alice).contains("sdk.secret_tool"));
+    assertTrue(names(alice).contains("sdk__secret_tool"));
     // bob's policy grants no remote: nothing federated, not even list_remotes.
     McpClient bob = McpClient.bearer(node.mcpUrl(), kit.bobKey);
     bob.initialize("2025-06-18");
-    assertTrue(names(bob).stream().noneMatch(n -> n.startsWith("sdk.") || n.equals("list_remotes")));
-    assertEquals("remote_not_allowed", bob.toolError("sdk.echo", new JsonObject().put("text", "x")));
+    assertTrue(names(bob).stream().noneMatch(n -> n.startsWith("sdk__") || n.equals("list_remotes")));
+    assertEquals("remote_not_allowed", bob.toolError("sdk__echo", new JsonObject().put("text", "x")));
     // The remote's input schema is passed through.
     JsonObject echo = task().rpc("tools/list", new JsonObject()).json().getJsonObject("result").getJsonArray("tools")
-        .stream().map(JsonObject.class::cast).filter(t -> t.getString("name").equals("sdk.echo")).findFirst()
+        .stream().map(JsonObject.class::cast).filter(t -> t.getString("name").equals("sdk__echo")).findFirst()
         .orElseThrow();
     assertEquals("string", echo.getJsonObject("inputSchema").getJsonObject("properties").getJsonObject("text")
         .getString("type"));
@@ -139,10 +139,10 @@ class FederationSdkTest {
   @Order(2)
   void allowedCall_returnsTheRemotesRealResult() {
     McpClient t = task();
-    JsonObject r = callResult(t, "sdk.echo", new JsonObject().put("text", "hello"));
+    JsonObject r = callResult(t, "sdk__echo", new JsonObject().put("text", "hello"));
     assertFalse(r.getBoolean("isError"));
     assertEquals("echo: hello", r.getJsonArray("content").getJsonObject(0).getString("text"));
-    JsonObject sum = callResult(t, "sdk.add", new JsonObject().put("a", 40).put("b", 2));
+    JsonObject sum = callResult(t, "sdk__add", new JsonObject().put("a", 40).put("b", 2));
     assertEquals(42, sum.getJsonObject("structuredContent").getInteger("sum"));
     assertTrue(remote.calls.contains("echo") && remote.calls.contains("add"));
   }
@@ -152,20 +152,20 @@ class FederationSdkTest {
   void callOutsideTheCaveat_isRefusedBeforeItLeavesTheBroker() {
     McpClient t = task();
     int before = remote.calls.size();
-    assertEquals("tool_not_allowed", t.toolError("sdk.secret_tool", new JsonObject()));
+    assertEquals("tool_not_allowed", t.toolError("sdk__secret_tool", new JsonObject()));
     // A tool the remote does not have, and a remote the policy does not have.
     McpClient alice = McpClient.bearer(node.mcpUrl(), kit.aliceKey);
     alice.initialize("2025-11-25");
-    assertEquals("unknown_tool", alice.toolError("sdk.nope", new JsonObject()));
-    assertEquals("tool_not_allowed", t.toolError("sdk.nope", new JsonObject()));
+    assertEquals("unknown_tool", alice.toolError("sdk__nope", new JsonObject()));
+    assertEquals("tool_not_allowed", t.toolError("sdk__nope", new JsonObject()));
     Http.Response unknown = t.call("other.echo", new JsonObject());
     assertNotNull(unknown.json().getJsonObject("error"), unknown.toString());
     // A child task narrowed to sdk.echo cannot call sdk.add either.
     String child = t.ok("task_delegate", new JsonObject().put("ttl", 60).put("envelope", new JsonObject()
-        .put("tools", new JsonArray().add("sdk.echo")))).getString("token");
+        .put("tools", new JsonArray().add("sdk__echo")))).getString("token");
     McpClient c = McpClient.bearer(node.mcpUrl(), child);
     c.initialize("2025-11-25");
-    assertEquals("tool_not_allowed", c.toolError("sdk.add", new JsonObject().put("a", 1).put("b", 2)));
+    assertEquals("tool_not_allowed", c.toolError("sdk__add", new JsonObject().put("a", 1).put("b", 2)));
     assertEquals(before, remote.calls.size(), "the remote saw a refused call: " + remote.calls);
     assertFalse(remote.calls.contains("secret_tool"));
   }
@@ -174,7 +174,7 @@ class FederationSdkTest {
   @Order(4)
   void credentialArrivesAtTheRemote_andNeverReachesTheAgent() {
     McpClient t = task();
-    JsonObject r = callResult(t, "sdk.whoami_auth", new JsonObject());
+    JsonObject r = callResult(t, "sdk__whoami_auth", new JsonObject());
     String seen = remote.authorizations.get(remote.authorizations.size() - 1);
     assertEquals("Bearer " + SECRET, seen);
     String text = r.getJsonArray("content").getJsonObject(0).getString("text");
@@ -189,13 +189,13 @@ class FederationSdkTest {
   @Order(5)
   void resourceUris_areMappedAndRoundTrip() {
     McpClient t = task();
-    JsonArray content = callResult(t, "sdk.link", new JsonObject()).getJsonArray("content");
+    JsonArray content = callResult(t, "sdk__link", new JsonObject()).getJsonArray("content");
     String link = content.getJsonObject(0).getString("uri");
     assertEquals("resource_link", content.getJsonObject(0).getString("type"));
     assertEquals("ephyr://remote/sdk/file%3A%2F%2F%2Fsrv%2Freports%2Fq3+final.txt", link);
     assertEquals("ephyr://remote/sdk/memo%3A%2F%2Fnotes%2F1",
         content.getJsonObject(1).getJsonObject("resource").getString("uri"));
-    JsonObject read = callResult(t, "sdk.read_uri", new JsonObject().put("uri", link));
+    JsonObject read = callResult(t, "sdk__read_uri", new JsonObject().put("uri", link));
     assertEquals("read file:///srv/reports/q3 final.txt", read.getJsonArray("content").getJsonObject(0)
         .getString("text"));
     assertEquals("file:///srv/reports/q3 final.txt", remote.arguments.get(remote.arguments.size() - 1).get("uri"));
@@ -229,8 +229,8 @@ class FederationSdkTest {
     try (McpSyncClient c = io.modelcontextprotocol.client.McpClient.sync(transport)
         .requestTimeout(Duration.ofSeconds(20)).build()) {
       c.initialize();
-      assertTrue(c.listTools().tools().stream().anyMatch(x -> x.name().equals("sdk.echo")));
-      McpSchema.CallToolResult r = c.callTool(new McpSchema.CallToolRequest("sdk.echo", Map.of("text", "sdk")));
+      assertTrue(c.listTools().tools().stream().anyMatch(x -> x.name().equals("sdk__echo")));
+      McpSchema.CallToolResult r = c.callTool(new McpSchema.CallToolRequest("sdk__echo", Map.of("text", "sdk")));
       assertEquals("echo: sdk", ((McpSchema.TextContent) r.content().get(0)).text());
     }
   }
@@ -244,14 +244,14 @@ class FederationSdkTest {
     assertEquals(6, before.getInteger("tools_total"));
     assertEquals(5, before.getInteger("tools"));
     remote.close();
-    assertEquals("remote_unreachable", t.toolError("sdk.echo", new JsonObject().put("text", "x")));
+    assertEquals("remote_unreachable", t.toolError("sdk__echo", new JsonObject().put("text", "x")));
     JsonObject down = status(t);
     assertEquals("down", down.getString("status"));
     assertEquals("remote_unreachable", down.getJsonObject("last_error").getString("code"));
     // Same port, a fresh server process state: the broker's old session is unknown there.
     remote = SdkMcpServer.start(kit.dir, remotePort);
     Eventually.await(Duration.ofSeconds(40), "sdk back up", () -> "up".equals(status(t).getString("status")));
-    JsonObject r = callResult(t, "sdk.echo", new JsonObject().put("text", "again"));
+    JsonObject r = callResult(t, "sdk__echo", new JsonObject().put("text", "again"));
     assertEquals("echo: again", r.getJsonArray("content").getJsonObject(0).getString("text"));
     assertTrue(node.metrics().count("ephyr_federation_calls_total", "remote", "sdk", "outcome", "ok") >= 3);
   }
@@ -261,13 +261,13 @@ class FederationSdkTest {
   void policyReload_narrowsLiveTokensAtOnce() throws Exception {
     McpClient t = task();
     Path policy = kit.dir.resolve("policy.yaml");
-    Files.writeString(policy, Files.readString(policy).replace("tools: [\"sdk.*\"]", "tools: [\"sdk.add\"]"));
+    Files.writeString(policy, Files.readString(policy).replace("tools: [\"sdk.*\"]", "tools: [\"sdk__add\"]"));
     node.reloadPolicy().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
     int before = remote.calls.size();
-    assertEquals("tool_not_allowed", t.toolError("sdk.echo", new JsonObject().put("text", "x")));
+    assertEquals("tool_not_allowed", t.toolError("sdk__echo", new JsonObject().put("text", "x")));
     List<String> names = names(t);
-    assertFalse(names.contains("sdk.echo"), names.toString());
-    assertTrue(names.contains("sdk.add"), names.toString());
+    assertFalse(names.contains("sdk__echo"), names.toString());
+    assertTrue(names.contains("sdk__add"), names.toString());
     assertEquals(before, remote.calls.size());
   }
 

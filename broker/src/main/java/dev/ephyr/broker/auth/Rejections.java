@@ -21,7 +21,7 @@ public final class Rejections {
       case MALFORMED: return "the token cannot be parsed";
       case BAD_SIGNATURE: return "the token signature is invalid";
       case UNKNOWN_KEY: return "the token was signed with a key this cluster does not know";
-      case EXPIRED: return "the token has expired";
+      case EXPIRED: return "the token has expired: get a new task token (task_create) or use the agent API key";
       case REVOKED: return "the token's task, or one of its ancestors, was revoked";
       case POP_REQUIRED: return "this token is bound to a holder key: send a DPoP proof";
       case POP_INVALID: return "the DPoP proof is invalid";
@@ -90,14 +90,35 @@ public final class Rejections {
 
   /** No credentials at all. */
   public static Rejection unauthenticated() {
-    return new Rejection(401, "unauthenticated", "send an agent API key or a task token in the Authorization header",
-        Map.of("WWW-Authenticate", "Bearer " + REALM + ", DPoP " + REALM + " algs=\"EdDSA\""), "no credentials");
+    return new Rejection(401, "unauthenticated", "this server takes no OAuth sign-in: configure your client to send "
+        + "'Authorization: Bearer <credential>' with the agent API key your operator made for you "
+        + "('ephyr agent-key'), or with a task token (from task_create)",
+        Map.of("WWW-Authenticate", "Bearer " + REALM + ", DPoP " + REALM + ", algs=\"EdDSA\""), "no credentials");
   }
 
   /** An API key that names no agent. */
   public static Rejection invalidApiKey() {
-    return new Rejection(401, "invalid_api_key", "the API key is not valid",
+    return new Rejection(401, "invalid_api_key", "the API key is not valid: check the key your client sends, or ask "
+        + "your operator for a new one ('ephyr agent-key') and its hash in the policy",
         Map.of("WWW-Authenticate", "Bearer " + REALM + ", error=\"invalid_token\""), "unknown API key");
+  }
+
+  /**
+   * {@code header} (our own challenges, one or more) with {@code resource_metadata="url"} added to each
+   * challenge (RFC 9728 §5.1), so a client finds the metadata document from the 401 alone.
+   */
+  public static String withResourceMetadata(String header, String url) {
+    String param = "resource_metadata=\"" + url + "\"";
+    // Our challenges start with a scheme token; parameter values are quoted and never hold ", Bearer " etc.
+    String[] challenges = header.split(", (?=(?:Bearer|DPoP) )");
+    StringBuilder out = new StringBuilder(header.length() + challenges.length * (param.length() + 2));
+    for (String c : challenges) {
+      if (out.length() > 0) {
+        out.append(", ");
+      }
+      out.append(c).append(c.indexOf(' ') < 0 ? " " : ", ").append(param);
+    }
+    return out.toString();
   }
 
   /** A valid token whose agent the current policy no longer knows. */

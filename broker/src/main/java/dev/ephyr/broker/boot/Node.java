@@ -226,7 +226,8 @@ public final class Node {
         cluster.watermarks(), UlidGenerator.systemDefault(), clock, new TaskService.Limits(limits.defaultTtl(),
         limits.maxTtl(), limits.delegateDefaultTtl(), limits.maxBindWindow(), limits.listLimit(),
         publicBase + "/mcp"));
-    McpSessions sessions = new McpSessions(keyring, clock, config.mcp().sessionTtl(), cluster.hazelcast());
+    McpSessions sessions = new McpSessions(keyring, clock, config.mcp().sessionTtl(), config.mcp().sessionMaxAge(),
+        cluster.hazelcast());
     Federation federation = new Federation(vertx, store::current, metrics, FederationLimits.DEFAULTS, clock);
     // Seals what crosses the event bus between nodes with a keyring-derived key (docs/cluster.md).
     BusSeal busSeal = new BusSeal(keyring, config.nodeId(), clock, BusSeal.DEFAULT_WINDOW,
@@ -243,7 +244,7 @@ public final class Node {
     Upstream proxy = new Upstream(vertx, store::current, System.getenv(), metrics);
     FederationTools federationTools = new FederationTools(federation);
     TaskTools taskTools = new TaskTools(tasks);
-    McpEndpoint mcp = Pipelines.mcp(shared, http.requestTimeout(), sessions, List.of(taskTools,
+    McpEndpoint mcp = Pipelines.mcp(shared, http.requestTimeout(), publicBase, sessions, List.of(taskTools,
         ssh.tools(), new ProxyTools(proxy, http.requestTimeout().minusSeconds(1)), federationTools),
         () -> clusterJson(cluster));
     RestEndpoint rest = Pipelines.rest(shared, http.requestTimeout(), taskTools);

@@ -8,6 +8,7 @@ import dev.ephyr.broker.http.OriginStep;
 import dev.ephyr.broker.http.Pipeline;
 import dev.ephyr.broker.mcp.McpEndpoint;
 import dev.ephyr.broker.mcp.McpSessions;
+import dev.ephyr.broker.mcp.ResourceMetadata;
 import dev.ephyr.broker.proxy.ProxyRoute;
 import dev.ephyr.broker.proxy.Upstream;
 import dev.ephyr.broker.tasks.RestEndpoint;
@@ -55,16 +56,21 @@ final class Pipelines {
 
   private Pipelines() {}
 
-  /** {@code /mcp}: POST runs the tools, DELETE ends a session, GET is refused. */
-  static McpEndpoint mcp(Shared s, Duration bound, McpSessions sessions, List<ToolProvider> tools,
+  /**
+   * {@code /mcp}: POST runs the tools, DELETE ends a session, GET is refused; its 401 challenges name the
+   * endpoint's protected resource metadata under {@code publicBase}.
+   */
+  static McpEndpoint mcp(Shared s, Duration bound, String publicBase, McpSessions sessions, List<ToolProvider> tools,
       Supplier<JsonObject> clusterView) {
     AuditStep audit = s.audit("mcp", bound);
     OriginStep origin = s.origin();
+    ResourceMetadata metadata = ResourceMetadata.of(publicBase, McpEndpoint.PATH);
+    AuthenticateStep authenticate = s.authenticate().withResourceMetadata(metadata.url());
     return new McpEndpoint(
-        new Pipeline(List.of(audit, origin, McpEndpoint.parse(s.maxStringChars()), s.authenticate(),
+        new Pipeline(List.of(audit, origin, McpEndpoint.parse(s.maxStringChars()), authenticate,
             McpEndpoint.session(sessions), McpEndpoint.dispatch(tools, clusterView, sessions))),
-        new Pipeline(List.of(audit, origin, s.authenticate(), McpEndpoint.endSession(sessions))),
-        new Pipeline(List.of(audit, origin, McpEndpoint.noStream())));
+        new Pipeline(List.of(audit, origin, authenticate, McpEndpoint.endSession(sessions))),
+        new Pipeline(List.of(audit, origin, McpEndpoint.noStream())), metadata);
   }
 
   /** {@code /v1/tasks}: the REST mirror of the task tools (the same {@code taskTools} MCP lists). */

@@ -5,11 +5,19 @@ import java.time.Duration;
 /**
  * The MCP endpoint's settings ({@code mcp.*}).
  *
- * @param sessionTtl lifetime of an MCP session id
+ * @param sessionTtl how long an MCP session may go unused before it expires (each use extends it)
+ * @param sessionMaxAge how long after it began a session ends, however much it is used
  */
-public record McpSettings(Duration sessionTtl) {
+public record McpSettings(Duration sessionTtl, Duration sessionMaxAge) {
 
   static McpSettings read(Values v) {
-    return new McpSettings(v.duration(Settings.MCP_SESSION_TTL));
+    McpSettings s = new McpSettings(v.duration(Settings.MCP_SESSION_TTL), v.duration(Settings.MCP_SESSION_MAX_AGE));
+    if (s.sessionTtl.getSeconds() < 1) {
+      v.problem(Settings.MCP_SESSION_TTL, "mcp.session-ttl must be at least 1s");
+    }
+    if (s.sessionMaxAge.compareTo(s.sessionTtl) < 0) {
+      v.problem(Settings.MCP_SESSION_MAX_AGE, "mcp.session-max-age must be at least mcp.session-ttl");
+    }
+    return s;
   }
 }

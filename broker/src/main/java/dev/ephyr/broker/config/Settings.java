@@ -61,7 +61,9 @@ public final class Settings {
       "event-bus TLS: the cluster CA (PEM) that must have signed every peer (`ephyr certs init` makes them)");
 
   public static final Setting MCP_SESSION_TTL = of("mcp.session-ttl", time(MS, Duration.ofDays(30)), "24h", null,
-      "lifetime of an `Mcp-Session-Id`");
+      "idle limit of an `Mcp-Session-Id`: a session unused this long expires (each use extends it)");
+  public static final Setting MCP_SESSION_MAX_AGE = of("mcp.session-max-age", time(MS, Duration.ofDays(90)), "7d",
+      null, "a session ends this long after it began, however it is used (at least `mcp.session-ttl`)");
 
   public static final Setting TASKS_DEFAULT_TTL = of("tasks.default-ttl", time(MS, Duration.ofDays(30)), "30m",
       null, "TTL of a root task when the agent's policy names none");
@@ -148,7 +150,7 @@ public final class Settings {
   public static final List<Setting> ALL = List.of(NODE_ID, NODE_DATA_DIR, NODE_KEYRING, NODE_POLICY,
       HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_URL, HTTP_TLS_CERT, HTTP_TLS_KEY, HTTP_ALLOWED_ORIGINS, HTTP_BODY_LIMIT,
       HTTP_MAX_HEADER_SIZE, HTTP_INSTANCES, HTTP_IDLE_TIMEOUT, HTTP_REQUEST_TIMEOUT,
-      EVENTBUS_TLS_CERT, EVENTBUS_TLS_KEY, EVENTBUS_TLS_CA, MCP_SESSION_TTL,
+      EVENTBUS_TLS_CERT, EVENTBUS_TLS_KEY, EVENTBUS_TLS_CA, MCP_SESSION_TTL, MCP_SESSION_MAX_AGE,
       TASKS_DEFAULT_TTL, TASKS_MAX_TTL, TASKS_DELEGATE_DEFAULT_TTL, TASKS_MAX_BIND_WINDOW, TASKS_LIST_LIMIT,
       DPOP_IAT_WINDOW, DPOP_REQUIRE_NONCE, DPOP_NONCE_BUCKET,
       VERTX_EVENT_LOOPS, VERTX_BLOCKED_THREAD_CHECK_INTERVAL, VERTX_MAX_EVENT_LOOP_EXECUTE_TIME,

@@ -18,6 +18,9 @@ import java.util.Map;
 record Catalogue(Map<String, RemoteTool> tools, int dropped, boolean truncated, String protocolVersion,
     Instant refreshedAt) {
 
+  /** No catalogue (a remote not reached yet). */
+  static final Catalogue NONE = new Catalogue(Map.of(), 0, false, null, Instant.EPOCH);
+
   Catalogue {
     tools = Collections.unmodifiableMap(new LinkedHashMap<>(tools));
   }

@@ -44,18 +44,28 @@ final class FederationAccess {
     return null;
   }
 
-  /** Why {@code caller} may not call {@code remote.tool}, or null when it may. */
-  static Refusal tool(Caller caller, Policy policy, String remote, String tool) {
+  /** Why {@code caller} may not call {@code tool} of {@code remote}, or null when it may. */
+  static Refusal tool(Caller caller, Policy policy, RemoteTool tool) {
+    return tool(caller, policy, tool.remote(), tool.name(), tool.listedTool());
+  }
+
+  /**
+   * Why {@code caller} may not call {@code tool} of {@code remote}, or null when it may; the same answer
+   * whichever spelling the call used, since it is decided on the remote's name of the tool.
+   *
+   * @param listed the listed name after {@code remote__}, or null when not known (not discovered)
+   */
+  static Refusal tool(Caller caller, Policy policy, String remote, String tool, String listed) {
     Refusal r = remote(caller, policy, remote);
     if (r != null) {
       return r;
     }
-    String q = remote + "." + tool;
+    String q = listed != null ? remote + FederatedNames.SEPARATOR + listed : remote + "." + tool;
     AgentPolicy ap = policy.agent(caller.agent()).orElseThrow();
-    if (!ap.grant().tools().allows(q)) {
+    if (!ap.grant().tools().allows(remote, tool, listed)) {
       return new Refusal("tool_not_allowed", "the policy does not grant tool '" + q + "'");
     }
-    if (caller instanceof Caller.TaskToken t && !t.effective().allowsTool(remote, tool)) {
+    if (caller instanceof Caller.TaskToken t && !t.effective().allowsTool(remote, tool, listed)) {
       return new Refusal("tool_not_allowed", "the task's envelope does not include tool '" + q + "'");
     }
     return null;

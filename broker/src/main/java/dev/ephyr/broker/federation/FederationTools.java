@@ -22,7 +22,8 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The federated tools ({@code remote.tool}) and {@code list_remotes}. Each call is checked against the
+ * The federated tools ({@code remote__tool}, see {@link FederatedNames}; the old {@code remote.tool} is a
+ * deprecated alias in calls) and {@code list_remotes}. Each call is checked against the
  * caller's envelope and the current policy, and the tool against the remote's catalogue, before anything
  * is sent; arguments and results are bounded; results come back as the remote's own tool result, with
  * resource URIs mapped and the remote's credential scrubbed.
@@ -33,6 +34,7 @@ public final class FederationTools implements ToolProvider, ResourceReader {
   private final Federation federation;
   private final Family<Counter> calls;
   private final Family<Timer> latency;
+  private final ListedNames listedNames = new ListedNames();
   private final JsonObject listRemotes = ToolSchemas.tool(LIST_REMOTES,
       "List the federated MCP servers this caller may use, with their status (up, last refresh, last error, "
           + "tool count).", new JsonObject(), List.of());
@@ -49,8 +51,50 @@ public final class FederationTools implements ToolProvider, ResourceReader {
     if (name.equals(LIST_REMOTES)) {
       return true;
     }
+    Target t = target(name);
+    return t != null && (t.remote() == null || federation.policy().remotes().containsKey(t.remote()));
+  }
+
+  /**
+   * What a called name points at: a listed name, or the deprecated dotted alias; {@code tool} is null when
+   * the name is not (yet) one of a discovered tool.
+   */
+  private record Target(String remote, RemoteTool tool, String collision) {}
+
+  private Target target(String name) {
+    ListedNames.Index index = index();
+    RemoteTool t = index.tools().get(name);
+    if (t != null) {
+      return new Target(t.remote(), t, null);
+    }
+    String collision = index.collisions().get(name);
+    int under = name.indexOf(FederatedNames.SEPARATOR);
     int dot = name.indexOf('.');
-    return dot > 0 && dot < name.length() - 1 && federation.policy().remotes().containsKey(name.substring(0, dot));
+    if (dot > 0 && dot < name.length() - 1 && (under < 0 || dot < under)) {
+      // The old spelling names the tool by its name at the remote; it resolves to that one tool only.
+      String remote = name.substring(0, dot);
+      Remote r = federation.remote(remote);
+      Catalogue c = r == null ? null : r.catalogue();
+      RemoteTool byName = c == null ? null : c.tool(name.substring(dot + 1));
+      if (byName != null && index.collisions().containsKey(byName.listed())) {
+        return new Target(remote, null, index.collisions().get(byName.listed()));
+      }
+      return new Target(remote, byName, null);
+    }
+    if (under > 0 && under < name.length() - FederatedNames.SEPARATOR.length()) {
+      return new Target(name.substring(0, under), null, collision);
+    }
+    return collision == null ? null : new Target(null, null, collision);
+  }
+
+  private ListedNames.Index index() {
+    Policy p = federation.policy();
+    List<Catalogue> cs = new ArrayList<>();
+    for (String name : new TreeSet<>(p.remotes().keySet())) {
+      Remote r = federation.remote(name);
+      cs.add(r == null ? null : r.catalogue());
+    }
+    return listedNames.over(cs);
   }
 
   @Override
@@ -60,6 +104,7 @@ public final class FederationTools implements ToolProvider, ResourceReader {
       return out;
     }
     Policy p = federation.policy();
+    java.util.Map<String, String> collided = index().collisions();
     boolean any = false;
     for (String name : new TreeSet<>(p.remotes().keySet())) {
       if (FederationAccess.remote(caller, p, name) != null) {
@@ -72,7 +117,7 @@ public final class FederationTools implements ToolProvider, ResourceReader {
         continue;
       }
       for (RemoteTool t : c.all()) {
-        if (FederationAccess.tool(caller, p, name, t.name()) == null) {
+        if (!collided.containsKey(t.listed()) && FederationAccess.tool(caller, p, t) == null) {
           out.add(t.descriptor().copy());
         }
       }
@@ -88,12 +133,24 @@ public final class FederationTools implements ToolProvider, ResourceReader {
     if (name.equals(LIST_REMOTES)) {
       return Future.succeededFuture(listRemotes(caller));
     }
-    int dot = name.indexOf('.');
-    String remote = name.substring(0, dot);
-    String tool = name.substring(dot + 1);
+    Target target = target(name);
+    if (target == null || target.remote() == null) {
+      String msg = "tool name '" + clip(name) + "' stands for more than one remote tool ("
+          + (target == null ? "?" : target.collision()) + "); ask the operator to rename one at its remote";
+      return Future.succeededFuture(new ToolResult.Denied("tool_name_collision", msg, msg, null));
+    }
+    String remote = target.remote();
     String resource = "remote:" + remote;
     Policy p = federation.policy();
-    FederationAccess.Refusal refusal = FederationAccess.tool(caller, p, remote, tool);
+    if (target.collision() != null) {
+      String msg = "tool name '" + clip(name) + "' stands for more than one remote tool (" + target.collision()
+          + "); ask the operator to rename one at its remote";
+      return denied(remote, "tool_name_collision", msg, resource);
+    }
+    RemoteTool known = target.tool();
+    // Checked before the catalogue, so a caller learns nothing about tools it may not use.
+    FederationAccess.Refusal refusal = known != null ? FederationAccess.tool(caller, p, known)
+        : FederationAccess.tool(caller, p, remote, unlisted(name, remote), null);
     if (refusal != null) {
       return denied(remote, refusal.code(), refusal.message(), resource);
     }
@@ -103,9 +160,10 @@ public final class FederationTools implements ToolProvider, ResourceReader {
       return denied(remote, "remote_unavailable", "remote '" + remote + "' has not been reached yet; see "
           + LIST_REMOTES, resource);
     }
-    if (c.tool(tool) == null) {
-      return denied(remote, "unknown_tool", "remote '" + remote + "' has no tool '" + clip(tool) + "'", resource);
+    if (known == null) {
+      return denied(remote, "unknown_tool", "remote '" + remote + "' has no tool '" + clip(name) + "'", resource);
     }
+    String tool = known.name();
     JsonObject forward = (JsonObject) UriMapping.inwardAll(remote, args);
     int size = forward.toBuffer().length();
     if (size > federation.limits().maxArgumentBytes()) {
@@ -193,6 +251,12 @@ public final class FederationTools implements ToolProvider, ResourceReader {
     });
   }
 
+  /** The tool part of a name that is not a discovered tool's, as the caller spelled it. */
+  private static String unlisted(String name, String remote) {
+    int from = remote.length() + (name.startsWith(remote + FederatedNames.SEPARATOR) ? 2 : 1);
+    return name.substring(Math.min(from, name.length()));
+  }
+
   private Future<ToolResult> denied(String remote, String code, String message, String resource) {
     calls.get(remote, code).increment();
     return Future.succeededFuture(new ToolResult.Denied(code, message, message, resource));
@@ -239,7 +303,7 @@ public final class FederationTools implements ToolProvider, ResourceReader {
     JsonArray list = new JsonArray();
     for (String name : new TreeSet<>(p.remotes().keySet())) {
       if (FederationAccess.remote(caller, p, name) == null) {
-        list.add(status(name, t -> FederationAccess.tool(caller, p, name, t.name()) == null));
+        list.add(status(name, t -> FederationAccess.tool(caller, p, t) == null));
       }
     }
     return new ToolResult.Ok(new JsonObject().put("remotes", list));

@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
 final class Remote {
   /** Protocol versions the broker speaks to remotes, newest first. */
   static final List<String> VERSIONS = List.of("2025-11-25", "2025-06-18", "2025-03-26");
-  /** Tool names a remote may use (the MCP recommendation), so {@code remote.tool} stays unambiguous. */
+  /** Tool names a remote may use (the MCP recommendation); a dot is mapped in the listed name. */
   static final Pattern TOOL_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
   private static final int MAX_CURSOR = 1_024;
 
@@ -277,14 +277,20 @@ final class Remote {
         || schema.encode().length() > limits.maxSchemaBytes()) {
       return null;
     }
-    JsonObject d = new JsonObject().put("name", name() + "." + name);
+    String listed = FederatedNames.listed(name(), name);
+    JsonObject d = new JsonObject().put("name", listed);
     if (t.getValue("title") instanceof String title) {
       d.put("title", cut(title, 200));
     }
     String description = t.getValue("description") instanceof String s ? cut(s, limits.maxDescriptionChars()) : "";
-    d.put("description", description.isEmpty() ? "Tool " + name + " of remote " + name() : description);
+    description = description.isEmpty() ? "Tool " + name + " of remote " + name() : description;
+    if (!listed.equals(name() + FederatedNames.SEPARATOR + name)) {
+      // A shortened or mapped name says what it stands for, so people and policies can find the real one.
+      description = description + "\n\n(" + listed + " is tool '" + name + "' of remote '" + name() + "')";
+    }
+    d.put("description", description);
     d.put("inputSchema", schema.copy());
-    return new RemoteTool(name(), name, (JsonObject) Redaction.walk(d, this::redact));
+    return new RemoteTool(name(), name, listed, (JsonObject) Redaction.walk(d, this::redact));
   }
 
   private JsonObject rpc(String method, JsonObject params) {

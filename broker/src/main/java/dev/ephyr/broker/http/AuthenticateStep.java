@@ -23,12 +23,24 @@ public final class AuthenticateStep implements Step {
   private final Authenticator authenticator;
   private final String publicBase;
   private final Family<Counter> decisions;
+  private final String resourceMetadata;
 
   /** Verifies against {@code publicBase} + path as the DPoP {@code htu}. */
   public AuthenticateStep(Authenticator authenticator, String publicBase, Metrics metrics) {
+    this(authenticator, publicBase, metrics.counter(MeterCatalogue.AUTH), null);
+  }
+
+  private AuthenticateStep(Authenticator authenticator, String publicBase, Family<Counter> decisions,
+      String resourceMetadata) {
     this.authenticator = authenticator;
     this.publicBase = publicBase;
-    this.decisions = metrics.counter(MeterCatalogue.AUTH);
+    this.decisions = decisions;
+    this.resourceMetadata = resourceMetadata;
+  }
+
+  /** This step, its challenges naming {@code url} as the protected resource metadata (RFC 9728). */
+  public AuthenticateStep withResourceMetadata(String url) {
+    return new AuthenticateStep(authenticator, publicBase, decisions, url);
   }
 
   @Override
@@ -78,7 +90,9 @@ public final class AuthenticateStep implements Step {
     Reply reply = Reply.json(r.status(), new JsonObject().put("error", r.code()).put("message", r.message()),
         audit);
     for (var h : r.headers().entrySet()) {
-      reply = reply.withHeader(h.getKey(), h.getValue());
+      String value = resourceMetadata != null && h.getKey().equals("WWW-Authenticate")
+          ? dev.ephyr.broker.auth.Rejections.withResourceMetadata(h.getValue(), resourceMetadata) : h.getValue();
+      reply = reply.withHeader(h.getKey(), value);
     }
     return reply;
   }

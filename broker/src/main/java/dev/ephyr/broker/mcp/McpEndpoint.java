@@ -17,7 +17,8 @@ import java.util.function.Supplier;
 /**
  * The MCP Streamable HTTP endpoint ({@code /mcp}): POST carries JSON-RPC and is answered with JSON; GET
  * offers no stream (405); DELETE ends a session. Each method is one pipeline; their order is written in the
- * node's {@code Pipelines}.
+ * node's {@code Pipelines}. Its protected resource metadata (RFC 9728) is served at the well-known URLs and named
+ * in every 401 challenge.
  */
 public final class McpEndpoint implements Routes {
   /** The endpoint's path. */
@@ -35,6 +36,7 @@ public final class McpEndpoint implements Routes {
   private final Pipeline post;
   private final Pipeline delete;
   private final Pipeline get;
+  private final ResourceMetadata metadata;
 
   /**
    * The endpoint over its three pipelines, each already in order (see the node's {@code Pipelines}).
@@ -42,11 +44,13 @@ public final class McpEndpoint implements Routes {
    * @param post JSON-RPC requests
    * @param delete ends a session
    * @param get the stream this server does not offer
+   * @param metadata the protected resource metadata its 401 challenges name
    */
-  public McpEndpoint(Pipeline post, Pipeline delete, Pipeline get) {
+  public McpEndpoint(Pipeline post, Pipeline delete, Pipeline get, ResourceMetadata metadata) {
     this.post = post;
     this.delete = delete;
     this.get = get;
+    this.metadata = metadata;
   }
 
   /** Reads the JSON-RPC body (strings bounded by {@code maxStringChars}) and the protocol version. */
@@ -81,6 +85,11 @@ public final class McpEndpoint implements Routes {
 
   @Override
   public void mount(Router router, Responder responder) {
+    // Public by nature (RFC 9728): the root form is where clients look when the path-suffixed one is absent.
+    for (String path : List.of(ResourceMetadata.WELL_KNOWN, ResourceMetadata.WELL_KNOWN + PATH)) {
+      router.get(path).handler(ctx -> responder.write(ctx, Reply.json(200, metadata.document(),
+          Reply.Audit.allow("GET " + path)).withHeader("Cache-Control", "max-age=3600")));
+    }
     router.route(PATH).handler(responder.bodyHandler());
     router.post(PATH).handler(ctx -> responder.respond(ctx, this::post));
     router.get(PATH).handler(ctx -> responder.respond(ctx, this::get));

@@ -8,9 +8,10 @@ import dev.ephyr.broker.http.Step;
 import io.vertx.core.Future;
 
 /**
- * Checks an {@code Mcp-Session-Id}, if sent: it must be authentic, unexpired, not ended, and belong to the
- * authenticated agent, else 404 (the client starts a new session). Requests without one are served
- * statelessly. The session's protocol version applies when the request does not name one.
+ * Checks an {@code Mcp-Session-Id}, if sent: it must be authentic, within its maximum age, used within the
+ * idle bound, not ended, and belong to the authenticated agent, else 404 (the specified answer on which
+ * clients start a new session). Each request counts as use. Requests without one are served statelessly.
+ * The session's protocol version applies when the request does not name one.
  */
 final class McpSessionStep implements Step {
   private final McpSessions sessions;
@@ -32,9 +33,12 @@ final class McpSessionStep implements Step {
       return Future.succeededFuture(notFound(s == null ? "unknown, forged or expired session id"
           : "session belongs to agent " + s.agent()));
     }
-    return sessions.isEnded(s, exchange.context()).compose(ended -> {
-      if (ended) {
+    return sessions.use(s, exchange.context()).compose(state -> {
+      if (state == McpSessions.State.ENDED) {
         return Future.succeededFuture(notFound("session was ended"));
+      }
+      if (state == McpSessions.State.IDLE_EXPIRED) {
+        return Future.succeededFuture(notFound("session unused for longer than " + sessions.idle()));
       }
       Exchange next = exchange.with(McpAttributes.SESSION, s);
       if (exchange.get(McpAttributes.VERSION) == null) {

@@ -23,11 +23,17 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Self-authenticating MCP session ids, valid on every node: {@code s1.<kid>.<payload>.<mac>} where the
  * payload names the agent, the negotiated protocol version and the issue time, and the MAC is HMAC-SHA256
- * under a key derived from the keyring (so every node with the keyring checks it, nothing is stored).
- * Ended sessions (DELETE) are remembered cluster-wide until they would have expired anyway.
+ * under a key derived from the keyring (so every node with the keyring checks it). A session lives while it
+ * is used: it expires after {@code idle} without use and in any case {@code maxAge} after it was issued.
+ * The last use (written at most every {@link #touchEvery()}) and the end of a session (DELETE) are kept
+ * cluster-wide, each entry only as long as it can matter.
  */
 public final class McpSessions {
-  static final String ENDED_MAP = "ephyr.mcp.ended-sessions";
+  static final String ACTIVITY_MAP = "ephyr.mcp.session-activity";
+  /** The activity value of an ended session. */
+  private static final long ENDED = -1;
+  /** Entries of the node-local store used without a cluster (tests, tools). */
+  private static final int LOCAL_MAX = 10_000;
   private static final int MAX_ID_CHARS = 512;
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
   private static final Base64.Decoder B64D = Base64.getUrlDecoder();
@@ -36,20 +42,42 @@ public final class McpSessions {
   private final Map<String, byte[]> keys = new HashMap<>(); // kid -> derived session key; fixed after construction
   private final String activeKid;
   private final Clock clock;
-  private final Duration ttl;
+  private final Duration idle;
+  private final Duration maxAge;
   private final SecureRandom random = new SecureRandom();
-  private final IMap<String, Long> ended;
+  private final IMap<String, Long> activity;
+  private final Map<String, Long> local = new java.util.concurrent.ConcurrentHashMap<>();
 
-  /** Sessions keyed from {@code keyring}, living {@code ttl}; ended ids go to a map on {@code hz}. */
+  /** Sessions that live {@code ttl} from issue, used or not (idle bound and cap both {@code ttl}). */
   public McpSessions(Keyring keyring, Clock clock, Duration ttl, HazelcastInstance hz) {
+    this(keyring, clock, ttl, ttl, hz);
+  }
+
+  /**
+   * Sessions keyed from {@code keyring}; activity and ends go to a map on {@code hz} (or stay on this node
+   * when {@code hz} is null).
+   *
+   * @param idle a session unused this long expires
+   * @param maxAge a session expires this long after it was issued, however used (at least {@code idle})
+   */
+  public McpSessions(Keyring keyring, Clock clock, Duration idle, Duration maxAge, HazelcastInstance hz) {
+    if (idle.compareTo(Duration.ofSeconds(1)) < 0 || maxAge.compareTo(idle) < 0) {
+      throw new IllegalArgumentException("session idle bound must be at least 1 s and at most the maximum age");
+    }
     for (String kid : keyring.kids()) {
       // A macaroon identifier is always "e1/<kid>/<ulid>", so this derivation never equals a tree's root key.
       keys.put(kid, keyring.rootKey(kid, LABEL).toBytes(InsecureSecretAccess.get()));
     }
     this.activeKid = keyring.activeKid();
     this.clock = clock;
-    this.ttl = ttl;
-    this.ended = hz == null ? null : hz.getMap(ENDED_MAP);
+    this.idle = idle;
+    this.maxAge = maxAge;
+    this.activity = hz == null ? null : hz.getMap(ACTIVITY_MAP);
+  }
+
+  /** How stale the recorded last use may get before a request writes it again (a tenth of the idle bound). */
+  Duration touchEvery() {
+    return idle.dividedBy(10);
   }
 
   /**
@@ -77,7 +105,10 @@ public final class McpSessions {
     return signed + "." + B64.encodeToString(mac(keys.get(activeKid), signed));
   }
 
-  /** The session named by {@code id}, or {@code null} when it is forged, expired or malformed. */
+  /**
+   * The session named by {@code id}, or {@code null} when it is forged, malformed, or past its maximum age;
+   * whether it is still alive (used recently, not ended) is {@link #state}'s to say.
+   */
   public Session check(String id) {
     if (id == null || id.length() > MAX_ID_CHARS) {
       return null;
@@ -113,33 +144,80 @@ public final class McpSessions {
       return null;
     }
     long now = clock.instant().getEpochSecond();
-    if (issued > now + 60 || now >= issued + ttl.getSeconds()) {
+    if (issued > now + 60 || now >= issued + maxAge.getSeconds()) {
       return null;
     }
     return new Session(id, f[0], f[1], issued);
   }
 
-  /** Whether the session was ended (DELETE) on any node; an unreachable store counts as "not ended". */
-  public Future<Boolean> isEnded(Session s, Context ctx) {
-    if (ended == null) {
-      return Future.succeededFuture(false);
-    }
-    try {
-      return Future.fromCompletionStage(ended.getAsync(digest(s.id())), ctx).map(v -> v != null)
-          .otherwise(false); // sessions carry no authority (every request authenticates), so fail open here
-    } catch (RuntimeException e) {
-      return Future.succeededFuture(false);
-    }
+  /** Where an authentic session stands. */
+  public enum State {
+    /** In use: the request counts as use. */
+    LIVE,
+    /** Unused for longer than the idle bound. */
+    IDLE_EXPIRED,
+    /** Ended by DELETE. */
+    ENDED
+  }
+
+  /**
+   * Where {@code s} stands, counting this request as use (the last use is written cluster-wide when the
+   * recorded one is older than {@link #touchEvery()}). An unreachable store counts as "in use": sessions
+   * carry no authority (every request authenticates), so this fails open.
+   */
+  public Future<State> use(Session s, Context ctx) {
+    String key = digest(s.id());
+    return read(key, ctx).map(v -> {
+      if (v != null && v == ENDED) {
+        return State.ENDED;
+      }
+      long now = clock.instant().getEpochSecond();
+      long last = Math.max(s.issuedAt(), v == null ? 0 : v);
+      if (now - last >= idle.getSeconds()) {
+        return State.IDLE_EXPIRED;
+      }
+      if (now - last >= touchEvery().getSeconds()) {
+        write(key, now, s, ctx); // best effort: a lost write costs at most one more write later
+      }
+      return State.LIVE;
+    });
   }
 
   /** Ends the session cluster-wide. */
   public Future<Void> end(Session s, Context ctx) {
-    if (ended == null) {
+    return write(digest(s.id()), ENDED, s, ctx);
+  }
+
+  /** The idle bound. */
+  public Duration idle() {
+    return idle;
+  }
+
+  private Future<Long> read(String key, Context ctx) {
+    if (activity == null) {
+      return Future.succeededFuture(local.get(key));
+    }
+    try {
+      return Future.fromCompletionStage(activity.getAsync(key), ctx).otherwise((Long) null);
+    } catch (RuntimeException e) {
+      return Future.succeededFuture(null);
+    }
+  }
+
+  /** Keeps {@code value} until the session could no longer be alive anyway (max age, or idle from now). */
+  private Future<Void> write(String key, long value, Session s, Context ctx) {
+    long now = clock.instant().getEpochSecond();
+    long untilCap = s.issuedAt() + maxAge.getSeconds() - now;
+    long keep = Math.max(1, value == ENDED ? untilCap : Math.min(untilCap, idle.getSeconds()));
+    if (activity == null) {
+      if (local.size() >= LOCAL_MAX) {
+        local.clear(); // node-local mode only; forgetting use can only end sessions sooner
+      }
+      local.put(key, value);
       return Future.succeededFuture();
     }
-    long left = Math.max(1, s.issuedAt() + ttl.getSeconds() - clock.instant().getEpochSecond());
     try {
-      return Future.fromCompletionStage(ended.setAsync(digest(s.id()), s.issuedAt(), left, TimeUnit.SECONDS), ctx);
+      return Future.fromCompletionStage(activity.setAsync(key, value, keep, TimeUnit.SECONDS), ctx);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -166,6 +244,6 @@ public final class McpSessions {
 
   @Override
   public String toString() {
-    return "McpSessions[keys=redacted, ttl=" + ttl + "]";
+    return "McpSessions[keys=redacted, idle=" + idle + ", maxAge=" + maxAge + "]";
   }
 }

@@ -85,7 +85,7 @@ final class AgentSections {
       // A tool is usable only when its remote is granted too; a pattern for an ungranted remote is a mistake.
       for (Node item : seq.getValue()) {
         if (item instanceof ScalarNode sc && ToolGrant.isPattern(sc.getValue()) && !sc.getValue().equals("*")) {
-          String remote = sc.getValue().substring(0, sc.getValue().indexOf('.'));
+          String remote = ToolGrant.remoteOf(sc.getValue());
           if (!remotes.contains(remote)) {
             values.problem(item, "'" + sc.getValue() + "' in " + where + ".tools is for remote '" + remote + "', which "
                 + where + ".remotes does not grant");

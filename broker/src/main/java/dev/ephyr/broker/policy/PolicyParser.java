@@ -190,7 +190,7 @@ final class PolicyParser {
       if (!pattern.matcher(name).matches()) {
         reader.problem(t.getKeyNode(), "bad name '" + name + "' in " + section
             + ": expected a letter or digit, then up to 63 of "
-            + (section.equals("remotes") ? "A-Z a-z 0-9 _ - (no dots: remote names prefix tool names)"
+            + (section.equals("remotes") ? "A-Z a-z 0-9 _ - (no dots, no '__', not ending in '_': remote names prefix tool names)"
             : "A-Z a-z 0-9 . _ -"));
         continue;
       }

@@ -26,7 +26,8 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 final class PolicyValues {
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-  static final Pattern REMOTE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+  // No "__" and no trailing "_" in remote names: "__" separates the remote from the tool in federated names.
+  static final Pattern REMOTE_NAME = Pattern.compile("(?=.{1,64}$)[A-Za-z0-9](?:_?[A-Za-z0-9-])*");
   private static final Pattern DURATION_SHAPE = Pattern.compile("(?:[0-9]+(?:d|h|m|s|ms))+");
 
   static final Set<String> HTTP_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
@@ -187,11 +188,11 @@ final class PolicyValues {
     for (ScalarNode i : items) {
       String p = i.getValue();
       if (!ToolGrant.isPattern(p)) {
-        problem(i, "bad tool pattern '" + p + "' in " + where + ": expected remote.tool, remote.prefix_* or \"*\"");
+        problem(i, "bad tool pattern '" + p + "' in " + where + ": expected remote__tool, remote__prefix_*, remote.tool or \"*\"");
       } else if (!out.add(p)) {
         problem(i, "'" + p + "' is listed twice in " + where);
       } else {
-        references.add(new Reference("remotes", p.substring(0, p.indexOf('.')), i, where));
+        references.add(new Reference("remotes", ToolGrant.remoteOf(p), i, where));
       }
     }
     if (out.size() > IdSet.MAX_ELEMENTS) {

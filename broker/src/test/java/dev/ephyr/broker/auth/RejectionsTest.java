@@ -47,4 +47,19 @@ class RejectionsTest {
     assertNull(Credentials.parse("Bearer ", null));
     assertNull(Credentials.parse("Bearer " + "x".repeat(Credentials.MAX_CHARS + 1), null));
   }
+
+  @Test
+  void challenges_areWellFormed_andNameTheResourceMetadata() {
+    assertEquals("Bearer realm=\"ephyr\", DPoP realm=\"ephyr\", algs=\"EdDSA\"",
+        Rejections.unauthenticated().headers().get("WWW-Authenticate"));
+    String url = "https://b.example/.well-known/oauth-protected-resource/mcp";
+    assertEquals("Bearer realm=\"ephyr\", resource_metadata=\"" + url + "\", DPoP realm=\"ephyr\", algs=\"EdDSA\", "
+        + "resource_metadata=\"" + url + "\"",
+        Rejections.withResourceMetadata(Rejections.unauthenticated().headers().get("WWW-Authenticate"), url));
+    assertEquals("DPoP realm=\"ephyr\", error=\"invalid_dpop_proof\", algs=\"EdDSA\", resource_metadata=\"" + url
+        + "\"", Rejections.withResourceMetadata(Rejections.of(Reason.REPLAYED, "DPoP", "", null).headers()
+        .get("WWW-Authenticate"), url));
+    assertTrue(Rejections.unauthenticated().message().contains("ephyr agent-key"));
+    assertTrue(Rejections.unauthenticated().message().contains("task token"));
+  }
 }

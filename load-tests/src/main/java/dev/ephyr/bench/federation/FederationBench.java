@@ -102,7 +102,7 @@ public class FederationBench {
     token = new JsonObject(send(post(node.mcpUrl(), apiKey, brokerSession, create)).body())
         .getJsonObject("result").getJsonObject("structuredContent").getString("token");
     while (!send(post(node.mcpUrl(), token, brokerSession, rpc("tools/list", new JsonObject()))).body()
-        .contains("up.echo")) {
+        .contains("up__echo")) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("remote not discovered");
       }
@@ -112,7 +112,7 @@ public class FederationBench {
     HttpResponse<String> d = send(post(upstream.url(), "bench-secret", null, init));
     String upstreamSession = d.headers().firstValue("Mcp-Session-Id").orElseThrow();
     direct = post(upstream.url(), "bench-secret", upstreamSession, call("echo"));
-    federated = post(node.mcpUrl(), token, brokerSession, call("up.echo"));
+    federated = post(node.mcpUrl(), token, brokerSession, call("up__echo"));
     local = post(node.mcpUrl(), token, brokerSession, rpc("tools/call", new JsonObject().put("name", "list_remotes")
         .put("arguments", new JsonObject())));
     check(send(direct));

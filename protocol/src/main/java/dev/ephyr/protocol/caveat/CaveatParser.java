@@ -182,7 +182,7 @@ public final class CaveatParser {
     String[] elements = elements(b, v, end, "tools");
     for (String e : elements) {
       if (!ToolGrant.isPattern(e) || e.equals("*")) {
-        throw invalid("tools", "patterns are remote.tool, where only the tool part may hold '*'");
+        throw invalid("tools", "patterns are remote__tool or remote.tool, where only the tool part may hold '*'");
       }
     }
     return new Caveat.ToolsRestriction(ToolGrant.ofSorted(elements));

@@ -91,8 +91,18 @@ public final class Envelope {
 
   /** Whether the federated tool {@code remote.tool} is allowed (remote and tool). */
   public boolean allowsTool(String remote, String tool) {
-    // A dot would let one remote's patterns match another remote's tools.
-    return remote.indexOf('.') < 0 && remotes().contains(remote) && tools.allows(remote + "." + tool);
+    return allowsTool(remote, tool, null);
+  }
+
+  /**
+   * Whether the federated tool {@code tool} of {@code remote} is allowed.
+   *
+   * @param listed its name as listed after {@code remote__} (shortened or mapped), or null
+   */
+  public boolean allowsTool(String remote, String tool, String listed) {
+    // A separator in the remote would let one remote's patterns match another remote's tools.
+    return remote.indexOf('.') < 0 && !remote.contains("__") && remotes().contains(remote)
+        && tools.allows(remote, tool, listed);
   }
 
   /** The envelope allowed by both. */

@@ -7,10 +7,12 @@ import java.util.List;
 import java.util.TreeSet;
 
 /**
- * Which federated tools ({@code remote.tool}) may be called. Each {@code tools} caveat is a list of
- * patterns {@code remote.glob} ({@code *} in the tool part matches any run of characters) or {@code *};
- * a tool is granted when <em>every</em> list in the chain has a pattern matching it. Appending a list can
- * therefore only remove tools — intersection of matchers without computing it.
+ * Which federated tools may be called. Each {@code tools} caveat is a list of patterns {@code remote__glob}
+ * or, in the older spelling, {@code remote.glob} ({@code *} in the tool part matches any run of characters),
+ * or {@code *}; a tool is granted when <em>every</em> list in the chain has a pattern matching it. Appending
+ * a list can therefore only remove tools — intersection of matchers without computing it. The remote part
+ * ends at the first separator ({@code .} or {@code __}), which remote names never contain; either spelling
+ * matches the tool's name at the remote, and the {@code __} spelling also its listed (shortened) name.
  */
 public final class ToolGrant {
   /** Longest list of patterns kept in one grant (across all its lists). */
@@ -38,7 +40,7 @@ public final class ToolGrant {
     for (String p : patterns) {
       if (!isPattern(p)) {
         throw new IllegalArgumentException("not a tool pattern: '" + p
-            + "' (expected remote.tool, remote.prefix_*, or *)");
+            + "' (expected remote__tool, remote__prefix_*, remote.tool, or *)");
       }
       sorted.add(p);
     }
@@ -57,8 +59,9 @@ public final class ToolGrant {
   }
 
   /**
-   * Whether {@code p} is a pattern: {@code *}, or a remote name (identifier characters without
-   * {@code .} and {@code *}), a dot, and a tool part of identifier characters where {@code *} is a glob.
+   * Whether {@code p} is a pattern: {@code *}, or a remote name (identifier characters without {@code .},
+   * {@code __} and {@code *}), a separator ({@code __} or {@code .}), and a non-empty tool part of identifier
+   * characters where {@code *} is a glob.
    */
   public static boolean isPattern(String p) {
     if (!IdSet.isIdentifier(p)) {
@@ -67,16 +70,36 @@ public final class ToolGrant {
     if (p.equals("*")) {
       return true;
     }
-    int dot = p.indexOf('.');
-    if (dot <= 0 || dot == p.length() - 1) {
+    int sep = separator(p);
+    if (sep <= 0 || sep + separatorLength(p, sep) >= p.length()) {
       return false;
     }
-    for (int i = 0; i < dot; i++) {
+    for (int i = 0; i < sep; i++) {
       if (p.charAt(i) == '*') {
         return false;
       }
     }
     return true;
+  }
+
+  /** The remote a pattern is for ({@code gh} of {@code gh__list_*} or {@code gh.list_*}), or null for none. */
+  public static String remoteOf(String pattern) {
+    int sep = separator(pattern);
+    return sep <= 0 ? null : pattern.substring(0, sep);
+  }
+
+  /** Index of the first separator ({@code .} or {@code __}), or -1. */
+  private static int separator(String p) {
+    int dot = p.indexOf('.');
+    int under = p.indexOf("__");
+    if (dot < 0) {
+      return under;
+    }
+    return under < 0 ? dot : Math.min(dot, under);
+  }
+
+  private static int separatorLength(String p, int sep) {
+    return p.charAt(sep) == '.' ? 1 : 2;
   }
 
   /** Parses a {@code tools} caveat value, or returns {@code null}. */
@@ -100,12 +123,26 @@ public final class ToolGrant {
     return new ToolGrant(List.<String[]>of(sorted.toArray(new String[0])));
   }
 
-  /** Whether the tool {@code remote.tool} is granted. */
+  /** Whether the tool {@code remote.tool} (its name at the remote after the first dot) is granted. */
   public boolean allows(String qualifiedTool) {
+    int dot = qualifiedTool.indexOf('.');
+    if (dot <= 0) {
+      return lists.isEmpty();
+    }
+    return allows(qualifiedTool.substring(0, dot), qualifiedTool.substring(dot + 1), null);
+  }
+
+  /**
+   * Whether a tool of {@code remote} is granted.
+   *
+   * @param tool its name at the remote
+   * @param listed its name as listed after {@code remote__} (differs when shortened or mapped), or null
+   */
+  public boolean allows(String remote, String tool, String listed) {
     for (String[] list : lists) {
       boolean any = false;
       for (String pattern : list) {
-        if (matches(pattern, qualifiedTool)) {
+        if (matches(pattern, remote, tool, listed)) {
           any = true;
           break;
         }
@@ -117,13 +154,23 @@ public final class ToolGrant {
     return true;
   }
 
+  private static boolean matches(String pattern, String remote, String tool, String listed) {
+    int sep = separator(pattern);
+    if (sep != remote.length() || !pattern.startsWith(remote)) {
+      return false;
+    }
+    int len = separatorLength(pattern, sep);
+    String glob = pattern.substring(sep + len);
+    // Only the new spelling is written against listed names; the old one keeps meaning the remote's names.
+    return matches(glob, tool) || (len == 2 && listed != null && matches(glob, listed));
+  }
+
   /** Whether some tool of {@code remote} may be granted (used to hide remotes in listings). */
   public boolean mayAllowRemote(String remote) {
     for (String[] list : lists) {
       boolean any = false;
       for (String pattern : list) {
-        if (pattern.startsWith(remote) && pattern.length() > remote.length()
-            && pattern.charAt(remote.length()) == '.') {
+        if (remote.equals(remoteOf(pattern))) {
           any = true;
           break;
         }

@@ -79,9 +79,7 @@ class FederationEdgeTest {
         "  meta: { url: \"http://169.254.169.254/mcp\", allow_private: true }",
         "  untrusted: { url: \"" + edge.tlsUrl() + "\", allow_private: true }",
         ""));
-    int cp = TestKit.freePort();
-    node = TestKit.start(kit.config("edge", cp, List.of(cp)).build());
-    TestKit.awaitReady(node);
+    node = kit.startSolo("edge");
     alice = McpClient.bearer(node.mcpUrl(), kit.aliceKey);
     alice.initialize("2025-11-25");
     Eventually.await(Duration.ofSeconds(30), "every remote tried", () -> {

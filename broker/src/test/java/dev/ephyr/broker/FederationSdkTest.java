@@ -68,9 +68,7 @@ class FederationSdkTest {
         "    timeout: 5s",
         "    refresh: 10s",
         ""));
-    int cp = TestKit.freePort();
-    node = TestKit.start(kit.config("fed", cp, List.of(cp)).build());
-    TestKit.awaitReady(node);
+    node = kit.startSolo("fed");
     McpClient alice = McpClient.bearer(node.mcpUrl(), kit.aliceKey);
     alice.initialize("2025-11-25");
     Eventually.await(Duration.ofSeconds(30), "sdk tools discovered", () -> names(alice).contains("sdk__echo"));

@@ -33,11 +33,8 @@ class McpAuthDiscoveryTest {
   @BeforeAll
   static void start() throws Exception {
     kit = new TestKit();
-    int cp = TestKit.freePort();
     // A short idle bound so a session can expire within the test.
-    node = TestKit.start(kit.config("auth", cp, List.of(cp)).set("mcp.session-ttl", "2s")
-        .set("mcp.session-max-age", "1h").build());
-    TestKit.awaitReady(node);
+    node = kit.startSolo("auth", "mcp.session-ttl", "2s", "mcp.session-max-age", "1h");
     URI u = URI.create(node.mcpUrl());
     metadataUrl = u.getScheme() + "://" + u.getRawAuthority() + "/.well-known/oauth-protected-resource/mcp";
   }

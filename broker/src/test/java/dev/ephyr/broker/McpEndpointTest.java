@@ -26,10 +26,7 @@ class McpEndpointTest {
   @BeforeAll
   static void start() throws Exception {
     kit = new TestKit();
-    int cp = TestKit.freePort();
-    node = TestKit.start(kit.config("solo", cp, List.of(cp))
-        .set("http.allowed-origins", "https://app.example").build());
-    TestKit.awaitReady(node);
+    node = kit.startSolo("solo", "http.allowed-origins", "https://app.example");
   }
 
   @AfterAll

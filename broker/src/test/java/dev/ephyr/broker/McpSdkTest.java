@@ -34,9 +34,7 @@ class McpSdkTest {
   @BeforeAll
   static void start() throws Exception {
     kit = new TestKit();
-    int cp = TestKit.freePort();
-    node = TestKit.start(kit.config("sdk", cp, List.of(cp)).build());
-    TestKit.awaitReady(node);
+    node = kit.startSolo("sdk");
   }
 
   @AfterAll

@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -29,8 +28,7 @@ class PolicyAndNonceTest {
   @Test
   void policyChange_narrowsLiveTokens() throws Exception {
     TestKit kit = new TestKit();
-    int cp = TestKit.freePort();
-    Node node = TestKit.start(kit.config("pol", cp, List.of(cp)).build());
+    Node node = TestKit.start(kit.soloConfig("pol").build());
     try {
       TestKit.awaitReady(node);
       JsonObject root = McpClient.bearer(node.mcpUrl(), kit.aliceKey).ok("task_create",
@@ -80,8 +78,7 @@ class PolicyAndNonceTest {
   @Test
   void requiredNonce_isDemandedWithAFreshOne_thenAccepted() throws Exception {
     TestKit kit = new TestKit();
-    int cp = TestKit.freePort();
-    Node node = TestKit.start(kit.config("nonce", cp, List.of(cp)).set("dpop.require-nonce", "true").build());
+    Node node = TestKit.start(kit.soloConfig("nonce").set("dpop.require-nonce", "true").build());
     try {
       TestKit.awaitReady(node);
       HolderKeyPair key = HolderKeyPair.generate(TestKit.RANDOM);

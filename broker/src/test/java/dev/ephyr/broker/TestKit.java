@@ -1,6 +1,7 @@
 package dev.ephyr.broker;
 
 import dev.ephyr.broker.boot.Node;
+import dev.ephyr.broker.config.ConfigException;
 import dev.ephyr.broker.config.NodeConfig;
 import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.protocol.InsecureSecretAccess;
@@ -109,6 +110,23 @@ final class TestKit {
         .set("cluster.merge-first-run-delay", "5s")
         .set("cluster.merge-next-run-delay", "5s")
         .set("cluster.ack-timeout", "3s");
+  }
+
+  /** A config for one node alone in its cluster (its own free cluster port). */
+  NodeConfig.Builder soloConfig(String nodeId) {
+    int cp = freePort();
+    return config(nodeId, cp, List.of(cp));
+  }
+
+  /** One node alone in its cluster, with {@code settings} (key, value, ...) set, started and ready. */
+  Node startSolo(String nodeId, String... settings) throws ConfigException {
+    NodeConfig.Builder b = soloConfig(nodeId);
+    for (int i = 0; i + 1 < settings.length; i += 2) {
+      b.set(settings[i], settings[i + 1]);
+    }
+    Node n = start(b.build());
+    awaitReady(n);
+    return n;
   }
 
   static Node start(NodeConfig config) {

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -44,8 +43,7 @@ class TlsTest {
     }
     p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
     assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "openssl failed");
-    int cp = TestKit.freePort();
-    Node node = TestKit.start(kit.config("tls", cp, List.of(cp)).tls(cert, key).build());
+    Node node = TestKit.start(kit.soloConfig("tls").tls(cert, key).build());
     try {
       assertTrue(node.mcpUrl().startsWith("https://"), node.mcpUrl());
       KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());

@@ -3,7 +3,6 @@ package dev.ephyr.cluster;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.Map;
 
@@ -11,13 +10,16 @@ import java.util.Map;
  * Hands out the next serial: one more than the larger of the stored counter and a time-derived floor.
  * The floor comes from the caller, so backups replay to the same value.
  */
-final class AllocateSerial implements EntryProcessor<String, Long, Long>, IdentifiedDataSerializable {
+final class AllocateSerial extends WireIdentity implements EntryProcessor<String, Long, Long> {
 
   private long floor;
 
-  AllocateSerial() {}
+  AllocateSerial() {
+    super(SerializationIds.ALLOCATE_SERIAL);
+  }
 
   AllocateSerial(long floor) {
+    super(SerializationIds.ALLOCATE_SERIAL);
     this.floor = floor;
   }
 
@@ -29,15 +31,7 @@ final class AllocateSerial implements EntryProcessor<String, Long, Long>, Identi
     return next;
   }
 
-  @Override
-  public int getFactoryId() {
-    return SerializationIds.FACTORY_ID;
-  }
 
-  @Override
-  public int getClassId() {
-    return SerializationIds.ALLOCATE_SERIAL;
-  }
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {

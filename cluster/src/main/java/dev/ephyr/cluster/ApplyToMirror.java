@@ -4,7 +4,6 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.concurrent.Callable;
 
@@ -12,16 +11,19 @@ import java.util.concurrent.Callable;
  * Runs on every member during an acknowledged raise: applies the watermark to that member's local
  * mirror and its state store, and answers {@code true} once readers there see it and it is on disk there.
  */
-final class ApplyToMirror implements Callable<Boolean>, HazelcastInstanceAware, IdentifiedDataSerializable {
+final class ApplyToMirror extends WireIdentity implements Callable<Boolean>, HazelcastInstanceAware {
 
   private String taskId;
   private long floor;
   private long expiresAtMillis;
   private transient HazelcastInstance instance;
 
-  ApplyToMirror() {}
+  ApplyToMirror() {
+    super(SerializationIds.APPLY_TO_MIRROR);
+  }
 
   ApplyToMirror(String taskId, Watermark watermark) {
+    super(SerializationIds.APPLY_TO_MIRROR);
     this.taskId = taskId;
     this.floor = watermark.floor();
     this.expiresAtMillis = watermark.expiresAtMillis();
@@ -48,15 +50,7 @@ final class ApplyToMirror implements Callable<Boolean>, HazelcastInstanceAware, 
     return Boolean.TRUE;
   }
 
-  @Override
-  public int getFactoryId() {
-    return SerializationIds.FACTORY_ID;
-  }
 
-  @Override
-  public int getClassId() {
-    return SerializationIds.APPLY_TO_MIRROR;
-  }
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {

@@ -4,7 +4,6 @@ import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.ExtendedMapEntry;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.Map;
 
@@ -13,14 +12,17 @@ import java.util.Map;
  * Atomic on the key's partition thread, so exactly one of racing binds wins cluster-wide. The caller
  * supplies "now" so backups replay it deterministically.
  */
-final class BindHolder implements EntryProcessor<String, TaskRecord, BindReply>, IdentifiedDataSerializable {
+final class BindHolder extends WireIdentity implements EntryProcessor<String, TaskRecord, BindReply> {
 
   private String holderJkt;
   private long nowMillis;
 
-  BindHolder() {}
+  BindHolder() {
+    super(SerializationIds.BIND_HOLDER);
+  }
 
   BindHolder(String holderJkt, long nowMillis) {
+    super(SerializationIds.BIND_HOLDER);
     this.holderJkt = holderJkt;
     this.nowMillis = nowMillis;
   }
@@ -42,15 +44,7 @@ final class BindHolder implements EntryProcessor<String, TaskRecord, BindReply>,
     return new BindReply(BindReply.BOUND, bound);
   }
 
-  @Override
-  public int getFactoryId() {
-    return SerializationIds.FACTORY_ID;
-  }
 
-  @Override
-  public int getClassId() {
-    return SerializationIds.BIND_HOLDER;
-  }
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {

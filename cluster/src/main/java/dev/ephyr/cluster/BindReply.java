@@ -2,11 +2,10 @@ package dev.ephyr.cluster;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 
 /** Wire form of {@link BindHolder}'s answer: a status code and the record it saw or wrote. */
-final class BindReply implements IdentifiedDataSerializable {
+final class BindReply extends WireIdentity {
 
   static final int BOUND = 1;
   static final int ALREADY_BOUND = 2;
@@ -16,9 +15,12 @@ final class BindReply implements IdentifiedDataSerializable {
   private int status;
   private TaskRecord record;
 
-  BindReply() {}
+  BindReply() {
+    super(SerializationIds.BIND_REPLY);
+  }
 
   BindReply(int status, TaskRecord record) {
+    super(SerializationIds.BIND_REPLY);
     this.status = status;
     this.record = record;
   }
@@ -33,15 +35,7 @@ final class BindReply implements IdentifiedDataSerializable {
     }
   }
 
-  @Override
-  public int getFactoryId() {
-    return SerializationIds.FACTORY_ID;
-  }
 
-  @Override
-  public int getClassId() {
-    return SerializationIds.BIND_REPLY;
-  }
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {

@@ -2,7 +2,6 @@ package dev.ephyr.cluster;
 
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import com.hazelcast.spi.merge.MergingValue;
 import com.hazelcast.spi.merge.SplitBrainMergePolicy;
 
@@ -12,11 +11,13 @@ import com.hazelcast.spi.merge.SplitBrainMergePolicy;
  * value and so loses a revocation written on the merging side (measured); a watermark and a serial
  * counter only ever rise, so the maximum is always the right answer and needs no clock.
  */
-public final class KeepMaximumMergePolicy
-    implements SplitBrainMergePolicy<Object, MergingValue<Object>, Object>, IdentifiedDataSerializable {
+public final class KeepMaximumMergePolicy extends WireIdentity
+    implements SplitBrainMergePolicy<Object, MergingValue<Object>, Object> {
 
   /** Public no-arg constructor: Hazelcast instantiates the policy by class name. */
-  public KeepMaximumMergePolicy() {}
+  public KeepMaximumMergePolicy() {
+    super(SerializationIds.KEEP_MAXIMUM_MERGE_POLICY);
+  }
 
   @Override
   public Object merge(MergingValue<Object> merging, MergingValue<Object> existing) {
@@ -37,16 +38,6 @@ public final class KeepMaximumMergePolicy
     // Other value types (task records, replay markers) never conflict meaningfully: a record is
     // written once, a replay marker's presence is what matters; keep the surviving side's.
     return existing.getRawValue();
-  }
-
-  @Override
-  public int getFactoryId() {
-    return SerializationIds.FACTORY_ID;
-  }
-
-  @Override
-  public int getClassId() {
-    return SerializationIds.KEEP_MAXIMUM_MERGE_POLICY;
   }
 
   @Override

@@ -4,7 +4,6 @@ import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.ExtendedMapEntry;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -13,14 +12,17 @@ import java.util.concurrent.TimeUnit;
  * Cold start: merges a task record from a node's state store into the cluster map by {@link TaskRecordMerge}
  * (a bound holder never changes, the epoch never goes down). Deterministic: the TTL comes from the caller.
  */
-final class MergeTaskRecord implements EntryProcessor<String, TaskRecord, Boolean>, IdentifiedDataSerializable {
+final class MergeTaskRecord extends WireIdentity implements EntryProcessor<String, TaskRecord, Boolean> {
 
   private TaskRecord record;
   private long ttlMillis;
 
-  MergeTaskRecord() {}
+  MergeTaskRecord() {
+    super(SerializationIds.MERGE_TASK_RECORD);
+  }
 
   MergeTaskRecord(TaskRecord record, long ttlMillis) {
+    super(SerializationIds.MERGE_TASK_RECORD);
     this.record = record;
     this.ttlMillis = ttlMillis;
   }
@@ -36,15 +38,7 @@ final class MergeTaskRecord implements EntryProcessor<String, TaskRecord, Boolea
     return Boolean.TRUE;
   }
 
-  @Override
-  public int getFactoryId() {
-    return SerializationIds.FACTORY_ID;
-  }
 
-  @Override
-  public int getClassId() {
-    return SerializationIds.MERGE_TASK_RECORD;
-  }
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {

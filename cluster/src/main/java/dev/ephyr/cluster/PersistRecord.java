@@ -4,7 +4,6 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -15,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * in that member's state store and answers {@code true} once it is on disk there ({@code true} at once on
  * a member without a state store, which has nothing to make durable).
  */
-final class PersistRecord implements Callable<Boolean>, HazelcastInstanceAware, IdentifiedDataSerializable {
+final class PersistRecord extends WireIdentity implements Callable<Boolean>, HazelcastInstanceAware {
 
   static final int TASK = 1;
   static final int CERTIFICATE = 2;
@@ -29,7 +28,9 @@ final class PersistRecord implements Callable<Boolean>, HazelcastInstanceAware, 
   private String json;
   private transient HazelcastInstance instance;
 
-  PersistRecord() {}
+  PersistRecord() {
+    super(SerializationIds.PERSIST_RECORD);
+  }
 
   static PersistRecord task(TaskRecord r) {
     PersistRecord p = new PersistRecord();
@@ -74,15 +75,7 @@ final class PersistRecord implements Callable<Boolean>, HazelcastInstanceAware, 
     }
   }
 
-  @Override
-  public int getFactoryId() {
-    return SerializationIds.FACTORY_ID;
-  }
 
-  @Override
-  public int getClassId() {
-    return SerializationIds.PERSIST_RECORD;
-  }
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {

@@ -4,7 +4,6 @@ import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.ExtendedMapEntry;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -14,15 +13,18 @@ import java.util.concurrent.TimeUnit;
  * thread, so concurrent raises serialize and the maximum wins. Deterministic (the TTL is computed by the
  * caller), so backups replay it to the same result.
  */
-final class RaiseWatermark implements EntryProcessor<String, Watermark, Watermark>, IdentifiedDataSerializable {
+final class RaiseWatermark extends WireIdentity implements EntryProcessor<String, Watermark, Watermark> {
 
   private long floor;
   private long expiresAtMillis;
   private long ttlMillis;
 
-  RaiseWatermark() {}
+  RaiseWatermark() {
+    super(SerializationIds.RAISE_WATERMARK);
+  }
 
   RaiseWatermark(long floor, long expiresAtMillis, long ttlMillis) {
+    super(SerializationIds.RAISE_WATERMARK);
     this.floor = floor;
     this.expiresAtMillis = expiresAtMillis;
     this.ttlMillis = ttlMillis;
@@ -43,15 +45,7 @@ final class RaiseWatermark implements EntryProcessor<String, Watermark, Watermar
     return stored;
   }
 
-  @Override
-  public int getFactoryId() {
-    return SerializationIds.FACTORY_ID;
-  }
 
-  @Override
-  public int getClassId() {
-    return SerializationIds.RAISE_WATERMARK;
-  }
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {

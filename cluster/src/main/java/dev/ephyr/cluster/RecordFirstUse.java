@@ -4,7 +4,6 @@ import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.ExtendedMapEntry;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -13,14 +12,17 @@ import java.util.concurrent.TimeUnit;
  * Marks a replay key as used, with a TTL, if it was not already: {@code true} for the first use only.
  * (IMap has no asynchronous putIfAbsent with TTL; this is the same operation on the partition thread.)
  */
-final class RecordFirstUse implements EntryProcessor<String, Long, Boolean>, IdentifiedDataSerializable {
+final class RecordFirstUse extends WireIdentity implements EntryProcessor<String, Long, Boolean> {
 
   private long keepUntilMillis;
   private long ttlMillis;
 
-  RecordFirstUse() {}
+  RecordFirstUse() {
+    super(SerializationIds.RECORD_FIRST_USE);
+  }
 
   RecordFirstUse(long keepUntilMillis, long ttlMillis) {
+    super(SerializationIds.RECORD_FIRST_USE);
     this.keepUntilMillis = keepUntilMillis;
     this.ttlMillis = ttlMillis;
   }
@@ -34,15 +36,7 @@ final class RecordFirstUse implements EntryProcessor<String, Long, Boolean>, Ide
     return Boolean.TRUE;
   }
 
-  @Override
-  public int getFactoryId() {
-    return SerializationIds.FACTORY_ID;
-  }
 
-  @Override
-  public int getClassId() {
-    return SerializationIds.RECORD_FIRST_USE;
-  }
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {

@@ -3,7 +3,6 @@ package dev.ephyr.cluster;
 import com.hazelcast.map.MapInterceptor;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
-import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 
 /**
@@ -16,7 +15,7 @@ import java.io.IOException;
  * <p>A lowering write is not an error the caller could fix, so it is answered with the value kept (the
  * maximum) rather than refused; a removal can only be refused, by throwing.
  */
-final class StateGuard implements MapInterceptor, IdentifiedDataSerializable {
+final class StateGuard extends WireIdentity implements MapInterceptor {
 
   private static final long serialVersionUID = 1L;
 
@@ -42,9 +41,12 @@ final class StateGuard implements MapInterceptor, IdentifiedDataSerializable {
 
   private Kind kind;
 
-  StateGuard() {}
+  StateGuard() {
+    super(SerializationIds.STATE_GUARD);
+  }
 
   StateGuard(Kind kind) {
+    super(SerializationIds.STATE_GUARD);
     this.kind = kind;
   }
 
@@ -144,15 +146,7 @@ final class StateGuard implements MapInterceptor, IdentifiedDataSerializable {
   @Override
   public void afterRemove(Object value) {}
 
-  @Override
-  public int getFactoryId() {
-    return SerializationIds.FACTORY_ID;
-  }
 
-  @Override
-  public int getClassId() {
-    return SerializationIds.STATE_GUARD;
-  }
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {

@@ -35,13 +35,7 @@ final class BaselineScenario {
       NodeStats stats = NodeStats.ofBaseline(server);
       Recorder rec = new Recorder(NAME);
       LoadLoop.Operation call = (node, due) -> w.client().taskInfo(url, TOKEN, null);
-      if (!w.options().warmup().isZero()) {
-        w.loop(w.options().concurrency()).run(w.options().warmup(), new Recorder("warmup"), call).await();
-      }
-      stats.begin();
-      long start = System.nanoTime();
-      w.loop(w.options().concurrency()).run(w.options().duration(), rec, call).await();
-      double seconds = (System.nanoTime() - start) / 1e9;
+      double seconds = w.warmUpThenMeasure(rec, call, stats);
       return new JsonObject().put("scenario", NAME)
           .put("what", "the same tools/call against a bare Vert.x JSON-RPC server (no auth, no cluster), "
               + replyBytes + "-byte replies")

@@ -27,13 +27,7 @@ final class VerifyScenario {
       return pingOnly ? w.client().ping(w.node(node), t.token(), t.key())
           : w.client().taskInfo(w.node(node), t.token(), t.key());
     };
-    if (!w.options().warmup().isZero()) {
-      w.loop(w.options().concurrency()).run(w.options().warmup(), new Recorder("warmup"), call).await();
-    }
-    stats.begin();
-    long start = System.nanoTime();
-    w.loop(w.options().concurrency()).run(w.options().duration(), rec, call).await();
-    double seconds = (System.nanoTime() - start) / 1e9;
+    double seconds = w.warmUpThenMeasure(rec, call, stats);
     return new JsonObject().put("scenario", rec.name())
         .put("what", (pingOnly ? "MCP ping" : "tools/call task_info") + (dpop
             ? " with DPoP-bound tokens (fresh proof per call)" : " with bearer task tokens"))

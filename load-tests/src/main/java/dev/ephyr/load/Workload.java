@@ -43,6 +43,22 @@ record Workload(Vertx vertx, BrokerClient client, List<String> nodes, String api
     return new LoadLoop(vertx, nodes.size(), concurrency, options.rate());
   }
 
+  /**
+   * The throughput phase of a scenario: unrecorded warm-up, then {@code call} flat out (or at the rate) for the
+   * run's duration into {@code rec}, with {@code stats} taken over the measured part only.
+   *
+   * @return the measured part's length in seconds
+   */
+  double warmUpThenMeasure(Recorder rec, LoadLoop.Operation call, NodeStats stats) {
+    if (!options.warmup().isZero()) {
+      loop(options.concurrency()).run(options.warmup(), new Recorder("warmup"), call).await();
+    }
+    stats.begin();
+    long start = System.nanoTime();
+    loop(options.concurrency()).run(options.duration(), rec, call).await();
+    return (System.nanoTime() - start) / 1e9;
+  }
+
   /** Creates {@code count} root tasks, bound to fresh holder keys when {@code bound}, a few at a time. */
   List<Task> createTasks(int count, boolean bound) {
     List<Task> out = new ArrayList<>();

@@ -43,12 +43,9 @@ class AttackTest {
   @BeforeAll
   static void start() throws Exception {
     kit = new TestKit();
-    int pa = TestKit.freePort();
-    int pb = TestKit.freePort();
-    a = TestKit.start(kit.config("a", pa, List.of(pa, pb)).publicUrl(PUBLIC).build());
-    b = TestKit.start(kit.config("b", pb, List.of(pa, pb)).publicUrl(PUBLIC).build());
-    TestKit.awaitReady(a);
-    TestKit.awaitReady(b);
+    Node[] pair = kit.startPair(c -> c.publicUrl(PUBLIC));
+    a = pair[0];
+    b = pair[1];
   }
 
   @AfterAll
@@ -56,12 +53,8 @@ class AttackTest {
     TestKit.closeCheckingLoops(a, b);
   }
 
-  private static String url(Node n) {
-    return "http://127.0.0.1:" + n.port() + "/mcp";
-  }
-
   private static McpClient bearer(Node n, String credential) {
-    return McpClient.bearer(url(n), credential);
+    return McpClient.bearer(TestKit.localMcp(n), credential);
   }
 
   private static JsonObject create(JsonObject args) {
@@ -96,7 +89,7 @@ class AttackTest {
     onB.sessionId = onA.sessionId;
     onB.version = null; // the session's version applies
     assertEquals(200, onB.rpc("ping", null).status(), "a session issued by A is valid on B");
-    assertEquals(204, Http.send("DELETE", url(a), onA.headers("DELETE", null), null).status());
+    assertEquals(204, Http.send("DELETE", TestKit.localMcp(a), onA.headers("DELETE", null), null).status());
     Eventually.await(Duration.ofSeconds(10), "the end of the session to reach B",
         () -> onB.rpc("ping", null).status() == 404);
   }
@@ -187,11 +180,11 @@ class AttackTest {
     byte[] body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}".getBytes(StandardCharsets.UTF_8);
     String proof = DpopProofBuilder.forKey(key).method("POST").url(PUBLIC + "/mcp").accessToken(token).body(body).build();
     Map<String, String> h = Map.of("Content-Type", "application/json", "Authorization", "DPoP " + token, "DPoP", proof);
-    assertEquals(200, Http.send("POST", url(a), h, body).status());
-    Http.Response replay = Http.send("POST", url(b), h, body);
+    assertEquals(200, Http.send("POST", TestKit.localMcp(a), h, body).status());
+    Http.Response replay = Http.send("POST", TestKit.localMcp(b), h, body);
     assertRefused(replay, 401, "replayed");
     assertTrue(replay.header("WWW-Authenticate").contains("invalid_dpop_proof"), replay.header("WWW-Authenticate"));
-    assertRefused(Http.send("POST", url(a), h, body), 401, "replayed");
+    assertRefused(Http.send("POST", TestKit.localMcp(a), h, body), 401, "replayed");
 
     HolderKeyPair other = HolderKeyPair.generate(TestKit.RANDOM);
     assertRefused(withProof(token, body, DpopProofBuilder.forKey(key).method("POST").url(PUBLIC + "/other")
@@ -207,12 +200,12 @@ class AttackTest {
     assertRefused(withProof(token, body, DpopProofBuilder.forKey(key).method("POST").url(PUBLIC + "/mcp")
         .accessToken(token).body(body).issuedAt(Instant.now().minusSeconds(600)).build()), 401, "pop_stale");
     assertRefused(withProof(token, body, "not.a.proof"), 401, "pop_invalid");
-    assertRefused(Http.send("POST", url(b), Map.of("Content-Type", "application/json",
+    assertRefused(Http.send("POST", TestKit.localMcp(b), Map.of("Content-Type", "application/json",
         "Authorization", "DPoP " + token), body), 401, "pop_required");
   }
 
   private static Http.Response withProof(String token, byte[] body, String proof) {
-    return Http.send("POST", url(b), Map.of("Content-Type", "application/json", "Authorization", "DPoP " + token,
+    return Http.send("POST", TestKit.localMcp(b), Map.of("Content-Type", "application/json", "Authorization", "DPoP " + token,
         "DPoP", proof), body);
   }
 
@@ -276,7 +269,7 @@ class AttackTest {
     McpClient parent = bearer(a, root.getString("token"));
     Eventually.await(Duration.ofSeconds(30), "the bind deadline to pass", () -> "bind_expired".equals(
         parent.ok("task_info", new JsonObject().put("task_id", quick.getString("task_id"))).getString("status")));
-    assertRefused(McpClient.dpop(url(b), quick.getString("token"), key, PUBLIC + "/mcp").call("task_bind", null),
+    assertRefused(McpClient.dpop(TestKit.localMcp(b), quick.getString("token"), key, PUBLIC + "/mcp").call("task_bind", null),
         401, "bind_expired");
   }
 
@@ -289,11 +282,11 @@ class AttackTest {
     java.util.Arrays.fill(big, (byte) ' ');
     big[0] = '{';
     big[big.length - 1] = '}';
-    Http.Response tooBig = Http.send("POST", url(a), c.headers("POST", null), big);
+    Http.Response tooBig = Http.send("POST", TestKit.localMcp(a), c.headers("POST", null), big);
     assertEquals(413, tooBig.status(), tooBig.toString());
     assertEquals(-32600, tooBig.json().getJsonObject("error").getInteger("code"));
     assertTrue(tooBig.json().getJsonObject("error").getString("message").contains("1048576"));
-    Http.Response chunked = Http.sendChunked(url(b), c.headers("POST", null), big);
+    Http.Response chunked = Http.sendChunked(TestKit.localMcp(b), c.headers("POST", null), big);
     assertEquals(413, chunked.status(), "a chunked body is limited as well: " + chunked);
 
     assertRpcError(c.raw("{"), 400, -32700);
@@ -311,10 +304,10 @@ class AttackTest {
     c.version = "2025-11-25";
     Map<String, String> textPlain = new HashMap<>(c.headers("POST", null));
     textPlain.put("Content-Type", "text/plain");
-    assertEquals(415, Http.send("POST", url(a), textPlain, "{}".getBytes()).status());
+    assertEquals(415, Http.send("POST", TestKit.localMcp(a), textPlain, "{}".getBytes()).status());
     Map<String, String> noJson = new HashMap<>(c.headers("POST", null));
     noJson.put("Accept", "text/html");
-    assertEquals(406, Http.send("POST", url(a), noJson, "{}".getBytes()).status());
+    assertEquals(406, Http.send("POST", TestKit.localMcp(a), noJson, "{}".getBytes()).status());
     assertEquals(200, c.rpc("ping", null).status(), "still serving");
   }
 
@@ -354,13 +347,13 @@ class AttackTest {
         "bad_lineage");
 
     assertRefused(bearer(a, "ek_not-a-key").rpc("ping", null), 401, "invalid_api_key");
-    Http.Response none = Http.post(url(a), Map.of("Content-Type", "application/json"),
+    Http.Response none = Http.post(TestKit.localMcp(a), Map.of("Content-Type", "application/json"),
         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}");
     assertRefused(none, 401, "unauthenticated");
     assertTrue(none.header("WWW-Authenticate").contains("Bearer"));
-    assertRefused(Http.post(url(a), Map.of("Content-Type", "application/json", "Authorization", "Basic YTpi"),
+    assertRefused(Http.post(TestKit.localMcp(a), Map.of("Content-Type", "application/json", "Authorization", "Basic YTpi"),
         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"), 401, "unauthenticated");
-    Http.Response hugeHeader = Http.post(url(a), Map.of("Content-Type", "application/json", "Authorization",
+    Http.Response hugeHeader = Http.post(TestKit.localMcp(a), Map.of("Content-Type", "application/json", "Authorization",
         "Bearer " + "x".repeat(40_000)), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}");
     assertTrue(hugeHeader.status() >= 400 && hugeHeader.status() < 500, hugeHeader.toString());
     // The server closes that connection; the client may first try a pooled connection that is already gone.

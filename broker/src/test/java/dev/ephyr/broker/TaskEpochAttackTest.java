@@ -10,8 +10,6 @@ import dev.ephyr.broker.auth.AuthResult;
 import dev.ephyr.broker.auth.Authenticator;
 import dev.ephyr.broker.auth.Credentials;
 import dev.ephyr.broker.boot.Node;
-import dev.ephyr.broker.config.ConfigException;
-import dev.ephyr.broker.config.NodeConfig;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.protocol.caveat.Dimension;
 import dev.ephyr.protocol.caveat.Envelope;
@@ -61,19 +59,11 @@ class TaskEpochAttackTest {
   @BeforeAll
   static void start() throws Exception {
     kit = new TestKit();
-    int pa = TestKit.freePort();
-    int pb = TestKit.freePort();
-    a = TestKit.start(config("a", pa, pa, pb));
-    b = TestKit.start(config("b", pb, pa, pb));
-    TestKit.awaitReady(a);
-    TestKit.awaitReady(b);
-  }
-
-  private static NodeConfig config(String id, int port, int pa, int pb) throws ConfigException {
-    return kit.config(id, port, List.of(pa, pb)).publicUrl(PUBLIC)
+    Node[] pair = kit.startPair(c -> c.publicUrl(PUBLIC)
         .set("cluster.watermark-retention", "1s")
-        .set("cluster.mirror-reload-interval", "1s")
-        .build();
+        .set("cluster.mirror-reload-interval", "1s"));
+    a = pair[0];
+    b = pair[1];
   }
 
   @AfterAll
@@ -81,16 +71,12 @@ class TaskEpochAttackTest {
     TestKit.closeCheckingLoops(a, b);
   }
 
-  private static String url(Node n) {
-    return "http://127.0.0.1:" + n.port() + "/mcp";
-  }
-
   private static McpClient bearer(Node n, String credential) {
-    return McpClient.bearer(url(n), credential);
+    return McpClient.bearer(TestKit.localMcp(n), credential);
   }
 
   private static McpClient bound(Node n, String token, HolderKeyPair key) {
-    return McpClient.dpop(url(n), token, key, PUBLIC + "/mcp");
+    return McpClient.dpop(TestKit.localMcp(n), token, key, PUBLIC + "/mcp");
   }
 
   private static JsonObject create(JsonObject args) {
@@ -305,7 +291,7 @@ class TaskEpochAttackTest {
         "a request was accepted after its task's revoke was acknowledged").rejection().code());
     assertEquals(401, ((AuthResult.Refused) result).rejection().status());
     // The front of either node says the same for that token now.
-    assertRefused(Http.send("POST", url(a), Map.of("Content-Type", "application/json", "Authorization",
+    assertRefused(Http.send("POST", TestKit.localMcp(a), Map.of("Content-Type", "application/json", "Authorization",
         "DPoP " + token, "DPoP", proof), body), 401, "revoked");
   }
 }

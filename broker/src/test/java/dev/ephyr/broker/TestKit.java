@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * Shared fixtures: a work directory with a keyring and a policy (agents alice, bob, carol with fresh API
@@ -127,6 +128,22 @@ final class TestKit {
     Node n = start(b.build());
     awaitReady(n);
     return n;
+  }
+
+  /** Two nodes, a and b, in one cluster, each configured by {@code tweak}, started and ready. */
+  Node[] startPair(UnaryOperator<NodeConfig.Builder> tweak) throws ConfigException {
+    int pa = freePort();
+    int pb = freePort();
+    Node a = start(tweak.apply(config("a", pa, List.of(pa, pb))).build());
+    Node b = start(tweak.apply(config("b", pb, List.of(pa, pb))).build());
+    awaitReady(a);
+    awaitReady(b);
+    return new Node[] {a, b};
+  }
+
+  /** A node's MCP endpoint at its listen address (whatever public URL it names). */
+  static String localMcp(Node n) {
+    return "http://127.0.0.1:" + n.port() + "/mcp";
   }
 
   static Node start(NodeConfig config) {

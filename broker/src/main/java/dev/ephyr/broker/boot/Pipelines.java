@@ -66,17 +66,18 @@ final class Pipelines {
     OriginStep origin = s.origin();
     ResourceMetadata metadata = ResourceMetadata.of(publicBase, McpEndpoint.PATH);
     AuthenticateStep authenticate = s.authenticate().withResourceMetadata(metadata.url());
+    McpEndpoint.Steps mcp = McpEndpoint.steps(s.maxStringChars(), sessions, tools, clusterView);
     return new McpEndpoint(
-        new Pipeline(List.of(audit, origin, McpEndpoint.parse(s.maxStringChars()), authenticate,
-            McpEndpoint.session(sessions), McpEndpoint.dispatch(tools, clusterView, sessions))),
-        new Pipeline(List.of(audit, origin, authenticate, McpEndpoint.endSession(sessions))),
-        new Pipeline(List.of(audit, origin, McpEndpoint.noStream())), metadata);
+        new Pipeline(List.of(audit, origin, mcp.parse(), authenticate, mcp.session(), mcp.dispatch())),
+        new Pipeline(List.of(audit, origin, authenticate, mcp.endSession())),
+        new Pipeline(List.of(audit, origin, mcp.noStream())), metadata);
   }
 
   /** {@code /v1/tasks}: the REST mirror of the task tools (the same {@code taskTools} MCP lists). */
   static RestEndpoint rest(Shared s, Duration bound, ToolProvider taskTools) {
-    return new RestEndpoint(new Pipeline(List.of(s.audit("rest", bound), s.origin(),
-        RestEndpoint.parse(s.maxStringChars()), s.authenticate(), RestEndpoint.dispatch(taskTools))));
+    RestEndpoint.Steps rest = RestEndpoint.steps(s.maxStringChars(), taskTools);
+    return new RestEndpoint(new Pipeline(List.of(s.audit("rest", bound), s.origin(), rest.parse(), s.authenticate(),
+        rest.dispatch())));
   }
 
   /**
@@ -84,7 +85,8 @@ final class Pipelines {
    * hash the proof signs) is read first, up to {@code bufferedBodyLimit}.
    */
   static ProxyRoute proxy(Shared s, Upstream upstream, long bufferedBodyLimit) {
-    return new ProxyRoute(new Pipeline(List.of(s.audit("proxy", PROXY_BOUND), s.origin(),
-        ProxyRoute.parse(bufferedBodyLimit), s.authenticate(), ProxyRoute.forward(upstream))));
+    ProxyRoute.Steps proxy = ProxyRoute.steps(bufferedBodyLimit, upstream);
+    return new ProxyRoute(new Pipeline(List.of(s.audit("proxy", PROXY_BOUND), s.origin(), proxy.parse(),
+        s.authenticate(), proxy.forward())));
   }
 }

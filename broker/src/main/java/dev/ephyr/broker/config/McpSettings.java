@@ -12,9 +12,6 @@ public record McpSettings(Duration sessionTtl, Duration sessionMaxAge) {
 
   static McpSettings read(Values v) {
     McpSettings s = new McpSettings(v.duration(Settings.MCP_SESSION_TTL), v.duration(Settings.MCP_SESSION_MAX_AGE));
-    if (s.sessionTtl.getSeconds() < 1) {
-      v.problem(Settings.MCP_SESSION_TTL, "mcp.session-ttl must be at least 1s");
-    }
     if (s.sessionMaxAge.compareTo(s.sessionTtl) < 0) {
       v.problem(Settings.MCP_SESSION_MAX_AGE, "mcp.session-max-age must be at least mcp.session-ttl");
     }

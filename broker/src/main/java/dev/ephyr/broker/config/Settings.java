@@ -17,6 +17,7 @@ public final class Settings {
   private static final long KIB = 1024;
   private static final long MIB = 1024 * KIB;
   private static final Duration MS = Duration.ofMillis(1);
+  private static final Duration SECOND = Duration.ofSeconds(1);
   private static final Duration HOUR = Duration.ofHours(1);
   private static final Duration DAY = Duration.ofDays(1);
   private static final SettingType TEXT = SettingType.Text.ANY;
@@ -60,9 +61,9 @@ public final class Settings {
   public static final Setting EVENTBUS_TLS_CA = of("eventbus.tls-ca", TEXT, null, "none",
       "event-bus TLS: the cluster CA (PEM) that must have signed every peer (`ephyr certs init` makes them)");
 
-  public static final Setting MCP_SESSION_TTL = of("mcp.session-ttl", time(MS, Duration.ofDays(30)), "24h", null,
+  public static final Setting MCP_SESSION_TTL = of("mcp.session-ttl", time(SECOND, Duration.ofDays(30)), "24h", null,
       "idle limit of an `Mcp-Session-Id`: a session unused this long expires (each use extends it)");
-  public static final Setting MCP_SESSION_MAX_AGE = of("mcp.session-max-age", time(MS, Duration.ofDays(90)), "7d",
+  public static final Setting MCP_SESSION_MAX_AGE = of("mcp.session-max-age", time(SECOND, Duration.ofDays(90)), "7d",
       null, "a session ends this long after it began, however it is used (at least `mcp.session-ttl`)");
 
   public static final Setting TASKS_DEFAULT_TTL = of("tasks.default-ttl", time(MS, Duration.ofDays(30)), "30m",

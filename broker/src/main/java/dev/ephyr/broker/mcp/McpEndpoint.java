@@ -53,34 +53,28 @@ public final class McpEndpoint implements Routes {
     this.metadata = metadata;
   }
 
-  /** Reads the JSON-RPC body (strings bounded by {@code maxStringChars}) and the protocol version. */
-  public static Step parse(int maxStringChars) {
-    return new McpParseStep(new JsonBodies(maxStringChars));
-  }
-
-  /** Checks the {@code Mcp-Session-Id} of an authenticated request. */
-  public static Step session(McpSessions sessions) {
-    return new McpSessionStep(sessions);
-  }
+  /**
+   * The endpoint's own steps, for the node's {@code Pipelines}.
+   *
+   * @param parse reads the JSON-RPC body and the protocol version
+   * @param session checks the {@code Mcp-Session-Id} of an authenticated request
+   * @param dispatch answers the JSON-RPC method (tools, resources, {@code initialize})
+   * @param endSession ends the authenticated caller's session (DELETE)
+   * @param noStream answers GET: this server offers no SSE stream
+   */
+  public record Steps(Step parse, Step session, Step dispatch, Step endSession, Step noStream) {}
 
   /**
-   * Answers the JSON-RPC method: {@code tools/*} from {@code tools} in listing order, resources with
-   * {@code cluster} (a snapshot of the cluster state for {@code ephyr://cluster}), sessions on {@code initialize}.
+   * Its steps: strings bounded by {@code maxStringChars}; {@code tools} in listing order; {@code cluster} a
+   * snapshot of the cluster state for {@code ephyr://cluster}.
    */
-  public static Step dispatch(List<ToolProvider> tools, Supplier<JsonObject> cluster, McpSessions sessions) {
-    return new McpDispatchStep(new ToolCatalog(tools), new McpResources(cluster), sessions);
-  }
-
-  /** Ends the authenticated caller's session (DELETE). */
-  public static Step endSession(McpSessions sessions) {
-    return new EndSessionStep(sessions);
-  }
-
-  /** Answers GET: this server offers no SSE stream. */
-  public static Step noStream() {
-    return (exchange, chain) -> Future.succeededFuture(
-        Reply.error(405, "method_not_allowed", "this server offers no SSE stream on GET; use POST", null)
-            .withHeader("Allow", "POST, DELETE"));
+  public static Steps steps(int maxStringChars, McpSessions sessions, List<ToolProvider> tools,
+      Supplier<JsonObject> cluster) {
+    return new Steps(new McpParseStep(new JsonBodies(maxStringChars)), new McpSessionStep(sessions),
+        new McpDispatchStep(new ToolCatalog(tools), new McpResources(cluster), sessions), new EndSessionStep(sessions),
+        (exchange, chain) -> Future.succeededFuture(
+            Reply.error(405, "method_not_allowed", "this server offers no SSE stream on GET; use POST", null)
+                .withHeader("Allow", "POST, DELETE")));
   }
 
   @Override
@@ -114,12 +108,7 @@ public final class McpEndpoint implements Routes {
   }
 
   /** Ends the session named by {@code Mcp-Session-Id}, cluster-wide. */
-  private static final class EndSessionStep implements Step {
-    private final McpSessions sessions;
-
-    EndSessionStep(McpSessions sessions) {
-      this.sessions = sessions;
-    }
+  private record EndSessionStep(McpSessions sessions) implements Step {
 
     @Override
     public Future<Reply> handle(Exchange exchange, Chain chain) {

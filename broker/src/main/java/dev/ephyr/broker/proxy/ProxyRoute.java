@@ -47,16 +47,16 @@ public final class ProxyRoute implements Routes {
   }
 
   /**
-   * Splits the path into service and target, and reads the body first (up to {@code bufferedBodyLimit}) when a
-   * DPoP proof will need its hash.
+   * The route's own steps, for the node's {@code Pipelines}.
+   *
+   * @param parse splits the path into service and target; reads a DPoP-bound request's body first
+   * @param forward checks the request against the policy and streams it to the service and back
    */
-  public static Step parse(long bufferedBodyLimit) {
-    return new ParseStep(bufferedBodyLimit);
-  }
+  public record Steps(Step parse, Step forward) {}
 
-  /** Checks the request against the policy and streams it to the service and back. */
-  public static Step forward(Upstream upstream) {
-    return new ForwardStep(upstream);
+  /** Its steps: bodies read first up to {@code bufferedBodyLimit} (DPoP only), forwarded through {@code upstream}. */
+  public static Steps steps(long bufferedBodyLimit, Upstream upstream) {
+    return new Steps(new ParseStep(bufferedBodyLimit), new ForwardStep(upstream));
   }
 
   @Override
@@ -72,12 +72,7 @@ public final class ProxyRoute implements Routes {
   private record Target(String service, RequestTarget target) {}
 
   /** Splits the path, and reads the body first when a DPoP proof will need its hash. */
-  private static final class ParseStep implements Step {
-    private final long bufferedBodyLimit;
-
-    ParseStep(long bufferedBodyLimit) {
-      this.bufferedBodyLimit = bufferedBodyLimit;
-    }
+  private record ParseStep(long bufferedBodyLimit) implements Step {
 
     @Override
     public Future<Reply> handle(Exchange exchange, Chain chain) {
@@ -156,12 +151,7 @@ public final class ProxyRoute implements Routes {
   }
 
   /** Checks access, opens the upstream request and relays both bodies. */
-  private static final class ForwardStep implements Step {
-    private final Upstream upstream;
-
-    ForwardStep(Upstream upstream) {
-      this.upstream = upstream;
-    }
+  private record ForwardStep(Upstream upstream) implements Step {
 
     @Override
     public Future<Reply> handle(Exchange exchange, Chain chain) {

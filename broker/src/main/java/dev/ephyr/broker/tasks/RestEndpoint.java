@@ -43,14 +43,17 @@ public final class RestEndpoint implements Routes {
     this.pipeline = pipeline;
   }
 
-  /** Reads an optional JSON object body (strings bounded by {@code maxStringChars}) and sets the token purpose. */
-  public static Step parse(int maxStringChars) {
-    return new ParseStep(new JsonBodies(maxStringChars));
-  }
+  /**
+   * The endpoint's own steps, for the node's {@code Pipelines}.
+   *
+   * @param parse reads an optional JSON object body and sets the token purpose
+   * @param dispatch runs the route's task tool (the same tools MCP calls) for the authenticated caller
+   */
+  public record Steps(Step parse, Step dispatch) {}
 
-  /** Runs the route's task tool (the same tools MCP calls) for the authenticated caller. */
-  public static Step dispatch(ToolProvider tasks) {
-    return new DispatchStep(tasks);
+  /** Its steps: strings bounded by {@code maxStringChars}, the tools of {@code tasks}. */
+  public static Steps steps(int maxStringChars, ToolProvider tasks) {
+    return new Steps(new ParseStep(new JsonBodies(maxStringChars)), new DispatchStep(tasks));
   }
 
   @Override
@@ -84,12 +87,7 @@ public final class RestEndpoint implements Routes {
   }
 
   /** Reads an optional JSON object body and sets the token purpose. */
-  private static final class ParseStep implements Step {
-    private final JsonBodies json;
-
-    ParseStep(JsonBodies json) {
-      this.json = json;
-    }
+  private record ParseStep(JsonBodies json) implements Step {
 
     @Override
     public Future<Reply> handle(Exchange exchange, Chain chain) {
@@ -119,12 +117,7 @@ public final class RestEndpoint implements Routes {
   }
 
   /** Runs the tool and maps its outcome to an HTTP status. */
-  private static final class DispatchStep implements Step {
-    private final ToolProvider tasks;
-
-    DispatchStep(ToolProvider tasks) {
-      this.tasks = tasks;
-    }
+  private record DispatchStep(ToolProvider tasks) implements Step {
 
     @Override
     public Future<Reply> handle(Exchange exchange, Chain chain) {

@@ -69,14 +69,16 @@ class NodeConfigProblemsTest {
         "  exec-timeout: 2h",              // 4: above max-exec-timeout (10m)
         "eventbus.tls-ca: ca.pem",         // 5: one of three
         "cluster:",
-        "  port: five");                   // 7: ClusterConfig's own check, placed at its key
+        "  port: five",                    // 7: ClusterConfig's own check, placed at its key
+        "mcp.session-max-age: 1h");        // 8: below session-ttl (24h)
     List<String> p = shown(assertThrows(ConfigException.class, () -> NodeConfig.load(yaml, Map.of())));
     assertEquals(List.of(
         yaml + ":2: http.tls-cert and http.tls-key must be set together",
         yaml + ":4: ssh.exec-timeout must not exceed ssh.max-exec-timeout",
         yaml + ":5: eventbus.tls-cert, eventbus.tls-key and eventbus.tls-ca must be set together "
             + "(make them with 'ephyr certs init')",
-        yaml + ":7: cluster.port must be an integer, got 'five'"), p);
+        yaml + ":7: cluster.port must be an integer, got 'five'",
+        yaml + ":8: mcp.session-max-age must be at least mcp.session-ttl"), p);
   }
 
   @Test
@@ -116,9 +118,10 @@ class NodeConfigProblemsTest {
       }
       for (String text : List.of("1d", "90s", "15m", "2h", "1h30m", "500ms")) {
         Duration d = Durations.parse(text);
-        // exec-timeout ≤ max-exec-timeout is a rule of its own: keep it out of the way.
+        // exec-timeout ≤ max-exec-timeout and session-ttl ≤ session-max-age are rules of their own: keep them out
+        // of the way.
         NodeConfig.Builder b = NodeConfig.builder().set("ssh.max-exec-timeout", "1d").set("ssh.exec-timeout", "1ms")
-            .set(s.name(), text);
+            .set("mcp.session-ttl", "1s").set("mcp.session-max-age", "90d").set(s.name(), text);
         if (d.compareTo(t.min()) < 0 || d.compareTo(t.max()) > 0) {
           ConfigException e = assertThrows(ConfigException.class, b::build, s.name() + " " + text);
           assertTrue(e.getMessage().startsWith("builder: " + s.name() + " must be between "), e.getMessage());
@@ -140,6 +143,7 @@ class NodeConfigProblemsTest {
     return Map.ofEntries(Map.entry("http.idle-timeout", c.http().idleTimeout()),
         Map.entry("http.request-timeout", c.http().requestTimeout()),
         Map.entry("mcp.session-ttl", c.mcp().sessionTtl()),
+        Map.entry("mcp.session-max-age", c.mcp().sessionMaxAge()),
         Map.entry("tasks.default-ttl", c.tasks().defaultTtl()), Map.entry("tasks.max-ttl", c.tasks().maxTtl()),
         Map.entry("tasks.delegate-default-ttl", c.tasks().delegateDefaultTtl()),
         Map.entry("tasks.max-bind-window", c.tasks().maxBindWindow()),

@@ -1,5 +1,6 @@
 package dev.ephyr.bench.cluster;
 
+import dev.ephyr.bench.HazelcastBench;
 import dev.ephyr.cluster.ClusterNode;
 import dev.ephyr.cluster.RaiseResult;
 import java.time.Instant;
@@ -7,27 +8,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Latency distributions (SampleTime: p50/p99) of the cluster round trips on three local members: an
  * acknowledged revoke (entry processor + apply on every member's mirror) and a replay-cache check.
  */
-@State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "java.se", "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
-    "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-    "--add-opens", "java.management/sun.management=ALL-UNNAMED",
-    "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED"})
-public class ClusterOpsBench {
+public class ClusterOpsBench extends HazelcastBench {
 
   private ThreeLocalMembers cluster;
   private ClusterNode issuer;

@@ -2,20 +2,16 @@ package dev.ephyr.bench.connect;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ephyr.bench.BenchNode;
 import dev.ephyr.broker.boot.Node;
-import dev.ephyr.broker.config.NodeConfig;
-import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.client.BrokerTransport;
 import dev.ephyr.client.Credential;
 import dev.ephyr.client.ProofSigner;
 import dev.ephyr.client.TaskClient;
-import dev.ephyr.protocol.InsecureSecretAccess;
 import dev.ephyr.protocol.dpop.HolderKeyPair;
-import dev.ephyr.protocol.keys.Keyring;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +21,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,30 +46,12 @@ public final class BridgeLatency {
     int perRound = args.length > 1 ? Integer.parseInt(args[1]) : 250;
     int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 5000;
     SecureRandom random = new SecureRandom();
-    Path dir = Files.createTempDirectory("ephyr-connect-bench");
-    Keyring keyring = Keyring.generate("k1", random);
-    Files.write(dir.resolve("keyring.json"), keyring.toJson(InsecureSecretAccess.get()));
-    String apiKey = ApiKeys.generate(random);
-    Files.writeString(dir.resolve("policy.yaml"), String.join("\n", "version: 1", "agents:", "  bench:",
-        "    api_keys: [\"" + ApiKeys.hash(apiKey) + "\"]", ""));
-    int clusterPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      clusterPort = s.getLocalPort();
-    }
-    Node node = Node.start(NodeConfig.builder().nodeId("bench").listen("127.0.0.1", 0)
-        .keyring(dir.resolve("keyring.json")).policy(dir.resolve("policy.yaml")).dataDir(dir.resolve("data"))
-        .set("cluster.name", "bench-" + UUID.randomUUID().toString().substring(0, 8))
-        .set("cluster.port", String.valueOf(clusterPort)).set("cluster.members", "127.0.0.1:" + clusterPort)
-        .build()).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    BenchNode bench = BenchNode.prepare("ephyr-connect-bench");
+    Path dir = bench.dir;
+    String apiKey = bench.apiKey;
     Process bridge = null;
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (!node.cluster().readiness().isReady()) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("node not ready");
-        }
-        Thread.sleep(50); // setup only
-      }
+      Node node = bench.start(List.of(), List.of(), Map.of());
       List<String> urls = List.of(node.mcpUrl());
       TaskClient admin = new TaskClient(BrokerTransport.create(urls, null, Duration.ofSeconds(3), Duration.ofSeconds(30),
           null));
@@ -157,7 +134,7 @@ public final class BridgeLatency {
       if (bridge != null) {
         bridge.destroyForcibly();
       }
-      node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      bench.close();
     }
     System.exit(0);
   }

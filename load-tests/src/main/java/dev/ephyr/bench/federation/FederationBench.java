@@ -1,31 +1,24 @@
 package dev.ephyr.bench.federation;
 
+import dev.ephyr.bench.BenchNode;
+import dev.ephyr.bench.HazelcastBench;
 import dev.ephyr.broker.boot.Node;
-import dev.ephyr.broker.config.NodeConfig;
-import dev.ephyr.broker.policy.ApiKeys;
-import dev.ephyr.protocol.InsecureSecretAccess;
-import dev.ephyr.protocol.keys.Keyring;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.UUID;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
@@ -34,15 +27,11 @@ import org.openjdk.jmh.annotations.TearDown;
  * and policy checks, forwarding with the injected credential, result mapping). Same client, same upstream,
  * same run; SampleTime gives the medians. {@link #brokerLocalTool} separates the broker's own share.
  */
-@State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "java.se", "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
-    "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-    "--add-opens", "java.management/sun.management=ALL-UNNAMED",
-    "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED"})
-public class FederationBench {
+public class FederationBench extends HazelcastBench {
   private TinyMcpUpstream upstream;
+  private BenchNode bench;
   private Node node;
   private HttpClient client;
   private String token;
@@ -54,44 +43,17 @@ public class FederationBench {
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     upstream = new TinyMcpUpstream();
-    SecureRandom random = new SecureRandom();
-    Path dir = Files.createTempDirectory("ephyr-fed-bench");
-    Keyring keyring = Keyring.generate("k1", random);
-    Files.write(dir.resolve("keyring.json"), keyring.toJson(InsecureSecretAccess.get()));
-    Files.writeString(dir.resolve("up.token"), "bench-secret");
-    String apiKey = ApiKeys.generate(random);
-    Files.writeString(dir.resolve("policy.yaml"), String.join("\n",
-        "version: 1",
-        "agents:",
-        "  bench:",
-        "    api_keys: [\"" + ApiKeys.hash(apiKey) + "\"]",
-        "    remotes: [up]",
-        "    tools: [\"up.*\"]",
+    bench = BenchNode.prepare("ephyr-fed-bench");
+    Files.writeString(bench.dir.resolve("up.token"), "bench-secret");
+    node = bench.start(List.of("remotes: [up]", "tools: [\"up.*\"]"), List.of(
         "remotes:",
         "  up:",
         "    url: " + upstream.url(),
-        "    auth: { type: bearer, secret_file: " + dir.resolve("up.token") + " }",
-        "    allow_private: true",
-        ""));
-    int clusterPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      clusterPort = s.getLocalPort();
-    }
-    NodeConfig config = NodeConfig.builder().nodeId("bench").listen("127.0.0.1", 0)
-        .keyring(dir.resolve("keyring.json")).policy(dir.resolve("policy.yaml")).dataDir(dir.resolve("data"))
-        .set("cluster.name", "bench-" + UUID.randomUUID().toString().substring(0, 8))
-        .set("cluster.port", String.valueOf(clusterPort))
-        .set("cluster.members", "127.0.0.1:" + clusterPort)
-        .build();
-    node = Node.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        "    auth: { type: bearer, secret_file: " + bench.dir.resolve("up.token") + " }",
+        "    allow_private: true"), Map.of());
+    String apiKey = bench.apiKey;
     client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!node.cluster().readiness().isReady()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("node not ready");
-      }
-      Thread.sleep(50); // setup only, outside any measurement
-    }
     // A task token for the agent, and a broker session.
     String init = rpc("initialize", new JsonObject().put("protocolVersion", "2025-06-18")
         .put("capabilities", new JsonObject()).put("clientInfo", new JsonObject().put("name", "b").put("version", "1")));
@@ -160,7 +122,7 @@ public class FederationBench {
 
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
-    node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    bench.close();
     upstream.close();
   }
 

@@ -1,33 +1,27 @@
 package dev.ephyr.bench.proxy;
 
+import dev.ephyr.bench.BenchNode;
+import dev.ephyr.bench.HazelcastBench;
 import dev.ephyr.broker.boot.Node;
-import dev.ephyr.broker.config.NodeConfig;
-import dev.ephyr.broker.policy.ApiKeys;
-import dev.ephyr.protocol.InsecureSecretAccess;
-import dev.ephyr.protocol.keys.Keyring;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
@@ -36,18 +30,13 @@ import org.openjdk.jmh.annotations.TearDown;
  * run; the difference is the proxy's cost (authentication, policy checks, resolution and network policy,
  * secret read, credential injection, header rules, redaction, audit, one extra loopback hop).
  */
-@State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "java.se", "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
-    "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-    "--add-opens", "java.management/sun.management=ALL-UNNAMED",
-    "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
-    "-Dorg.slf4j.simpleLogger.log.ephyr.audit=warn"})
-public class ProxyOverheadBench {
+public class ProxyOverheadBench extends HazelcastBench {
   private static final Buffer PAYLOAD = Buffer.buffer("{\"ok\":true,\"items\":[1,2,3]}");
 
   private Vertx upstreamVertx;
+  private BenchNode bench;
   private Node node;
   private HttpClient client;
   private HttpRequest direct;
@@ -61,40 +50,15 @@ public class ProxyOverheadBench {
         req.response().putHeader("Content-Type", "application/json").end(PAYLOAD));
     int port = server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
 
-    SecureRandom rnd = new SecureRandom();
-    Path dir = Files.createTempDirectory("ephyr-proxy-bench");
-    Keyring keyring = Keyring.generate("k1", rnd);
-    Files.write(dir.resolve("keyring.json"), keyring.toJson(InsecureSecretAccess.get()));
-    Files.writeString(dir.resolve("svc.secret"), "bench-service-token-0123456789\n");
-    String key = ApiKeys.generate(rnd);
-    Files.writeString(dir.resolve("policy.yaml"), String.join("\n",
-        "version: 1",
-        "agents:",
-        "  bench:",
-        "    api_keys: [\"" + ApiKeys.hash(key) + "\"]",
-        "    services: [svc]",
-        "    methods: [GET]",
+    bench = BenchNode.prepare("ephyr-proxy-bench");
+    Files.writeString(bench.dir.resolve("svc.secret"), "bench-service-token-0123456789\n");
+    String key = bench.apiKey;
+    node = bench.start(List.of("services: [svc]", "methods: [GET]"), List.of(
         "services:",
         "  svc:",
         "    origin: http://127.0.0.1:" + port,
-        "    auth: { type: bearer, secret_file: " + dir.resolve("svc.secret") + " }",
-        "    allow_private: true",
-        ""));
-    int clusterPort = freePort();
-    node = Node.start(NodeConfig.builder()
-        .nodeId("bench")
-        .listen("127.0.0.1", 0)
-        .keyring(dir.resolve("keyring.json"))
-        .policy(dir.resolve("policy.yaml"))
-        .dataDir(dir.resolve("data"))
-        .set("cluster.name", "proxy-bench-" + clusterPort)
-        .set("cluster.port", String.valueOf(clusterPort))
-        .set("cluster.members", "127.0.0.1:" + clusterPort)
-        .build()).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!node.cluster().readiness().isReady() && System.nanoTime() < deadline) {
-      Thread.sleep(50); // setup only, outside any measurement
-    }
+        "    auth: { type: bearer, secret_file: " + bench.dir.resolve("svc.secret") + " }",
+        "    allow_private: true"), Map.of());
 
     client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     direct = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/items?limit=3")).GET().build();
@@ -127,7 +91,7 @@ public class ProxyOverheadBench {
 
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
-    node.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    bench.close();
     upstreamVertx.close().await(10, TimeUnit.SECONDS);
   }
 
@@ -149,9 +113,4 @@ public class ProxyOverheadBench {
     return send(viaTool);
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 }

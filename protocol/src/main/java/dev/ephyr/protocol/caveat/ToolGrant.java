@@ -88,14 +88,15 @@ public final class ToolGrant {
     return sep <= 0 ? null : pattern.substring(0, sep);
   }
 
-  /** Index of the first separator ({@code .} or {@code __}), or -1. */
+  /** Index of the first separator ({@code .} or {@code __}), or -1: one pass that stops at the remote's end. */
   private static int separator(String p) {
-    int dot = p.indexOf('.');
-    int under = p.indexOf("__");
-    if (dot < 0) {
-      return under;
+    for (int i = 0; i < p.length(); i++) {
+      char c = p.charAt(i);
+      if (c == '.' || (c == '_' && i + 1 < p.length() && p.charAt(i + 1) == '_')) {
+        return i;
+      }
     }
-    return under < 0 ? dot : Math.min(dot, under);
+    return -1;
   }
 
   private static int separatorLength(String p, int sep) {

@@ -16,21 +16,9 @@ import java.util.function.BooleanSupplier;
  * flight per node, flat out) or open loop at a fixed rate, where latency counts from the moment a request
  * was due so a slow broker cannot hide its queueing (no coordinated omission).
  */
-final class LoadLoop {
+record LoadLoop(Vertx vertx, int nodes, int concurrency, int rate) {
   /** One request to {@code node} (index); the future completes with its outcome and never fails. */
   interface Operation extends BiFunction<Integer, Long, Future<Outcome>> {}
-
-  private final Vertx vertx;
-  private final int nodes;
-  private final int concurrency;
-  private final int rate;
-
-  LoadLoop(Vertx vertx, int nodes, int concurrency, int rate) {
-    this.vertx = vertx;
-    this.nodes = nodes;
-    this.concurrency = concurrency;
-    this.rate = rate;
-  }
 
   /**
    * Runs {@code op} for {@code duration}, recording into {@code rec}; completes when every request in

@@ -12,22 +12,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.Optional;
 
 /** Routes an agent's task tool call to the class that runs it, after the checks every call shares. */
-final class AgentTasks {
-  private final WatermarkStore watermarks;
-  private final TaskMinting minting;
-  private final TaskBinding binding;
-  private final TaskViews views;
-  private final Revocation revocation;
-
-  AgentTasks(WatermarkStore watermarks, TaskMinting minting, TaskBinding binding, TaskViews views,
-      Revocation revocation) {
-    this.watermarks = watermarks;
-    this.minting = minting;
-    this.binding = binding;
-    this.views = views;
-    this.revocation = revocation;
-  }
-
+record AgentTasks(WatermarkStore watermarks, TaskMinting minting, TaskBinding binding, TaskViews views, Revocation revocation) {
   Future<ToolResult> call(String name, Caller caller, JsonObject args, Context ctx) {
     Optional<TaskTool> tool = TaskTool.named(name);
     if (caller instanceof Caller.BindPending && (tool.isEmpty() || tool.get() != TaskTool.BIND)) {

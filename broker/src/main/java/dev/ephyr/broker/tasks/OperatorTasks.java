@@ -18,21 +18,9 @@ import java.util.Set;
  * The task operations of the admin API. The admin verticle has checked the operator's credential; these skip
  * the caller-visibility rules only, every other rule (acknowledged revoke, reissue through the verifier) holds.
  */
-final class OperatorTasks {
+record OperatorTasks(TaskCluster cluster, TaskViews views, Revocation revocation, Subjects subjects) {
   /** Most trees a listing by agent reads to show its tasks' ancestors' status. */
   private static final int MAX_TREES = 64;
-
-  private final TaskCluster cluster;
-  private final TaskViews views;
-  private final Revocation revocation;
-  private final Subjects subjects;
-
-  OperatorTasks(TaskCluster cluster, TaskViews views, Revocation revocation, Subjects subjects) {
-    this.cluster = cluster;
-    this.views = views;
-    this.revocation = revocation;
-    this.subjects = subjects;
-  }
 
   Future<ToolResult> revoke(String taskId, Context ctx) {
     return tree(taskId, ctx).compose(tree -> tree.isEmpty() ? Future.succeededFuture(Outcomes.unknown(taskId))

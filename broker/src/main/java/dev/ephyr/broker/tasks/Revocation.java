@@ -26,26 +26,7 @@ import java.util.Set;
  * {@code task_revoke} and {@code task_reissue}: both raise a task's watermark and answer once the members
  * acknowledged it, so an older token (the revoked subtree, or every copy the reissue replaces) is dead everywhere.
  */
-final class Revocation {
-  private final Vertx vertx;
-  private final TaskCluster cluster;
-  private final Visibility visibility;
-  private final Subjects subjects;
-  private final TokenMinter minter;
-  private final Clock clock;
-  private final Duration maxTtl;
-
-  Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subjects subjects, TokenMinter minter,
-      Clock clock, Duration maxTtl) {
-    this.vertx = vertx;
-    this.cluster = cluster;
-    this.visibility = visibility;
-    this.subjects = subjects;
-    this.minter = minter;
-    this.clock = clock;
-    this.maxTtl = maxTtl;
-  }
-
+record Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subjects subjects, TokenMinter minter, Clock clock, Duration maxTtl) {
   Future<ToolResult> revoke(Caller caller, JsonObject raw, Context ctx) {
     String target = Visibility.target(caller, Args.of(raw, Set.of("task_id")));
     if (target == null) {

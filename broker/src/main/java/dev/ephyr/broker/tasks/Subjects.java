@@ -18,7 +18,7 @@ import io.vertx.core.Future;
  * Finds the task an operation acts for: the caller's own task token, or (with an API key) a token passed as an
  * argument, which is verified like any presented token and must belong to the caller's agent.
  */
-final class Subjects {
+record Subjects(TokenVerifier verifier, String tokenUrl) {
   static final int MAX_TOKEN = 12_288;
 
   /** The task a delegation or reissue acts for, or why there is none. */
@@ -37,14 +37,6 @@ final class Subjects {
 
     /** It did not; {@code result} says why. */
     record Refused(ToolResult result) implements Checked {}
-  }
-
-  private final TokenVerifier verifier;
-  private final String tokenUrl;
-
-  Subjects(TokenVerifier verifier, String tokenUrl) {
-    this.verifier = verifier;
-    this.tokenUrl = tokenUrl;
   }
 
   /** The task {@code caller} acts for, given the token argument {@code tokenArg} (or null). */

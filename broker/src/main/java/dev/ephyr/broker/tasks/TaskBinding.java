@@ -18,15 +18,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /** {@code task_bind}: binds a task once, cluster-wide, to the key of the request's DPoP proof. */
-final class TaskBinding {
-  private final TokenMinter minter;
-  private final TaskCluster cluster;
-
-  TaskBinding(TokenMinter minter, TaskCluster cluster) {
-    this.minter = minter;
-    this.cluster = cluster;
-  }
-
+record TaskBinding(TokenMinter minter, TaskCluster cluster) {
   Future<ToolResult> bind(Caller caller, JsonObject raw, Context ctx) {
     Args a = Args.of(raw, Set.of("task_id"));
     if (!(caller instanceof Caller.TaskToken t)) {

@@ -24,26 +24,7 @@ import java.util.function.Supplier;
  * {@code task_create} and {@code task_delegate}: asks {@link MintingRules} what may be minted, mints the token
  * and records the task cluster-wide.
  */
-final class TaskMinting {
-  private final Supplier<Policy> policy;
-  private final MintingRules rules;
-  private final TokenMinter minter;
-  private final Subjects subjects;
-  private final TaskCluster cluster;
-  private final UlidGenerator ulids;
-  private final Clock clock;
-
-  TaskMinting(Supplier<Policy> policy, MintingRules rules, TokenMinter minter, Subjects subjects,
-      TaskCluster cluster, UlidGenerator ulids, Clock clock) {
-    this.policy = policy;
-    this.rules = rules;
-    this.minter = minter;
-    this.subjects = subjects;
-    this.cluster = cluster;
-    this.ulids = ulids;
-    this.clock = clock;
-  }
-
+record TaskMinting(Supplier<Policy> policy, MintingRules rules, TokenMinter minter, Subjects subjects, TaskCluster cluster, UlidGenerator ulids, Clock clock) {
   /** A root task for an agent's API key. */
   Future<ToolResult> create(Caller caller, JsonObject raw, Context ctx) {
     Instant now = clock.instant();

@@ -18,19 +18,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /** The read views: {@code task_info}, {@code task_list}, and the operator's task, tree and listing views. */
-final class TaskViews {
-  private final TaskCluster cluster;
-  private final Visibility visibility;
-  private final Clock clock;
-  private final int listLimit;
-
-  TaskViews(TaskCluster cluster, Visibility visibility, Clock clock, int listLimit) {
-    this.cluster = cluster;
-    this.visibility = visibility;
-    this.clock = clock;
-    this.listLimit = listLimit;
-  }
-
+record TaskViews(TaskCluster cluster, Visibility visibility, Clock clock, int listLimit) {
   Future<ToolResult> info(Caller caller, JsonObject raw, Context ctx) {
     String target = Visibility.target(caller, Args.of(raw, Set.of("task_id")));
     if (target == null) {

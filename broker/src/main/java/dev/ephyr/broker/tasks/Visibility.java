@@ -10,13 +10,7 @@ import java.util.Optional;
  * Which tasks an agent caller may see and act on: a task token sees its own subtree; an API key sees its
  * agent's tasks and every task in trees its agent rooted.
  */
-final class Visibility {
-  private final TaskCluster cluster;
-
-  Visibility(TaskCluster cluster) {
-    this.cluster = cluster;
-  }
-
+record Visibility(TaskCluster cluster) {
   /** The tree holding {@code target} if {@code caller} may see {@code target}, else empty. */
   Future<Optional<TaskTree>> treeFor(Caller caller, String target, Context ctx) {
     if (caller instanceof Caller.TaskToken t) {

@@ -46,9 +46,7 @@ import dev.ephyr.broker.tasks.TaskService;
 import dev.ephyr.broker.tasks.TaskTools;
 import dev.ephyr.cluster.ClusterConfig;
 import dev.ephyr.cluster.ClusterNode;
-import dev.ephyr.cluster.Readiness;
 import dev.ephyr.protocol.keys.Keyring;
-import dev.ephyr.protocol.keys.KeyringFormatException;
 import dev.ephyr.protocol.ulid.UlidGenerator;
 import dev.ephyr.protocol.verify.TokenMinter;
 import dev.ephyr.protocol.verify.TokenVerifier;
@@ -58,11 +56,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -122,7 +117,7 @@ public final class Node {
 
   private static Node boot(NodeConfig given) throws Exception {
     NodeConfig config = given.withNodeIdDefault();
-    Keyring keyring = loadKeyring(config);
+    Keyring keyring = KeyringFile.load(config.node().keyring());
     Policy initial;
     try {
       initial = Policy.load(config.node().policy());
@@ -158,17 +153,7 @@ public final class Node {
       options.setEventBusOptions(EventBusTls.options(config.eventBus(), clusterConfig.bindHost()));
       vertx = Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(cluster.hazelcast()))
           .buildClustered().await();
-      LongAdder blocked = new LongAdder();
-      ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(event -> {
-        blocked.increment();
-        LOG.warn("node {}: {} has been blocked for {} ms (limit {} ms)", config.nodeId(), event.thread().getName(),
-            TimeUnit.NANOSECONDS.toMillis(event.duration()), TimeUnit.NANOSECONDS.toMillis(event.maxExecTime()));
-        if (event.duration() >= 2 * event.maxExecTime() && event.duration() < 3 * event.maxExecTime()) {
-          // Once per block, where it is stuck: a short block is often the scheduler, a long one is code.
-          LOG.warn("node {}: {} is at{}", config.nodeId(), event.thread().getName(),
-              stack(event.thread().getStackTrace()));
-        }
-      });
+      LongAdder blocked = BlockedThreads.count(vertx, config.nodeId());
       store = PolicyStore.open(vertx, config.node().policy());
       Node node = assemble(config, keyring, cluster, vertx, store, blocked, metrics);
       LOG.info("node {}: serving MCP at {} (listening on {}:{})", config.nodeId(), node.mcpUrl(), config.http().host(),
@@ -187,20 +172,6 @@ public final class Node {
       }
       cluster.close();
       throw e;
-    }
-  }
-
-  private static Keyring loadKeyring(NodeConfig config) throws ConfigException {
-    try {
-      if (Files.size(config.node().keyring()) > 1024 * 1024) {
-        throw new ConfigException(config.node().keyring() + ": larger than 1 MiB");
-      }
-      return Keyring.parse(Files.readAllBytes(config.node().keyring()));
-    } catch (IOException e) {
-      throw new ConfigException(config.node().keyring() + ": cannot read the keyring (" + e.getClass().getSimpleName()
-          + "); create one with 'ephyr keys init'");
-    } catch (KeyringFormatException e) {
-      throw new ConfigException(config.node().keyring() + ": " + e.getMessage());
     }
   }
 
@@ -246,11 +217,11 @@ public final class Node {
     TaskTools taskTools = new TaskTools(tasks);
     McpEndpoint mcp = Pipelines.mcp(shared, http.requestTimeout(), publicBase, sessions, List.of(taskTools,
         ssh.tools(), new ProxyTools(proxy, http.requestTimeout().minusSeconds(1)), federationTools),
-        () -> clusterJson(cluster));
+        () -> ClusterViews.snapshot(cluster));
     RestEndpoint rest = Pipelines.rest(shared, http.requestTimeout(), taskTools);
     FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), http.host(), http.tlsCert(),
         http.tlsKey(), http.bodyLimit(), http.maxHeaderSize(), (int) Math.max(1, http.idleTimeout().getSeconds()),
-        () -> notReady(cluster), metrics, audit, new AtomicLong(), List.of(
+        () -> ClusterViews.notReady(cluster), metrics, audit, new AtomicLong(), List.of(
             mcp,
             rest,
             ssh.routes(),
@@ -285,34 +256,11 @@ public final class Node {
     return new AdminSessions(keyring, clock, java.time.Duration.ofHours(8), cluster.hazelcast());
   }
 
-  private static String stack(StackTraceElement[] frames) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < Math.min(frames.length, 40); i++) {
-      b.append("\n\tat ").append(frames[i]);
-    }
-    return b.toString();
-  }
-
   /** A port that was free a moment ago (for "port 0"); all front instances then share it. */
   private static int freePort(String host) throws IOException {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
       return s.getLocalPort();
     }
-  }
-
-  private static JsonObject notReady(ClusterNode cluster) {
-    Readiness r = cluster.readiness();
-    if (r.isReady()) {
-      return null;
-    }
-    return new JsonObject().put("status", r.state().name().toLowerCase(java.util.Locale.ROOT)).put("detail", r.detail());
-  }
-
-  private static JsonObject clusterJson(ClusterNode cluster) {
-    Readiness r = cluster.readiness();
-    return new JsonObject().put("node", cluster.nodeId())
-        .put("state", r.state().name().toLowerCase(java.util.Locale.ROOT))
-        .put("members", cluster.status().members().size()).put("quorum", cluster.status().quorum());
   }
 
   /** The port the HTTP front listens on. */

@@ -256,18 +256,6 @@ public final class DpopVerifier {
         + (nonces != null) + "]";
   }
 
-  /** What one proof is made of, filled in as it is parsed. */
-  private static final class Parts {
-    String x;
-    String jti;
-    String htm;
-    String htu;
-    long iat;
-    String ath;
-    String bh;
-    String nonce;
-  }
-
   /** Configures a {@link DpopVerifier}; every setter validates at once. */
   public static final class Builder {
     private Clock clock = Clock.systemUTC();

@@ -204,6 +204,24 @@ class AttackTest {
         "Authorization", "DPoP " + token), body), 401, "pop_required");
   }
 
+  @Test
+  void dpopScheme_withUnboundToken_checksTheProofItClaims() {
+    // RFC 9449 §7.1: the DPoP scheme and a DPoP header are checked even where an unbound token needs neither.
+    String token = create(new JsonObject().put("ttl", 300)).getString("token");
+    byte[] body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}".getBytes(StandardCharsets.UTF_8);
+    assertRefused(withProof(token, body, "not.a.proof"), 401, "pop_invalid");
+    assertRefused(Http.send("POST", TestKit.localMcp(b), Map.of("Content-Type", "application/json",
+        "Authorization", "Bearer " + token, "DPoP", "not.a.proof"), body), 401, "pop_invalid");
+    assertRefused(Http.send("POST", TestKit.localMcp(b), Map.of("Content-Type", "application/json",
+        "Authorization", "DPoP " + token), body), 401, "pop_required");
+    HolderKeyPair any = HolderKeyPair.generate(TestKit.RANDOM);
+    String proof = DpopProofBuilder.forKey(any).method("POST").url(PUBLIC + "/mcp").accessToken(token).body(body).build();
+    assertEquals(200, withProof(token, body, proof).status());
+    assertRefused(withProof(token, body, proof), 401, "replayed");
+    assertEquals(200, Http.send("POST", TestKit.localMcp(b), Map.of("Content-Type", "application/json",
+        "Authorization", "Bearer " + token), body).status());
+  }
+
   private static Http.Response withProof(String token, byte[] body, String proof) {
     return Http.send("POST", TestKit.localMcp(b), Map.of("Content-Type", "application/json", "Authorization", "DPoP " + token,
         "DPoP", proof), body);

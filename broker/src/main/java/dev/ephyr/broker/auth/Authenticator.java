@@ -58,6 +58,10 @@ public final class Authenticator {
     if (!credentials.isTaskToken()) {
       return Future.succeededFuture(apiKey(credentials));
     }
+    if (credentials.scheme().equals("DPoP") && credentials.proof() == null) {
+      // RFC 9449 §7.1: the DPoP scheme promises a proof; without one, refuse rather than treat it as Bearer.
+      return Future.succeededFuture(new AuthResult.Refused(Rejections.dpopSchemeWithoutProof()));
+    }
     String token = credentials.value();
     // The verifier re-checks the watermarks when its replay check answers; the hop back to the event loop is
     // one more asynchronous step, so check once more here: nothing is accepted after an acknowledged revoke.

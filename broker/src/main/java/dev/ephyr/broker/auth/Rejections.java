@@ -121,6 +121,14 @@ public final class Rejections {
     return out.toString();
   }
 
+  /** {@code Authorization: DPoP} without a {@code DPoP} header. */
+  public static Rejection dpopSchemeWithoutProof() {
+    return new Rejection(401, Reason.POP_REQUIRED.code(),
+        "the DPoP authorization scheme needs a DPoP proof header: send one, or use 'Authorization: Bearer' for an "
+            + "unbound token", Map.of("WWW-Authenticate", "DPoP " + REALM + ", error=\"invalid_dpop_proof\", algs=\"EdDSA\""),
+        "DPoP scheme without a DPoP header");
+  }
+
   /** A valid token whose agent the current policy no longer knows. */
   public static Rejection agentUnknown(String agent) {
     return new Rejection(403, "agent_not_in_policy", "the token's agent is not in the current policy", Map.of(),

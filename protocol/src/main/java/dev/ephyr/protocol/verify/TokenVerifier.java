@@ -208,11 +208,27 @@ public final class TokenVerifier {
       return unbound;
     }
     boolean needProof = acting.bound() || facts.purpose() == Purpose.BIND;
-    if (!needProof) {
-      return new RequestCheck.Decided(new Verification.Accepted(
-          new Principal(chain.identifier(), lineage, envelope, null, chain.bytes())));
+    if (needProof) {
+      return proofOfPossession(chain, acting, tokenText, facts);
     }
-    return proofOfPossession(chain, acting, tokenText, facts);
+    Verification.Accepted accepted = new Verification.Accepted(
+        new Principal(chain.identifier(), lineage, envelope, null, chain.bytes()));
+    return facts.proof() == null ? new RequestCheck.Decided(accepted) : unneededProof(accepted, tokenText, facts);
+  }
+
+  /**
+   * A proof sent with an unbound token is still checked and spent (RFC 9449 §7.1): a broken or replayed proof is
+   * refused rather than ignored. It adds no key to the principal — anyone holding an unbound token can sign a proof
+   * with a key of their own, so it proves possession of nothing.
+   */
+  private RequestCheck unneededProof(Verification.Accepted accepted, String tokenText, RequestFacts facts) {
+    DpopCheck proof = dpop.verifyBinding(facts.proof(),
+        DpopRequest.forBinding(facts.method(), facts.url(), tokenText, facts.body()));
+    if (proof instanceof DpopCheck.Invalid bad) {
+      return RequestCheck.rejected(bad.reason(), bad.detail());
+    }
+    DpopCheck.Valid ok = (DpopCheck.Valid) proof;
+    return new RequestCheck.SpendProof(accepted, ok.replayKey(), ok.rememberUntil());
   }
 
   /** A task with a pending bind deadline may only be bound, and only before its deadline. */

@@ -97,6 +97,33 @@ class HolderBindingTest {
   }
 
   @Test
+  void unboundToken_withGarbageProof_isRefusedNotIgnored() {
+    // RFC 9449 §7.1: a proof that is presented is checked, even where the token would pass without one.
+    String token = minter.mintRoot(Fixtures.rootGrant(Fixtures.wide()));
+    Verification.Rejected r = assertInstanceOf(Verification.Rejected.class, verify(token, "garbage", Purpose.USE));
+    assertEquals(Reason.POP_INVALID, r.reason());
+  }
+
+  @Test
+  void unboundToken_withProofForAnotherToken_isRefused() {
+    String token = minter.mintRoot(Fixtures.rootGrant(Fixtures.wide()));
+    String other = boundRoot(alice);
+    assertInstanceOf(Verification.Rejected.class, verify(token, proof(alice, other, body), Purpose.USE));
+  }
+
+  @Test
+  void unboundToken_withValidProof_isAcceptedOnceAndGainsNoHolder() {
+    String token = minter.mintRoot(Fixtures.rootGrant(Fixtures.wide()));
+    String proof = proof(mallory, token, body);
+    Principal p = assertInstanceOf(Verification.Accepted.class, verify(token, proof, Purpose.USE)).principal();
+    // Anyone holding an unbound token can sign a proof with a key of their own: it proves possession of nothing.
+    assertNull(p.holder());
+    assertNull(p.proofJkt());
+    assertEquals(Reason.REPLAYED, assertInstanceOf(Verification.Rejected.class,
+        verify(token, proof, Purpose.USE)).reason());
+  }
+
+  @Test
   void replayStoreFailure_isReplayUnavailableNotAccepted() {
     String token = boundRoot(alice);
     TokenVerifier failing = TokenVerifier.builder(keyring).watermarks(watermarks)

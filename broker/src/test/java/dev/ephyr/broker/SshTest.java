@@ -15,6 +15,9 @@ import dev.ephyr.broker.ssh.signer.CaKeyFile;
 import dev.ephyr.broker.ssh.signer.SignerLimits;
 import dev.ephyr.broker.ssh.signer.SignerServer;
 import dev.ephyr.testing.Eventually;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
@@ -51,6 +54,7 @@ final class SshTest {
   private static Node b;
   private static long warmBlocked;
   private static HeldHop held;
+  private static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
 
   @BeforeAll
   static void start() throws Exception {
@@ -86,12 +90,13 @@ final class SshTest {
         new SignerServer.Config(signerDir.resolve("b.sock"), limits, me, null), log, Clock.systemUTC());
     int pa = TestKit.freePort();
     int pb = TestKit.freePort();
+    // Both nodes trace every request into SPANS: the SSH suite runs with tracing on, and one test reads the trace.
     a = TestKit.start(kit.config("a", pa, List.of(pa, pb)).set("ssh.signer-socket", signerA.socket().toString())
-        .set("ssh.session-idle", "2m").build());
+        .set("ssh.session-idle", "2m").build(), SPANS);
     // b answers MCP requests within 20 s: with 5 s for the signer, 10 s to connect and 2 s of margin, a
     // command there may run at most 3 s, whatever ssh.exec-timeout (60 s) says.
     b = TestKit.start(kit.config("b", pb, List.of(pa, pb)).set("ssh.signer-socket", signerB.socket().toString())
-        .set("http.request-timeout", "20s").build());
+        .set("http.request-timeout", "20s").build(), SPANS);
     TestKit.awaitReady(a);
     TestKit.awaitReady(b);
     // The hosts' TrustedUserCAKeys comes from the cluster's CA list: both nodes' keys, from either node.
@@ -420,6 +425,53 @@ final class SshTest {
    * owner cannot tell that from a foreign peer): the exec is refused before the session layer, the broadcast
    * closes nothing, and the session still works for its task.
    */
+  @Test
+  void trace_ofASessionCallForwardedToItsOwner_spansBothNodes_andHoldsNoSecret() {
+    JsonObject t = task(List.of("box"), List.of("ops"), null);
+    String token = t.getString("token");
+    String id = client(a, token).ok("session_create", new JsonObject().put("target", "box")).getString("session_id");
+    // An MCP client carries its trace in _meta (no traceparent header): the call joins that trace.
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    JsonObject params = new JsonObject().put("name", "exec").put("arguments", new JsonObject()
+        .put("session_id", id).put("command", "echo traced")).put("_meta", new JsonObject()
+        .put("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01"));
+    Http.Response r = client(b, token).rpc("tools/call", params);
+    assertEquals(200, r.status(), r.body());
+    assertTrue(r.body().contains("traced"), r.body());
+    AttributeKey<String> instance = AttributeKey.stringKey("service.instance.id");
+    Eventually.await(Duration.ofSeconds(10), "spans of the call on both nodes", () -> SPANS.getFinishedSpanItems()
+        .stream().filter(s -> s.getTraceId().equals(traceId)).map(s -> s.getResource().getAttribute(instance))
+        .distinct().count() == 2);
+    List<SpanData> trace = SPANS.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(traceId)).toList();
+    SpanData call = trace.stream().filter(s -> s.getName().equals("mcp tools/call")).findFirst().orElseThrow();
+    assertEquals("b", call.getResource().getAttribute(instance));
+    assertEquals("exec", call.getAttributes().get(AttributeKey.stringKey("gen_ai.tool.name")));
+    assertEquals(t.getString("task_id"), call.getAttributes().get(AttributeKey.stringKey("ephyr.task")));
+    assertEquals("alice", call.getAttributes().get(AttributeKey.stringKey("ephyr.agent")));
+    SpanData onOwner = trace.stream().filter(s -> "a".equals(s.getResource().getAttribute(instance))).findFirst()
+        .orElseThrow();
+    assertTrue(descendsFrom(onOwner, call, trace), "the owner's span is not under the call: " + trace);
+    client(a, token).ok("session_close", new JsonObject().put("session_id", id));
+    // Nothing any span or resource carries holds a credential.
+    String everything = SPANS.getFinishedSpanItems().toString();
+    for (String secret : List.of(token, token.substring(4, 40), kit.aliceKey, "mac_", "Bearer")) {
+      int at = everything.indexOf(secret);
+      assertEquals(-1, at, () -> "a span holds a credential: …" + everything.substring(Math.max(0, at - 80), at) + "…");
+    }
+  }
+
+  private static boolean descendsFrom(SpanData span, SpanData ancestor, List<SpanData> trace) {
+    SpanData at = span;
+    for (int hops = 0; hops < trace.size() && at != null; hops++) {
+      if (at.getSpanId().equals(ancestor.getSpanId())) {
+        return true;
+      }
+      String parent = at.getParentSpanId();
+      at = trace.stream().filter(s -> s.getSpanId().equals(parent)).findFirst().orElse(null);
+    }
+    return false;
+  }
+
   @Test
   void forgedBusMessages_runNothingOnASession_andCloseNothing() throws Exception {
     JsonObject t = task(List.of("box"), List.of("ops"), null);

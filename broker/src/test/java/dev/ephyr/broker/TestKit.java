@@ -147,8 +147,13 @@ final class TestKit {
   }
 
   static Node start(NodeConfig config) {
+    return start(config, null);
+  }
+
+  /** Starts a node whose spans go to {@code spans} (null: as configured). */
+  static Node start(NodeConfig config, io.opentelemetry.sdk.trace.export.SpanExporter spans) {
     try {
-      return Node.start(config).toCompletionStage().toCompletableFuture().get(90, TimeUnit.SECONDS);
+      return Node.start(config, spans).toCompletionStage().toCompletableFuture().get(90, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new AssertionError("node did not start", e);
     }

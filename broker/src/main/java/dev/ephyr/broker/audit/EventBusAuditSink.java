@@ -2,12 +2,17 @@ package dev.ephyr.broker.audit;
 
 import dev.ephyr.broker.bus.Addresses;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.tracing.TracingPolicy;
 
 /**
  * Hands events to the local {@link AuditVerticle}, so the event loop never waits for disk I/O; with a
  * {@link AuditBacklog}, events beyond its bound are refused and counted rather than queued without limit.
  */
 public final class EventBusAuditSink implements AuditSink {
+  /** Handing a record to the local writer is not a hop worth a span in every request's trace. */
+  private static final DeliveryOptions UNTRACED = new DeliveryOptions().setTracingPolicy(TracingPolicy.IGNORE);
+
   private final Vertx vertx;
   private final AuditBacklog backlog;
 
@@ -27,6 +32,6 @@ public final class EventBusAuditSink implements AuditSink {
     if (backlog != null && !backlog.tryAcquire()) {
       return; // counted and reported loudly by the backlog
     }
-    vertx.eventBus().send(Addresses.AUDIT_RECORD, event.toJson());
+    vertx.eventBus().send(Addresses.AUDIT_RECORD, event.toJson(), UNTRACED);
   }
 }

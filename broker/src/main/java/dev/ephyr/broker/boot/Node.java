@@ -3,8 +3,8 @@ package dev.ephyr.broker.boot;
 import dev.ephyr.broker.admin.AdminDeps;
 import dev.ephyr.broker.admin.AdminRoutes;
 import dev.ephyr.broker.admin.AdminSessions;
-import dev.ephyr.broker.admin.CapabilityViews;
 import dev.ephyr.broker.admin.AdminVerticle;
+import dev.ephyr.broker.admin.CapabilityViews;
 import dev.ephyr.broker.audit.AuditBacklog;
 import dev.ephyr.broker.audit.AuditKeys;
 import dev.ephyr.broker.audit.AuditMetrics;
@@ -12,12 +12,12 @@ import dev.ephyr.broker.audit.AuditQueryVerticle;
 import dev.ephyr.broker.audit.AuditSettings;
 import dev.ephyr.broker.audit.AuditSink;
 import dev.ephyr.broker.audit.AuditStats;
-import dev.ephyr.broker.audit.PolicyAudit;
 import dev.ephyr.broker.audit.AuditVerticle;
-import dev.ephyr.broker.audit.LiveListeners;
+import dev.ephyr.broker.audit.BusRefusals;
 import dev.ephyr.broker.audit.EventBusAuditSink;
 import dev.ephyr.broker.audit.HeadCheck;
-import dev.ephyr.broker.audit.BusRefusals;
+import dev.ephyr.broker.audit.LiveListeners;
+import dev.ephyr.broker.audit.PolicyAudit;
 import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.bus.BusSeal;
 import dev.ephyr.broker.bus.RecordMac;
@@ -32,24 +32,26 @@ import dev.ephyr.broker.federation.FederationTools;
 import dev.ephyr.broker.federation.FederationVerticle;
 import dev.ephyr.broker.http.AuthenticateStep;
 import dev.ephyr.broker.http.FrontVerticle;
-import dev.ephyr.broker.metrics.Metrics;
-import dev.ephyr.broker.tasks.RestEndpoint;
 import dev.ephyr.broker.mcp.McpEndpoint;
 import dev.ephyr.broker.mcp.McpSessions;
+import dev.ephyr.broker.metrics.Metrics;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.policy.PolicyException;
 import dev.ephyr.broker.policy.PolicyStore;
 import dev.ephyr.broker.proxy.ProxyTools;
 import dev.ephyr.broker.proxy.Upstream;
 import dev.ephyr.broker.ssh.SshModule;
+import dev.ephyr.broker.tasks.RestEndpoint;
 import dev.ephyr.broker.tasks.TaskService;
 import dev.ephyr.broker.tasks.TaskTools;
+import dev.ephyr.broker.tracing.Tracing;
 import dev.ephyr.cluster.ClusterConfig;
 import dev.ephyr.cluster.ClusterNode;
 import dev.ephyr.protocol.keys.Keyring;
 import dev.ephyr.protocol.ulid.UlidGenerator;
 import dev.ephyr.protocol.verify.TokenMinter;
 import dev.ephyr.protocol.verify.TokenVerifier;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -84,9 +86,10 @@ public final class Node {
   private final LongAdder blockedThreadEvents;
   private final int port;
   private final String publicUrl;
+  private final Tracing tracing;
 
   private Node(NodeConfig config, ClusterNode cluster, Vertx vertx, PolicyStore policy, Metrics metrics,
-      LongAdder blocked, int port, String publicUrl) {
+      LongAdder blocked, int port, String publicUrl, Tracing tracing) {
     this.config = config;
     this.cluster = cluster;
     this.vertx = vertx;
@@ -95,6 +98,7 @@ public final class Node {
     this.blockedThreadEvents = blocked;
     this.port = port;
     this.publicUrl = publicUrl;
+    this.tracing = tracing;
   }
 
   /**
@@ -102,10 +106,18 @@ public final class Node {
    * policy and deploys the verticles. The blocking parts run on a dedicated thread, never an event loop.
    */
   public static Future<Node> start(NodeConfig config) {
+    return start(config, null);
+  }
+
+  /**
+   * Starts a node whose spans go to {@code spans} as each ends, whatever {@code tracing.*} says (tests, and
+   * embedders with an exporter of their own); {@code null} means as configured.
+   */
+  public static Future<Node> start(NodeConfig config, SpanExporter spans) {
     Promise<Node> promise = Promise.promise();
     Thread t = new Thread(() -> {
       try {
-        promise.complete(boot(config));
+        promise.complete(boot(config, spans));
       } catch (Throwable e) {
         promise.fail(e);
       }
@@ -115,7 +127,7 @@ public final class Node {
     return promise.future();
   }
 
-  private static Node boot(NodeConfig given) throws Exception {
+  private static Node boot(NodeConfig given, SpanExporter spans) throws Exception {
     NodeConfig config = given.withNodeIdDefault();
     Keyring keyring = KeyringFile.load(config.node().keyring());
     Policy initial;
@@ -141,6 +153,9 @@ public final class Node {
     Vertx vertx = null;
     PolicyStore store = null;
     Metrics metrics = new Metrics();
+    String clusterName = clusterConfig.clusterName();
+    Tracing tracing = spans != null ? Tracing.exportingTo(spans, config.nodeId(), clusterName)
+        : Tracing.of(config.tracing(), config.nodeId(), clusterName);
     try {
       VertxOptions options = new VertxOptions()
           .setBlockedThreadCheckInterval(config.vertx().blockedThreadCheckInterval().toMillis())
@@ -151,11 +166,11 @@ public final class Node {
         options.setEventLoopPoolSize(config.vertx().eventLoops());
       }
       options.setEventBusOptions(EventBusTls.options(config.eventBus(), clusterConfig.bindHost()));
-      vertx = Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(cluster.hazelcast()))
-          .buildClustered().await();
+      vertx = tracing.apply(Vertx.builder().with(options))
+          .withClusterManager(new HazelcastClusterManager(cluster.hazelcast())).buildClustered().await();
       LongAdder blocked = BlockedThreads.count(vertx, config.nodeId());
       store = PolicyStore.open(vertx, config.node().policy());
-      Node node = assemble(config, keyring, cluster, vertx, store, blocked, metrics);
+      Node node = assemble(config, keyring, cluster, vertx, store, blocked, metrics, tracing);
       LOG.info("node {}: serving MCP at {} (listening on {}:{})", config.nodeId(), node.mcpUrl(), config.http().host(),
           node.port());
       return node;
@@ -171,12 +186,13 @@ public final class Node {
         }
       }
       cluster.close();
+      tracing.close();
       throw e;
     }
   }
 
   private static Node assemble(NodeConfig config, Keyring keyring, ClusterNode cluster, Vertx vertx,
-      PolicyStore store, LongAdder blocked, Metrics metrics) throws Exception {
+      PolicyStore store, LongAdder blocked, Metrics metrics, Tracing tracing) throws Exception {
     Clock clock = Clock.systemUTC();
     HttpSettings http = config.http();
     Verification verification = Verification.create(keyring, cluster, store, config.dpop(), clock);
@@ -211,7 +227,8 @@ public final class Node {
 
     // The order of each pipeline is written in Pipelines.
     Pipelines.Shared shared = new Pipelines.Shared(audit, metrics, config.nodeId(), clock, http.allowedOrigins(),
-        new AuthenticateStep(verification.authenticator(), publicBase, metrics), (int) Math.min(Integer.MAX_VALUE, http.bodyLimit()));
+        new AuthenticateStep(verification.authenticator(), publicBase, metrics), (int) Math.min(Integer.MAX_VALUE, http.bodyLimit()),
+        tracing);
     Upstream proxy = new Upstream(vertx, store::current, System.getenv(), metrics);
     FederationTools federationTools = new FederationTools(federation);
     TaskTools taskTools = new TaskTools(tasks);
@@ -248,7 +265,7 @@ public final class Node {
         : (config.vertx().eventLoops() > 0 ? config.vertx().eventLoops() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
     vertx.deployVerticle(() -> new FrontVerticle(front, port, p -> {}), new DeploymentOptions().setInstances(instances))
         .await(30, TimeUnit.SECONDS);
-    return new Node(config, cluster, vertx, store, metrics, blocked, port, publicBase);
+    return new Node(config, cluster, vertx, store, metrics, blocked, port, publicBase, tracing);
   }
 
   /** Dashboard sessions: a working day, then sign in again; signed-out sessions are shared through the cluster. */
@@ -326,6 +343,7 @@ public final class Node {
         } finally {
           policy.close();
           cluster.close();
+          tracing.close(); // exports what the last requests left queued
         }
         done.complete();
       } catch (Throwable e) {

@@ -6,23 +6,29 @@ import dev.ephyr.broker.http.AuthenticateStep;
 import dev.ephyr.broker.metrics.Metrics;
 import dev.ephyr.broker.http.OriginStep;
 import dev.ephyr.broker.http.Pipeline;
+import dev.ephyr.broker.http.Step;
 import dev.ephyr.broker.mcp.McpEndpoint;
 import dev.ephyr.broker.mcp.McpSessions;
+import dev.ephyr.broker.mcp.McpTraceStep;
 import dev.ephyr.broker.mcp.ResourceMetadata;
 import dev.ephyr.broker.proxy.ProxyRoute;
 import dev.ephyr.broker.proxy.Upstream;
 import dev.ephyr.broker.tasks.RestEndpoint;
 import dev.ephyr.broker.tools.ToolProvider;
+import dev.ephyr.broker.tracing.CallerSpanStep;
+import dev.ephyr.broker.tracing.Tracing;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
 /**
  * The order of every request pipeline of a node, outermost step first, written once. Every agent entry point
  * runs: audit (one record per request, and the request's time bound), origin (browsers only from allowed
- * origins), parse (bounded), authenticate (API key or task token, DPoP), then its own steps.
+ * origins), parse (bounded), authenticate (API key or task token, DPoP), with tracing on a step naming the
+ * caller on the request's span, then its own steps.
  */
 final class Pipelines {
   /** The longest a proxied request may take: above the longest service timeout the policy allows (10 min). */
@@ -38,9 +44,10 @@ final class Pipelines {
    * @param allowedOrigins browser origins allowed
    * @param authenticate the one authentication step
    * @param maxStringChars the longest JSON string a body may hold
+   * @param tracing the node's tracing (off: no tracing steps at all)
    */
   record Shared(AuditSink audit, Metrics metrics, String nodeId, Clock clock, List<String> allowedOrigins,
-      AuthenticateStep authenticate, int maxStringChars) {
+      AuthenticateStep authenticate, int maxStringChars, Tracing tracing) {
     Shared {
       allowedOrigins = List.copyOf(allowedOrigins);
     }
@@ -51,6 +58,15 @@ final class Pipelines {
 
     OriginStep origin() {
       return new OriginStep(allowedOrigins);
+    }
+
+    /** {@code authenticate}, then (tracing on) {@code traced}, which names the caller on a span. */
+    List<Step> authenticated(AuthenticateStep authenticate, Step traced) {
+      return tracing.enabled() ? List.of(authenticate, traced) : List.of(authenticate);
+    }
+
+    List<Step> authenticated() {
+      return authenticated(authenticate, new CallerSpanStep());
     }
   }
 
@@ -68,7 +84,9 @@ final class Pipelines {
     AuthenticateStep authenticate = s.authenticate().withResourceMetadata(metadata.url());
     McpEndpoint.Steps mcp = McpEndpoint.steps(s.maxStringChars(), sessions, tools, clusterView);
     return new McpEndpoint(
-        new Pipeline(List.of(audit, origin, mcp.parse(), authenticate, mcp.session(), mcp.dispatch())),
+        new Pipeline(join(List.of(audit, origin, mcp.parse()),
+            s.authenticated(authenticate, new McpTraceStep(s.tracing().tracer())), List.of(mcp.session(),
+            mcp.dispatch()))),
         new Pipeline(List.of(audit, origin, authenticate, mcp.endSession())),
         new Pipeline(List.of(audit, origin, mcp.noStream())), metadata);
   }
@@ -76,8 +94,8 @@ final class Pipelines {
   /** {@code /v1/tasks}: the REST mirror of the task tools (the same {@code taskTools} MCP lists). */
   static RestEndpoint rest(Shared s, Duration bound, ToolProvider taskTools) {
     RestEndpoint.Steps rest = RestEndpoint.steps(s.maxStringChars(), taskTools);
-    return new RestEndpoint(new Pipeline(List.of(s.audit("rest", bound), s.origin(), rest.parse(), s.authenticate(),
-        rest.dispatch())));
+    return new RestEndpoint(new Pipeline(join(List.of(s.audit("rest", bound), s.origin(), rest.parse()),
+        s.authenticated(), List.of(rest.dispatch()))));
   }
 
   /**
@@ -86,7 +104,16 @@ final class Pipelines {
    */
   static ProxyRoute proxy(Shared s, Upstream upstream, long bufferedBodyLimit) {
     ProxyRoute.Steps proxy = ProxyRoute.steps(bufferedBodyLimit, upstream);
-    return new ProxyRoute(new Pipeline(List.of(s.audit("proxy", PROXY_BOUND), s.origin(), proxy.parse(),
-        s.authenticate(), proxy.forward())));
+    return new ProxyRoute(new Pipeline(join(List.of(s.audit("proxy", PROXY_BOUND), s.origin(), proxy.parse()),
+        s.authenticated(), List.of(proxy.forward()))));
+  }
+
+  @SafeVarargs
+  private static List<Step> join(List<? extends Step>... parts) {
+    List<Step> all = new ArrayList<>();
+    for (List<? extends Step> p : parts) {
+      all.addAll(p);
+    }
+    return all;
   }
 }

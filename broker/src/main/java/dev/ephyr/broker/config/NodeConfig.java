@@ -33,7 +33,7 @@ import java.util.UUID;
  */
 public record NodeConfig(NodeSettings node, HttpSettings http, EventBusSettings eventBus, McpSettings mcp,
     TaskSettings tasks, DpopSettings dpop, VertxSettings vertx, SshSettings ssh, AuditTrailSettings audit,
-    AdminSettings admin, StateSettings state, Map<String, String> cluster) {
+    AdminSettings admin, StateSettings state, TracingSettings tracing, Map<String, String> cluster) {
 
   /** Reads {@code yaml} (which may be absent: then only defaults and {@code env} apply). */
   public static NodeConfig load(Path yaml, Map<String, String> env) throws ConfigException {
@@ -68,7 +68,7 @@ public record NodeConfig(NodeSettings node, HttpSettings http, EventBusSettings 
       return this;
     }
     return new NodeConfig(new NodeSettings(randomId(), node.dataDir(), node.keyring(), node.policy()), http, eventBus,
-        mcp, tasks, dpop, vertx, ssh, audit, admin, state, cluster);
+        mcp, tasks, dpop, vertx, ssh, audit, admin, state, tracing, cluster);
   }
 
   private static String randomId() {
@@ -91,7 +91,8 @@ public record NodeConfig(NodeSettings node, HttpSettings http, EventBusSettings 
     Path data = node.dataDir();
     NodeConfig c = new NodeConfig(node, HttpSettings.read(v), EventBusSettings.read(v), McpSettings.read(v),
         TaskSettings.read(v), DpopSettings.read(v), VertxSettings.read(v), SshSettings.read(v, data),
-        AuditTrailSettings.read(v, data), AdminSettings.read(v), StateSettings.read(v, data), Map.copyOf(cluster));
+        AuditTrailSettings.read(v, data), AdminSettings.read(v), StateSettings.read(v, data), TracingSettings.read(v),
+        Map.copyOf(cluster));
     checkCluster(cluster, raw, v);
     List<Problem> all = v.problems();
     if (!all.isEmpty()) {

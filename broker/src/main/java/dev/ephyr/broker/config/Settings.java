@@ -147,6 +147,13 @@ public final class Settings {
       String.valueOf(1024 * MIB), null,
       "durable writes are refused (503 `state_unwritable`) once the state file is larger");
 
+  public static final Setting TRACING_ENABLED = of("tracing.enabled", BOOL, "false", null,
+      "export OpenTelemetry traces of requests over OTLP ([`operations.md`](operations.md) \"Tracing\")");
+  public static final Setting TRACING_ENDPOINT = of("tracing.endpoint", new SettingType.Url(),
+      "http://127.0.0.1:4318/v1/traces", null, "the collector's OTLP/HTTP traces URL");
+  public static final Setting TRACING_SAMPLE_PERCENT = of("tracing.sample-percent", count(0, 100), "100", null,
+      "share of new traces kept; a request whose caller sampled its trace is always kept");
+
   /** Every setting, in the order of the reference. */
   public static final List<Setting> ALL = List.of(NODE_ID, NODE_DATA_DIR, NODE_KEYRING, NODE_POLICY,
       HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_URL, HTTP_TLS_CERT, HTTP_TLS_KEY, HTTP_ALLOWED_ORIGINS, HTTP_BODY_LIMIT,
@@ -159,7 +166,7 @@ public final class Settings {
       SSH_EXEC_TIMEOUT, SSH_MAX_EXEC_TIMEOUT, SSH_OUTPUT_LIMIT, SSH_SESSION_IDLE, SSH_SESSION_MAX_LIFETIME,
       SSH_MAX_SESSIONS_PER_TASK, SSH_MAX_SESSIONS, SSH_SOURCE_ADDRESS,
       CLUSTER_NAME, AUDIT_DIR, AUDIT_MAX_FILE_SIZE, AUDIT_QUEUE, AUDIT_SYNC, AUDIT_ACCEPT_MISSING_HEAD,
-      ADMIN_TIMEOUT, STATE_DIR, STATE_MAX_SIZE);
+      ADMIN_TIMEOUT, STATE_DIR, STATE_MAX_SIZE, TRACING_ENABLED, TRACING_ENDPOINT, TRACING_SAMPLE_PERCENT);
 
   private static final Map<String, Setting> BY_NAME = byName();
 

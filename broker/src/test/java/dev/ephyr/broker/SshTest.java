@@ -454,10 +454,14 @@ final class SshTest {
     client(a, token).ok("session_close", new JsonObject().put("session_id", id));
     // Nothing any span or resource carries holds a credential.
     String everything = SPANS.getFinishedSpanItems().toString();
-    for (String secret : List.of(token, token.substring(4, 40), kit.aliceKey, "mac_", "Bearer")) {
+    for (String secret : List.of(token, token.substring(4, 40), kit.aliceKey, "Bearer ", "DPoP ")) {
       int at = everything.indexOf(secret);
       assertEquals(-1, at, () -> "a span holds a credential: …" + everything.substring(Math.max(0, at - 80), at) + "…");
     }
+    // Any task token of any test of this class (they all ran with tracing on).
+    java.util.regex.Matcher anyToken = java.util.regex.Pattern.compile("mac_[A-Za-z0-9_-]{24,}").matcher(everything);
+    assertFalse(anyToken.find(), () -> "a span holds a task token: …"
+        + everything.substring(Math.max(0, anyToken.start() - 120), anyToken.start() + 12) + "…");
   }
 
   private static boolean descendsFrom(SpanData span, SpanData ancestor, List<SpanData> trace) {

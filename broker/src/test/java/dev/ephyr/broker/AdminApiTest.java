@@ -371,6 +371,9 @@ class AdminApiTest {
     Files.writeString(p3, Files.readString(p3) + "# drift\ntemplates:\n  extra: { description: only on n3 }\n");
     JsonObject reload = bus(n1, Addresses.ADMIN_POLICY_RELOAD, adminKey, new JsonObject().put("node", "n3"));
     assertEquals(true, reload.getValue("ok"), reload.encode());
+    // Drift is the cluster's check over the hashes members publish on reload: it shows within moments.
+    Eventually.await(Duration.ofSeconds(30), "drift reported", () -> Boolean.FALSE.equals(bus(n2,
+        Addresses.ADMIN_STATUS, adminKey, new JsonObject()).getJsonObject("result").getValue("policy_hashes_agree")));
     JsonObject st = bus(n2, Addresses.ADMIN_STATUS, adminKey, new JsonObject()).getJsonObject("result");
     assertEquals(false, st.getValue("policy_hashes_agree"), st.encodePrettily());
     for (Object o : st.getJsonArray("nodes")) {
@@ -385,8 +388,8 @@ class AdminApiTest {
     JsonObject back = bus(n1, Addresses.ADMIN_POLICY_RELOAD, adminKey, new JsonObject().put("node", "all"))
         .getJsonObject("result");
     assertEquals(true, back.getValue("all_ok"), back.encode());
-    assertEquals(true, bus(n3, Addresses.ADMIN_STATUS, adminKey, new JsonObject()).getJsonObject("result")
-        .getValue("policy_hashes_agree"));
+    Eventually.await(Duration.ofSeconds(30), "agreement reported", () -> Boolean.TRUE.equals(bus(n3,
+        Addresses.ADMIN_STATUS, adminKey, new JsonObject()).getJsonObject("result").getValue("policy_hashes_agree")));
     Eventually.await(Duration.ofSeconds(30), "reloads in n3's audit", () -> {
       String a = Files.readString(AuditFiles.list(n3.config().audit().dir()).get(0));
       return a.contains("\"event\":\"policy.reload\",\"decision\":\"deny\"")

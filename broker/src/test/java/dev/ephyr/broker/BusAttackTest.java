@@ -165,7 +165,18 @@ class BusAttackTest {
     intruderMember.<String, String>getMap("ephyr.ssh.ca").set("SHA256:planted", new JsonObject()
         .put("public_key", planted).put("node", "n1").put("published", System.currentTimeMillis() / 1000).encode());
     Http.Response r = Http.get("http://127.0.0.1:" + n1.port() + "/v1/ssh/ca", Map.of());
-    assertEquals(200, r.status(), r.body());
     assertFalse(r.body().contains("IHBsYW50ZWQt"), "the planted CA key is served to targets: " + r.body());
+    // No node here has a signer, so without the planted key there is no CA at all: a reason, not an empty file.
+    assertEquals(503, r.status(), r.body());
+    assertEquals("ssh_ca_unavailable", r.json().getString("error"), r.body());
+  }
+
+  @Test
+  void sshCa_withNoSignerInTheCluster_is503WithAReason_notAnEmptyFile() {
+    Http.Response r = Http.get("http://127.0.0.1:" + n2.port() + "/v1/ssh/ca", Map.of());
+    assertEquals(503, r.status(), r.body());
+    assertEquals("application/json", r.header("Content-Type"));
+    assertEquals("ssh_ca_unavailable", r.json().getString("error"), r.body());
+    assertTrue(r.json().getString("message").contains("ssh.signer-socket"), r.body());
   }
 }

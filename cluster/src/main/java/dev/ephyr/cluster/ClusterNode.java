@@ -6,6 +6,7 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.replicatedmap.ReplicatedMap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,6 +41,12 @@ public final class ClusterNode implements AutoCloseable {
   static final String VERTX_NODE_ID = "__vertx.nodeId";
   static final String KEYRING_ATTRIBUTE = "ephyr.keyring";
   static final String POLICY_ATTRIBUTE = "ephyr.policy";
+  /**
+   * Member UUID → the policy hash that member has in force now, republished on every reload: the one source the
+   * drift check reads (member attributes are fixed at start, so after a reload they would report false drift).
+   */
+  static final String POLICY_HASHES = "ephyr.policy-hashes";
+  private static final java.util.regex.Pattern POLICY_HASH_FORM = java.util.regex.Pattern.compile("[\\x21-\\x7e]{1,256}");
 
   private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
 
@@ -53,6 +60,7 @@ public final class ClusterNode implements AutoCloseable {
   private final StateGuards guards;
   private final CertificateLedger certificates;
   private final StateStore state;
+  private final ReplicatedMap<String, String> policyHashes;
   private volatile boolean exchanged;
   private final ScheduledExecutorService scheduler;
   private final ThreadPoolExecutor worker;
@@ -87,6 +95,7 @@ public final class ClusterNode implements AutoCloseable {
     this.guards = new StateGuards(hz);
     guards.ensure(); // before any write can reach this member's partitions
     this.certificates = new CertificateLedger(hz, config, worker, allMembers, state);
+    this.policyHashes = hz.getReplicatedMap(POLICY_HASHES);
     // Nothing is known to be durable-and-exchanged until the first load: a node with a store pushes it first.
     this.exchanged = state == null;
   }
@@ -148,6 +157,7 @@ public final class ClusterNode implements AutoCloseable {
 
       @Override
       public void memberRemoved(MembershipEvent event) {
+        forgetPolicyHash(event.getMember());
         evaluateMembership();
       }
     });
@@ -163,6 +173,7 @@ public final class ClusterNode implements AutoCloseable {
       }
     });
     watermarks.subscribe(); // before the first load, so no change falls between load and listener
+    policyHashes.put(hz.getCluster().getLocalMember().getUuid().toString(), config.policyHash());
     evaluateMembership();
     long tick = Math.max(100, config.heartbeatInterval().toMillis() / 2);
     scheduler.scheduleAtFixedRate(this::tick, tick, tick, TimeUnit.MILLISECONDS);
@@ -325,21 +336,86 @@ public final class ClusterNode implements AutoCloseable {
     return best;
   }
 
-  private static List<Mismatch> mismatches(Set<Member> members) {
+  /**
+   * Keyring mismatches by the members' attributes (fixed for a member's life, as its keyring is), policy drift by
+   * the hashes in force now ({@link #POLICY_HASHES}). A member whose hash has not reached this one yet (it just
+   * joined) is left out of the policy comparison rather than judged by its start-up attribute.
+   */
+  private List<Mismatch> mismatches(Set<Member> members) {
     String keyring = consensus(members, KEYRING_ATTRIBUTE);
-    String policy = consensus(members, POLICY_ATTRIBUTE);
+    Map<Member, String> policies = new java.util.LinkedHashMap<>();
+    for (Member m : members) {
+      String p = policyHashes.get(m.getUuid().toString());
+      if (p != null) {
+        policies.put(m, p);
+      }
+    }
+    String policy = consensus(new ArrayList<>(policies.values()));
     List<Mismatch> out = new ArrayList<>();
     for (Member m : members) {
       String k = String.valueOf(m.getAttribute(KEYRING_ATTRIBUTE));
-      String p = String.valueOf(m.getAttribute(POLICY_ATTRIBUTE));
       if (!k.equals(keyring)) {
         out.add(new Mismatch(nodeIdOf(m), address(m), Mismatch.Kind.KEYRING, keyring, k));
       }
-      if (!p.equals(policy)) {
+      String p = policies.get(m);
+      if (p != null && !p.equals(policy)) {
         out.add(new Mismatch(nodeIdOf(m), address(m), Mismatch.Kind.POLICY, policy, p));
       }
     }
     return List.copyOf(out);
+  }
+
+  /** The value most of {@code values} hold; on a tie the earliest (members iterate oldest first). */
+  private static String consensus(List<String> values) {
+    Map<String, Integer> counts = new HashMap<>();
+    String best = null;
+    int bestCount = 0;
+    for (String v : values) {
+      int c = counts.merge(v, 1, Integer::sum);
+      if (c > bestCount) {
+        best = v;
+        bestCount = c;
+      }
+    }
+    return best;
+  }
+
+  /** The policy hash {@code m} has in force, as published; its start-up attribute until that arrives. */
+  private String policyHashOf(Member m) {
+    String p = policyHashes.get(m.getUuid().toString());
+    return p != null ? p : String.valueOf(m.getAttribute(POLICY_ATTRIBUTE));
+  }
+
+  /**
+   * Publishes the policy hash this node has in force (after a reload), for every member's drift check. Returns
+   * at once: the write runs on the cluster's worker thread, so an event loop may call it.
+   */
+  public void publishPolicyHash(String hash) {
+    if (hash == null || !POLICY_HASH_FORM.matcher(hash).matches()) {
+      throw new IllegalArgumentException("a policy hash is 1-256 printable ASCII characters without spaces");
+    }
+    String me = hz.getCluster().getLocalMember().getUuid().toString();
+    try {
+      worker.execute(() -> {
+        try {
+          policyHashes.put(me, hash);
+          evaluateMembership();
+        } catch (RuntimeException e) {
+          LOG.warn("node {}: cannot publish the policy hash: {}", config.nodeId(), e.toString());
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      LOG.warn("node {}: policy hash not published (node closing or busy): {}", config.nodeId(), e.toString());
+    }
+  }
+
+  /** A departed member's entry goes (a member that comes back has a new UUID and publishes afresh). */
+  private void forgetPolicyHash(Member m) {
+    try {
+      policyHashes.remove(m.getUuid().toString());
+    } catch (RuntimeException e) {
+      LOG.debug("node {}: stale policy hash of {} not removed: {}", config.nodeId(), m.getUuid(), e.toString());
+    }
   }
 
   static String nodeIdOf(Member m) {
@@ -436,7 +512,7 @@ public final class ClusterNode implements AutoCloseable {
       Set<Member> members = hz.getCluster().getMembers();
       for (Member m : members) {
         views.add(new MemberView(nodeIdOf(m), address(m), String.valueOf(m.getAttribute(KEYRING_ATTRIBUTE)),
-            String.valueOf(m.getAttribute(POLICY_ATTRIBUTE)), m.localMember()));
+            policyHashOf(m), m.localMember()));
       }
       mismatches = mismatches(members);
     }

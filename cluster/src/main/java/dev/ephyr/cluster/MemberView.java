@@ -6,7 +6,7 @@ package dev.ephyr.cluster;
  * @param nodeId the member's node id (also its {@code __vertx.nodeId})
  * @param address host:port of its Hazelcast endpoint
  * @param keyringFingerprint fingerprint of its keyring (public, not a secret)
- * @param policyHash hash of the policy it loaded at startup
+ * @param policyHash hash of the policy it has in force (as it last published it; its start-up hash until then)
  * @param local whether this is the node itself
  */
 public record MemberView(String nodeId, String address, String keyringFingerprint, String policyHash, boolean local) {}

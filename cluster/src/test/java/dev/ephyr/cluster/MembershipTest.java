@@ -194,4 +194,47 @@ final class MembershipTest {
     assertEquals("b", policy.nodeId());
     assertNotNull(policy.address());
   }
+
+  private static List<Mismatch> policyDrift(ClusterNode n) {
+    return n.status().mismatches().stream().filter(m -> m.kind() == Mismatch.Kind.POLICY).toList();
+  }
+
+  @Test
+  void policyReloaded_thenAMemberRejoins_noFalseDrift_butARealDifferenceShows() throws Exception {
+    String cluster = TestClusters.uniqueName("drift");
+    List<Integer> ports = TestClusters.freePorts(3);
+    ClusterNode a = start(TestClusters.config(cluster, "a", ports.get(0), ports).policyHash("h0").build());
+    ClusterNode b = start(TestClusters.config(cluster, "b", ports.get(1), ports).policyHash("h0").build());
+    ClusterNode c = start(TestClusters.config(cluster, "c", ports.get(2), ports).policyHash("h0").build());
+    assertTrue(a.awaitReady(WAIT) && b.awaitReady(WAIT) && c.awaitReady(WAIT));
+    // The policy file changes on every host; each node reloads it and publishes the new hash.
+    for (ClusterNode n : List.of(a, b, c)) {
+      n.publishPolicyHash("h1");
+    }
+    Eventually.await(WAIT, "every member sees h1", () -> List.of(a, b, c).stream().allMatch(n -> n.status().members()
+        .stream().allMatch(m -> m.policyHash().equals("h1"))));
+    // c restarts: it starts with the reloaded file (h1), while a and b still carry h0 as start-up attributes.
+    c.close();
+    nodes.remove(c);
+    Eventually.await(WAIT, "c gone", () -> a.status().members().size() == 2);
+    ClusterNode c2 = start(TestClusters.config(cluster, "c", ports.get(2), ports).policyHash("h1").build());
+    assertTrue(c2.awaitReady(WAIT));
+    Eventually.await(WAIT, "c2 sees every member's hash", () -> c2.status().members().size() == 3
+        && c2.status().members().stream().allMatch(m -> m.policyHash().equals("h1")));
+    for (int tick = 0; tick < 10; tick++) { // across several membership evaluations, on every member
+      for (ClusterNode n : List.of(a, b, c2)) {
+        assertEquals(List.of(), policyDrift(n), "false drift on " + n.nodeId());
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+    }
+
+    // A real difference: b alone has another policy in force.
+    b.publishPolicyHash("h2");
+    Eventually.await(WAIT, "a reports b's drift", () -> policyDrift(a).size() == 1);
+    Mismatch drift = policyDrift(a).get(0);
+    assertEquals("b", drift.nodeId());
+    assertEquals("h1", drift.expected());
+    assertEquals("h2", drift.actual());
+    Eventually.await(WAIT, "c2 reports it too", () -> policyDrift(c2).size() == 1);
+  }
 }

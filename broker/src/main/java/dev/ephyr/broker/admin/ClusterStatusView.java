@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * Cluster status as the admin API answers it: this node's view of membership and quorum, plus what each
  * member says about itself now (readiness, policy hash in force, keyring fingerprint, watermarks, audit).
- * The policy hash each node reports live is compared, so drift after a reload shows (membership attributes
- * only carry the hash loaded at startup).
+ * The policy hash each node reports live is compared; {@code mismatches} is the cluster's own drift check
+ * (the one its log reports), which reads the hash each member published at its last reload.
  */
 final class ClusterStatusView {
   private ClusterStatusView() {}
@@ -25,6 +25,13 @@ final class ClusterStatusView {
       members.put(m.nodeId(), m);
     }
     String policy = majority(nodes, "policy_hash");
+    // Drift comes from the cluster's own check (what the log reports), so the two never disagree.
+    java.util.Set<String> drifting = new java.util.HashSet<>();
+    for (Mismatch mm : cs.mismatches()) {
+      if (mm.kind() == Mismatch.Kind.POLICY) {
+        drifting.add(mm.nodeId());
+      }
+    }
     String keyring = majority(nodes, "keyring_fingerprint");
     JsonArray out = new JsonArray();
     boolean policyAgrees = true;
@@ -37,7 +44,7 @@ final class ClusterStatusView {
         o.put("address", m.address()).put("local", m.local());
       }
       if (!n.containsKey("error")) {
-        boolean pd = policy != null && !policy.equals(n.getString("policy_hash"));
+        boolean pd = drifting.contains(n.getString("node"));
         boolean kd = keyring != null && !keyring.equals(n.getString("keyring_fingerprint"));
         o.put("policy_drift", pd).put("keyring_mismatch", kd);
         policyAgrees &= !pd;
@@ -65,7 +72,7 @@ final class ClusterStatusView {
         .put("policy_hashes_agree", policyAgrees)
         .put("keyring_fingerprint", keyring)
         .put("keyring_fingerprints_agree", keyringAgrees)
-        .put("startup_mismatches", mismatches)
+        .put("mismatches", mismatches)
         .put("nodes", out);
   }
 

@@ -170,6 +170,9 @@ public final class Node {
           .withClusterManager(new HazelcastClusterManager(cluster.hazelcast())).buildClustered().await();
       LongAdder blocked = BlockedThreads.count(vertx, config.nodeId());
       store = PolicyStore.open(vertx, config.node().policy());
+      // Drift is judged by the hash in force now, published on every reload (the member attribute is the start's).
+      cluster.publishPolicyHash(store.current().hash());
+      store.onChange(p -> cluster.publishPolicyHash(p.hash()));
       Node node = assemble(config, keyring, cluster, vertx, store, blocked, metrics, tracing);
       LOG.info("node {}: serving MCP at {} (listening on {}:{})", config.nodeId(), node.mcpUrl(), config.http().host(),
           node.port());

@@ -76,7 +76,11 @@ final class AdminKey implements Command {
     io.out().println("admins:");
     io.out().println("  " + admin + ": { credential: \"" + hash + "\" }");
     io.out().println();
-    io.out().println("Then: EPHYR_ADMIN_KEY_FILE=" + (out == null ? "FILE" : out) + " ephyr admin status");
+    // Without --url or EPHYR_ADMIN_URL the admin commands talk to the dev node's port: name the node here.
+    io.out().println("Then, against any node of the cluster:");
+    io.out().println("  EPHYR_ADMIN_KEY_FILE=" + (out == null ? "FILE" : out) + " ephyr admin status --url http://NODE:PORT");
+    io.out().println("(or export EPHYR_ADMIN_URL=http://NODE:PORT once; without either, admin commands ask "
+        + AdminClient.DEFAULT_URL + ", the port of 'ephyr dev')");
     return 0;
   }
 }

@@ -28,7 +28,63 @@ final class AdminStatus extends AdminCommand {
         (DRIFT marks a node whose policy differs from the majority), its keyring fingerprint, the
         watermarks in its revocation mirror, its audit writer (last seq, failures, dropped events) and its
         durable state (disk use of the limit; WRITES REFUSED with the reason after a full disk).
+        The exit code grades the cluster, so a health check can use it (also with --json).
         """;
+  }
+
+  /** Exit code: every node ready and in agreement. */
+  static final int HEALTHY = 0;
+  /** Exit code: the quorum is present, but a node is unreachable or not ready, drifts, or cannot write. */
+  static final int DEGRADED = 3;
+  /** Exit code: the answering node sees no quorum; the cluster refuses task tokens on its side. */
+  static final int NO_QUORUM = 4;
+
+  @Override
+  public String footer() {
+    return """
+        Exit codes: 0 healthy (quorum present, every node ready, policy and keyring agree, durable state
+        writable, audit writer ok); 3 degraded (quorum present, but some node is unreachable, not ready,
+        drifting, or cannot write its state or audit trail); 4 no quorum (as seen by the node asked);
+        1 the call failed (node unreachable, credential refused); 2 usage error.
+        """;
+  }
+
+  @Override
+  int exitCode(JsonObject s) {
+    return health(s).isEmpty() ? HEALTHY : Boolean.TRUE.equals(s.getValue("quorum_present")) ? DEGRADED : NO_QUORUM;
+  }
+
+  /** What keeps the cluster from being healthy, one phrase each; empty when it is. */
+  static List<String> health(JsonObject s) {
+    List<String> why = new ArrayList<>();
+    if (!Boolean.TRUE.equals(s.getValue("quorum_present"))) {
+      why.add("no quorum");
+    }
+    for (Object o : s.getJsonArray("nodes", new JsonArray())) {
+      JsonObject n = (JsonObject) o;
+      String node = n.getString("node", "?");
+      if (n.containsKey("error")) {
+        why.add(node + " unreachable");
+        continue;
+      }
+      if (!Boolean.TRUE.equals(n.getValue("ready"))) {
+        why.add(node + " not ready");
+      }
+      if (Boolean.TRUE.equals(n.getValue("policy_drift"))) {
+        why.add(node + " policy drift");
+      }
+      if (Boolean.TRUE.equals(n.getValue("keyring_mismatch"))) {
+        why.add(node + " keyring mismatch");
+      }
+      JsonObject st = n.getJsonObject("state_store");
+      if (st != null && Boolean.FALSE.equals(st.getValue("writable"))) {
+        why.add(node + " state writes refused");
+      }
+      if (Boolean.TRUE.equals(n.getJsonObject("audit", new JsonObject()).getValue("failing"))) {
+        why.add(node + " audit failing");
+      }
+    }
+    return why;
   }
 
   @Override
@@ -84,5 +140,9 @@ final class AdminStatus extends AdminCommand {
     }
     AdminOutput.table(out, List.of("NODE", "STATE", "POLICY", "KEYRING", "WATERMARKS", "AUDIT SEQ", "AUDIT", "DISK STATE", "NOTE"),
         rows);
+    List<String> why = health(s);
+    out.println();
+    out.println("Health:  " + (why.isEmpty() ? "ok" : (exitCode(s) == NO_QUORUM ? "NO QUORUM: " : "DEGRADED: ")
+        + String.join(", ", why)));
   }
 }

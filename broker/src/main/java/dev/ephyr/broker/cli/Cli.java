@@ -25,7 +25,7 @@ final class Cli {
   private final List<Command> commands;
 
   Cli() {
-    commands = List.of(new DevCommand(), new NodeCommand(), new KeysInit(), new KeysRotate(),
+    commands = List.of(new DevCommand(), new InitCommand(), new NodeCommand(), new KeysInit(), new KeysRotate(),
         new KeysFingerprint(), new KeysRetire(), new AgentKey(), new TokenInspect(), new PolicyValidate(),
         new SignerCommand(), new ConnectCommand(), new CertsInit(),
         new AuditVerify(), new AdminStatus(), new AdminTasks(), new AdminTree(),

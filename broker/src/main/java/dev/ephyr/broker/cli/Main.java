@@ -14,11 +14,9 @@ public final class Main {
 
   /** Runs one command and exits with its code. */
   public static void main(String[] args) {
-    // Hazelcast's INFO chatter (partition tables, lifecycle) buries what the operator needs; keep its warnings.
+    // Hazelcast's INFO chatter and its per-retry warnings during restarts bury what the operator needs.
     // A -D on the command line (EPHYR_JAVA_OPTS) still wins.
-    if (System.getProperty("org.slf4j.simpleLogger.log.com.hazelcast") == null) {
-      System.setProperty("org.slf4j.simpleLogger.log.com.hazelcast", "warn");
-    }
+    LogDefaults.apply(System.getProperties());
     StopSignal stop = new StopSignal();
     CountDownLatch finished = new CountDownLatch(1);
     // Ctrl-C / SIGTERM: ask the running command to stop, and give it time to close the node cleanly

@@ -90,7 +90,7 @@ public record NodeConfig(NodeSettings node, HttpSettings http, EventBusSettings 
     NodeSettings node = NodeSettings.read(v, cluster.get(ClusterConfig.NODE_ID));
     Path data = node.dataDir();
     NodeConfig c = new NodeConfig(node, HttpSettings.read(v), EventBusSettings.read(v), McpSettings.read(v),
-        TaskSettings.read(v), DpopSettings.read(v), VertxSettings.read(v), SshSettings.read(v, data),
+        TaskSettings.read(v), DpopSettings.read(v), VertxSettings.read(v), SshSettings.read(v),
         AuditTrailSettings.read(v, data), AdminSettings.read(v), StateSettings.read(v, data), TracingSettings.read(v),
         Map.copyOf(cluster));
     checkCluster(cluster, raw, v);

@@ -12,6 +12,12 @@ import java.util.regex.Pattern;
  * keys of {@code ClusterConfig}, which pass through), with its type, bounds, default and meaning. The typed
  * settings of each capability read their values by these constants; the settings reference in
  * {@code docs/operations.md} is checked against this table.
+ *
+ * <p>One rule for paths: a relative path in the configuration file resolves against that file's folder, whatever
+ * the key ({@code node.data-dir}, {@code node.keyring}, {@code ssh.signer-socket}, the TLS files, ...); only the
+ * defaults of {@code node.keyring}, {@code node.policy}, {@code audit.dir} and {@code state.dir} live inside
+ * {@code node.data-dir}. Values set in code or the environment resolve against the working directory when no
+ * file is read.
  */
 public final class Settings {
   private static final long KIB = 1024;
@@ -93,7 +99,7 @@ public final class Settings {
       time(MS, HOUR), "2s", null, "how long an event-loop task may run before Vert.x warns");
 
   public static final Setting SSH_SIGNER_SOCKET = of("ssh.signer-socket", TEXT, "", "empty (SSH off)",
-      "the signer's Unix socket, relative to `node.data-dir`; see [`ssh.md`](ssh.md)");
+      "the signer's Unix socket; see [`ssh.md`](ssh.md)");
   public static final Setting SSH_SIGNER_TIMEOUT = of("ssh.signer-timeout", time(MS, Duration.ofMinutes(5)), "5s",
       null, "deadline of one signer call");
   public static final Setting SSH_DEFAULT_CERT_TTL = of("ssh.default-cert-ttl", time(MS, DAY), "5m", null,

@@ -29,8 +29,8 @@ public record SshSettings(Path signerSocket, Duration signerTimeout, Duration de
     return signerSocket != null;
   }
 
-  static SshSettings read(Values v, Path dataDir) {
-    SshSettings s = new SshSettings(v.optionalText(Settings.SSH_SIGNER_SOCKET).map(dataDir::resolve).orElse(null),
+  static SshSettings read(Values v) {
+    SshSettings s = new SshSettings(v.file(Settings.SSH_SIGNER_SOCKET).map(Path::normalize).orElse(null),
         v.duration(Settings.SSH_SIGNER_TIMEOUT), v.duration(Settings.SSH_DEFAULT_CERT_TTL),
         v.duration(Settings.SSH_MAX_CERT_TTL), v.duration(Settings.SSH_CONNECT_TIMEOUT),
         v.duration(Settings.SSH_EXEC_TIMEOUT), v.duration(Settings.SSH_MAX_EXEC_TIMEOUT),

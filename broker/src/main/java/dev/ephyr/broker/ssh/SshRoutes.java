@@ -17,9 +17,13 @@ import java.util.TreeSet;
 /**
  * What SSH hosts fetch, without credentials (both are public): {@code GET /v1/ssh/ca}, the CA keys of every
  * node's signer as a {@code TrustedUserCAKeys} file, and {@code GET /v1/ssh/krl}, an OpenSSH KRL of the
- * live certificates issued to revoked task subtrees, for {@code RevokedKeys}.
+ * live certificates issued to revoked task subtrees, for {@code RevokedKeys}. Without any CA key in the cluster,
+ * {@code /v1/ssh/ca} answers 503 with a JSON reason rather than an empty file.
  */
 public final class SshRoutes implements Routes {
+  /** The error code of {@code /v1/ssh/ca} when no node publishes a CA key. */
+  static final String NO_CA = "ssh_ca_unavailable";
+
   private final CaDirectory cas;
   private final CertRecords certs;
   private final WatermarkLookup watermarks;
@@ -35,6 +39,11 @@ public final class SshRoutes implements Routes {
   @Override
   public void mount(Router router, Responder responder) {
     router.get("/v1/ssh/ca").handler(ctx -> responder.respond(ctx, ex -> cas.all().map(list -> {
+      if (list.isEmpty()) {
+        // An empty 200 would make a target's fetch job install an empty TrustedUserCAKeys file and carry on.
+        return Reply.error(503, NO_CA, "no node of this cluster has an SSH signer: set ssh.signer-socket on a node"
+            + " and restart it (docs/ssh.md)", "no CA key published");
+      }
       StringBuilder b = new StringBuilder();
       for (JsonObject ca : list) {
         b.append(ca.getString("public_key")).append(" ephyr-ca:").append(ca.getString("node")).append('\n');

@@ -57,4 +57,12 @@ class AdminCliUsageTest {
       assertTrue(r.out().contains(c), r.out());
     }
   }
+
+  @Test
+  void adminKey_hint_namesTheNodeUrl_notJustTheDevDefault() {
+    CliHarness.Result r = run("admin", "key", "--admin", "ops", "--out", "ops.key");
+    assertEquals(0, r.code(), r.all());
+    assertTrue(r.out().contains("EPHYR_ADMIN_KEY_FILE=ops.key ephyr admin status --url http://NODE:PORT"), r.out());
+    assertTrue(r.out().contains("EPHYR_ADMIN_URL"), r.out());
+  }
 }

@@ -170,7 +170,25 @@ class NodeConfigProblemsTest {
     assertEquals(dir.resolve("data/audit"), c.audit().dir(), "relative to the file's folder");
     assertEquals(dir.resolve("data/state"), c.state().dir());
     assertEquals(null, c.ssh().signerSocket());
-    NodeConfig sock = NodeConfig.builder().dataDir(dir).set("ssh.signer-socket", "signer.sock").build();
-    assertEquals(dir.resolve("signer.sock"), sock.ssh().signerSocket(), "the socket is relative to the data dir");
+  }
+
+  @Test
+  void relativePaths_resolveAgainstTheFilesFolder_whateverTheKey() throws Exception {
+    Path yaml = file("node: {data-dir: var, keyring: keys/keyring.json}", "ssh.signer-socket: run/signer.sock",
+        "state.dir: st", "audit.dir: au", "http: {tls-cert: tls/c.pem, tls-key: tls/k.pem}");
+    NodeConfig c = NodeConfig.load(yaml, Map.of());
+    assertEquals(dir.resolve("var"), c.node().dataDir());
+    assertEquals(dir.resolve("keys/keyring.json"), c.node().keyring());
+    assertEquals(dir.resolve("run/signer.sock"), c.ssh().signerSocket(),
+        "the signer socket follows the same rule as every other path (not node.data-dir)");
+    assertEquals(dir.resolve("st"), c.state().dir());
+    assertEquals(dir.resolve("au"), c.audit().dir());
+    assertEquals(dir.resolve("tls/c.pem"), c.http().tlsCert().orElseThrow());
+    // Only the defaults live in the data dir.
+    NodeConfig d = NodeConfig.load(file("node.data-dir: var"), Map.of());
+    assertEquals(dir.resolve("var/policy.yaml"), d.node().policy());
+    assertEquals(dir.resolve("var/state"), d.state().dir());
+    NodeConfig abs = NodeConfig.load(file("ssh.signer-socket: /run/ephyr-signer/signer.sock"), Map.of());
+    assertEquals(Path.of("/run/ephyr-signer/signer.sock"), abs.ssh().signerSocket());
   }
 }

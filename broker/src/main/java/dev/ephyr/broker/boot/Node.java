@@ -196,7 +196,7 @@ public final class Node {
     TaskService tasks = new TaskService(vertx, store::current, new TokenMinter(keyring), verifier, cluster.tasks(),
         cluster.watermarks(), UlidGenerator.systemDefault(), clock, new TaskService.Limits(limits.defaultTtl(),
         limits.maxTtl(), limits.delegateDefaultTtl(), limits.maxBindWindow(), limits.listLimit(),
-        publicBase + "/mcp"));
+        publicBase + "/mcp"), metrics);
     McpSessions sessions = new McpSessions(keyring, clock, config.mcp().sessionTtl(), config.mcp().sessionMaxAge(),
         cluster.hazelcast());
     Federation federation = new Federation(vertx, store::current, metrics, FederationLimits.DEFAULTS, clock);

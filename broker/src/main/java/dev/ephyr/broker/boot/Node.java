@@ -42,6 +42,7 @@ import dev.ephyr.broker.policy.PolicyStore;
 import dev.ephyr.broker.proxy.ProxyTools;
 import dev.ephyr.broker.proxy.Upstream;
 import dev.ephyr.broker.ssh.SshModule;
+import dev.ephyr.broker.state.BackupVerticle;
 import dev.ephyr.broker.tasks.TaskService;
 import dev.ephyr.broker.tasks.TaskTools;
 import dev.ephyr.cluster.ClusterConfig;
@@ -234,6 +235,7 @@ public final class Node {
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
     vertx.deployVerticle(new AuditQueryVerticle(auditSettings),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
+    vertx.deployVerticle(new BackupVerticle(cluster, keyring, config.nodeId(), clock)).await(30, TimeUnit.SECONDS);
     vertx.deployVerticle(new AdminVerticle(new AdminDeps(config.nodeId(), store, cluster, tasks, audit, auditStats,
         auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.admin().timeout(),
         dashboardSessions(keyring, clock, cluster), new CapabilityViews(

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ephyr.broker.audit.AuditFiles;
+import dev.ephyr.broker.audit.AuditKeys;
+import dev.ephyr.broker.audit.AuditVerifier;
 import dev.ephyr.broker.boot.Node;
 import dev.ephyr.broker.state.BackupManifest;
 import dev.ephyr.cluster.StateVerifier;
@@ -108,6 +111,11 @@ final class StateBackupRestoreTest {
     assertTrue(StateVerifier.verify(backupDir.resolve("state")).ok(), "the state copy is a sound store");
     JsonObject summary = backup.json();
     assertEquals(TASKS, summary.getLong("tasks"), "every task created before the backup: " + summary);
+    // The audit copy is a whole chain up to the record its head names: nothing cut, nothing half-written.
+    AuditVerifier.Report trail = new AuditVerifier(AuditKeys.of(kit.keyring)).verify(
+        AuditFiles.list(backupDir.resolve("audit")), backupDir.resolve("audit").resolve(AuditFiles.HEAD));
+    assertTrue(trail.ok(), "the audit copy verifies: " + trail);
+    assertEquals(summary.getLong("audit_seq"), trail.lastSeq(), "the manifest names the last record copied");
 
     // A fresh node, alone in a new cluster, same keyring, restored from the backup.
     Path fresh = kit.dir.resolve("fresh");

@@ -29,8 +29,8 @@ import java.util.concurrent.TimeUnit;
  * {@code task_revoke} and {@code task_reissue}: both raise a task's watermark and answer once the members
  * acknowledged it, so an older token (the revoked subtree, or every copy the reissue replaces) is dead everywhere.
  */
-record Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subjects subjects, TokenMinter minter, Clock clock,
-    Duration maxTtl, Family<Timer> revokeTimes) {
+record Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subjects subjects, TokenMinter minter,
+    Clock clock, Duration maxTtl, Family<Timer> revokeTimes) {
   Future<ToolResult> revoke(Caller caller, JsonObject raw, Context ctx) {
     String target = Visibility.target(caller, Args.of(raw, Set.of("task_id")));
     if (target == null) {

@@ -42,7 +42,8 @@ public final class TaskService {
 
   /** A service over the node's cluster state. */
   public TaskService(Vertx vertx, Supplier<Policy> policy, TokenMinter minter, TokenVerifier verifier,
-      TaskRegistry registry, WatermarkStore watermarks, UlidGenerator ulids, Clock clock, Limits limits, Metrics metrics) {
+      TaskRegistry registry, WatermarkStore watermarks, UlidGenerator ulids, Clock clock, Limits limits,
+      Metrics metrics) {
     TaskCluster cluster = new TaskCluster(vertx, registry, watermarks);
     Subjects subjects = new Subjects(verifier, limits.tokenUrl());
     Visibility visibility = new Visibility(cluster);

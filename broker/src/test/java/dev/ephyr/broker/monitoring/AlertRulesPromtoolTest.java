@@ -42,7 +42,8 @@ class AlertRulesPromtoolTest {
   void promtoolCheckRules_refusesABrokenRule_soTheCheckAboveCanFail() throws Exception {
     Path bad = Files.createTempFile("ephyr-bad-rules", ".yml");
     try {
-      Files.writeString(bad, "groups:\n  - name: x\n    rules:\n      - alert: Broken\n        expr: sum(rate(x[5m]) >\n");
+      Files.writeString(bad,
+          "groups:\n  - name: x\n    rules:\n      - alert: Broken\n        expr: sum(rate(x[5m]) >\n");
       Process p;
       try {
         p = new ProcessBuilder("promtool", "check", "rules", bad.toString()).redirectErrorStream(true).start();

@@ -24,8 +24,8 @@ class PromQlNamesTest {
 
   @Test
   void of_labelValuesThatLookLikeNames_areNotNames() {
-    assertEquals(Set.of("ephyr_requests_total"), PromQlNames.of(
-        "sum by (code) (rate(ephyr_requests_total{code=~\"signer_unavailable|signer_refused\", x='a{b}'}[5m] offset 1h))"));
+    assertEquals(Set.of("ephyr_requests_total"), PromQlNames.of("sum by (code) (rate(ephyr_requests_total"
+        + "{code=~\"signer_unavailable|signer_refused\", x='a{b}'}[5m] offset 1h))"));
   }
 
   @Test

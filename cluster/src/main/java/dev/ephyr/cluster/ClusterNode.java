@@ -481,6 +481,18 @@ public final class ClusterNode implements AutoCloseable {
     return state == null ? java.util.Optional.empty() : java.util.Optional.of(state.stats());
   }
 
+  /**
+   * Writes a consistent copy of this node's state store to {@code target} ({@link StateStore#backupTo}); fails
+   * with {@link StateStoreException} when the node keeps no durable state.
+   */
+  public java.util.concurrent.CompletableFuture<StateStore.Backup> backupState(java.nio.file.Path target) {
+    if (state == null) {
+      return java.util.concurrent.CompletableFuture.failedFuture(new StateStoreException(
+          "this node keeps no durable state (no state.dir): nothing to back up"));
+    }
+    return state.backupTo(target);
+  }
+
   /** Whether this node may serve right now, and why not. */
   public Readiness readiness() {
     return health.readiness();

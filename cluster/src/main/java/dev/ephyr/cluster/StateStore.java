@@ -307,6 +307,71 @@ public final class StateStore implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Writes a copy of the store to {@code target} (a new file, mode 0600), taken on the writer thread between two
+   * batches of writes: it holds every write acknowledged before this call (a write is acknowledged only after
+   * the writer applied and synced it, and the writer takes its work in order), and never half of a batch's
+   * commit. The copy is a fresh store with the same maps, written and synced before the future completes.
+   */
+  public CompletableFuture<Backup> backupTo(Path target) {
+    CompletableFuture<Backup> out = new CompletableFuture<>();
+    Backup[] made = new Backup[1];
+    CompletableFuture<Void> done = enqueue(new Pending(() -> {
+      made[0] = copyLocked(target);
+      return false; // nothing of this store changed: no commit, no sync
+    }, true));
+    done.whenComplete((v, e) -> {
+      if (e != null) {
+        out.completeExceptionally(e);
+      } else {
+        out.complete(made[0]);
+      }
+    });
+    return out;
+  }
+
+  private Backup copyLocked(Path target) {
+    if (failure != null) {
+      throw new StateStoreException("cannot back up: " + failure);
+    }
+    try {
+      Files.createFile(target, PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
+    } catch (IOException e) {
+      throw new StateStoreException("cannot create the backup file " + target + ": " + oneLine(e));
+    }
+    MVStore copy = new MVStore.Builder().fileName(target.toString()).autoCommitDisabled().open();
+    try {
+      MVMap<String, long[]> w = copy.openMap(WATERMARKS);
+      w.putAll(watermarks);
+      MVMap<String, byte[]> t = copy.openMap(TASKS);
+      t.putAll(tasks);
+      MVMap<Long, String> c = copy.openMap(CERTS);
+      c.putAll(certs);
+      MVMap<Long, Long> ce = copy.openMap(CERTS + ".expiry");
+      ce.putAll(certExpiry);
+      MVMap<String, String> m = copy.openMap(META);
+      m.putAll(meta);
+      copy.commit();
+      copy.sync();
+      Backup b = new Backup(w.size(), t.size(), c.size(), serialHigh());
+      copy.close();
+      return b;
+    } catch (RuntimeException e) {
+      copy.closeImmediately();
+      throw new StateStoreException("cannot write the backup file " + target + ": " + oneLine(e));
+    }
+  }
+
+  /**
+   * What a backup holds.
+   *
+   * @param watermarks watermarks copied
+   * @param tasks task records copied
+   * @param certificates certificate records copied
+   * @param serialHigh the serial high-water mark copied
+   */
+  public record Backup(int watermarks, int tasks, int certificates, long serialHigh) {}
+
   private CompletableFuture<Void> submit(Mutation m) {
     return enqueue(new Pending(m, false));
   }

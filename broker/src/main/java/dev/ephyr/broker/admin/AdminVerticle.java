@@ -39,6 +39,8 @@ public final class AdminVerticle extends VerticleBase {
   /** Bounds of the unfiltered task listing. */
   private static final int MAX_AGENTS_LISTED = 64;
   private static final int MAX_TASKS_LISTED = 1000;
+  /** Longest a backup may take before the operator is told it did not finish in time (it goes on). */
+  private static final long BACKUP_TIMEOUT_MS = 10 * 60_000;
 
   private final AdminDeps deps;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
@@ -70,6 +72,7 @@ public final class AdminVerticle extends VerticleBase {
     ready.add(on(Addresses.ADMIN_AUDIT_QUERY, "admin.audit.query", true, this::auditQuery));
     ready.add(on(Addresses.ADMIN_POLICY_RELOAD, "admin.policy.reload", true, this::policyReload));
     ready.add(on(Addresses.ADMIN_SESSION, "admin.session", true, this::session));
+    ready.add(on(Addresses.ADMIN_STATE_BACKUP, "admin.state.backup", true, this::stateBackup));
     ready.add(on(Addresses.ADMIN_SERVICES, "admin.services", false, (a, c) -> view("services",
         Future.succeededFuture(deps.views().services().get()))));
     ready.add(on(Addresses.ADMIN_REMOTES, "admin.remotes", false, (a, c) -> view("remotes",
@@ -381,6 +384,34 @@ public final class AdminVerticle extends VerticleBase {
     };
     return new AdminOutcome.Refused(status, d.code(), d.message(),
         new AdminOutcome.Facts(f.resource(), f.root(), f.lineage(), d.auditDetail()));
+  }
+
+  /**
+   * Has this node write a backup of its state and audit trail into a new directory on its own disk (the state
+   * verticle does the work off the event loop); refusals and failures come back with the node's one-line reason.
+   */
+  private Future<AdminOutcome> stateBackup(AdminPolicy admin, AdminCall call) {
+    Object dir = call.args().getValue("dir");
+    if (!(dir instanceof String d) || d.isEmpty() || d.length() > 4096) {
+      return bad("dir is required: an absolute path on the node for a new backup directory");
+    }
+    AdminOutcome.Facts facts = new AdminOutcome.Facts("node:" + deps.nodeId(), null, List.of(), "backup to " + clip(d));
+    DeliveryOptions local = new DeliveryOptions().setLocalOnly(true).setSendTimeout(BACKUP_TIMEOUT_MS);
+    return vertx.eventBus().<JsonObject>request(Addresses.STATE_BACKUP, new JsonObject().put("dir", d), local)
+        .<AdminOutcome>map(r -> new AdminOutcome.Done(r.body().put("node", deps.nodeId()), facts))
+        .recover(e -> {
+          if (e instanceof io.vertx.core.eventbus.ReplyException re
+              && re.failureType() == io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE) {
+            boolean refused = re.failureCode() == dev.ephyr.broker.state.BackupVerticle.REFUSED;
+            return Future.succeededFuture(new AdminOutcome.Refused(refused ? 400 : 500,
+                refused ? "backup_refused" : "backup_failed", re.getMessage(),
+                new AdminOutcome.Facts(facts.resource(), null, List.of(), re.getMessage())));
+          }
+          return Future.succeededFuture(new AdminOutcome.Refused(503, "backup_unavailable", "the backup did not "
+              + "finish in time or this node cannot take backups now (" + e.getMessage() + "); a backup directory "
+              + "is complete only once it holds manifest.json", new AdminOutcome.Facts(facts.resource(), null,
+              List.of(), String.valueOf(e.getMessage()))));
+        });
   }
 
   private static Future<AdminOutcome> bad(String message) {

@@ -346,6 +346,27 @@ final class AuditLog implements AutoCloseable {
     }
   }
 
+  /**
+   * The trail as it stands between two writes (call only on the writer's thread): every file with the length
+   * that holds whole records, and the head's bytes, which vouch for the last of them. Files before the current
+   * one are never written again and the current one only grows, so copying these lengths later, from another
+   * thread, copies exactly this state.
+   */
+  Snapshot snapshot() throws IOException {
+    List<Snapshot.Part> parts = new ArrayList<>();
+    for (Path p : AuditFiles.list(dir)) {
+      long bytes = p.equals(file) ? size : Files.size(p);
+      parts.add(new Snapshot.Part(p, bytes));
+    }
+    byte[] head = Files.readAllBytes(dir.resolve(AuditFiles.HEAD));
+    return new Snapshot(parts, head, seq);
+  }
+
+  /** The files of a trail, each with the length to copy, its head and the seq of its last record. */
+  record Snapshot(List<Part> files, byte[] head, long seq) {
+    record Part(Path file, long bytes) {}
+  }
+
   /** The records written while opening ({@code audit.recovered}, {@code audit.start}), for live publication. */
   List<JsonObject> startRecords() {
     return startRecords;

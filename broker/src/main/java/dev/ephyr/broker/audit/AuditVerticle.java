@@ -36,6 +36,7 @@ public final class AuditVerticle extends VerticleBase {
   private final ArrayDeque<JsonObject> queue = new ArrayDeque<>();
   private AuditLog log;
   private MessageConsumer<JsonObject> consumer;
+  private MessageConsumer<JsonObject> snapshots;
   private boolean flushScheduled;
   private long lastFlushNanos = System.nanoTime() - GROUP_COMMIT_NANOS;
   private final UnaryOperator<JsonObject> live;
@@ -72,7 +73,21 @@ public final class AuditVerticle extends VerticleBase {
       queue.add(m.body());
       scheduleFlush();
     });
-    return consumer.completion();
+    // Runs on this worker's context, so between two writes: the trail is at a record boundary, its head current.
+    snapshots = vertx.eventBus().<JsonObject>localConsumer(Addresses.AUDIT_SNAPSHOT, m -> {
+      try {
+        AuditLog.Snapshot s = log.snapshot();
+        JsonArray files = new JsonArray();
+        for (AuditLog.Snapshot.Part p : s.files()) {
+          files.add(new JsonObject().put("file", p.file().toString()).put("bytes", p.bytes()));
+        }
+        m.reply(new JsonObject().put("dir", settings.dir().toString()).put("seq", s.seq()).put("files", files)
+            .put("head", s.head()));
+      } catch (IOException | RuntimeException e) {
+        m.fail(500, "cannot read the audit trail in " + settings.dir() + ": " + e.getMessage());
+      }
+    });
+    return Future.all(consumer.completion(), snapshots.completion());
   }
 
   private void scheduleFlush() {
@@ -151,7 +166,8 @@ public final class AuditVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    Future<?> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    Future<?> unregistered = Future.all(consumer == null ? Future.succeededFuture() : consumer.unregister(),
+        snapshots == null ? Future.succeededFuture() : snapshots.unregister());
     return unregistered.eventually(() -> {
       if (retryTimer >= 0) {
         vertx.cancelTimer(retryTimer);

@@ -41,6 +41,7 @@ import dev.ephyr.broker.policy.PolicyStore;
 import dev.ephyr.broker.proxy.ProxyTools;
 import dev.ephyr.broker.proxy.Upstream;
 import dev.ephyr.broker.ssh.SshModule;
+import dev.ephyr.broker.state.BackupVerticle;
 import dev.ephyr.broker.tasks.RestEndpoint;
 import dev.ephyr.broker.tasks.TaskService;
 import dev.ephyr.broker.tasks.TaskTools;
@@ -215,7 +216,7 @@ public final class Node {
     TaskService tasks = new TaskService(vertx, store::current, new TokenMinter(keyring), verifier, cluster.tasks(),
         cluster.watermarks(), UlidGenerator.systemDefault(), clock, new TaskService.Limits(limits.defaultTtl(),
         limits.maxTtl(), limits.delegateDefaultTtl(), limits.maxBindWindow(), limits.listLimit(),
-        publicBase + "/mcp"));
+        publicBase + "/mcp"), metrics);
     McpSessions sessions = new McpSessions(keyring, clock, config.mcp().sessionTtl(), config.mcp().sessionMaxAge(),
         cluster.hazelcast());
     Federation federation = new Federation(vertx, store::current, metrics, FederationLimits.DEFAULTS, clock);
@@ -254,6 +255,7 @@ public final class Node {
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
     vertx.deployVerticle(new AuditQueryVerticle(auditSettings),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
+    vertx.deployVerticle(new BackupVerticle(cluster, keyring, config.nodeId(), clock)).await(30, TimeUnit.SECONDS);
     vertx.deployVerticle(new AdminVerticle(new AdminDeps(config.nodeId(), store, cluster, tasks, audit, auditStats,
         auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.admin().timeout(),
         dashboardSessions(keyring, clock, cluster), new CapabilityViews(

@@ -14,6 +14,7 @@ final class NodeGauges {
   static void register(Metrics metrics, ClusterNode cluster, LongAdder blockedThreadWarnings) {
     metrics.gauge(MeterCatalogue.CLUSTER_READY, () -> cluster.readiness().isReady() ? 1 : 0);
     metrics.gauge(MeterCatalogue.CLUSTER_MEMBERS, () -> cluster.status().members().size());
+    metrics.gauge(MeterCatalogue.CLUSTER_QUORUM, () -> cluster.config().quorum());
     if (cluster.stateStats().isPresent()) {
       // A store that refuses writes (full or failing disk) must be as loud in metrics as it is in the log.
       metrics.gauge(MeterCatalogue.STATE_WRITABLE,
@@ -21,6 +22,12 @@ final class NodeGauges {
       metrics.gauge(MeterCatalogue.STATE_BYTES, () -> cluster.stateStats().map(StateStore.Stats::bytes).orElse(-1L));
       metrics.gauge(MeterCatalogue.STATE_MAX_BYTES,
           () -> cluster.stateStats().map(StateStore.Stats::maxBytes).orElse(-1L));
+      metrics.gauge(MeterCatalogue.STATE_ENTRIES,
+          () -> cluster.stateStats().map(StateStore.Stats::watermarks).orElse(-1), "watermarks");
+      metrics.gauge(MeterCatalogue.STATE_ENTRIES, () -> cluster.stateStats().map(StateStore.Stats::tasks).orElse(-1),
+          "tasks");
+      metrics.gauge(MeterCatalogue.STATE_ENTRIES,
+          () -> cluster.stateStats().map(StateStore.Stats::certificates).orElse(-1), "certificates");
       metrics.counted(MeterCatalogue.STATE_SYNCS, () -> cluster.stateStats().map(StateStore.Stats::syncs).orElse(0L));
     }
     metrics.counted(MeterCatalogue.EVENT_LOOP_BLOCKED, blockedThreadWarnings::sum);

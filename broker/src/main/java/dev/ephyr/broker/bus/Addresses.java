@@ -10,6 +10,12 @@ public final class Addresses {
   public static final String AUDIT_LIVE = "ephyr.audit.live";
   /** Local: search this node's audit files (the admin verticle forwards checked queries here). */
   public static final String AUDIT_QUERY = "ephyr.audit.query";
+  /** Local: the audit writer names the files and head of its trail at a record boundary, for a backup. */
+  public static final String AUDIT_SNAPSHOT = "ephyr.audit.snapshot";
+  /** Local: writes a backup of this node's durable state and audit trail (admin API, {@code state.BackupVerticle}). */
+  public static final String STATE_BACKUP = "ephyr.state.backup";
+  /** Admin API: back up the state and audit trail of the node that answers. */
+  public static final String ADMIN_STATE_BACKUP = "ephyr.admin.state.backup";
   /** Admin API: cluster status (members, quorum, per-node readiness, keyring and policy hashes, watermarks). */
   public static final String ADMIN_STATUS = "ephyr.admin.status";
   /** Admin API: revoke a task and its subtree ({@code task_id}). */

@@ -16,6 +16,13 @@ abstract class AdminCommand implements Command {
   @Override
   public final List<OptionSpec> options() {
     List<OptionSpec> all = new ArrayList<>(ownOptions());
+    all.addAll(connectionOptions());
+    return all;
+  }
+
+  /** The options that say which node to ask and with which credential (also used by {@code state backup}). */
+  static List<OptionSpec> connectionOptions() {
+    List<OptionSpec> all = new ArrayList<>();
     all.add(Options.value("--url", "URL",
         "a node's HTTP base URL (default $EPHYR_ADMIN_URL, else " + AdminClient.DEFAULT_URL + ")"));
     all.add(Options.value("--key-file", "FILE", "file holding the admin credential (default $EPHYR_ADMIN_KEY_FILE);"

@@ -30,7 +30,7 @@ final class Cli {
         new SignerCommand(), new ConnectCommand(), new CertsInit(),
         new AuditVerify(), new AdminStatus(), new AdminTasks(), new AdminTree(),
         new AdminRevoke(), new AdminReissue(), new AdminAudit(), new AdminPolicyReload(), new AdminKey(),
-        new StateVerify(), new CompletionCommand(this::tree));
+        new StateVerify(), new StateBackup(), new StateRestore(), new CompletionCommand(this::tree));
   }
 
   /** The whole command tree (for completion); a command line is parsed against its command alone. */

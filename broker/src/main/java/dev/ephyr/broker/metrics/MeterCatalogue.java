@@ -34,6 +34,12 @@ public final class MeterCatalogue {
       "Time from accepting a proxied request to the service's response headers (DNS, connect, upload, "
           + "service time).", "service");
 
+  // tasks: Revocation (task_revoke, the REST revoke and the admin revoke).
+  /** Time to an acknowledged revoke. */
+  public static final MeterSpec REVOKE_DURATION = timer("ephyr_revoke_seconds",
+      "Time from a revoke's start to its acknowledgement (applied and durable on every live member), or to its "
+          + "failure.", "outcome");
+
   // federation: FederationTools (calls) and Federation (discovery, remote gauges).
   /** Federated tool calls. */
   public static final MeterSpec FEDERATION_CALLS = counter("ephyr_federation_calls_total",
@@ -71,6 +77,9 @@ public final class MeterCatalogue {
   public static final MeterSpec CLUSTER_READY = gauge("ephyr_cluster_ready", "1 when this node may serve task tokens.");
   /** Cluster size. */
   public static final MeterSpec CLUSTER_MEMBERS = gauge("ephyr_cluster_members", "Members this node sees.");
+  /** Configured quorum. */
+  public static final MeterSpec CLUSTER_QUORUM = gauge("ephyr_cluster_quorum",
+      "Members this node must see to serve task tokens (cluster.quorum).");
   /** State store writability. */
   public static final MeterSpec STATE_WRITABLE = gauge("ephyr_state_writable",
       "1 while this node's state store accepts writes.");
@@ -79,6 +88,10 @@ public final class MeterCatalogue {
   /** State store limit. */
   public static final MeterSpec STATE_MAX_BYTES = gauge("ephyr_state_max_bytes",
       "Configured limit of the state store (state.max-size).");
+  /** State store entries. */
+  public static final MeterSpec STATE_ENTRIES = gauge("ephyr_state_entries",
+      "Entries in this node's state store by kind (watermarks, tasks, certificates); -1 when unknown after a "
+          + "write failure.", "kind");
   /** State store group commits. */
   public static final MeterSpec STATE_SYNCS = counted("ephyr_state_syncs_total",
       "Group commits (syncs) of the state store.");
@@ -96,9 +109,10 @@ public final class MeterCatalogue {
 
   /** Every meter above (a test checks the list is complete). */
   public static final List<MeterSpec> ALL = List.of(REQUESTS, REQUEST_DURATION, AUTH, PROXY_REQUESTS, PROXY_UPSTREAM,
-      FEDERATION_CALLS, FEDERATION_CALL_DURATION, FEDERATION_REFRESH, FEDERATION_REMOTE_UP, FEDERATION_REMOTE_TOOLS,
-      AUDIT_WRITTEN, AUDIT_WRITE_FAILURES, AUDIT_FAILING, AUDIT_PENDING, AUDIT_DROPPED, CLUSTER_READY, CLUSTER_MEMBERS,
-      STATE_WRITABLE, STATE_BYTES, STATE_MAX_BYTES, STATE_SYNCS, EVENT_LOOP_BLOCKED, JVM_HEAP_USED, SERIES_FOLDED);
+      REVOKE_DURATION, FEDERATION_CALLS, FEDERATION_CALL_DURATION, FEDERATION_REFRESH, FEDERATION_REMOTE_UP,
+      FEDERATION_REMOTE_TOOLS, AUDIT_WRITTEN, AUDIT_WRITE_FAILURES, AUDIT_FAILING, AUDIT_PENDING, AUDIT_DROPPED,
+      CLUSTER_READY, CLUSTER_MEMBERS, CLUSTER_QUORUM, STATE_WRITABLE, STATE_BYTES, STATE_MAX_BYTES, STATE_ENTRIES,
+      STATE_SYNCS, EVENT_LOOP_BLOCKED, JVM_HEAP_USED, SERIES_FOLDED);
 
   private static MeterSpec counter(String name, String help, String... labels) {
     return new MeterSpec(name, help, Kind.COUNTER, List.of(labels), OPEN_SERIES);

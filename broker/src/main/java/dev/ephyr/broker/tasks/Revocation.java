@@ -12,6 +12,8 @@ import dev.ephyr.protocol.Reason;
 import dev.ephyr.protocol.verify.Principal;
 import dev.ephyr.protocol.verify.TaskHop;
 import dev.ephyr.protocol.verify.TokenMinter;
+import dev.ephyr.broker.metrics.Family;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,12 +23,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code task_revoke} and {@code task_reissue}: both raise a task's watermark and answer once the members
  * acknowledged it, so an older token (the revoked subtree, or every copy the reissue replaces) is dead everywhere.
  */
-record Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subjects subjects, TokenMinter minter, Clock clock, Duration maxTtl) {
+record Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subjects subjects, TokenMinter minter,
+    Clock clock, Duration maxTtl, Family<Timer> revokeTimes) {
   Future<ToolResult> revoke(Caller caller, JsonObject raw, Context ctx) {
     String target = Visibility.target(caller, Args.of(raw, Set.of("task_id")));
     if (target == null) {
@@ -40,11 +44,13 @@ record Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subje
   Future<ToolResult> revokeIn(TaskTree tree, String target, Context ctx) {
     TaskRecord r = tree.get(target);
     int cascade = tree.descendants(target);
+    long start = System.nanoTime();
     return cluster.raise(ctx, () -> cluster.watermarks().revoke(target, r.expiresAt())).map(result -> {
+      revokeTimes.get("acknowledged").record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       vertx.eventBus().publish(Addresses.TASKS_REVOKED, new JsonObject().put("task_id", target));
       return ok(TaskJson.ack(new JsonObject().put("task_id", target).put("revoked", true)
           .put("cascade_count", cascade), result));
-    });
+    }).onFailure(e -> revokeTimes.get("failed").record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
   }
 
   Future<ToolResult> reissue(Caller caller, JsonObject raw, Context ctx) {

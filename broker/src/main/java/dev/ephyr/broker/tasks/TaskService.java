@@ -9,6 +9,8 @@ import dev.ephyr.cluster.WatermarkStore;
 import dev.ephyr.protocol.ulid.UlidGenerator;
 import dev.ephyr.protocol.verify.TokenMinter;
 import dev.ephyr.protocol.verify.TokenVerifier;
+import dev.ephyr.broker.metrics.MeterCatalogue;
+import dev.ephyr.broker.metrics.Metrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -40,12 +42,14 @@ public final class TaskService {
 
   /** A service over the node's cluster state. */
   public TaskService(Vertx vertx, Supplier<Policy> policy, TokenMinter minter, TokenVerifier verifier,
-      TaskRegistry registry, WatermarkStore watermarks, UlidGenerator ulids, Clock clock, Limits limits) {
+      TaskRegistry registry, WatermarkStore watermarks, UlidGenerator ulids, Clock clock, Limits limits,
+      Metrics metrics) {
     TaskCluster cluster = new TaskCluster(vertx, registry, watermarks);
     Subjects subjects = new Subjects(verifier, limits.tokenUrl());
     Visibility visibility = new Visibility(cluster);
     TaskViews views = new TaskViews(cluster, visibility, clock, limits.listLimit());
-    Revocation revocation = new Revocation(vertx, cluster, visibility, subjects, minter, clock, limits.maxTtl());
+    Revocation revocation = new Revocation(vertx, cluster, visibility, subjects, minter, clock, limits.maxTtl(),
+        metrics.timer(MeterCatalogue.REVOKE_DURATION));
     this.agent = new AgentTasks(watermarks,
         new TaskMinting(policy, new MintingRules(limits), minter, subjects, cluster, ulids, clock),
         new TaskBinding(minter, cluster), views, revocation);

@@ -2,6 +2,7 @@ package dev.ephyr.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.nearcache.NearCacheStats;
 import com.hazelcast.query.Predicate;
 import com.hazelcast.query.Predicates;
 import java.time.Clock;
@@ -15,15 +16,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Cluster-wide task records (no secrets) with a per-entry TTL: create, look up, list by agent or root,
- * and bind a holder key exactly once. Every method is asynchronous; queries run on the node's worker
- * threads, never on the caller's.
+ * and bind a holder key exactly once. Every method is asynchronous and safe on an event loop: queries (and
+ * the first call, which creates the map proxy) run on the node's worker threads, never on the caller's.
+ * {@link #getForDisplay} may answer from this node's near cache; {@link #get} always asks the record's owner.
  */
 public final class TaskRegistry {
 
   static final String MAP_NAME = "ephyr.tasks";
+  private static final ReadTaskRecord READ = new ReadTaskRecord();
 
   private final HazelcastInstance hz;
   private final Executor worker;
@@ -31,6 +35,8 @@ public final class TaskRegistry {
   private final Duration retention;
   private final AllMembers allMembers;
   private final StateStore state;
+  private final boolean nearCached;
+  private volatile IMap<String, TaskRecord> proxy;
 
   TaskRegistry(HazelcastInstance hz, ClusterConfig config, Executor worker, AllMembers allMembers, StateStore state) {
     this.hz = hz;
@@ -39,6 +45,7 @@ public final class TaskRegistry {
     this.retention = config.taskRetention();
     this.allMembers = allMembers;
     this.state = state;
+    this.nearCached = config.taskCacheSize() > 0;
   }
 
   /**
@@ -52,9 +59,9 @@ public final class TaskRegistry {
     long ttl = Math.max(1_000L, record.expiresAt().toEpochMilli() + retention.toMillis() - clock.millis());
     return guard(what, () -> {
       allMembers.requireWritable(what);
-      return map().putAsync(record.taskId(), record, ttl, TimeUnit.MILLISECONDS)
+      return withMap(m -> m.putAsync(record.taskId(), record, ttl, TimeUnit.MILLISECONDS)
           .thenCompose(previous -> allMembers.apply(PersistRecord.task(record), what))
-          .thenApply(acks -> null);
+          .thenApply(acks -> (Void) null));
     });
   }
 
@@ -74,13 +81,13 @@ public final class TaskRegistry {
       allMembers.requireWritable(what);
       CompletableFuture<?> local = state == null
           ? CompletableFuture.completedFuture(null) : state.mergeTask(record);
-      return map().putAsync(record.taskId(), record, ttl, TimeUnit.MILLISECONDS).toCompletableFuture()
+      return withMap(m -> m.putAsync(record.taskId(), record, ttl, TimeUnit.MILLISECONDS).toCompletableFuture()
           .thenCombine(local, (previous, durable) -> (Void) null)
           .whenComplete((v, e) -> {
             if (e == null) {
               allMembers.sendToOthers(PersistRecord.task(record), what);
             }
-          });
+          }));
     });
   }
 
@@ -118,11 +125,47 @@ public final class TaskRegistry {
     return all.size();
   }
 
-  /** The record of {@code taskId}, if the cluster still holds it. */
+  /**
+   * The record of {@code taskId} as its owner holds it now, if the cluster still holds it: for decisions
+   * that read a record before writing it (bind, reissue), which must never act on a cached copy.
+   */
   public CompletionStage<Optional<TaskRecord>> get(String taskId) {
     WatermarkStore.requireTaskId(taskId);
-    return guard("get task " + taskId, () -> map().getAsync(taskId).thenApply(Optional::ofNullable));
+    return guard("get task " + taskId, () -> withMap(m -> fromOwner(m, taskId).thenApply(Optional::ofNullable)));
   }
+
+  private CompletionStage<TaskRecord> fromOwner(IMap<String, TaskRecord> m, String taskId) {
+    // With a near cache a plain get may be answered locally; a read-only entry processor always runs on the owner.
+    return nearCached ? m.submitToKey(taskId, READ) : m.getAsync(taskId);
+  }
+
+  /**
+   * The record of {@code taskId} for display ({@code task_info}): from this node's near cache when it holds it,
+   * so it may lag a change made through another node by the invalidation delay (normally under a millisecond,
+   * at most {@code cluster.task-cache-ttl} should an invalidation be lost). Never for a decision.
+   */
+  public CompletionStage<Optional<TaskRecord>> getForDisplay(String taskId) {
+    WatermarkStore.requireTaskId(taskId);
+    return guard("get task " + taskId, () -> withMap(m -> m.getAsync(taskId).thenApply(Optional::ofNullable)));
+  }
+
+  /** What this node's near cache of task records holds and served (all zero without a near cache). */
+  public CacheStats cacheStats() {
+    IMap<String, TaskRecord> m = proxy;
+    NearCacheStats s = m == null || !nearCached ? null : m.getLocalMapStats().getNearCacheStats();
+    return s == null ? new CacheStats(0, 0, 0, 0)
+        : new CacheStats(s.getOwnedEntryCount(), s.getHits(), s.getMisses(), s.getInvalidations());
+  }
+
+  /**
+   * This node's near cache of task records.
+   *
+   * @param entries records held now
+   * @param hits reads answered from it
+   * @param misses reads that went to the owner
+   * @param invalidations entries dropped because the record changed
+   */
+  public record CacheStats(long entries, long hits, long misses, long invalidations) {}
 
   /** All live records of an agent, oldest first. */
   public CompletionStage<List<TaskRecord>> listByAgent(String agent) {
@@ -150,7 +193,7 @@ public final class TaskRegistry {
     String what = "bind task " + taskId;
     return guard(what, () -> {
       allMembers.requireWritable(what);
-      return map().submitToKey(taskId, processor).thenCompose(reply -> {
+      return withMap(m -> m.submitToKey(taskId, processor).thenCompose(reply -> {
         BindResult result = reply.toResult(taskId);
         if (result instanceof BindResult.Bound bound) {
           // Acknowledged only once the binding is on disk on every live member.
@@ -159,21 +202,36 @@ public final class TaskRegistry {
         if (result instanceof BindResult.AlreadyBound a && holderJkt.equals(a.holderJkt())) {
           // The same key again: a retry after a bind that was stored but not acknowledged. Make it durable
           // and answer as the first time (the caller proved possession of that key).
-          return map().getAsync(taskId).thenCompose(r -> r == null
+          return fromOwner(m, taskId).thenCompose(r -> r == null
               ? CompletableFuture.completedFuture((BindResult) new BindResult.NotFound(taskId))
               : allMembers.apply(PersistRecord.task(r), what).thenApply(acks -> (BindResult) new BindResult.Bound(r)));
         }
         return CompletableFuture.completedFuture(result);
-      });
+      }));
     });
   }
 
   /**
-   * Looked up per call: creating the proxy builds the map's indexes, which is quorum-protected, so it
-   * cannot happen at startup on a node that is still alone.
+   * The map proxy, created on first use: creating it builds the map's indexes (quorum-protected, so it cannot
+   * happen at startup on a node that is still alone) and registers the near cache's invalidation listener,
+   * both blocking. Blocking; worker thread (or a caller that may block).
    */
   private IMap<String, TaskRecord> map() {
-    return hz.getMap(MAP_NAME);
+    IMap<String, TaskRecord> m = proxy;
+    if (m == null) {
+      m = hz.getMap(MAP_NAME);
+      proxy = m;
+    }
+    return m;
+  }
+
+  /** Runs {@code op} on the map proxy: at once when it exists, else after creating it on the worker. */
+  private <T> CompletionStage<T> withMap(Function<IMap<String, TaskRecord>, CompletionStage<T>> op) {
+    IMap<String, TaskRecord> m = proxy;
+    if (m != null) {
+      return op.apply(m);
+    }
+    return CompletableFuture.supplyAsync(this::map, worker).thenCompose(op);
   }
 
   private CompletionStage<List<TaskRecord>> query(String what, Predicate<String, TaskRecord> predicate) {

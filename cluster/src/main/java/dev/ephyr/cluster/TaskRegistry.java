@@ -16,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * Cluster-wide task records (no secrets) with a per-entry TTL: create, look up, list by agent or root,
@@ -59,9 +58,9 @@ public final class TaskRegistry {
     long ttl = Math.max(1_000L, record.expiresAt().toEpochMilli() + retention.toMillis() - clock.millis());
     return guard(what, () -> {
       allMembers.requireWritable(what);
-      return withMap(m -> m.putAsync(record.taskId(), record, ttl, TimeUnit.MILLISECONDS)
+      return map().putAsync(record.taskId(), record, ttl, TimeUnit.MILLISECONDS)
           .thenCompose(previous -> allMembers.apply(PersistRecord.task(record), what))
-          .thenApply(acks -> (Void) null));
+          .thenApply(acks -> (Void) null);
     });
   }
 
@@ -81,13 +80,13 @@ public final class TaskRegistry {
       allMembers.requireWritable(what);
       CompletableFuture<?> local = state == null
           ? CompletableFuture.completedFuture(null) : state.mergeTask(record);
-      return withMap(m -> m.putAsync(record.taskId(), record, ttl, TimeUnit.MILLISECONDS).toCompletableFuture()
+      return map().putAsync(record.taskId(), record, ttl, TimeUnit.MILLISECONDS).toCompletableFuture()
           .thenCombine(local, (previous, durable) -> (Void) null)
           .whenComplete((v, e) -> {
             if (e == null) {
               allMembers.sendToOthers(PersistRecord.task(record), what);
             }
-          }));
+          });
     });
   }
 
@@ -131,12 +130,12 @@ public final class TaskRegistry {
    */
   public CompletionStage<Optional<TaskRecord>> get(String taskId) {
     WatermarkStore.requireTaskId(taskId);
-    return guard("get task " + taskId, () -> withMap(m -> fromOwner(m, taskId).thenApply(Optional::ofNullable)));
+    return guard("get task " + taskId, () -> fromOwner(taskId).thenApply(Optional::ofNullable));
   }
 
-  private CompletionStage<TaskRecord> fromOwner(IMap<String, TaskRecord> m, String taskId) {
+  private CompletionStage<TaskRecord> fromOwner(String taskId) {
     // With a near cache a plain get may be answered locally; a read-only entry processor always runs on the owner.
-    return nearCached ? m.submitToKey(taskId, READ) : m.getAsync(taskId);
+    return nearCached ? map().submitToKey(taskId, READ) : map().getAsync(taskId);
   }
 
   /**
@@ -146,7 +145,14 @@ public final class TaskRegistry {
    */
   public CompletionStage<Optional<TaskRecord>> getForDisplay(String taskId) {
     WatermarkStore.requireTaskId(taskId);
-    return guard("get task " + taskId, () -> withMap(m -> m.getAsync(taskId).thenApply(Optional::ofNullable)));
+    return guard("get task " + taskId, () -> {
+      CompletableFuture<TaskRecord> read = map().getAsync(taskId).toCompletableFuture();
+      if (read.isDone() && !read.isCompletedExceptionally()) {
+        // A near-cache hit, already answered: Hazelcast's own thenApply would still hop to its callback pool.
+        return CompletableFuture.completedFuture(Optional.ofNullable(read.join()));
+      }
+      return read.thenApply(Optional::ofNullable);
+    });
   }
 
   /** What this node's near cache of task records holds and served (all zero without a near cache). */
@@ -193,7 +199,7 @@ public final class TaskRegistry {
     String what = "bind task " + taskId;
     return guard(what, () -> {
       allMembers.requireWritable(what);
-      return withMap(m -> m.submitToKey(taskId, processor).thenCompose(reply -> {
+      return map().submitToKey(taskId, processor).thenCompose(reply -> {
         BindResult result = reply.toResult(taskId);
         if (result instanceof BindResult.Bound bound) {
           // Acknowledged only once the binding is on disk on every live member.
@@ -202,12 +208,12 @@ public final class TaskRegistry {
         if (result instanceof BindResult.AlreadyBound a && holderJkt.equals(a.holderJkt())) {
           // The same key again: a retry after a bind that was stored but not acknowledged. Make it durable
           // and answer as the first time (the caller proved possession of that key).
-          return fromOwner(m, taskId).thenCompose(r -> r == null
+          return fromOwner(taskId).thenCompose(r -> r == null
               ? CompletableFuture.completedFuture((BindResult) new BindResult.NotFound(taskId))
               : allMembers.apply(PersistRecord.task(r), what).thenApply(acks -> (BindResult) new BindResult.Bound(r)));
         }
         return CompletableFuture.completedFuture(result);
-      }));
+      });
     });
   }
 
@@ -225,15 +231,6 @@ public final class TaskRegistry {
     return m;
   }
 
-  /** Runs {@code op} on the map proxy: at once when it exists, else after creating it on the worker. */
-  private <T> CompletionStage<T> withMap(Function<IMap<String, TaskRecord>, CompletionStage<T>> op) {
-    IMap<String, TaskRecord> m = proxy;
-    if (m != null) {
-      return op.apply(m);
-    }
-    return CompletableFuture.supplyAsync(this::map, worker).thenCompose(op);
-  }
-
   private CompletionStage<List<TaskRecord>> query(String what, Predicate<String, TaskRecord> predicate) {
     // IMap has no asynchronous query: run it on the node's worker so the caller's thread never blocks.
     return guard(what, () -> CompletableFuture.supplyAsync(() -> {
@@ -243,7 +240,19 @@ public final class TaskRegistry {
     }, worker));
   }
 
-  private static <T> CompletionStage<T> guard(String what, java.util.function.Supplier<CompletionStage<T>> call) {
+  /**
+   * Runs {@code call}, any failure (thrown or completed) reported as {@link ClusterUnavailableException}. The
+   * first call of all runs on the worker: it creates the map proxy (blocking), and its first run's set-up (class
+   * loading, linking) stays off the caller's thread too. Every later call runs on the caller's thread.
+   */
+  private <T> CompletionStage<T> guard(String what, java.util.function.Supplier<CompletionStage<T>> call) {
+    if (proxy == null) {
+      return now(what, () -> CompletableFuture.supplyAsync(this::map, worker).thenCompose(m -> now(what, call)));
+    }
+    return now(what, call);
+  }
+
+  private static <T> CompletionStage<T> now(String what, java.util.function.Supplier<CompletionStage<T>> call) {
     CompletionStage<T> stage;
     try {
       stage = call.get();

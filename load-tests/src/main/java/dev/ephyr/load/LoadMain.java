@@ -177,8 +177,14 @@ public final class LoadMain {
       StringBuilder b = new StringBuilder("scaling:");
       for (Object o : r.getJsonArray("rows")) {
         JsonObject row = (JsonObject) o;
-        b.append(String.format(Locale.ROOT, " [%d node(s) %s: %.0f/s, %.1f µs CPU/request]", row.getInteger("nodes"),
+        b.append(String.format(Locale.ROOT, " [%d node(s) %s: %.0f/s, %.1f µs CPU/request", row.getInteger("nodes"),
             row.getString("call"), row.getDouble("throughput_per_s"), row.getDouble("cpu_us_per_request", 0.0)));
+        JsonObject v = row.getJsonObject("vs_baseline");
+        if (v != null) {
+          b.append(String.format(Locale.ROOT, "; vs baseline ×%.2f, CPU ×%.2f", v.getDouble("throughput"),
+              v.getDouble("cpu_per_request", Double.NaN)));
+        }
+        b.append(']');
       }
       return b.toString();
     }

@@ -37,6 +37,10 @@ public final class ClusterConfig {
   public static final String WATERMARK_RETENTION = "cluster.watermark-retention";
   public static final String TASK_RETENTION = "cluster.task-retention";
   public static final String BACKUP_COUNT = "cluster.backup-count";
+  /** Task records each node keeps in its near cache for display reads; 0 turns the near cache off. */
+  public static final String TASK_CACHE_SIZE = "cluster.task-cache-size";
+  /** Longest a near-cached task record is served before it is read again, even without an invalidation. */
+  public static final String TASK_CACHE_TTL = "cluster.task-cache-ttl";
   public static final String NODE_ID = "cluster.node-id";
   public static final String KEYRING_FINGERPRINT = "cluster.keyring-fingerprint";
   public static final String POLICY_HASH = "cluster.policy-hash";
@@ -46,8 +50,8 @@ public final class ClusterConfig {
   /** Every key {@link #fromMap(Map)} understands (the broker names the closest one for a typo). */
   public static final List<String> KEYS = List.of(NAME, BIND_HOST, PORT, MEMBERS, QUORUM, ALLOW_MINORITY_QUORUM,
       HEARTBEAT_INTERVAL, MAX_NO_HEARTBEAT, MERGE_FIRST_RUN_DELAY, MERGE_NEXT_RUN_DELAY, OPERATION_TIMEOUT,
-      ACK_TIMEOUT, REPLAY_TIMEOUT, MIRROR_RELOAD_INTERVAL, WATERMARK_RETENTION, TASK_RETENTION, BACKUP_COUNT, NODE_ID,
-      KEYRING_FINGERPRINT, POLICY_HASH, STATE_DIR, STATE_MAX_BYTES);
+      ACK_TIMEOUT, REPLAY_TIMEOUT, MIRROR_RELOAD_INTERVAL, WATERMARK_RETENTION, TASK_RETENTION, BACKUP_COUNT, TASK_CACHE_SIZE,
+      TASK_CACHE_TTL, NODE_ID, KEYRING_FINGERPRINT, POLICY_HASH, STATE_DIR, STATE_MAX_BYTES);
 
   private static final Pattern CLUSTER_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final Pattern NODE_ID_PATTERN = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
@@ -71,6 +75,8 @@ public final class ClusterConfig {
   private final Duration watermarkRetention;
   private final Duration taskRetention;
   private final int backupCount;
+  private final int taskCacheSize;
+  private final Duration taskCacheTtl;
   private final String nodeId;
   private final String keyringFingerprint;
   private final String policyHash;
@@ -98,6 +104,8 @@ public final class ClusterConfig {
     this.watermarkRetention = b.watermarkRetention;
     this.taskRetention = b.taskRetention;
     this.backupCount = b.backupCount;
+    this.taskCacheSize = b.taskCacheSize;
+    this.taskCacheTtl = b.taskCacheTtl;
     this.nodeId = b.nodeId;
     this.keyringFingerprint = b.keyringFingerprint;
     this.policyHash = b.policyHash;
@@ -145,6 +153,8 @@ public final class ClusterConfig {
         case WATERMARK_RETENTION: b.watermarkRetention(parseDuration(key, v)); break;
         case TASK_RETENTION: b.taskRetention(parseDuration(key, v)); break;
         case BACKUP_COUNT: b.backupCount(parseInt(key, v)); break;
+        case TASK_CACHE_SIZE: b.taskCacheSize(parseInt(key, v)); break;
+        case TASK_CACHE_TTL: b.taskCacheTtl(parseDuration(key, v)); break;
         case NODE_ID: b.nodeId(v); break;
         case KEYRING_FINGERPRINT: b.keyringFingerprint(v); break;
         case POLICY_HASH: b.policyHash(v); break;
@@ -222,6 +232,8 @@ public final class ClusterConfig {
   public Duration watermarkRetention() { return watermarkRetention; }
   public Duration taskRetention() { return taskRetention; }
   public int backupCount() { return backupCount; }
+  public int taskCacheSize() { return taskCacheSize; }
+  public Duration taskCacheTtl() { return taskCacheTtl; }
   public String nodeId() { return nodeId; }
   public String keyringFingerprint() { return keyringFingerprint; }
   public String policyHash() { return policyHash; }
@@ -263,6 +275,8 @@ public final class ClusterConfig {
     private Duration watermarkRetention = Duration.ofMinutes(10);
     private Duration taskRetention = Duration.ofHours(1);
     private int backupCount = 1;
+    private int taskCacheSize = 10_000;
+    private Duration taskCacheTtl = Duration.ofSeconds(10);
     private String nodeId = UUID.randomUUID().toString();
     private String keyringFingerprint;
     private String policyHash = "none";
@@ -296,6 +310,9 @@ public final class ClusterConfig {
     public Builder watermarkRetention(Duration v) { this.watermarkRetention = v; return this; }
     public Builder taskRetention(Duration v) { this.taskRetention = v; return this; }
     public Builder backupCount(int v) { this.backupCount = v; return this; }
+    /** Task records in this node's near cache (display reads only); 0 = no near cache. */
+    public Builder taskCacheSize(int v) { this.taskCacheSize = v; return this; }
+    public Builder taskCacheTtl(Duration v) { this.taskCacheTtl = v; return this; }
     public Builder nodeId(String v) { this.nodeId = v; return this; }
     public Builder keyringFingerprint(String v) { this.keyringFingerprint = v; return this; }
     public Builder policyHash(String v) { this.policyHash = v; return this; }
@@ -351,6 +368,11 @@ public final class ClusterConfig {
       if (backupCount < 0 || backupCount > 6) {
         throw new IllegalArgumentException(BACKUP_COUNT + " must be 0-6, got " + backupCount);
       }
+      if (taskCacheSize < 0 || taskCacheSize > 1_000_000) {
+        throw new IllegalArgumentException(TASK_CACHE_SIZE + " must be 0-1000000 (0 = no near cache), got "
+            + taskCacheSize);
+      }
+      requireWholeSeconds(TASK_CACHE_TTL, taskCacheTtl, 1, 3600);
       if (nodeId == null || !NODE_ID_PATTERN.matcher(nodeId).matches()) {
         throw new IllegalArgumentException(NODE_ID + " must be 1-64 characters of [A-Za-z0-9._:-]");
       }

@@ -19,6 +19,7 @@ final class ClusterSerializableFactory implements DataSerializableFactory {
       case SerializationIds.STATE_GUARD: return new StateGuard();
       case SerializationIds.PERSIST_RECORD: return new PersistRecord();
       case SerializationIds.MERGE_TASK_RECORD: return new MergeTaskRecord();
+      case SerializationIds.READ_TASK_RECORD: return new ReadTaskRecord();
       default: return null; // Hazelcast reports the unknown id itself
     }
   }

@@ -3,6 +3,8 @@ package dev.ephyr.cluster;
 import com.hazelcast.config.AdvancedNetworkConfig;
 import com.hazelcast.config.ClassFilter;
 import com.hazelcast.config.Config;
+import com.hazelcast.config.EvictionConfig;
+import com.hazelcast.config.EvictionPolicy;
 import com.hazelcast.config.ExecutorConfig;
 import com.hazelcast.config.IndexConfig;
 import com.hazelcast.config.IndexType;
@@ -10,6 +12,8 @@ import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MaxSizePolicy;
+import com.hazelcast.config.NearCacheConfig;
 import com.hazelcast.config.MemberAttributeConfig;
 import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.config.SerializationConfig;
@@ -55,8 +59,7 @@ final class HazelcastConfigFactory {
     // with thousands of proofs a second keeps minutes of dead keys in memory.
     cfg.setProperty("hazelcast.internal.map.expiration.cleanup.percentage", "100");
     cfg.setProperty("hazelcast.internal.map.expiration.cleanup.operation.count", "271");
-    // We use no near cache (the mirror replaces it); should anyone add one, invalidations must not wait
-    // for a 10 s batch.
+    // The task map's near cache (display reads) must hear of a change at once, not in a batch every 10 s.
     cfg.setProperty("hazelcast.map.invalidation.batch.enabled", "false");
 
     // The advanced network configuration serves only the endpoints it lists: with nothing but the MEMBER
@@ -96,6 +99,9 @@ final class HazelcastConfigFactory {
     MapConfig tasks = stateMap(TaskRegistry.MAP_NAME, c);
     tasks.addIndexConfig(new IndexConfig(IndexType.HASH, "agent"));
     tasks.addIndexConfig(new IndexConfig(IndexType.HASH, "rootId"));
+    if (c.taskCacheSize() > 0) {
+      tasks.setNearCacheConfig(taskNearCache(c));
+    }
     cfg.addMapConfig(tasks);
     cfg.addMapConfig(stateMap(ReplayCache.MAP_NAME, c));
     cfg.addMapConfig(stateMap(SerialGenerator.MAP_NAME, c));
@@ -105,6 +111,25 @@ final class HazelcastConfigFactory {
         .setQueueCapacity(10_000)
         .setStatisticsEnabled(false));
     return cfg;
+  }
+
+  /**
+   * Task records as this node last read them, for {@code task_info} on any node without a hop to the record's
+   * owner. OBJECT: a record is immutable, so a hit hands out the stored instance without deserialising it.
+   * Every change on the owner invalidates the copies at once (batching is off above); the TTL bounds how long
+   * a copy can outlive a lost invalidation. Bounded by entry count, least recently used out first.
+   */
+  private static NearCacheConfig taskNearCache(ClusterConfig c) {
+    return new NearCacheConfig(TaskRegistry.MAP_NAME)
+        .setInMemoryFormat(InMemoryFormat.OBJECT)
+        .setInvalidateOnChange(true)
+        .setCacheLocalEntries(true) // also the records this member owns: a hit skips the partition thread
+        .setSerializeKeys(false)
+        .setTimeToLiveSeconds((int) c.taskCacheTtl().toSeconds())
+        .setEvictionConfig(new EvictionConfig()
+            .setEvictionPolicy(EvictionPolicy.LRU)
+            .setMaxSizePolicy(MaxSizePolicy.ENTRY_COUNT)
+            .setSize(c.taskCacheSize()));
   }
 
   private static MapConfig stateMap(String name, ClusterConfig c) {

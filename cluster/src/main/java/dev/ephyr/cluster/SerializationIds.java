@@ -18,6 +18,7 @@ final class SerializationIds {
   static final int ALLOCATE_SERIAL = 7;
   static final int PERSIST_RECORD = 8;
   static final int MERGE_TASK_RECORD = 9;
+  static final int READ_TASK_RECORD = 10;
   static final int STATE_GUARD = 20;
 
   /** Compact type names (fixed as fields evolve). */

@@ -2,6 +2,7 @@ package dev.ephyr.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.nearcache.NearCacheStats;
 import com.hazelcast.query.Predicate;
 import com.hazelcast.query.Predicates;
 import java.time.Clock;
@@ -18,12 +19,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Cluster-wide task records (no secrets) with a per-entry TTL: create, look up, list by agent or root,
- * and bind a holder key exactly once. Every method is asynchronous; queries run on the node's worker
- * threads, never on the caller's.
+ * and bind a holder key exactly once. Every method is asynchronous and safe on an event loop: queries (and
+ * the first call, which creates the map proxy) run on the node's worker threads, never on the caller's.
+ * {@link #getForDisplay} may answer from this node's near cache; {@link #get} always asks the record's owner.
  */
 public final class TaskRegistry {
 
   static final String MAP_NAME = "ephyr.tasks";
+  private static final ReadTaskRecord READ = new ReadTaskRecord();
 
   private final HazelcastInstance hz;
   private final Executor worker;
@@ -31,6 +34,8 @@ public final class TaskRegistry {
   private final Duration retention;
   private final AllMembers allMembers;
   private final StateStore state;
+  private final boolean nearCached;
+  private volatile IMap<String, TaskRecord> proxy;
 
   TaskRegistry(HazelcastInstance hz, ClusterConfig config, Executor worker, AllMembers allMembers, StateStore state) {
     this.hz = hz;
@@ -39,6 +44,7 @@ public final class TaskRegistry {
     this.retention = config.taskRetention();
     this.allMembers = allMembers;
     this.state = state;
+    this.nearCached = config.taskCacheSize() > 0;
   }
 
   /**
@@ -54,7 +60,7 @@ public final class TaskRegistry {
       allMembers.requireWritable(what);
       return map().putAsync(record.taskId(), record, ttl, TimeUnit.MILLISECONDS)
           .thenCompose(previous -> allMembers.apply(PersistRecord.task(record), what))
-          .thenApply(acks -> null);
+          .thenApply(acks -> (Void) null);
     });
   }
 
@@ -118,11 +124,54 @@ public final class TaskRegistry {
     return all.size();
   }
 
-  /** The record of {@code taskId}, if the cluster still holds it. */
+  /**
+   * The record of {@code taskId} as its owner holds it now, if the cluster still holds it: for decisions
+   * that read a record before writing it (bind, reissue), which must never act on a cached copy.
+   */
   public CompletionStage<Optional<TaskRecord>> get(String taskId) {
     WatermarkStore.requireTaskId(taskId);
-    return guard("get task " + taskId, () -> map().getAsync(taskId).thenApply(Optional::ofNullable));
+    return guard("get task " + taskId, () -> fromOwner(taskId).thenApply(Optional::ofNullable));
   }
+
+  private CompletionStage<TaskRecord> fromOwner(String taskId) {
+    // With a near cache a plain get may be answered locally; a read-only entry processor always runs on the owner.
+    return nearCached ? map().submitToKey(taskId, READ) : map().getAsync(taskId);
+  }
+
+  /**
+   * The record of {@code taskId} for display ({@code task_info}): from this node's near cache when it holds it,
+   * so it may lag a change made through another node by the invalidation delay (normally under a millisecond,
+   * at most {@code cluster.task-cache-ttl} should an invalidation be lost). Never for a decision.
+   */
+  public CompletionStage<Optional<TaskRecord>> getForDisplay(String taskId) {
+    WatermarkStore.requireTaskId(taskId);
+    return guard("get task " + taskId, () -> {
+      CompletableFuture<TaskRecord> read = map().getAsync(taskId).toCompletableFuture();
+      if (read.isDone() && !read.isCompletedExceptionally()) {
+        // A near-cache hit, already answered: Hazelcast's own thenApply would still hop to its callback pool.
+        return CompletableFuture.completedFuture(Optional.ofNullable(read.join()));
+      }
+      return read.thenApply(Optional::ofNullable);
+    });
+  }
+
+  /** What this node's near cache of task records holds and served (all zero without a near cache). */
+  public CacheStats cacheStats() {
+    IMap<String, TaskRecord> m = proxy;
+    NearCacheStats s = m == null || !nearCached ? null : m.getLocalMapStats().getNearCacheStats();
+    return s == null ? new CacheStats(0, 0, 0, 0)
+        : new CacheStats(s.getOwnedEntryCount(), s.getHits(), s.getMisses(), s.getInvalidations());
+  }
+
+  /**
+   * This node's near cache of task records.
+   *
+   * @param entries records held now
+   * @param hits reads answered from it
+   * @param misses reads that went to the owner
+   * @param invalidations entries dropped because the record changed
+   */
+  public record CacheStats(long entries, long hits, long misses, long invalidations) {}
 
   /** All live records of an agent, oldest first. */
   public CompletionStage<List<TaskRecord>> listByAgent(String agent) {
@@ -159,7 +208,7 @@ public final class TaskRegistry {
         if (result instanceof BindResult.AlreadyBound a && holderJkt.equals(a.holderJkt())) {
           // The same key again: a retry after a bind that was stored but not acknowledged. Make it durable
           // and answer as the first time (the caller proved possession of that key).
-          return map().getAsync(taskId).thenCompose(r -> r == null
+          return fromOwner(taskId).thenCompose(r -> r == null
               ? CompletableFuture.completedFuture((BindResult) new BindResult.NotFound(taskId))
               : allMembers.apply(PersistRecord.task(r), what).thenApply(acks -> (BindResult) new BindResult.Bound(r)));
         }
@@ -169,11 +218,17 @@ public final class TaskRegistry {
   }
 
   /**
-   * Looked up per call: creating the proxy builds the map's indexes, which is quorum-protected, so it
-   * cannot happen at startup on a node that is still alone.
+   * The map proxy, created on first use: creating it builds the map's indexes (quorum-protected, so it cannot
+   * happen at startup on a node that is still alone) and registers the near cache's invalidation listener,
+   * both blocking. Blocking; worker thread (or a caller that may block).
    */
   private IMap<String, TaskRecord> map() {
-    return hz.getMap(MAP_NAME);
+    IMap<String, TaskRecord> m = proxy;
+    if (m == null) {
+      m = hz.getMap(MAP_NAME);
+      proxy = m;
+    }
+    return m;
   }
 
   private CompletionStage<List<TaskRecord>> query(String what, Predicate<String, TaskRecord> predicate) {
@@ -185,7 +240,19 @@ public final class TaskRegistry {
     }, worker));
   }
 
-  private static <T> CompletionStage<T> guard(String what, java.util.function.Supplier<CompletionStage<T>> call) {
+  /**
+   * Runs {@code call}, any failure (thrown or completed) reported as {@link ClusterUnavailableException}. The
+   * first call of all runs on the worker: it creates the map proxy (blocking), and its first run's set-up (class
+   * loading, linking) stays off the caller's thread too. Every later call runs on the caller's thread.
+   */
+  private <T> CompletionStage<T> guard(String what, java.util.function.Supplier<CompletionStage<T>> call) {
+    if (proxy == null) {
+      return now(what, () -> CompletableFuture.supplyAsync(this::map, worker).thenCompose(m -> now(what, call)));
+    }
+    return now(what, call);
+  }
+
+  private static <T> CompletionStage<T> now(String what, java.util.function.Supplier<CompletionStage<T>> call) {
     CompletionStage<T> stage;
     try {
       stage = call.get();

@@ -28,6 +28,9 @@ final class ClusterConfigTest {
     assertEquals(2, c.quorum(), "majority of the two listed members plus this node");
     assertEquals(1, c.backupCount());
     assertEquals(Duration.ofSeconds(2), c.ackTimeout());
+    assertEquals(10_000, c.taskCacheSize(), "bounded near cache of task records, on by default");
+    assertEquals(Duration.ofSeconds(10), c.taskCacheTtl());
+    assertEquals(0, valid().taskCacheSize(0).build().taskCacheSize(), "0 turns the near cache off");
   }
 
   @Test
@@ -42,6 +45,11 @@ final class ClusterConfigTest {
     assertRejected(ClusterConfig.BACKUP_COUNT, valid().backupCount(7));
     assertRejected(ClusterConfig.KEYRING_FINGERPRINT, ClusterConfig.builder("c1"));
     assertRejected(ClusterConfig.NODE_ID, valid().nodeId("has space"));
+    assertRejected(ClusterConfig.TASK_CACHE_SIZE, valid().taskCacheSize(-1));
+    assertRejected(ClusterConfig.TASK_CACHE_SIZE, valid().taskCacheSize(1_000_001));
+    assertRejected(ClusterConfig.TASK_CACHE_TTL, valid().taskCacheTtl(Duration.ZERO));
+    assertRejected(ClusterConfig.TASK_CACHE_TTL, valid().taskCacheTtl(Duration.ofMillis(1500)));
+    assertRejected(ClusterConfig.TASK_CACHE_TTL, valid().taskCacheTtl(Duration.ofHours(2)));
   }
 
   @Test

@@ -41,7 +41,7 @@ final class ThreeMembersTest {
     try {
       for (int i = 0; i < 3; i++) {
         nodes.add(ClusterNode.start(TestClusters.config(cluster, "n" + i, ports.get(i), ports)
-            .taskRetention(Duration.ZERO).build()));
+            .taskRetention(Duration.ZERO).taskCacheTtl(Duration.ofHours(1)).build()));
       }
       for (ClusterNode n : nodes) {
         assertTrue(n.awaitReady(WAIT), () -> n.nodeId() + " not ready: " + n.readiness());
@@ -165,6 +165,40 @@ final class ThreeMembersTest {
     assertEquals(Optional.of(child), nodes.get(2).tasks().get(child.taskId()).toCompletableFuture().get(30, TimeUnit.SECONDS));
     assertEquals(List.of(root), nodes.get(2).tasks().listByAgent("agent-list").toCompletableFuture().get(30, TimeUnit.SECONDS));
     assertEquals(List.of(root, child), nodes.get(1).tasks().listByRoot(root.taskId()).toCompletableFuture().get(30, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void taskRegistry_displayReadsUseTheNearCache_decisionReadsAskTheOwner() throws Exception {
+    Instant now = Instant.now();
+    String id = "01NEARCACHE000000000000000";
+    TaskRecord r = new TaskRecord(id, id, null, "agent-nc", 0, 0, now, now.plusSeconds(600), null, null, "{}");
+    nodes.get(0).tasks().put(r).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    TaskRegistry reader = nodes.get(2).tasks();
+    // The first read caches the record, unless the invalidation sent for the put arrives after it: read again.
+    long[] hits = {0};
+    Eventually.await(WAIT, "a display read answered by the near cache", () -> {
+      assertEquals(Optional.of(r), reader.getForDisplay(id).toCompletableFuture().get(30, TimeUnit.SECONDS));
+      hits[0] = reader.cacheStats().hits();
+      CompletableFuture<Optional<TaskRecord>> hit = reader.getForDisplay(id).toCompletableFuture();
+      boolean inline = hit.isDone();
+      assertEquals(Optional.of(r), hit.get(30, TimeUnit.SECONDS));
+      if (reader.cacheStats().hits() == hits[0] + 1) {
+        assertTrue(inline, "a near-cache hit completes on the caller's thread, with no hop");
+        hits[0]++;
+        return true;
+      }
+      return false;
+    });
+    assertEquals(Optional.of(r), reader.get(id).toCompletableFuture().get(30, TimeUnit.SECONDS));
+    assertEquals(hits[0], reader.cacheStats().hits(), "get() never answers from the near cache");
+
+    assertInstanceOf(BindResult.Bound.class,
+        nodes.get(0).tasks().bindOnce(id, "jkt-nc").toCompletableFuture().get(30, TimeUnit.SECONDS));
+    // The owner's answer has the holder as soon as the bind completed; the cached copy once its invalidation
+    // arrived (the TTL here is an hour: nothing else could refresh it).
+    assertEquals("jkt-nc", reader.get(id).toCompletableFuture().get(30, TimeUnit.SECONDS).orElseThrow().holderJkt());
+    Eventually.await(WAIT, "the display copy to show the holder", () -> "jkt-nc".equals(
+        reader.getForDisplay(id).toCompletableFuture().get(30, TimeUnit.SECONDS).orElseThrow().holderJkt()));
   }
 
   @Test

@@ -25,6 +25,8 @@ final class BrokerClient {
   private static final String MCP_VERSION = "2025-11-25";
   private static final byte[] TASK_INFO = ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
       + "\"params\":{\"name\":\"task_info\",\"arguments\":{}}}").getBytes(StandardCharsets.UTF_8);
+  private static final byte[] TASK_LIST = ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+      + "\"params\":{\"name\":\"task_list\",\"arguments\":{}}}").getBytes(StandardCharsets.UTF_8);
   private static final byte[] PING = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"
       .getBytes(StandardCharsets.UTF_8);
 
@@ -61,6 +63,11 @@ final class BrokerClient {
   /** {@code tools/call task_info} with the token as bearer, or DPoP-bound with a fresh proof from {@code key}. */
   Future<Outcome> taskInfo(String node, String token, HolderKeyPair key) {
     return mcp(node, token, key, TASK_INFO);
+  }
+
+  /** {@code tools/call task_list} (the token's subtree: a registry query) with the token as bearer or DPoP-bound. */
+  Future<Outcome> taskList(String node, String token, HolderKeyPair key) {
+    return mcp(node, token, key, TASK_LIST);
   }
 
   /** The size of one {@code task_info} reply (bearer token), for the baseline server to answer alike. */

@@ -163,6 +163,7 @@ public final class LoadMain {
       case "verify-bearer": return VerifyScenario.run(w, false, stats);
       case "verify-dpop": return VerifyScenario.run(w, true, stats);
       case "churn": return ChurnScenario.run(w, stats);
+      case TaskOpsScenario.NAME: return TaskOpsScenario.run(w, stats);
       case "revocation-race": return RevocationRace.run(w, stats);
       case "node-loss": return NodeLoss.run(w, cluster[0], stats);
       default: throw new IllegalArgumentException("unknown scenario " + name);
@@ -174,11 +175,17 @@ public final class LoadMain {
       return r.getString("scenario") + ": FAILED: " + r.getString("error");
     }
     if (r.containsKey("rows")) {
-      StringBuilder b = new StringBuilder("scaling:");
+      StringBuilder b = new StringBuilder(r.getString("scenario") + ":");
       for (Object o : r.getJsonArray("rows")) {
         JsonObject row = (JsonObject) o;
-        b.append(String.format(Locale.ROOT, " [%d node(s) %s: %.0f/s, %.1f µs CPU/request]", row.getInteger("nodes"),
+        b.append(String.format(Locale.ROOT, " [%d node(s) %s: %.0f/s, %.1f µs CPU/request", row.getInteger("nodes"),
             row.getString("call"), row.getDouble("throughput_per_s"), row.getDouble("cpu_us_per_request", 0.0)));
+        JsonObject v = row.getJsonObject("vs_baseline");
+        if (v != null) {
+          b.append(String.format(Locale.ROOT, "; vs baseline ×%.2f, CPU ×%.2f", v.getDouble("throughput"),
+              v.getDouble("cpu_per_request", Double.NaN)));
+        }
+        b.append(']');
       }
       return b.toString();
     }

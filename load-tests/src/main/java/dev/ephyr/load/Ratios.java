@@ -29,6 +29,19 @@ final class Ratios {
     double baseCpu = baseline.getDouble("cpu_us_per_request", 0.0);
     for (Object o : scenarios) {
       JsonObject s = (JsonObject) o;
+      if (s.containsKey("rows") && baseThroughput > 0) {
+        // Scaling: each row (node count, call) against the same baseline.
+        for (Object r : s.getJsonArray("rows")) {
+          JsonObject row = (JsonObject) r;
+          JsonObject ratio = new JsonObject().put("throughput",
+              Recorder.round(row.getDouble("throughput_per_s") / baseThroughput));
+          Double cpu = row.getDouble("cpu_us_per_request");
+          if (baseCpu > 0 && cpu != null) {
+            ratio.put("cpu_per_request", Recorder.round(cpu / baseCpu));
+          }
+          row.put("vs_baseline", ratio);
+        }
+      }
       if (s == baseline || !s.containsKey("result") || baseThroughput <= 0) {
         continue;
       }

@@ -13,24 +13,43 @@ final class VerifyScenario {
 
   private VerifyScenario() {}
 
-  static JsonObject run(Workload w, boolean dpop, NodeStats stats) {
-    return run(w, dpop, false, stats);
+  /** What each request of the scenario asks. */
+  enum Call {
+    /** {@code tools/call task_info}: verification plus one task-registry read. */
+    TASK_INFO("tools/call task_info", ""),
+    /** {@code tools/call task_list}: verification plus one task-registry query (the token's tree). */
+    TASK_LIST("tools/call task_list", "-list"),
+    /** MCP {@code ping}: token verification without any tool (no registry read). */
+    PING("MCP ping", "-ping");
+
+    final String what;
+    final String suffix;
+
+    Call(String what, String suffix) {
+      this.what = what;
+      this.suffix = suffix;
+    }
   }
 
-  /** With {@code pingOnly}, MCP {@code ping}: token verification without any tool (no registry read). */
-  static JsonObject run(Workload w, boolean dpop, boolean pingOnly, NodeStats stats) {
+  static JsonObject run(Workload w, boolean dpop, NodeStats stats) {
+    return run(w, dpop, Call.TASK_INFO, stats);
+  }
+
+  static JsonObject run(Workload w, boolean dpop, Call kind, NodeStats stats) {
     List<Workload.Task> tasks = w.createTasks(TASKS, dpop);
-    Recorder rec = new Recorder((dpop ? "verify-dpop" : "verify-bearer") + (pingOnly ? "-ping" : ""));
+    Recorder rec = new Recorder((dpop ? "verify-dpop" : "verify-bearer") + kind.suffix);
     AtomicLong next = new AtomicLong();
     LoadLoop.Operation call = (node, due) -> {
       Workload.Task t = tasks.get((int) (next.getAndIncrement() % tasks.size()));
-      return pingOnly ? w.client().ping(w.node(node), t.token(), t.key())
-          : w.client().taskInfo(w.node(node), t.token(), t.key());
+      return switch (kind) {
+        case PING -> w.client().ping(w.node(node), t.token(), t.key());
+        case TASK_LIST -> w.client().taskList(w.node(node), t.token(), t.key());
+        case TASK_INFO -> w.client().taskInfo(w.node(node), t.token(), t.key());
+      };
     };
     double seconds = w.warmUpThenMeasure(rec, call, stats);
     return new JsonObject().put("scenario", rec.name())
-        .put("what", (pingOnly ? "MCP ping" : "tools/call task_info") + (dpop
-            ? " with DPoP-bound tokens (fresh proof per call)" : " with bearer task tokens"))
+        .put("what", kind.what + (dpop ? " with DPoP-bound tokens (fresh proof per call)" : " with bearer task tokens"))
         .put("seconds", Recorder.round(seconds)).put("warmup_seconds", w.options().warmup().toSeconds())
         .put("nodes", w.nodes().size())
         .put("concurrency_per_node", w.options().concurrency()).put("rate", w.options().rate())

@@ -6,20 +6,20 @@ import dev.ephyr.cluster.TaskRegistry;
 import dev.ephyr.cluster.WatermarkStore;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
-/** The task registry and watermarks as seen from an event loop: every call asynchronous, answers on the caller's context. */
+/**
+ * The task registry and watermarks as seen from an event loop: every call asynchronous (the registry never
+ * blocks its caller), answers on the caller's context.
+ */
 final class TaskCluster {
-  private final Vertx vertx;
   private final TaskRegistry registry;
   private final WatermarkStore watermarks;
 
-  TaskCluster(Vertx vertx, TaskRegistry registry, WatermarkStore watermarks) {
-    this.vertx = vertx;
+  TaskCluster(TaskRegistry registry, WatermarkStore watermarks) {
     this.registry = registry;
     this.watermarks = watermarks;
   }
@@ -32,23 +32,23 @@ final class TaskCluster {
     return watermarks;
   }
 
-  /** Runs a registry call; its answer arrives on {@code ctx}. */
+  /**
+   * Runs a registry or watermark call on the caller's thread (each is asynchronous: no worker hop); its answer
+   * arrives on {@code ctx}. A call that throws becomes a failed future.
+   */
   <T> Future<T> call(Context ctx, Supplier<CompletionStage<T>> call) {
-    // Registry calls may create a map proxy on first use (a blocking, quorum-protected operation), so the
-    // call itself is made on a worker; the answer hops back to the caller's context.
-    return vertx.<CompletionStage<T>>executeBlocking(call::get, false)
-        .compose(stage -> Future.fromCompletionStage(stage, ctx));
-  }
-
-  /** Runs a watermark raise (already asynchronous); a call that throws becomes a failed future. */
-  Future<RaiseResult> raise(Context ctx, Supplier<CompletionStage<RaiseResult>> call) {
-    CompletionStage<RaiseResult> stage;
+    CompletionStage<T> stage;
     try {
       stage = call.get();
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
     return Future.fromCompletionStage(stage, ctx);
+  }
+
+  /** Runs a watermark raise; a call that throws becomes a failed future. */
+  Future<RaiseResult> raise(Context ctx, Supplier<CompletionStage<RaiseResult>> call) {
+    return call(ctx, call);
   }
 
   /** The whole tree holding {@code taskId} (its record included even if the listing missed it), or empty. */

@@ -44,7 +44,7 @@ public final class TaskService {
   public TaskService(Vertx vertx, Supplier<Policy> policy, TokenMinter minter, TokenVerifier verifier,
       TaskRegistry registry, WatermarkStore watermarks, UlidGenerator ulids, Clock clock, Limits limits,
       Metrics metrics) {
-    TaskCluster cluster = new TaskCluster(vertx, registry, watermarks);
+    TaskCluster cluster = new TaskCluster(registry, watermarks);
     Subjects subjects = new Subjects(verifier, limits.tokenUrl());
     Visibility visibility = new Visibility(cluster);
     TaskViews views = new TaskViews(cluster, visibility, clock, limits.listLimit());

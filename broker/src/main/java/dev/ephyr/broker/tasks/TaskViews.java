@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -24,14 +25,29 @@ record TaskViews(TaskCluster cluster, Visibility visibility, Clock clock, int li
     if (target == null) {
       return bad("task_id is required");
     }
-    if (caller instanceof Caller.TaskToken && target.equals(caller.task())) {
+    if (caller instanceof Caller.TaskToken t && target.equals(caller.task())) {
       // A token asking about its own task (the common case) needs one record, not a cluster-wide tree query:
       // the token was verified against every hop's watermark moments ago, so only the task's own state is news.
-      return cluster.call(ctx, () -> cluster.registry().get(target)).map(r -> r.isEmpty() ? Outcomes.notVisible(target)
-          : ok(json(r.get(), TaskTree.of(List.of(r.get())), clock.millis())));
+      return ownRecord(target, t.principal().actingTask().epoch(), ctx).map(r -> r.isEmpty()
+          ? Outcomes.notVisible(target) : ok(json(r.get(), TaskTree.of(List.of(r.get())), clock.millis())));
     }
     return visibility.treeFor(caller, target, ctx).map(tree -> tree.isEmpty() ? Outcomes.notVisible(target)
         : ok(json(tree.get().get(target), tree.get(), clock.millis())));
+  }
+
+  /**
+   * The record of a token's own task, from this node's near cache when that copy is current enough: a copy
+   * older than the presented token or than this node's watermark for the task missed a bind or reissue whose
+   * invalidation has not arrived yet (it would show the caller an old epoch, or as revoked), so the owner is asked.
+   */
+  private Future<Optional<TaskRecord>> ownRecord(String task, long tokenEpoch, Context ctx) {
+    return cluster.call(ctx, () -> cluster.registry().getForDisplay(task)).compose(r -> {
+      long seen = Math.max(tokenEpoch, cluster.watermarks().watermark(task));
+      if (r.isPresent() && r.get().epoch() >= seen) {
+        return Future.succeededFuture(r);
+      }
+      return cluster.call(ctx, () -> cluster.registry().get(task));
+    });
   }
 
   Future<ToolResult> list(Caller caller, JsonObject raw, Context ctx) {

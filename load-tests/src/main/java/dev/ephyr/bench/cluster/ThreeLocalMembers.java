@@ -15,6 +15,11 @@ final class ThreeLocalMembers implements AutoCloseable {
   final List<ClusterNode> nodes = new ArrayList<>();
 
   ThreeLocalMembers() throws Exception {
+    this(-1);
+  }
+
+  /** Three members whose task near cache holds {@code taskCacheSize} records (0 = none, negative = the default). */
+  ThreeLocalMembers(int taskCacheSize) throws Exception {
     // Quiet Hazelcast before the first logger is created in this fork.
     System.setProperty("org.slf4j.simpleLogger.log.com.hazelcast", "warn");
     String name = "bench-" + UUID.randomUUID().toString().substring(0, 8);
@@ -30,12 +35,15 @@ final class ThreeLocalMembers implements AutoCloseable {
     }
     try {
       for (int i = 0; i < 3; i++) {
-        nodes.add(ClusterNode.start(ClusterConfig.builder(name)
+        ClusterConfig.Builder b = ClusterConfig.builder(name)
             .nodeId("bench-" + i)
             .port(ports.get(i))
             .members(members)
-            .keyringFingerprint("bench")
-            .build()));
+            .keyringFingerprint("bench");
+        if (taskCacheSize >= 0) {
+          b.taskCacheSize(taskCacheSize);
+        }
+        nodes.add(ClusterNode.start(b.build()));
       }
       for (ClusterNode n : nodes) {
         if (!n.awaitReady(Duration.ofSeconds(60))) {

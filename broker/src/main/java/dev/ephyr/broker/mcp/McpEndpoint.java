@@ -79,9 +79,34 @@ public final class McpEndpoint implements Routes {
   public static Steps steps(int maxStringChars, McpSessions sessions, List<ToolProvider> tools,
       Supplier<JsonObject> cluster, ListChanges changes) {
     ToolCatalog catalog = new ToolCatalog(tools);
+    warmUp(changes);
     return new Steps(new McpParseStep(new JsonBodies(maxStringChars)), new McpSessionStep(sessions),
         new McpModernStep(catalog, changes), new McpDispatchStep(catalog, new McpResources(cluster), sessions),
         new EndSessionStep(sessions), new McpGetStream.Gate(), new McpGetStream.Open(catalog, changes));
+  }
+
+  /**
+   * Loads, on the node-building thread, the classes the first 2026-07-28 request and the first stream would
+   * otherwise load on an event loop.
+   */
+  private static void warmUp(ListChanges changes) {
+    JsonObject sample = new JsonObject().put("jsonrpc", "2.0").put("id", 1).put("result", new JsonObject());
+    Revision.V2026_07_28.shape("tools/list", sample);
+    ModernRequest.check(new McpAttributes.Rpc(List.of(new JsonObject().put("jsonrpc", "2.0").put("id", 1)
+        .put("method", "tools/call").put("params", new JsonObject().put("name", "x").put("_meta", new JsonObject()
+            .put(Revision.META_VERSION, Revision.V2026_07_28.wire()).put(Revision.META_CAPABILITIES, new JsonObject())))),
+        false), name -> List.of("=?base64?eA==?="));
+    if (changes.admit("", null, cause -> { }) instanceof ListChanges.Admitted a) {
+      a.ticket().release();
+    }
+    for (Class<?> c : List.of(SseStream.class, ToolListStream.class, McpModernStep.class, McpGetStream.class,
+        ListChanges.Refused.class, ListChanges.Cause.class)) {
+      try {
+        Class.forName(c.getName(), true, c.getClassLoader());
+      } catch (ClassNotFoundException e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   @Override

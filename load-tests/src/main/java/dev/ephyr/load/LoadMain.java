@@ -194,8 +194,9 @@ public final class LoadMain {
     }
     if (r.containsKey("ratio_median")) {
       s += String.format(Locale.ROOT, "; 2025-11-25+session median %.0f/s, 2026-07-28 stateless median %.0f/s, "
-          + "median ratio stateless/session ×%.3f", r.getDouble("session_median_per_s"),
-          r.getDouble("stateless_median_per_s"), r.getDouble("ratio_median"));
+          + "median ratio stateless/session: throughput ×%.3f, node CPU per request ×%.3f",
+          r.getDouble("session_median_per_s"), r.getDouble("stateless_median_per_s"), r.getDouble("ratio_median"),
+          r.getDouble("cpu_ratio_median"));
     }
     if (r.containsKey("accepted_after_ack")) {
       s += String.format(Locale.ROOT, "; %d revocations, revoke p99 %.2f ms, %d requests after ack, "

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class RevisionScenario {
   static final String NAME = "bearer-stateless";
   private static final int TASKS = 64;
-  private static final int ROUNDS = 6;
+  private static final int ROUNDS = 10;
 
   private RevisionScenario() {}
 
@@ -46,6 +46,7 @@ final class RevisionScenario {
     List<Double> ratios = new ArrayList<>();
     List<Double> sessionRates = new ArrayList<>();
     List<Double> statelessRates = new ArrayList<>();
+    List<Double> cpuRatios = new ArrayList<>();
     Recorder lastStateless = null;
     Recorder lastSession = null;
     double lastSeconds = 0;
@@ -55,12 +56,19 @@ final class RevisionScenario {
       Recorder s = new Recorder("2025-11-25+session");
       Recorder m = new Recorder("2026-07-28");
       double[] secs = new double[2];
+      double[] cpu = new double[2];
       if (r % 2 == 0) {
-        secs[0] = measure(w, slice, s, session);
-        secs[1] = measure(w, slice, m, stateless);
+        secs[0] = measure(w, slice, s, session, stats, cpu, 0);
+        secs[1] = measure(w, slice, m, stateless, stats, cpu, 1);
       } else {
-        secs[1] = measure(w, slice, m, stateless);
-        secs[0] = measure(w, slice, s, session);
+        secs[1] = measure(w, slice, m, stateless, stats, cpu, 1);
+        secs[0] = measure(w, slice, s, session, stats, cpu, 0);
+      }
+      // Node CPU per answered request: the steadier figure on a shared machine.
+      double sessionCpu = s.count() == 0 ? 0 : cpu[0] * 1e6 / s.count();
+      double statelessCpu = m.count() == 0 ? 0 : cpu[1] * 1e6 / m.count();
+      if (sessionCpu > 0 && statelessCpu > 0) {
+        cpuRatios.add(statelessCpu / sessionCpu);
       }
       double sessionRate = s.accepted() / secs[0];
       double statelessRate = m.accepted() / secs[1];
@@ -71,6 +79,8 @@ final class RevisionScenario {
       rounds.add(new JsonObject().put("round", r + 1).put("first", r % 2 == 0 ? "session" : "stateless")
           .put("session_per_s", Recorder.round(sessionRate)).put("stateless_per_s", Recorder.round(statelessRate))
           .put("session_p50_ms", s.percentileMs(50)).put("stateless_p50_ms", m.percentileMs(50))
+          .put("session_cpu_us_per_request", Recorder.round(sessionCpu))
+          .put("stateless_cpu_us_per_request", Recorder.round(statelessCpu))
           .put("ratio", Recorder.round(ratio)));
       lastStateless = m;
       lastSession = s;
@@ -79,20 +89,26 @@ final class RevisionScenario {
     double seconds = (System.nanoTime() - begin) / 1e9;
     return new JsonObject().put("scenario", NAME)
         .put("what", "tools/call task_info with bearer task tokens: 2025-11-25 with a session vs 2026-07-28 "
-            + "stateless, " + ROUNDS + " interleaved rounds; result = the last stateless round")
+            + "stateless, " + ROUNDS + " interleaved rounds (order flipped each round); medians of the per-round "
+            + "stateless/session ratios of throughput and of node CPU per request; result = the last stateless round")
         .put("seconds", Recorder.round(seconds)).put("warmup_seconds", w.options().warmup().toSeconds())
         .put("nodes", w.nodes().size()).put("concurrency_per_node", w.options().concurrency())
         .put("rounds", rounds)
         .put("session_median_per_s", Recorder.round(median(sessionRates)))
         .put("stateless_median_per_s", Recorder.round(median(statelessRates)))
         .put("ratio_median", Recorder.round(median(ratios)))
+        .put("cpu_ratio_median", Recorder.round(median(cpuRatios)))
         .put("session_result", lastSession.toJson(lastSeconds))
         .put("result", lastStateless.toJson(lastSeconds)).put("node_stats", stats.end(seconds));
   }
 
-  private static double measure(Workload w, Duration slice, Recorder rec, LoadLoop.Operation op) {
+  /** Runs one arm for {@code slice}; its seconds are returned, its node CPU seconds put in {@code cpu[arm]}. */
+  private static double measure(Workload w, Duration slice, Recorder rec, LoadLoop.Operation op, NodeStats stats,
+      double[] cpu, int arm) {
+    double cpuBefore = stats.cpuSecondsSoFar();
     long start = System.nanoTime();
     w.loop(w.options().concurrency()).run(slice, rec, op).await();
+    cpu[arm] = stats.cpuSecondsSoFar() - cpuBefore;
     return (System.nanoTime() - start) / 1e9;
   }
 

@@ -29,6 +29,8 @@ enum Revision {
   static final String META_SERVER = "io.modelcontextprotocol/serverInfo";
   static final String META_SUBSCRIPTION = "io.modelcontextprotocol/subscriptionId";
 
+  private static final JsonObject SERVER_INFO = serverInfo();
+
   private final String wire;
 
   Revision(String wire) {
@@ -75,7 +77,7 @@ enum Revision {
         meta = new JsonObject();
         result.put("_meta", meta);
       }
-      meta.put(META_SERVER, serverInfo());
+      meta.put(META_SERVER, SERVER_INFO); // shared and never changed: it is only encoded
       if (CACHEABLE.contains(method)) {
         // Lists depend on the credential (envelope and policy), so no shared cache may reuse them.
         result.put("ttlMs", "resources/read".equals(method) ? 0L : LIST_TTL_MS).put("cacheScope", "private");

@@ -90,6 +90,28 @@ class McpSdkTest {
   }
 
   @Test
+  void sessionGetStream_deliversToolsListChanged_afterPolicyReload() throws Exception {
+    java.util.concurrent.CopyOnWriteArrayList<List<McpSchema.Tool>> changes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    URI uri = URI.create(node.mcpUrl());
+    HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport
+        .builder(uri.getScheme() + "://" + uri.getAuthority()).endpoint("/mcp")
+        .connectTimeout(Duration.ofSeconds(5)).httpRequestCustomizer(bearer(kit.aliceKey)).build();
+    try (McpSyncClient c = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(20))
+        .toolsChangeConsumer(changes::add).build()) {
+      assertTrue(c.initialize().capabilities().tools().listChanged());
+      // The SDK opens the session's GET stream after initialize; a reload tells it, and it lists again.
+      java.nio.file.Path policy = kit.dir.resolve("policy.yaml");
+      dev.ephyr.testing.Eventually.await(Duration.ofSeconds(30), "a tools list change reaches the SDK", () -> {
+        java.nio.file.Files.writeString(policy, kit.policyYaml() + "  extra" + System.nanoTime() + ":\n    api_keys: [\""
+            + dev.ephyr.broker.policy.ApiKeys.hash(dev.ephyr.broker.policy.ApiKeys.generate(TestKit.RANDOM)) + "\"]\n");
+        node.reloadPolicy().toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
+        return !changes.isEmpty();
+      });
+      assertTrue(changes.get(0).stream().anyMatch(t -> t.name().equals("task_create")), changes.toString());
+    }
+  }
+
+  @Test
   void apiKey_everyTaskTool() {
     try (McpSyncClient c = client(bearer(kit.aliceKey))) {
       McpSchema.InitializeResult init = c.initialize();

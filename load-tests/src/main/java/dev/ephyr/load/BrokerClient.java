@@ -29,6 +29,14 @@ final class BrokerClient {
       + "\"params\":{\"name\":\"task_list\",\"arguments\":{}}}").getBytes(StandardCharsets.UTF_8);
   private static final byte[] PING = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"
       .getBytes(StandardCharsets.UTF_8);
+  private static final String STATELESS_VERSION = "2026-07-28";
+  private static final byte[] TASK_INFO_STATELESS = ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+      + "\"params\":{\"name\":\"task_info\",\"arguments\":{},\"_meta\":{"
+      + "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+      + "\"io.modelcontextprotocol/clientCapabilities\":{}}}}").getBytes(StandardCharsets.UTF_8);
+  private static final byte[] INITIALIZE = ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\","
+      + "\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+      + "\"clientInfo\":{\"name\":\"ephyr-load\",\"version\":\"1\"}}}").getBytes(StandardCharsets.UTF_8);
 
   // One source of proof ids for every signer: SecureRandom is thread-safe, and seeding one per proof is slow.
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
@@ -79,6 +87,42 @@ final class BrokerClient {
     return http.request(o).compose(req -> req.send(Buffer.buffer(TASK_INFO))).compose(res -> res.body().compose(b ->
         res.statusCode() == 200 ? Future.succeededFuture(b.length())
             : Future.failedFuture(new IllegalStateException("task_info answered " + res.statusCode()))));
+  }
+
+  /** A 2025-11-25 session for {@code token}'s caller: its {@code Mcp-Session-Id}. */
+  Future<String> initialize(String node, String token) {
+    RequestOptions o = mcpRequest(node, MCP_VERSION).putHeader("Authorization", "Bearer " + token);
+    return http.request(o).compose(req -> req.send(Buffer.buffer(INITIALIZE))).compose(res -> res.body().compose(b -> {
+      String id = res.getHeader("Mcp-Session-Id");
+      return res.statusCode() == 200 && id != null ? Future.succeededFuture(id)
+          : Future.failedFuture(new IllegalStateException("initialize answered " + res.statusCode()));
+    }));
+  }
+
+  /** {@code tools/call task_info} in a 2025-11-25 session (bearer token). */
+  Future<Outcome> taskInfoInSession(String node, String token, String sessionId) {
+    RequestOptions o = mcpRequest(node, MCP_VERSION).putHeader("Authorization", "Bearer " + token)
+        .putHeader("Mcp-Session-Id", sessionId);
+    return send(o, TASK_INFO);
+  }
+
+  /** {@code tools/call task_info} in 2026-07-28: no session, _meta and the standard headers (bearer token). */
+  Future<Outcome> taskInfoStateless(String node, String token) {
+    RequestOptions o = mcpRequest(node, STATELESS_VERSION).putHeader("Authorization", "Bearer " + token)
+        .putHeader("Mcp-Method", "tools/call").putHeader("Mcp-Name", "task_info");
+    return send(o, TASK_INFO_STATELESS);
+  }
+
+  private static RequestOptions mcpRequest(String node, String version) {
+    return new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(node + "/mcp").setTimeout(TIMEOUT_MS)
+        .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json, text/event-stream")
+        .putHeader("MCP-Protocol-Version", version);
+  }
+
+  private Future<Outcome> send(RequestOptions o, byte[] body) {
+    return http.request(o).compose(req -> req.send(Buffer.buffer(body)))
+        .compose(res -> res.body().map(reply -> classifyTool(res.statusCode(), reply)))
+        .recover(e -> Future.succeededFuture(Outcome.refused(transport(e))));
   }
 
   /** MCP {@code ping}: authentication (token verification) and nothing else. */

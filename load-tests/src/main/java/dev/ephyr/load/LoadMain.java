@@ -162,6 +162,7 @@ public final class LoadMain {
             client.taskInfoReplyBytes(urls.get(0), w.createTasks(1, false).get(0).token()).await());
       case "verify-bearer": return VerifyScenario.run(w, false, stats);
       case "verify-dpop": return VerifyScenario.run(w, true, stats);
+      case RevisionScenario.NAME: return RevisionScenario.run(w, stats);
       case "churn": return ChurnScenario.run(w, stats);
       case TaskOpsScenario.NAME: return TaskOpsScenario.run(w, stats);
       case "revocation-race": return RevocationRace.run(w, stats);
@@ -197,6 +198,12 @@ public final class LoadMain {
       JsonObject v = r.getJsonObject("vs_baseline");
       s += String.format(Locale.ROOT, "; vs baseline: throughput ×%.2f, CPU/request ×%.2f", v.getDouble("throughput"),
           v.getDouble("cpu_per_request", Double.NaN));
+    }
+    if (r.containsKey("ratio_median")) {
+      s += String.format(Locale.ROOT, "; 2025-11-25+session median %.0f/s, 2026-07-28 stateless median %.0f/s, "
+          + "median ratio stateless/session: throughput ×%.3f, node CPU per request ×%.3f",
+          r.getDouble("session_median_per_s"), r.getDouble("stateless_median_per_s"), r.getDouble("ratio_median"),
+          r.getDouble("cpu_ratio_median"));
     }
     if (r.containsKey("accepted_after_ack")) {
       s += String.format(Locale.ROOT, "; %d revocations, revoke p99 %.2f ms, %d requests after ack, "

@@ -74,6 +74,17 @@ final class NodeStats {
     return sum;
   }
 
+  /** CPU seconds all live server processes have used so far (0 without local processes), for slices of a phase. */
+  double cpuSecondsSoFar() {
+    double sum = 0;
+    for (int i = 0; i < nodes; i++) {
+      if (alive(i)) {
+        sum += cpu(i).toNanos() / 1e9;
+      }
+    }
+    return sum;
+  }
+
   private boolean alive(int i) {
     return baseline != null ? baseline.isAlive() : cluster != null && cluster.alive(i);
   }

@@ -33,6 +33,7 @@ import dev.ephyr.broker.federation.FederationVerticle;
 import dev.ephyr.broker.http.AuthenticateStep;
 import dev.ephyr.broker.http.FrontVerticle;
 import dev.ephyr.broker.mcp.McpEndpoint;
+import dev.ephyr.broker.mcp.ListChanges;
 import dev.ephyr.broker.mcp.McpSessions;
 import dev.ephyr.broker.metrics.Metrics;
 import dev.ephyr.broker.policy.Policy;
@@ -236,9 +237,13 @@ public final class Node {
     Upstream proxy = new Upstream(vertx, store::current, System.getenv(), metrics);
     FederationTools federationTools = new FederationTools(federation);
     TaskTools taskTools = new TaskTools(tasks);
+    // Open MCP streams hear when a caller's tool list may have changed: a policy reload, a remote found or lost.
+    ListChanges listChanges = new ListChanges(ListChanges.Limits.DEFAULTS);
+    store.onChange(p -> listChanges.changed(ListChanges.Cause.POLICY));
+    federation.onCatalogueChange(() -> listChanges.changed(ListChanges.Cause.CATALOGUE));
     McpEndpoint mcp = Pipelines.mcp(shared, http.requestTimeout(), publicBase, sessions, List.of(taskTools,
         ssh.tools(), new ProxyTools(proxy, http.requestTimeout().minusSeconds(1)), federationTools),
-        () -> ClusterViews.snapshot(cluster));
+        () -> ClusterViews.snapshot(cluster), listChanges);
     RestEndpoint rest = Pipelines.rest(shared, http.requestTimeout(), taskTools);
     FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), http.host(), http.tlsCert(),
         http.tlsKey(), http.bodyLimit(), http.maxHeaderSize(), (int) Math.max(1, http.idleTimeout().getSeconds()),

@@ -7,6 +7,7 @@ import dev.ephyr.broker.metrics.Metrics;
 import dev.ephyr.broker.http.OriginStep;
 import dev.ephyr.broker.http.Pipeline;
 import dev.ephyr.broker.http.Step;
+import dev.ephyr.broker.mcp.ListChanges;
 import dev.ephyr.broker.mcp.McpEndpoint;
 import dev.ephyr.broker.mcp.McpSessions;
 import dev.ephyr.broker.mcp.McpTraceStep;
@@ -73,22 +74,23 @@ final class Pipelines {
   private Pipelines() {}
 
   /**
-   * {@code /mcp}: POST runs the tools, DELETE ends a session, GET is refused; its 401 challenges name the
+   * {@code /mcp}: POST runs the tools (and opens 2026-07-28 listen streams), DELETE ends a session, GET opens a
+   * 2025 session's stream (refused without one, before authentication); its 401 challenges name the
    * endpoint's protected resource metadata under {@code publicBase}.
    */
   static McpEndpoint mcp(Shared s, Duration bound, String publicBase, McpSessions sessions, List<ToolProvider> tools,
-      Supplier<JsonObject> clusterView) {
+      Supplier<JsonObject> clusterView, ListChanges changes) {
     AuditStep audit = s.audit("mcp", bound);
     OriginStep origin = s.origin();
     ResourceMetadata metadata = ResourceMetadata.of(publicBase, McpEndpoint.PATH);
     AuthenticateStep authenticate = s.authenticate().withResourceMetadata(metadata.url());
-    McpEndpoint.Steps mcp = McpEndpoint.steps(s.maxStringChars(), sessions, tools, clusterView);
+    McpEndpoint.Steps mcp = McpEndpoint.steps(s.maxStringChars(), sessions, tools, clusterView, changes);
     return new McpEndpoint(
         new Pipeline(join(List.of(audit, origin, mcp.parse()),
             s.authenticated(authenticate, new McpTraceStep(s.tracing().tracer())), List.of(mcp.session(),
-            mcp.dispatch()))),
+            mcp.modern(), mcp.dispatch()))),
         new Pipeline(List.of(audit, origin, authenticate, mcp.endSession())),
-        new Pipeline(List.of(audit, origin, mcp.noStream())), metadata);
+        new Pipeline(List.of(audit, origin, mcp.streamGate(), authenticate, mcp.session(), mcp.stream())), metadata);
   }
 
   /** {@code /v1/tasks}: the REST mirror of the task tools (the same {@code taskTools} MCP lists). */

@@ -42,6 +42,7 @@ public final class Federation {
   private Context context;
   private long reconcileTimer = -1;
   private Policy seen;
+  private final List<Runnable> catalogueListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /**
    * @param vertx the node's Vert.x
@@ -68,6 +69,24 @@ public final class Federation {
     ClientWarmup.run(); // on the node-building thread, so the first remote connection loads nothing
     SecretMatcher.of(List.of("warm-up-secret")); // its spelling tables too
     LOG.debug("federation: HTTP client warm-up took {} ms", (System.nanoTime() - warm) / 1_000_000);
+  }
+
+  /**
+   * Runs {@code listener} (on the federation's context; it must not block) when the tools a remote offers may
+   * have changed: a remote was removed, came up, went down, or lists other tools than before.
+   */
+  public void onCatalogueChange(Runnable listener) {
+    catalogueListeners.add(listener);
+  }
+
+  private void catalogueChanged() {
+    for (Runnable l : catalogueListeners) {
+      try {
+        l.run();
+      } catch (RuntimeException e) {
+        LOG.error("federation: catalogue listener failed", e);
+      }
+    }
   }
 
   /** The bounds in force. */
@@ -112,6 +131,7 @@ public final class Federation {
           vertx.cancelTimer(t);
         }
         LOG.info("federation: remote {} {}", name, rp == null ? "removed from the policy" : "changed; rediscovering");
+        catalogueChanged();
       }
     }
     for (RemotePolicy rp : wanted.values()) {
@@ -139,9 +159,13 @@ public final class Federation {
   /** Runs discovery for {@code r} now and schedules the next one. Verticle context only. */
   private void refresh(Remote r) {
     timers.remove(r.name());
+    List<String> before = toolNames(r);
     r.discover().onComplete(ar -> {
       if (remotes.get(r.name()) != r) {
         return; // removed or replaced meanwhile
+      }
+      if (!before.equals(toolNames(r))) {
+        catalogueChanged();
       }
       Duration delay;
       if (ar.succeeded()) {
@@ -159,6 +183,19 @@ public final class Federation {
       }
       schedule(r, delay);
     });
+  }
+
+  /** The names {@code r} offers now (empty while it is down or undiscovered). */
+  private static List<String> toolNames(Remote r) {
+    Catalogue c = r.catalogue();
+    if (c == null || !r.status().up()) {
+      return List.of();
+    }
+    List<String> names = new java.util.ArrayList<>();
+    for (RemoteTool t : c.all()) {
+      names.add(t.listed());
+    }
+    return names;
   }
 
   private void schedule(Remote r, Duration delay) {

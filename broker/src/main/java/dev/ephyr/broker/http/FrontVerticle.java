@@ -177,8 +177,8 @@ public final class FrontVerticle extends VerticleBase {
 
   private static void write(RoutingContext ctx, Reply reply) {
     HttpServerResponse res = ctx.response();
-    if (res.ended() || res.closed()) {
-      return;
+    if (res.ended() || res.closed() || res.headWritten()) {
+      return; // a streamed answer wrote (and keeps writing) its own response
     }
     res.setStatusCode(reply.status());
     for (Map.Entry<String, String> h : reply.headers().entrySet()) {

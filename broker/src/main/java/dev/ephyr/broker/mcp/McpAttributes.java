@@ -7,6 +7,11 @@ final class McpAttributes {
   static final Exchange.Key<Rpc> RPC = Exchange.Key.of("rpc", Rpc.class);
   static final Exchange.Key<String> VERSION = Exchange.Key.of("protocolVersion", String.class);
   static final Exchange.Key<McpSessions.Session> SESSION = Exchange.Key.of("session", McpSessions.Session.class);
+  /** The revision this request is served under (absent: decided by its session, else the oldest). */
+  static final Exchange.Key<Revision> REVISION = Exchange.Key.of("revision", Revision.class);
+  /** The HTTP exchange itself, for the answers that are streams ({@code subscriptions/listen}, the GET stream). */
+  static final Exchange.Key<io.vertx.ext.web.RoutingContext> ROUTING =
+      Exchange.Key.of("mcpRouting", io.vertx.ext.web.RoutingContext.class);
 
   /**
    * The parsed body.

@@ -43,7 +43,8 @@ final class McpDispatchStep implements Step {
     String version = asked == null ? McpEndpoint.DEFAULT_VERSION : asked;
     if (!rpc.batch()) {
       Object m = rpc.messages().get(0);
-      return answer(m, caller, version, exchange, false).map(a -> single(m, a, version));
+      Revision revision = Revision.of(version);
+      return answer(m, caller, version, exchange, false).map(a -> single(m, a, revision));
     }
     if (!McpEndpoint.BATCH_VERSIONS.contains(version)) {
       return Future.succeededFuture(Reply.json(400, JsonRpc.error(null, JsonRpc.INVALID_REQUEST,
@@ -73,19 +74,16 @@ final class McpDispatchStep implements Step {
     });
   }
 
-  private static Reply single(Object message, Answer a, String version) {
+  private static Reply single(Object message, Answer a, Revision revision) {
     if (a.response() == null) {
       return Reply.empty(202, a.audit());
     }
-    JsonObject err = a.response().getJsonObject("error");
-    int status = 200;
-    if (err != null) {
-      int code = err.getInteger("code");
-      if (code == JsonRpc.INVALID_REQUEST || code == JsonRpc.PARSE_ERROR) {
-        status = 400;
-      }
-    }
-    Reply r = Reply.json(status, a.response(), a.audit());
+    // The revision decides the result's shape (resultType, cache hints) and the status of an error.
+    JsonObject response = revision.shape(message instanceof JsonObject o && o.getValue("method") instanceof String m
+        ? m : "", a.response());
+    JsonObject err = response.getJsonObject("error");
+    int status = err == null ? 200 : revision.status(err.getInteger("code"));
+    Reply r = Reply.json(status, response, a.audit());
     if (a.sessionId() != null) {
       r = r.withHeader("Mcp-Session-Id", a.sessionId());
     }
@@ -154,11 +152,10 @@ final class McpDispatchStep implements Step {
     JsonObject result = new JsonObject()
         .put("protocolVersion", negotiated)
         .put("capabilities", new JsonObject()
-            .put("tools", new JsonObject().put("listChanged", false))
+            .put("tools", new JsonObject().put("listChanged", true))
             .put("resources", new JsonObject().put("listChanged", false).put("subscribe", false)))
         .put("serverInfo", new JsonObject().put("name", "ephyr").put("version", McpEndpoint.SERVER_VERSION))
-        .put("instructions", "Ephyr brokers task-scoped access. Create a task (task_create, API key) or act with a "
-            + "task token; delegate narrower child tasks with task_delegate; read ephyr://whoami for your envelope.");
+        .put("instructions", McpEndpoint.INSTRUCTIONS);
     String session = sessions.issue(caller.agent(), negotiated);
     return Future.succeededFuture(new Answer(JsonRpc.result(id, result), Reply.Audit.allow("initialize"), session));
   }

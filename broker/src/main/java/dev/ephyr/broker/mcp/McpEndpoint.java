@@ -15,23 +15,28 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The MCP Streamable HTTP endpoint ({@code /mcp}): POST carries JSON-RPC and is answered with JSON; GET
- * offers no stream (405); DELETE ends a session. Each method is one pipeline; their order is written in the
- * node's {@code Pipelines}. Its protected resource metadata (RFC 9728) is served at the well-known URLs and named
+ * The MCP Streamable HTTP endpoint ({@code /mcp}), every revision on one path, chosen per request (see
+ * {@link Revision}): POST carries JSON-RPC and is answered with JSON, or with an event stream for
+ * {@code subscriptions/listen}; GET opens a 2025 session's stream (405 otherwise); DELETE ends a session.
+ * Each method is one pipeline; their order is written in the node's {@code Pipelines}. Its protected resource metadata (RFC 9728) is served at the well-known URLs and named
  * in every 401 challenge.
  */
 public final class McpEndpoint implements Routes {
   /** The endpoint's path. */
   public static final String PATH = "/mcp";
-  /** Protocol versions this server speaks, oldest first. */
+  /** Protocol versions {@code initialize} negotiates, oldest first (2026-07-28 has no initialize). */
   public static final List<String> VERSIONS = List.of("2025-03-26", "2025-06-18", "2025-11-25");
-  /** Offered when the client asks for a version we do not speak. */
+  /** The stateless revision, served per request without a session. */
+  public static final String STATELESS_VERSION = "2026-07-28";
+  /** Offered by {@code initialize} when the client asks for a version it does not negotiate. */
   public static final String LATEST_VERSION = "2025-11-25";
   /** Assumed when neither a header nor a session names one (as the specification says). */
   public static final String DEFAULT_VERSION = "2025-03-26";
   /** Versions whose transport allows JSON-RPC batches (removed in 2025-06-18). */
   static final List<String> BATCH_VERSIONS = List.of("2025-03-26");
   static final String SERVER_VERSION = "0.1.0";
+  static final String INSTRUCTIONS = "Ephyr brokers task-scoped access. Create a task (task_create, API key) or act "
+      + "with a task token; delegate narrower child tasks with task_delegate; read ephyr://whoami for your envelope.";
 
   private final Pipeline post;
   private final Pipeline delete;
@@ -43,7 +48,7 @@ public final class McpEndpoint implements Routes {
    *
    * @param post JSON-RPC requests
    * @param delete ends a session
-   * @param get the stream this server does not offer
+   * @param get a 2025 session's stream
    * @param metadata the protected resource metadata its 401 challenges name
    */
   public McpEndpoint(Pipeline post, Pipeline delete, Pipeline get, ResourceMetadata metadata) {
@@ -56,25 +61,52 @@ public final class McpEndpoint implements Routes {
   /**
    * The endpoint's own steps, for the node's {@code Pipelines}.
    *
-   * @param parse reads the JSON-RPC body and the protocol version
-   * @param session checks the {@code Mcp-Session-Id} of an authenticated request
+   * @param parse reads the JSON-RPC body and decides the revision (checking 2026-07-28's _meta and headers)
+   * @param session checks the {@code Mcp-Session-Id} of an authenticated 2025 request
+   * @param modern answers what only 2026-07-28 has ({@code server/discover}, {@code subscriptions/listen})
    * @param dispatch answers the JSON-RPC method (tools, resources, {@code initialize})
    * @param endSession ends the authenticated caller's session (DELETE)
-   * @param noStream answers GET: this server offers no SSE stream
+   * @param streamGate answers GET without a session (405) before authentication
+   * @param stream opens a 2025 session's GET stream
    */
-  public record Steps(Step parse, Step session, Step dispatch, Step endSession, Step noStream) {}
+  public record Steps(Step parse, Step session, Step modern, Step dispatch, Step endSession, Step streamGate,
+      Step stream) {}
 
   /**
    * Its steps: strings bounded by {@code maxStringChars}; {@code tools} in listing order; {@code cluster} a
-   * snapshot of the cluster state for {@code ephyr://cluster}.
+   * snapshot of the cluster state for {@code ephyr://cluster}; {@code changes} this node's list-change streams.
    */
   public static Steps steps(int maxStringChars, McpSessions sessions, List<ToolProvider> tools,
-      Supplier<JsonObject> cluster) {
+      Supplier<JsonObject> cluster, ListChanges changes) {
+    ToolCatalog catalog = new ToolCatalog(tools);
+    warmUp(changes);
     return new Steps(new McpParseStep(new JsonBodies(maxStringChars)), new McpSessionStep(sessions),
-        new McpDispatchStep(new ToolCatalog(tools), new McpResources(cluster), sessions), new EndSessionStep(sessions),
-        (exchange, chain) -> Future.succeededFuture(
-            Reply.error(405, "method_not_allowed", "this server offers no SSE stream on GET; use POST", null)
-                .withHeader("Allow", "POST, DELETE")));
+        new McpModernStep(catalog, changes), new McpDispatchStep(catalog, new McpResources(cluster), sessions),
+        new EndSessionStep(sessions), new McpGetStream.Gate(), new McpGetStream.Open(catalog, changes));
+  }
+
+  /**
+   * Loads, on the node-building thread, the classes the first 2026-07-28 request and the first stream would
+   * otherwise load on an event loop.
+   */
+  private static void warmUp(ListChanges changes) {
+    JsonObject sample = new JsonObject().put("jsonrpc", "2.0").put("id", 1).put("result", new JsonObject());
+    Revision.V2026_07_28.shape("tools/list", sample);
+    ModernRequest.check(new McpAttributes.Rpc(List.of(new JsonObject().put("jsonrpc", "2.0").put("id", 1)
+        .put("method", "tools/call").put("params", new JsonObject().put("name", "x").put("_meta", new JsonObject()
+            .put(Revision.META_VERSION, Revision.V2026_07_28.wire()).put(Revision.META_CAPABILITIES, new JsonObject())))),
+        false), name -> List.of("=?base64?eA==?="));
+    if (changes.admit("", null, cause -> { }) instanceof ListChanges.Admitted a) {
+      a.ticket().release();
+    }
+    for (Class<?> c : List.of(SseStream.class, ToolListStream.class, McpModernStep.class, McpGetStream.class,
+        ListChanges.Refused.class, ListChanges.Cause.class)) {
+      try {
+        Class.forName(c.getName(), true, c.getClassLoader());
+      } catch (ClassNotFoundException e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   @Override
@@ -85,8 +117,9 @@ public final class McpEndpoint implements Routes {
           Reply.Audit.allow("GET " + path)).withHeader("Cache-Control", "max-age=3600")));
     }
     router.route(PATH).handler(responder.bodyHandler());
-    router.post(PATH).handler(ctx -> responder.respond(ctx, this::post));
-    router.get(PATH).handler(ctx -> responder.respond(ctx, this::get));
+    // Streamed answers write the response themselves; the exchange carries it to them.
+    router.post(PATH).handler(ctx -> responder.respond(ctx, ex -> post(ex.with(McpAttributes.ROUTING, ctx))));
+    router.get(PATH).handler(ctx -> responder.respond(ctx, ex -> get(ex.with(McpAttributes.ROUTING, ctx))));
     router.delete(PATH).handler(ctx -> responder.respond(ctx, this::delete));
     router.route(PATH).handler(ctx -> responder.write(ctx, Reply.error(405, "method_not_allowed",
         "use POST, GET or DELETE", null).withHeader("Allow", "POST, GET, DELETE")));

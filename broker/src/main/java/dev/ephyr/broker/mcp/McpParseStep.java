@@ -24,7 +24,7 @@ import java.util.Set;
 final class McpParseStep implements Step {
   static final int MAX_BATCH = 32;
   private static final Set<String> PLUMBING = Set.of("initialize", "ping", "tools/list", "resources/list",
-      "resources/templates/list");
+      "resources/templates/list", "server/discover");
 
   private final JsonBodies json;
 
@@ -45,10 +45,6 @@ final class McpParseStep implements Step {
           "Accept must allow application/json"), Reply.Audit.deny("not_acceptable", accept)));
     }
     String version = exchange.header("MCP-Protocol-Version");
-    if (version != null && !McpEndpoint.VERSIONS.contains(version)) {
-      return done(Reply.json(400, JsonRpc.error(null, JsonRpc.INVALID_REQUEST, "unsupported MCP-Protocol-Version; "
-          + "supported: " + String.join(", ", McpEndpoint.VERSIONS)), Reply.Audit.deny("unsupported_version", null)));
-    }
     JsonBodies.Parsed parsed = json.parse(exchange.body());
     if (parsed instanceof JsonBodies.Parsed.Invalid bad) {
       return done(Reply.json(400, JsonRpc.error(null, JsonRpc.PARSE_ERROR, "parse error: " + bad.problem()),
@@ -70,16 +66,38 @@ final class McpParseStep implements Step {
       return done(Reply.json(400, JsonRpc.error(null, JsonRpc.INVALID_REQUEST,
           "the body must be a JSON-RPC object or batch"), Reply.Audit.deny("invalid_request", "scalar body")));
     }
+    Revision named = Revision.of(version);
+    if (version != null && named == null) {
+      Object first = rpc.messages().get(0);
+      Object id = !rpc.batch() && first instanceof JsonObject o && JsonRpc.validId(o.getValue("id")) ? o.getValue("id")
+          : null;
+      return done(Reply.json(400, JsonRpc.unsupportedVersion(id, version),
+          Reply.Audit.deny("unsupported_version", JsonRpc.clip(version)).action(action(rpc))));
+    }
+    String action = action(rpc);
     Exchange next = exchange.with(McpAttributes.RPC, rpc)
         .with(Attributes.PURPOSE, isBind(rpc) ? Purpose.BIND : Purpose.USE)
         .with(Attributes.BIND_PENDING, allPlumbing(rpc) ? Authenticator.BindPendingUse.ADMIT
             : Authenticator.BindPendingUse.REFUSE);
-    if (version != null) {
-      next = next.with(McpAttributes.VERSION, version);
+    if (ModernRequest.asksModern(named, rpc.messages().get(0))) {
+      ModernRequest.Checked checked = ModernRequest.check(rpc, exchange::headers);
+      if (checked instanceof ModernRequest.Refused r) {
+        return done(Reply.json(r.status(), r.response(), Reply.Audit.deny(r.code(), r.detail()).action(action)));
+      }
+      String mcpName = ((ModernRequest.Valid) checked).name();
+      if (mcpName != null) {
+        // The verified Mcp-Name (equal to the body's name) is what audit records as the call's target.
+        String method = ((JsonObject) rpc.messages().get(0)).getString("method");
+        action = method + " " + (mcpName.length() > 64 ? mcpName.substring(0, 64) : mcpName);
+      }
+      next = next.with(McpAttributes.REVISION, Revision.V2026_07_28)
+          .with(McpAttributes.VERSION, Revision.V2026_07_28.wire());
+    } else if (version != null) {
+      next = next.with(McpAttributes.VERSION, version).with(McpAttributes.REVISION, named);
     }
-    String action = action(rpc);
+    String audited = action;
     // Refusals further down (authentication, session) know no action; name it for audit here.
-    return chain.proceed(next).map(reply -> reply.withAudit(reply.audit().action(action)));
+    return chain.proceed(next).map(reply -> reply.withAudit(reply.audit().action(audited)));
   }
 
   private static String action(McpAttributes.Rpc rpc) {
@@ -93,6 +111,10 @@ final class McpParseStep implements Step {
     if ("tools/call".equals(method) && o.getValue("params") instanceof JsonObject p
         && p.getValue("name") instanceof String name) {
       return method + " " + (name.length() > 64 ? name.substring(0, 64) : name);
+    }
+    if ("resources/read".equals(method) && o.getValue("params") instanceof JsonObject p
+        && p.getValue("uri") instanceof String uri) {
+      return method + " " + (uri.length() > 64 ? uri.substring(0, 64) : uri);
     }
     return method;
   }

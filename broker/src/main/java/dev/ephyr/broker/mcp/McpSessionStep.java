@@ -11,7 +11,8 @@ import io.vertx.core.Future;
  * Checks an {@code Mcp-Session-Id}, if sent: it must be authentic, within its maximum age, used within the
  * idle bound, not ended, and belong to the authenticated agent, else 404 (the specified answer on which
  * clients start a new session). Each request counts as use. Requests without one are served statelessly.
- * The session's protocol version applies when the request does not name one.
+ * The session's protocol version applies when the request does not name one. Stateless 2026-07-28 requests
+ * skip this step.
  */
 final class McpSessionStep implements Step {
   private final McpSessions sessions;
@@ -24,6 +25,10 @@ final class McpSessionStep implements Step {
   public Future<Reply> handle(Exchange exchange, Chain chain) {
     McpAttributes.Rpc rpc = exchange.get(McpAttributes.RPC);
     String id = exchange.header("Mcp-Session-Id");
+    Revision revision = exchange.get(McpAttributes.REVISION);
+    if (revision != null && revision.stateless()) {
+      return chain.proceed(exchange); // 2026-07-28 has no sessions: a stray Mcp-Session-Id is ignored
+    }
     if (id == null || (rpc != null && rpc.isSingleInitialize())) {
       return chain.proceed(exchange);
     }
@@ -43,6 +48,10 @@ final class McpSessionStep implements Step {
       Exchange next = exchange.with(McpAttributes.SESSION, s);
       if (exchange.get(McpAttributes.VERSION) == null) {
         next = next.with(McpAttributes.VERSION, s.version());
+        Revision r = Revision.of(s.version());
+        if (r != null) {
+          next = next.with(McpAttributes.REVISION, r);
+        }
       }
       return chain.proceed(next);
     });

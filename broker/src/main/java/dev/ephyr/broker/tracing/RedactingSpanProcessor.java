@@ -32,10 +32,10 @@ final class RedactingSpanProcessor implements SpanProcessor {
   }
 
   static String withoutQuery(String url) {
-    int q = url.indexOf('?');
     int f = url.indexOf('#');
-    int cut = q < 0 ? f : (f < 0 ? q : Math.min(q, f));
-    return cut < 0 ? url : url.substring(0, cut) + (q < 0 ? "" : "?" + REDACTED);
+    String beforeFragment = f < 0 ? url : url.substring(0, f);
+    int q = beforeFragment.indexOf('?');
+    return q < 0 ? beforeFragment : beforeFragment.substring(0, q) + "?" + REDACTED;
   }
 
   @Override

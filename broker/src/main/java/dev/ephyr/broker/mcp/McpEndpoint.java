@@ -26,8 +26,6 @@ public final class McpEndpoint implements Routes {
   public static final String PATH = "/mcp";
   /** Protocol versions {@code initialize} negotiates, oldest first (2026-07-28 has no initialize). */
   public static final List<String> VERSIONS = List.of("2025-03-26", "2025-06-18", "2025-11-25");
-  /** The stateless revision, served per request without a session. */
-  public static final String STATELESS_VERSION = "2026-07-28";
   /** Offered by {@code initialize} when the client asks for a version it does not negotiate. */
   public static final String LATEST_VERSION = "2025-11-25";
   /** Assumed when neither a header nor a session names one (as the specification says). */

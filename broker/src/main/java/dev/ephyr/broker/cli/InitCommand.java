@@ -392,12 +392,18 @@ final class InitCommand implements Command {
     return config;
   }
 
-  private static String signerEnv(InitLayout.Node n, Path nodeDir, Answers a) {
+  /** Values in double quotes, which both sh and systemd's EnvironmentFile= read; paths that need escaping are refused. */
+  private static String signerEnv(InitLayout.Node n, Path nodeDir, Answers a) throws CliException {
+    String dir = nodeDir.toAbsolutePath().toString();
+    if (!dir.matches("[^\"$`\\\\\n\r]+")) {
+      throw CliException.failed("cannot write signer settings for " + dir + ": the path holds a quote, $, ` or"
+          + " backslash (choose another --dir, or pass --no-ssh)");
+    }
     return """
         # The SSH signer of node %s (ephyr signer), written by `ephyr init`; the systemd unit reads this file.
-        EPHYR_SIGNER_KEY=%s
-        EPHYR_SIGNER_SOCKET=%s
-        EPHYR_SIGNER_PRINCIPALS=%s
+        EPHYR_SIGNER_KEY="%s"
+        EPHYR_SIGNER_SOCKET="%s"
+        EPHYR_SIGNER_PRINCIPALS="%s"
         """.formatted(n.id(), nodeDir.resolve("ssh-ca").toAbsolutePath(),
         nodeDir.resolve("signer").resolve("signer.sock").toAbsolutePath(), String.join(",", a.principals()));
   }

@@ -69,9 +69,9 @@ class InitCommandTest {
       assertTrue(ports.add(c.http().port()) && ports.add(Integer.parseInt(c.cluster().get("cluster.port"))), n);
       assertTrue(dirs.add(c.state().dir()) && dirs.add(c.audit().dir()), n);
       String env = Files.readString(nodeDir.resolve("signer.env"));
-      assertTrue(env.contains("EPHYR_SIGNER_SOCKET=" + nodeDir.resolve("signer/signer.sock")), env);
-      assertTrue(env.contains("EPHYR_SIGNER_KEY=" + nodeDir.resolve("ssh-ca")), env);
-      assertTrue(env.contains("EPHYR_SIGNER_PRINCIPALS=ops-ro"), env);
+      assertTrue(env.contains("EPHYR_SIGNER_SOCKET=\"" + nodeDir.resolve("signer/signer.sock") + "\""), env);
+      assertTrue(env.contains("EPHYR_SIGNER_KEY=\"" + nodeDir.resolve("ssh-ca") + "\""), env);
+      assertTrue(env.contains("EPHYR_SIGNER_PRINCIPALS=\"ops-ro\""), env);
       assertTrue(r.out().contains("node --config " + nodeDir.resolve("node.yaml")), r.out());
     }
     assertEquals(Set.of(8601, 8602, 8603, 5801, 5802, 5803), ports);
@@ -177,7 +177,7 @@ class InitCommandTest {
     assertEquals("5802", n2.cluster().get("cluster.port"));
     assertEquals("home", n2.cluster().get("cluster.name"));
     assertTrue(Policy.load(dir.resolve("policy.yaml")).admins().containsKey("bob"));
-    assertTrue(Files.readString(dir.resolve("n1/signer.env")).contains("EPHYR_SIGNER_PRINCIPALS=ops-ro,deploy"));
+    assertTrue(Files.readString(dir.resolve("n1/signer.env")).contains("EPHYR_SIGNER_PRINCIPALS=\"ops-ro,deploy\""));
 
     CliHarness.Result cut = cli.runWithInput("2\n\n", "init", "--interactive", "--dir", "cut");
     assertEquals(2, cut.code(), cut.all());

@@ -187,4 +187,39 @@ class InitCommandTest {
     assertEquals(2, bad.code(), bad.all());
     assertTrue(bad.err().contains("names 3 hosts for 2 nodes"), bad.err());
   }
+
+  @Test
+  void signerSettings_startTheSigner_whereTheNodeLooksForIt() throws Exception {
+    CliHarness h = new CliHarness(cwd);
+    assertEquals(0, h.run("init", "--nodes", "1", "--dir", "s", "--principals", "ops-ro,deploy").code());
+    Path nodeDir = cwd.resolve("s/n1");
+    Map<String, String> env = new java.util.HashMap<>();
+    for (String line : Files.readAllLines(nodeDir.resolve("signer.env"))) {
+      if (line.startsWith("EPHYR_")) {
+        int eq = line.indexOf('=');
+        env.put(line.substring(0, eq), line.substring(eq + 2, line.length() - 1)); // KEY="value"
+      }
+    }
+    Path socket = Path.of(env.get("EPHYR_SIGNER_SOCKET"));
+    assertEquals(NodeConfig.load(nodeDir.resolve("node.yaml"), Map.of()).ssh().signerSocket(), socket,
+        "the node looks for the signer where the signer listens");
+    // The signer accepts the key and the private socket folder init made, as its systemd unit would start it.
+    java.util.concurrent.CompletableFuture<CliHarness.Result> run = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> h.run("signer", "--key", env.get("EPHYR_SIGNER_KEY"), "--socket", socket.toString(), "--principals",
+            env.get("EPHYR_SIGNER_PRINCIPALS")));
+    try {
+      dev.ephyr.testing.Eventually.await(java.time.Duration.ofSeconds(30), "the signer answers", () -> {
+        assertFalse(run.isDone(), () -> run.join().all());
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+          ch.connect(java.net.UnixDomainSocketAddress.of(socket));
+          dev.ephyr.broker.ssh.signer.Frames.write(ch, "{\"op\":\"ping\"}");
+          return dev.ephyr.broker.ssh.signer.Frames.read(ch).contains("\"ok\":true");
+        }
+      });
+    } finally {
+      h.stop.fire();
+    }
+    CliHarness.Result r = run.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(0, r.code(), r.all());
+  }
 }

@@ -411,10 +411,17 @@ public final class ClusterNode implements AutoCloseable {
 
   /** A departed member's entry goes (a member that comes back has a new UUID and publishes afresh). */
   private void forgetPolicyHash(Member m) {
+    String uuid = m.getUuid().toString();
     try {
-      policyHashes.remove(m.getUuid().toString());
-    } catch (RuntimeException e) {
-      LOG.debug("node {}: stale policy hash of {} not removed: {}", config.nodeId(), m.getUuid(), e.toString());
+      worker.execute(() -> { // off Hazelcast's event thread: the removal waits for the entry's owner
+        try {
+          policyHashes.remove(uuid);
+        } catch (RuntimeException e) {
+          LOG.debug("node {}: stale policy hash of {} not removed: {}", config.nodeId(), uuid, e.toString());
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      LOG.debug("node {}: stale policy hash of {} not removed (closing)", config.nodeId(), uuid);
     }
   }
 

@@ -30,6 +30,8 @@ final class LogDefaults {
     m.put("com.hazelcast.spi.impl.operationservice.impl.InvokeOnPartitions", "error");
     // "Following unknown addresses are found in partition table": a member joined a moment ago.
     m.put("com.hazelcast.internal.partition.InternalPartitionService", "error");
+    // "getOrCreateProvider(BC) created instance ...": sshd announcing BouncyCastle on first key use.
+    m.put("org.apache.sshd.common.util.security", "warn");
     return Map.copyOf(m);
   }
 

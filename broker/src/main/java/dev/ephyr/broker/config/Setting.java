@@ -9,8 +9,26 @@ package dev.ephyr.broker.config;
  * @param dflt the default as it would be written in the file, or {@code null} when computed or absent
  * @param computed what the default is when {@code dflt} is {@code null} or empty (for the reference), else {@code null}
  * @param doc what the setting does, in one line
+ * @param change how a new value takes effect
  */
-public record Setting(String name, SettingType type, String dflt, String computed, String doc) {
+public record Setting(String name, SettingType type, String dflt, String computed, String doc, Change change) {
+
+  /** How a changed value takes effect; the settings reference shows it per setting. */
+  public enum Change {
+    /** Read once at start: the node must be restarted (there is no reload path for node settings). */
+    RESTART("restart");
+
+    private final String shown;
+
+    Change(String shown) {
+      this.shown = shown;
+    }
+
+    /** As the settings reference writes it. */
+    public String shown() {
+      return shown;
+    }
+  }
 
   /** The default as the settings reference shows it. */
   public String shownDefault() {

@@ -195,7 +195,7 @@ public final class Settings {
   }
 
   private static Setting of(String name, SettingType type, String dflt, String computed, String doc) {
-    return new Setting(name, type, dflt, computed, doc);
+    return new Setting(name, type, dflt, computed, doc, Setting.Change.RESTART);
   }
 
   private static SettingType count(long min, long max) {

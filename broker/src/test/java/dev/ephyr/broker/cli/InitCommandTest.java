@@ -69,9 +69,9 @@ class InitCommandTest {
       assertTrue(ports.add(c.http().port()) && ports.add(Integer.parseInt(c.cluster().get("cluster.port"))), n);
       assertTrue(dirs.add(c.state().dir()) && dirs.add(c.audit().dir()), n);
       String env = Files.readString(nodeDir.resolve("signer.env"));
-      assertTrue(env.contains("EPHYR_SIGNER_SOCKET=" + nodeDir.resolve("signer/signer.sock")), env);
-      assertTrue(env.contains("EPHYR_SIGNER_KEY=" + nodeDir.resolve("ssh-ca")), env);
-      assertTrue(env.contains("EPHYR_SIGNER_PRINCIPALS=ops-ro"), env);
+      assertTrue(env.contains("EPHYR_SIGNER_SOCKET=\"" + nodeDir.resolve("signer/signer.sock") + "\""), env);
+      assertTrue(env.contains("EPHYR_SIGNER_KEY=\"" + nodeDir.resolve("ssh-ca") + "\""), env);
+      assertTrue(env.contains("EPHYR_SIGNER_PRINCIPALS=\"ops-ro\""), env);
       assertTrue(r.out().contains("node --config " + nodeDir.resolve("node.yaml")), r.out());
     }
     assertEquals(Set.of(8601, 8602, 8603, 5801, 5802, 5803), ports);
@@ -177,7 +177,7 @@ class InitCommandTest {
     assertEquals("5802", n2.cluster().get("cluster.port"));
     assertEquals("home", n2.cluster().get("cluster.name"));
     assertTrue(Policy.load(dir.resolve("policy.yaml")).admins().containsKey("bob"));
-    assertTrue(Files.readString(dir.resolve("n1/signer.env")).contains("EPHYR_SIGNER_PRINCIPALS=ops-ro,deploy"));
+    assertTrue(Files.readString(dir.resolve("n1/signer.env")).contains("EPHYR_SIGNER_PRINCIPALS=\"ops-ro,deploy\""));
 
     CliHarness.Result cut = cli.runWithInput("2\n\n", "init", "--interactive", "--dir", "cut");
     assertEquals(2, cut.code(), cut.all());
@@ -186,5 +186,40 @@ class InitCommandTest {
     CliHarness.Result bad = cli.runWithInput("2\nh1,h2,h3\n" + "\n".repeat(8), "init", "--interactive");
     assertEquals(2, bad.code(), bad.all());
     assertTrue(bad.err().contains("names 3 hosts for 2 nodes"), bad.err());
+  }
+
+  @Test
+  void signerSettings_startTheSigner_whereTheNodeLooksForIt() throws Exception {
+    CliHarness h = new CliHarness(cwd);
+    assertEquals(0, h.run("init", "--nodes", "1", "--dir", "s", "--principals", "ops-ro,deploy").code());
+    Path nodeDir = cwd.resolve("s/n1");
+    Map<String, String> env = new java.util.HashMap<>();
+    for (String line : Files.readAllLines(nodeDir.resolve("signer.env"))) {
+      if (line.startsWith("EPHYR_")) {
+        int eq = line.indexOf('=');
+        env.put(line.substring(0, eq), line.substring(eq + 2, line.length() - 1)); // KEY="value"
+      }
+    }
+    Path socket = Path.of(env.get("EPHYR_SIGNER_SOCKET"));
+    assertEquals(NodeConfig.load(nodeDir.resolve("node.yaml"), Map.of()).ssh().signerSocket(), socket,
+        "the node looks for the signer where the signer listens");
+    // The signer accepts the key and the private socket folder init made, as its systemd unit would start it.
+    java.util.concurrent.CompletableFuture<CliHarness.Result> run = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> h.run("signer", "--key", env.get("EPHYR_SIGNER_KEY"), "--socket", socket.toString(), "--principals",
+            env.get("EPHYR_SIGNER_PRINCIPALS")));
+    try {
+      dev.ephyr.testing.Eventually.await(java.time.Duration.ofSeconds(30), "the signer answers", () -> {
+        assertFalse(run.isDone(), () -> run.join().all());
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+          ch.connect(java.net.UnixDomainSocketAddress.of(socket));
+          dev.ephyr.broker.ssh.signer.Frames.write(ch, "{\"op\":\"ping\"}");
+          return dev.ephyr.broker.ssh.signer.Frames.read(ch).contains("\"ok\":true");
+        }
+      });
+    } finally {
+      h.stop.fire();
+    }
+    CliHarness.Result r = run.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(0, r.code(), r.all());
   }
 }

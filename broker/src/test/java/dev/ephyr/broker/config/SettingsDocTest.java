@@ -45,7 +45,7 @@ class SettingsDocTest {
   }
 
   private static String row(Setting s) {
-    return s.shownDefault() + " | " + s.type().shown() + " | " + s.doc();
+    return s.shownDefault() + " | " + s.type().shown() + " | " + s.change().shown() + " | " + s.doc();
   }
 
   /** What is wrong with the documented rows, one line per row. */
@@ -75,7 +75,7 @@ class SettingsDocTest {
     List<String> wrong = differences(documented(Files.readString(doc(), StandardCharsets.UTF_8)));
     if (!wrong.isEmpty()) {
       String rows = Settings.ALL.stream().map(s -> "| `" + s.name() + "` | " + row(s) + " |")
-          .collect(Collectors.joining("\n", "| setting | default | accepts | meaning |\n| --- | --- | --- | --- |\n",
+          .collect(Collectors.joining("\n", "| setting | default | accepts | change | meaning |\n| --- | --- | --- | --- | --- |\n",
               "\n"));
       Files.createDirectories(Path.of("target"));
       Files.writeString(Path.of("target/settings-reference.md"), rows, StandardCharsets.UTF_8);
@@ -90,15 +90,15 @@ class SettingsDocTest {
       if (s == Settings.HTTP_HOST) {
         continue; // missing
       }
-      String r = s == Settings.HTTP_PORT ? "`8080` | " + s.type().shown() + " | " + s.doc() : row(s);
+      String r = s == Settings.HTTP_PORT ? "`8080` | " + s.type().shown() + " | restart | " + s.doc() : row(s);
       doc.append("| `").append(s.name()).append("` | ").append(r).append(" |\n");
     }
-    doc.append("| `http.prot` | `1` | text | a typo |\n\n## 9. Next\n\n| `after.section` | x | y | z |\n");
+    doc.append("| `http.prot` | `1` | text | restart | a typo |\n\n## 9. Next\n\n| `after.section` | x | y | z |\n");
     assertEquals(List.of("http.host is missing from the doc",
         "http.port is documented with default '`8080`', the table says '`8554`'",
         "http.prot is documented but not in the table"), differences(documented(doc.toString())));
     assertTrue(differences(documented(doc.toString().replace("`8080`", "`8554`")
-        .replace("| `http.prot` | `1` | text | a typo |\n", "") + "")).equals(List.of(
+        .replace("| `http.prot` | `1` | text | restart | a typo |\n", "") + "")).equals(List.of(
         "http.host is missing from the doc")));
   }
 }

@@ -177,7 +177,8 @@ public final class FrontVerticle extends VerticleBase {
 
   private static void write(RoutingContext ctx, Reply reply) {
     HttpServerResponse res = ctx.response();
-    if (res.ended() || res.closed()) {
+    // A route that streamed its answer (MCP progress) wrote the response itself; its reply is for audit only.
+    if (res.ended() || res.closed() || res.headWritten()) {
       return;
     }
     res.setStatusCode(reply.status());

@@ -15,7 +15,8 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The MCP Streamable HTTP endpoint ({@code /mcp}): POST carries JSON-RPC and is answered with JSON; GET
+ * The MCP Streamable HTTP endpoint ({@code /mcp}): POST carries JSON-RPC and is answered with JSON (or, for a
+ * {@code tools/call} with a {@code progressToken} from a client that accepts it, an SSE stream); GET
  * offers no stream (405); DELETE ends a session. Each method is one pipeline; their order is written in the
  * node's {@code Pipelines}. Its protected resource metadata (RFC 9728) is served at the well-known URLs and named
  * in every 401 challenge.
@@ -66,12 +67,13 @@ public final class McpEndpoint implements Routes {
 
   /**
    * Its steps: strings bounded by {@code maxStringChars}; {@code tools} in listing order; {@code cluster} a
-   * snapshot of the cluster state for {@code ephyr://cluster}.
+   * snapshot of the cluster state for {@code ephyr://cluster}; {@code limits} the time bounds of tool calls.
    */
   public static Steps steps(int maxStringChars, McpSessions sessions, List<ToolProvider> tools,
-      Supplier<JsonObject> cluster) {
+      Supplier<JsonObject> cluster, CallLimits limits) {
     return new Steps(new McpParseStep(new JsonBodies(maxStringChars)), new McpSessionStep(sessions),
-        new McpDispatchStep(new ToolCatalog(tools), new McpResources(cluster), sessions), new EndSessionStep(sessions),
+        new McpDispatchStep(new ToolCatalog(tools), new McpResources(cluster), sessions, new ToolCalls(limits)),
+        new EndSessionStep(sessions),
         (exchange, chain) -> Future.succeededFuture(
             Reply.error(405, "method_not_allowed", "this server offers no SSE stream on GET; use POST", null)
                 .withHeader("Allow", "POST, DELETE")));
@@ -85,7 +87,9 @@ public final class McpEndpoint implements Routes {
           Reply.Audit.allow("GET " + path)).withHeader("Cache-Control", "max-age=3600")));
     }
     router.route(PATH).handler(responder.bodyHandler());
-    router.post(PATH).handler(ctx -> responder.respond(ctx, this::post));
+    // The response goes along: a tools/call that streams progress writes it as server-sent events.
+    router.post(PATH).handler(ctx -> responder.respond(ctx, ex -> post(ex.with(McpAttributes.RESPONSE,
+        ctx.response()))));
     router.get(PATH).handler(ctx -> responder.respond(ctx, this::get));
     router.delete(PATH).handler(ctx -> responder.respond(ctx, this::delete));
     router.route(PATH).handler(ctx -> responder.write(ctx, Reply.error(405, "method_not_allowed",

@@ -1,5 +1,6 @@
 package dev.ephyr.broker.ssh;
 
+import dev.ephyr.broker.tools.CallControl;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -27,20 +28,31 @@ final class ExecRunner {
    * {@code stderr}, truncation flags and {@code timed_out}. Fails only if no channel can be opened.
    */
   Future<JsonObject> run(ClientSession session, String command, Duration timeout, int outputLimit, Context ctx) {
+    return run(session, command, timeout, outputLimit, ctx, null);
+  }
+
+  /**
+   * Like {@link #run(ClientSession, String, Duration, int, Context)}; cancelling {@code control} (when not
+   * null) closes the channel at once, which ends the remote command (sshd hangs up its session), and the
+   * result says {@code cancelled}.
+   */
+  Future<JsonObject> run(ClientSession session, String command, Duration timeout, int outputLimit, Context ctx,
+      CallControl control) {
     Promise<JsonObject> promise = Promise.promise();
     vertx.executeBlocking(() -> {
-      start(session, command, timeout, outputLimit, ctx, promise);
+      start(session, command, timeout, outputLimit, ctx, promise, control);
       return null;
     }, false).onFailure(e -> ctx.runOnContext(v -> promise.tryFail(e)));
     return promise.future();
   }
 
   private void start(ClientSession session, String command, Duration timeout, int outputLimit, Context ctx,
-      Promise<JsonObject> promise) {
+      Promise<JsonObject> promise, CallControl control) {
     CappedOutput out = new CappedOutput(outputLimit);
     CappedOutput err = new CappedOutput(outputLimit);
     AtomicBoolean timedOut = new AtomicBoolean();
     AtomicBoolean done = new AtomicBoolean();
+    AtomicBoolean cancelled = new AtomicBoolean();
     ChannelExec ch;
     try {
       ch = session.createExecChannel(command);
@@ -55,17 +67,23 @@ final class ExecRunner {
       timedOut.set(true);
       ch.close(true);
     });
+    if (control != null) {
+      control.onCancel(() -> {
+        cancelled.set(true);
+        ch.close(true);
+      });
+    }
     ch.addCloseFutureListener(f -> ctx.runOnContext(v -> {
       if (!done.compareAndSet(false, true)) {
         return;
       }
       vertx.cancelTimer(timer);
       promise.tryComplete(new JsonObject()
-          .put("exit_status", timedOut.get() ? null : ch.getExitStatus())
+          .put("exit_status", timedOut.get() || cancelled.get() ? null : ch.getExitStatus())
           .put("exit_signal", ch.getExitSignal())
           .put("stdout", out.text()).put("stderr", err.text())
           .put("stdout_truncated", out.dropped() > 0).put("stderr_truncated", err.dropped() > 0)
-          .put("timed_out", timedOut.get()));
+          .put("timed_out", timedOut.get()).put("cancelled", cancelled.get()));
     }));
     try {
       ch.open().addListener(of -> {

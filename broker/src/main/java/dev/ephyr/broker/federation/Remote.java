@@ -4,6 +4,7 @@ import dev.ephyr.broker.federation.RemoteFailure.Kind;
 import dev.ephyr.broker.policy.RemotePolicy;
 import dev.ephyr.broker.proxy.NetworkPolicy;
 import dev.ephyr.broker.tools.CallControl;
+import dev.ephyr.broker.tools.ToolAnnotations;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -300,6 +301,9 @@ final class Remote {
     }
     d.put("description", description);
     d.put("inputSchema", schema.copy());
+    // The remote's hints as given, the cautious default for each one it left out; never safer than it says.
+    d.put("annotations", ToolAnnotations.federated(t.getValue("annotations"),
+        d.getValue("title") instanceof String title ? title : name + " (" + name() + ")"));
     return new RemoteTool(name(), name, listed, (JsonObject) Redaction.walk(d, this::redact));
   }
 

@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.util.buffer.Buffer;
 
 /**
  * Runs one command on an open connection, with a deadline and capped output, without blocking anyone:
@@ -17,6 +19,8 @@ import org.apache.sshd.client.session.ClientSession;
  * threads, and the result comes back on the caller's context.
  */
 final class ExecRunner {
+  /** How long a killed command's channel may take to close from the far side before we close it. */
+  static final Duration KILL_GRACE = Duration.ofSeconds(2);
   private final Vertx vertx;
 
   ExecRunner(Vertx vertx) {
@@ -65,12 +69,12 @@ final class ExecRunner {
     }
     long timer = vertx.setTimer(timeout.toMillis(), id -> {
       timedOut.set(true);
-      ch.close(true);
+      kill(ch);
     });
     if (control != null) {
       control.onCancel(() -> {
         cancelled.set(true);
-        ch.close(true);
+        kill(ch);
       });
     }
     ch.addCloseFutureListener(f -> ctx.runOnContext(v -> {
@@ -101,5 +105,26 @@ final class ExecRunner {
     } catch (Exception e) {
       ch.close(true);
     }
+  }
+
+  /**
+   * Ends the remote command, not just our side: closing an exec channel without a terminal leaves the
+   * command running on the target (sshd hangs up nothing it could signal). So the channel first asks sshd
+   * to send {@code SIGKILL} to the command's process group (RFC 4254 §6.9 {@code signal}, which OpenSSH
+   * honours since 7.9), then closes; a target that ignores the request still loses the channel.
+   */
+  private void kill(ChannelExec ch) {
+    try {
+      Buffer b = ch.getSession().createBuffer(SshConstants.SSH_MSG_CHANNEL_REQUEST, 32);
+      b.putUInt(ch.getRecipient());
+      b.putString("signal");
+      b.putBoolean(false);
+      b.putString("KILL");
+      ch.writePacket(b);
+    } catch (Exception e) {
+      // the channel is already going; closing it below is all that is left
+    }
+    // The command's death closes the channel from the far side; if it does not, close it ourselves.
+    vertx.setTimer(KILL_GRACE.toMillis(), id -> ch.close(true));
   }
 }

@@ -7,9 +7,9 @@ final class McpAttributes {
   static final Exchange.Key<Rpc> RPC = Exchange.Key.of("rpc", Rpc.class);
   static final Exchange.Key<String> VERSION = Exchange.Key.of("protocolVersion", String.class);
   static final Exchange.Key<McpSessions.Session> SESSION = Exchange.Key.of("session", McpSessions.Session.class);
-  /** The HTTP response of a POST, for an answer that streams (absent when a pipeline runs without a server). */
-  static final Exchange.Key<io.vertx.core.http.HttpServerResponse> RESPONSE =
-      Exchange.Key.of("response", io.vertx.core.http.HttpServerResponse.class);
+  /** The HTTP request of a POST, for an answer that streams (absent when a pipeline runs without a server). */
+  static final Exchange.Key<io.vertx.core.http.HttpServerRequest> REQUEST =
+      Exchange.Key.of("request", io.vertx.core.http.HttpServerRequest.class);
 
   /**
    * The parsed body.

@@ -87,9 +87,9 @@ public final class McpEndpoint implements Routes {
           Reply.Audit.allow("GET " + path)).withHeader("Cache-Control", "max-age=3600")));
     }
     router.route(PATH).handler(responder.bodyHandler());
-    // The response goes along: a tools/call that streams progress writes it as server-sent events.
-    router.post(PATH).handler(ctx -> responder.respond(ctx, ex -> post(ex.with(McpAttributes.RESPONSE,
-        ctx.response()))));
+    // The request goes along: a tools/call that streams progress writes its response as server-sent events.
+    router.post(PATH).handler(ctx -> responder.respond(ctx, ex -> post(ex.with(McpAttributes.REQUEST,
+        ctx.request()))));
     router.get(PATH).handler(ctx -> responder.respond(ctx, this::get));
     router.delete(PATH).handler(ctx -> responder.respond(ctx, this::delete));
     router.route(PATH).handler(ctx -> responder.write(ctx, Reply.error(405, "method_not_allowed",

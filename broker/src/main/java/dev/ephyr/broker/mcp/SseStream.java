@@ -1,6 +1,8 @@
 package dev.ephyr.broker.mcp;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -9,14 +11,16 @@ import java.util.function.Consumer;
 /**
  * One POST answered as a server-sent event stream (Streamable HTTP): JSON-RPC messages as {@code message}
  * events, on the request's event loop. Bounded: the response's write queue holds at most
- * {@link #WRITE_QUEUE_BYTES}; a client that lets it stay full for {@code drainWait} (it does not read) has its
- * connection closed, and so has one whose queue is full when the next message is due. Either way, and when
- * the client goes away, {@code onBroken} is told once why.
+ * {@link #WRITE_QUEUE_BYTES} (heartbeats due meanwhile are dropped); a client that lets it stay full for
+ * {@code drainWait} (it does not read) has its connection closed, and so has one that has not taken the last
+ * message {@code drainWait} after it was sent. Either way, and when the client goes away,
+ * {@code onBroken} is told once why (until the last message was sent).
  */
 final class SseStream {
   /** Bytes queued for a slow client before it counts as not reading. */
   static final int WRITE_QUEUE_BYTES = 64 * 1024;
 
+  private final HttpServerRequest request;
   private final HttpServerResponse response;
   private final Vertx vertx;
   private final Duration drainWait;
@@ -24,8 +28,9 @@ final class SseStream {
   private boolean over;
   private long drainTimer = -1;
 
-  SseStream(HttpServerResponse response, Vertx vertx, Duration drainWait, Consumer<String> onBroken) {
-    this.response = response;
+  SseStream(HttpServerRequest request, Vertx vertx, Duration drainWait, Consumer<String> onBroken) {
+    this.request = request;
+    this.response = request.response();
     this.vertx = vertx;
     this.drainWait = drainWait;
     this.onBroken = onBroken;
@@ -49,26 +54,44 @@ final class SseStream {
     return !over;
   }
 
-  /** Sends one message; false (and the stream closed) when the client is gone or not reading. */
+  /**
+   * Sends one message that may be skipped (a heartbeat): while the client has not taken what is queued, it is
+   * dropped, and the client has {@code drainWait} to catch up before its connection is closed. False once the
+   * stream is over.
+   */
   boolean send(JsonObject message) {
     if (over) {
       return false;
     }
-    if (response.writeQueueFull()) {
-      abort("client_not_reading");
-      return false;
+    if (!response.writeQueueFull()) {
+      write(message);
     }
-    response.write("event: message\ndata: " + message.encode() + "\n\n");
-    watchDrain();
     return true;
   }
 
-  /** Sends the last message and ends the response (the connection stays for the next request). */
+  private void write(JsonObject message) {
+    response.write("event: message\ndata: " + message.encode() + "\n\n");
+    watchDrain();
+  }
+
+  /**
+   * Sends the last message and ends the response (the connection stays for the next request); if the client
+   * has not taken it all {@code drainWait} later, the connection is closed.
+   */
   void finish(JsonObject last) {
-    if (send(last)) {
-      over = true;
-      response.end();
+    if (over) {
+      return;
     }
+    write(last); // never dropped: one message, as large as the tool's own output bound allows
+    over = true;
+    cancelDrainTimer();
+    Future<Void> flushed = response.end(); // completes once the bytes are with the operating system
+    long timer = vertx.setTimer(drainWait.toMillis(), id -> {
+      if (!flushed.isComplete()) {
+        request.connection().close();
+      }
+    });
+    flushed.onComplete(ar -> vertx.cancelTimer(timer));
   }
 
   /** Ends the stream without a last message: the connection is closed. */
@@ -78,7 +101,7 @@ final class SseStream {
     }
     over = true;
     cancelDrainTimer();
-    response.reset();
+    request.connection().close();
     onBroken.accept(why);
   }
 
@@ -87,8 +110,6 @@ final class SseStream {
       over = true;
       cancelDrainTimer();
       onBroken.accept(why);
-    } else if (drainTimer >= 0) {
-      cancelDrainTimer(); // the last message was queued and the client left: nothing more to wait for
     }
   }
 
@@ -100,12 +121,7 @@ final class SseStream {
     response.drainHandler(v -> cancelDrainTimer());
     drainTimer = vertx.setTimer(drainWait.toMillis(), id -> {
       drainTimer = -1;
-      if (!response.writeQueueFull()) {
-        return;
-      }
-      if (over) {
-        response.reset(); // the answer was queued but never read: let the connection go
-      } else {
+      if (!over && response.writeQueueFull()) {
         abort("client_not_reading");
       }
     });

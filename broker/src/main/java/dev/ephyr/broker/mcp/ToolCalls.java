@@ -10,7 +10,7 @@ import dev.ephyr.broker.tools.CallControl.Delivery;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Locale;
@@ -48,7 +48,7 @@ final class ToolCalls {
    * (it accepts {@code text/event-stream} and we hold its response), else null.
    */
   Object streamToken(Object message, Exchange exchange) {
-    if (exchange.get(McpAttributes.RESPONSE) == null || exchange.context() == null
+    if (exchange.get(McpAttributes.REQUEST) == null || exchange.context() == null
         || !(message instanceof JsonObject m) || !"tools/call".equals(m.getValue("method"))
         || !JsonRpc.validId(m.getValue("id")) || !(m.getValue("params") instanceof JsonObject p)
         || !(p.getValue("_meta") instanceof JsonObject meta)) {
@@ -64,9 +64,9 @@ final class ToolCalls {
   Future<Result> inline(Exchange exchange, Caller caller, Object id, Function<CallControl, Future<Result>> work) {
     CallControl control = CallControl.of(Delivery.INLINE);
     Runnable untrack = track(exchange, caller, id, control);
-    HttpServerResponse response = exchange.get(McpAttributes.RESPONSE);
-    if (response != null) {
-      response.closeHandler(v -> control.cancel("client_disconnected"));
+    HttpServerRequest request = exchange.get(McpAttributes.REQUEST);
+    if (request != null) {
+      request.response().closeHandler(v -> control.cancel("client_disconnected"));
     }
     Future<Result> running = run(work, control);
     Context ctx = exchange.context();
@@ -129,7 +129,7 @@ final class ToolCalls {
       this.work = work;
       this.reply = reply;
       io.vertx.core.Vertx vertx = exchange.context().owner();
-      this.stream = new SseStream(exchange.get(McpAttributes.RESPONSE), vertx, limits.progressInterval(),
+      this.stream = new SseStream(exchange.get(McpAttributes.REQUEST), vertx, limits.progressInterval(),
           control::cancel);
       this.progress = new Progress(token, stream, vertx, limits.progressInterval(), what);
     }

@@ -359,7 +359,8 @@ final class McpStreamTest {
         .builder(uri.getScheme() + "://" + uri.getAuthority()).endpoint("/mcp")
         .httpRequestCustomizer((builder, method, u, body, ctx) -> builder.header("Authorization", "Bearer " + token))
         .build();
-    try (McpSyncClient client = io.modelcontextprotocol.client.McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30))
+    try (McpSyncClient client = io.modelcontextprotocol.client.McpClient.sync(transport)
+        .requestTimeout(Duration.ofSeconds(30))
         .progressConsumer(seen::add).build()) {
       client.initialize();
       McpSchema.CallToolResult r = client.callTool(new McpSchema.CallToolRequest("exec",

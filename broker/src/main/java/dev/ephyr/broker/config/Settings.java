@@ -65,8 +65,9 @@ public final class Settings {
       "idle limit of an `Mcp-Session-Id`: a session unused this long expires (each use extends it)");
   public static final Setting MCP_SESSION_MAX_AGE = of("mcp.session-max-age", time(SECOND, Duration.ofDays(90)), "7d",
       null, "a session ends this long after it began, however it is used (at least `mcp.session-ttl`)");
-  public static final Setting MCP_PROGRESS_INTERVAL = of("mcp.progress-interval", time(SECOND, Duration.ofSeconds(15)),
-      "10s", null, "gap between `notifications/progress` heartbeats of a `tools/call` that streams (SSE, `progressToken`)");
+  public static final Setting MCP_PROGRESS_INTERVAL = of("mcp.progress-interval",
+      time(SECOND, Duration.ofSeconds(15)), "10s", null,
+      "gap between `notifications/progress` heartbeats of a `tools/call` that streams (SSE, `progressToken`)");
 
   public static final Setting TASKS_DEFAULT_TTL = of("tasks.default-ttl", time(MS, Duration.ofDays(30)), "30m",
       null, "TTL of a root task when the agent's policy names none");

@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The outermost step: bounds the request's time (a {@link Deadline} later steps may extend), turns
- * failures into replies (503 when the cluster cannot
- * answer, 500 otherwise, never with internals), and records every outcome to audit and metrics.
+ * The outermost step: bounds the request's time (a {@link Deadline} later steps may extend), turns failures
+ * into replies (503 when the cluster cannot answer, 500 otherwise, never with internals), and records every
+ * outcome to audit and metrics.
  */
 public final class AuditStep implements Step {
   private final AuditSink sink;

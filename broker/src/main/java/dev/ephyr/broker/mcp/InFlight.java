@@ -88,9 +88,4 @@ final class InFlight {
     c.cancel(why);
     return Outcome.CANCELLED;
   }
-
-  /** Calls tracked now. */
-  int size() {
-    return count.get();
-  }
 }

@@ -53,7 +53,8 @@ final class McpDispatchStep implements Step {
         JsonObject call = (JsonObject) m;
         String what = "tools/call " + clip(String.valueOf(call.getJsonObject("params").getValue("name")));
         return calls.stream(exchange, caller, call.getValue("id"), token, what, control ->
-            answer(m, caller, version, exchange, false, control).map(a -> new ToolCalls.Result(a.response(), a.audit())));
+            answer(m, caller, version, exchange, false, control)
+                .map(a -> new ToolCalls.Result(a.response(), a.audit())));
       }
       return answer(m, caller, version, exchange, false, null).map(a -> single(m, a, version));
     }

@@ -193,11 +193,6 @@ final class ToolCalls {
     };
   }
 
-  /** Calls tracked on this node now (for tests and metrics). */
-  int running() {
-    return inFlight.size();
-  }
-
   private Runnable track(Exchange exchange, Caller caller, Object id, CallControl control) {
     Runnable untrack = inFlight.track(owner(exchange, caller), id, control);
     return untrack == null ? () -> { } : untrack;

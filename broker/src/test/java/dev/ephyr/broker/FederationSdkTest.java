@@ -131,6 +131,14 @@ class FederationSdkTest {
         .orElseThrow();
     assertEquals("string", echo.getJsonObject("inputSchema").getJsonObject("properties").getJsonObject("text")
         .getString("type"));
+    // Annotations: what the remote says is kept; what it leaves out takes the cautious default.
+    assertEquals(new JsonObject().put("title", "Echo").put("readOnlyHint", true).put("destructiveHint", true)
+        .put("idempotentHint", false).put("openWorldHint", false), echo.getJsonObject("annotations"));
+    JsonObject add = task().rpc("tools/list", new JsonObject()).json().getJsonObject("result").getJsonArray("tools")
+        .stream().map(JsonObject.class::cast).filter(t -> t.getString("name").equals("sdk__add")).findFirst()
+        .orElseThrow();
+    assertEquals(new JsonObject().put("title", "add (sdk)").put("readOnlyHint", false).put("destructiveHint", true)
+        .put("idempotentHint", false).put("openWorldHint", true), add.getJsonObject("annotations"));
   }
 
   @Test

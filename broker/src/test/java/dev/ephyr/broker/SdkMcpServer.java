@@ -121,8 +121,12 @@ final class SdkMcpServer implements AutoCloseable {
 
   private McpServerFeatures.SyncToolSpecification tool(McpJsonMapper json, String name, String description,
       String schema, Handler h) {
+    // echo says it only reads and stays local (and nothing else); the other tools give no annotations.
+    McpSchema.ToolAnnotations annotations = name.equals("echo")
+        ? new McpSchema.ToolAnnotations("Echo", true, null, null, false, null) : null;
     return McpServerFeatures.SyncToolSpecification.builder()
-        .tool(McpSchema.Tool.builder().name(name).description(description).inputSchema(json, schema).build())
+        .tool(McpSchema.Tool.builder().name(name).description(description).inputSchema(json, schema)
+            .annotations(annotations).build())
         .callHandler((exchange, req) -> {
           Map<String, Object> args = req.arguments() == null ? Map.of() : req.arguments();
           calls.add(name);

@@ -243,7 +243,8 @@ public final class Node {
     federation.onCatalogueChange(() -> listChanges.changed(ListChanges.Cause.CATALOGUE));
     McpEndpoint mcp = Pipelines.mcp(shared, http.requestTimeout(), publicBase, sessions, List.of(taskTools,
         ssh.tools(), new ProxyTools(proxy, http.requestTimeout().minusSeconds(1)), federationTools),
-        () -> ClusterViews.snapshot(cluster), listChanges);
+        () -> ClusterViews.snapshot(cluster), listChanges,
+        Pipelines.callLimits(http.requestTimeout(), config.ssh(), config.mcp().progressInterval()));
     RestEndpoint rest = Pipelines.rest(shared, http.requestTimeout(), taskTools);
     FrontVerticle.Front front = new FrontVerticle.Front(config.nodeId(), http.host(), http.tlsCert(),
         http.tlsKey(), http.bodyLimit(), http.maxHeaderSize(), (int) Math.max(1, http.idleTimeout().getSeconds()),

@@ -7,6 +7,7 @@ import dev.ephyr.broker.metrics.Metrics;
 import dev.ephyr.broker.http.OriginStep;
 import dev.ephyr.broker.http.Pipeline;
 import dev.ephyr.broker.http.Step;
+import dev.ephyr.broker.mcp.CallLimits;
 import dev.ephyr.broker.mcp.ListChanges;
 import dev.ephyr.broker.mcp.McpEndpoint;
 import dev.ephyr.broker.mcp.McpSessions;
@@ -34,6 +35,22 @@ import java.util.function.Supplier;
 final class Pipelines {
   /** The longest a proxied request may take: above the longest service timeout the policy allows (10 min). */
   static final Duration PROXY_BOUND = Duration.ofMinutes(11);
+
+  /**
+   * The time bounds of MCP tool calls: inline answers just below the request timeout; streamed ones as long
+   * as the longest tool may run (a command with its certificate and connection, or the longest service or
+   * remote timeout the policy allows), with progress every {@code progressInterval}.
+   */
+  static CallLimits callLimits(Duration requestTimeout, dev.ephyr.broker.config.SshSettings ssh,
+      Duration progressInterval) {
+    Duration inline = requestTimeout.minusMillis(500);
+    if (inline.compareTo(Duration.ofSeconds(1)) < 0) {
+      inline = requestTimeout;
+    }
+    Duration exec = ssh.maxExecTimeout().plus(ssh.signerTimeout()).plus(ssh.connectTimeout()).plusSeconds(5);
+    Duration streamed = exec.compareTo(PROXY_BOUND) > 0 ? exec : PROXY_BOUND;
+    return new CallLimits(inline, streamed.compareTo(inline) < 0 ? inline : streamed, progressInterval);
+  }
 
   /**
    * What the entry points share.
@@ -76,15 +93,16 @@ final class Pipelines {
   /**
    * {@code /mcp}: POST runs the tools (and opens 2026-07-28 listen streams), DELETE ends a session, GET opens a
    * 2025 session's stream (refused without one, before authentication); its 401 challenges name the
-   * endpoint's protected resource metadata under {@code publicBase}.
+   * endpoint's protected resource metadata under {@code publicBase}. Requests are bounded by {@code bound},
+   * which a tool call that streams progress extends to its own limit ({@code limits}).
    */
   static McpEndpoint mcp(Shared s, Duration bound, String publicBase, McpSessions sessions, List<ToolProvider> tools,
-      Supplier<JsonObject> clusterView, ListChanges changes) {
+      Supplier<JsonObject> clusterView, ListChanges changes, CallLimits limits) {
     AuditStep audit = s.audit("mcp", bound);
     OriginStep origin = s.origin();
     ResourceMetadata metadata = ResourceMetadata.of(publicBase, McpEndpoint.PATH);
     AuthenticateStep authenticate = s.authenticate().withResourceMetadata(metadata.url());
-    McpEndpoint.Steps mcp = McpEndpoint.steps(s.maxStringChars(), sessions, tools, clusterView, changes);
+    McpEndpoint.Steps mcp = McpEndpoint.steps(s.maxStringChars(), sessions, tools, clusterView, changes, limits);
     return new McpEndpoint(
         new Pipeline(join(List.of(audit, origin, mcp.parse()),
             s.authenticated(authenticate, new McpTraceStep(s.tracing().tracer())), List.of(mcp.session(),

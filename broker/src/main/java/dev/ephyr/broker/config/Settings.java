@@ -71,6 +71,9 @@ public final class Settings {
       "idle limit of an `Mcp-Session-Id`: a session unused this long expires (each use extends it)");
   public static final Setting MCP_SESSION_MAX_AGE = of("mcp.session-max-age", time(SECOND, Duration.ofDays(90)), "7d",
       null, "a session ends this long after it began, however it is used (at least `mcp.session-ttl`)");
+  public static final Setting MCP_PROGRESS_INTERVAL = of("mcp.progress-interval",
+      time(SECOND, Duration.ofSeconds(15)), "10s", null,
+      "gap between `notifications/progress` heartbeats of a `tools/call` that streams (SSE, `progressToken`)");
 
   public static final Setting TASKS_DEFAULT_TTL = of("tasks.default-ttl", time(MS, Duration.ofDays(30)), "30m",
       null, "TTL of a root task when the agent's policy names none");
@@ -164,7 +167,7 @@ public final class Settings {
   public static final List<Setting> ALL = List.of(NODE_ID, NODE_DATA_DIR, NODE_KEYRING, NODE_POLICY,
       HTTP_HOST, HTTP_PORT, HTTP_PUBLIC_URL, HTTP_TLS_CERT, HTTP_TLS_KEY, HTTP_ALLOWED_ORIGINS, HTTP_BODY_LIMIT,
       HTTP_MAX_HEADER_SIZE, HTTP_INSTANCES, HTTP_IDLE_TIMEOUT, HTTP_REQUEST_TIMEOUT,
-      EVENTBUS_TLS_CERT, EVENTBUS_TLS_KEY, EVENTBUS_TLS_CA, MCP_SESSION_TTL, MCP_SESSION_MAX_AGE,
+      EVENTBUS_TLS_CERT, EVENTBUS_TLS_KEY, EVENTBUS_TLS_CA, MCP_SESSION_TTL, MCP_SESSION_MAX_AGE, MCP_PROGRESS_INTERVAL,
       TASKS_DEFAULT_TTL, TASKS_MAX_TTL, TASKS_DELEGATE_DEFAULT_TTL, TASKS_MAX_BIND_WINDOW, TASKS_LIST_LIMIT,
       DPOP_IAT_WINDOW, DPOP_REQUIRE_NONCE, DPOP_NONCE_BUCKET,
       VERTX_EVENT_LOOPS, VERTX_BLOCKED_THREAD_CHECK_INTERVAL, VERTX_MAX_EVENT_LOOP_EXECUTE_TIME,

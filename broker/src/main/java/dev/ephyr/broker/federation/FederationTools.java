@@ -6,6 +6,7 @@ import dev.ephyr.broker.metrics.Family;
 import dev.ephyr.broker.metrics.MeterCatalogue;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.tools.ResourceReader;
+import dev.ephyr.broker.tools.CallControl;
 import dev.ephyr.broker.tools.ToolProvider;
 import dev.ephyr.broker.tools.ToolResult;
 import dev.ephyr.broker.tools.ToolSchemas;
@@ -130,6 +131,12 @@ public final class FederationTools implements ToolProvider, ResourceReader {
 
   @Override
   public Future<ToolResult> call(String name, Caller caller, JsonObject args, Context ctx) {
+    return call(name, caller, args, ctx, null);
+  }
+
+  /** Cancelling {@code control} abandons the request to the remote. */
+  @Override
+  public Future<ToolResult> call(String name, Caller caller, JsonObject args, Context ctx, CallControl control) {
     if (name.equals(LIST_REMOTES)) {
       return Future.succeededFuture(listRemotes(caller));
     }
@@ -172,7 +179,7 @@ public final class FederationTools implements ToolProvider, ResourceReader {
           + "take at most " + federation.limits().maxArgumentBytes()));
     }
     long start = System.nanoTime();
-    return r.call(tool, forward, () -> caller.revoked() == null).map(m -> {
+    return r.call(tool, forward, () -> caller.revoked() == null, control).map(m -> {
       latency.get(remote).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       ToolResult out = result(r, m, resource);
       calls.get(remote, out instanceof ToolResult.Denied d ? d.code() : "ok").increment();

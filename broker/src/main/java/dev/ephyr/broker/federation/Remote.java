@@ -3,6 +3,8 @@ package dev.ephyr.broker.federation;
 import dev.ephyr.broker.federation.RemoteFailure.Kind;
 import dev.ephyr.broker.policy.RemotePolicy;
 import dev.ephyr.broker.proxy.NetworkPolicy;
+import dev.ephyr.broker.tools.CallControl;
+import dev.ephyr.broker.tools.ToolAnnotations;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -110,24 +112,30 @@ final class Remote {
 
   /** Forwards {@code tools/call}; the answer is the remote's JSON-RPC response. */
   Future<JsonObject> call(String tool, JsonObject args, BooleanSupplier stillAllowed) {
-    return forward("tools/call", new JsonObject().put("name", tool).put("arguments", args), stillAllowed);
+    return call(tool, args, stillAllowed, null);
+  }
+
+  /** Like {@link #call(String, JsonObject, BooleanSupplier)}; cancelling {@code control} abandons the request. */
+  Future<JsonObject> call(String tool, JsonObject args, BooleanSupplier stillAllowed, CallControl control) {
+    return forward("tools/call", new JsonObject().put("name", tool).put("arguments", args), stillAllowed, control);
   }
 
   /** Forwards {@code resources/read} of the remote's own URI; the answer is the remote's JSON-RPC response. */
   Future<JsonObject> read(String uri) {
-    return forward("resources/read", new JsonObject().put("uri", uri), () -> true);
+    return forward("resources/read", new JsonObject().put("uri", uri), () -> true, null);
   }
 
   /**
    * Sends one request. {@code stillAllowed} is asked right before it leaves (after resolving and opening a
    * session, both asynchronous), so a caller revoked meanwhile sends nothing.
    */
-  private Future<JsonObject> forward(String method, JsonObject params, BooleanSupplier stillAllowed) {
+  private Future<JsonObject> forward(String method, JsonObject params, BooleanSupplier stillAllowed,
+      CallControl control) {
     if (credential == null) {
       return Future.failedFuture(new RemoteFailure(Kind.UNREACHABLE, "the remote has not been reached yet"));
     }
     return endpoint()
-        .compose(ep -> request(ep, method, params, true, stillAllowed))
+        .compose(ep -> request(ep, method, params, true, stillAllowed, control))
         .onSuccess(m -> status.updateAndGet(RemoteStatus::reachable))
         .recover(e -> {
           RemoteFailure f = asFailure(e);
@@ -186,7 +194,7 @@ final class Remote {
 
   /** Sends one request in the current session (initializing one when there is none); renews it once. */
   private Future<JsonObject> request(RemoteHttp.Endpoint ep, String method, JsonObject params, boolean renew,
-      BooleanSupplier stillAllowed) {
+      BooleanSupplier stillAllowed, CallControl control) {
     Session s = session.get();
     Future<Session> ready = s != null ? Future.succeededFuture(s) : initialize(ep);
     return ready.compose(sess -> {
@@ -194,12 +202,15 @@ final class Remote {
         return Future.failedFuture(new RemoteFailure(Kind.REVOKED,
             "the task or one of its ancestors was revoked; the call was not sent"));
       }
-      return http.post(ep, rpc(method, params), sess.id(), sess.version())
+      if (control != null && control.cancelledFor() != null) {
+        return Future.failedFuture(new RemoteFailure(Kind.CANCELLED, "the call was cancelled; nothing was sent"));
+      }
+      return http.post(ep, rpc(method, params), sess.id(), sess.version(), control)
           .map(RemoteHttp.Answer::message)
           .recover(e -> {
             if (renew && e instanceof RemoteFailure f && f.kind() == Kind.SESSION_EXPIRED) {
               session.compareAndSet(sess, null);
-              return request(ep, method, params, false, stillAllowed);
+              return request(ep, method, params, false, stillAllowed, control);
             }
             return Future.failedFuture(e);
           });
@@ -233,7 +244,7 @@ final class Remote {
   private Future<Catalogue> listPage(RemoteHttp.Endpoint ep, String cursor, Map<String, RemoteTool> tools,
       int[] dropped, Set<String> cursors, int page) {
     JsonObject params = cursor == null ? new JsonObject() : new JsonObject().put("cursor", cursor);
-    return request(ep, "tools/list", params, true, () -> true).compose(m -> {
+    return request(ep, "tools/list", params, true, () -> true, null).compose(m -> {
       JsonObject result = resultOf(m, "tools/list");
       if (!(result.getValue("tools") instanceof JsonArray list)) {
         throw new RemoteFailure(Kind.BAD_RESPONSE, "the remote's tools/list result has no tools array");
@@ -290,6 +301,9 @@ final class Remote {
     }
     d.put("description", description);
     d.put("inputSchema", schema.copy());
+    // The remote's hints as given, the cautious default for each one it left out; never safer than it says.
+    d.put("annotations", ToolAnnotations.federated(t.getValue("annotations"),
+        d.getValue("title") instanceof String title ? title : name + " (" + name() + ")"));
     return new RemoteTool(name(), name, listed, (JsonObject) Redaction.walk(d, this::redact));
   }
 

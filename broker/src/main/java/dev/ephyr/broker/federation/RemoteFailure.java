@@ -27,6 +27,8 @@ final class RemoteFailure extends RuntimeException {
     BAD_RESPONSE("remote_bad_response"),
     /** The remote's credential could not be read (unset variable, unreadable file). */
     CREDENTIAL("remote_credential_unavailable"),
+    /** The caller cancelled the call (or went away); the request to the remote was abandoned. */
+    CANCELLED("cancelled"),
     /** The caller's task was revoked while the call was on its way; nothing was sent. */
     REVOKED("revoked");
 

@@ -1,6 +1,7 @@
 package dev.ephyr.broker.federation;
 
 import dev.ephyr.broker.federation.RemoteFailure.Kind;
+import dev.ephyr.broker.tools.CallControl;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -57,6 +58,15 @@ final class RemoteHttp {
    * {@link RemoteFailure}.
    */
   Future<Answer> post(Endpoint endpoint, JsonObject rpc, String sessionId, String protocolVersion) {
+    return post(endpoint, rpc, sessionId, protocolVersion, null);
+  }
+
+  /**
+   * Like {@link #post(Endpoint, JsonObject, String, String)}; cancelling {@code control} (when not null)
+   * abandons the exchange (the connection is reset) and fails it as {@code cancelled}.
+   */
+  Future<Answer> post(Endpoint endpoint, JsonObject rpc, String sessionId, String protocolVersion,
+      CallControl control) {
     Exchange x = new Exchange(endpoint, rpc.getValue("id"), sessionId != null);
     URI u = endpoint.url();
     boolean https = "https".equals(u.getScheme());
@@ -89,6 +99,11 @@ final class RemoteHttp {
     long timer = vertx.setTimer(endpoint.timeoutMillis(), id -> x.fail(new RemoteFailure(Kind.TIMEOUT,
         "no complete answer within " + endpoint.timeoutMillis() + " ms")));
     x.timer = timer;
+    if (control != null) {
+      io.vertx.core.Context here = vertx.getOrCreateContext();
+      control.onCancel(() -> here.runOnContext(v -> x.fail(new RemoteFailure(Kind.CANCELLED,
+          "the call was cancelled; the request to the remote was abandoned"))));
+    }
     client.request(options)
         .compose(req -> {
           x.request = req;

@@ -14,5 +14,8 @@ public final class Attributes {
   /** Set by authentication. */
   public static final Exchange.Key<Caller> CALLER = Exchange.Key.of("caller", Caller.class);
 
+  /** Set by the audit step: the request's time bound, which a step may extend for work that streams. */
+  public static final Exchange.Key<Deadline> DEADLINE = Exchange.Key.of("deadline", Deadline.class);
+
   private Attributes() {}
 }

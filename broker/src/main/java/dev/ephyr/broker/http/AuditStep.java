@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The outermost step: bounds the request's time, turns failures into replies (503 when the cluster cannot
- * answer, 500 otherwise, never with internals), and records every outcome to audit and metrics.
+ * The outermost step: bounds the request's time (a {@link Deadline} later steps may extend), turns failures
+ * into replies (503 when the cluster cannot answer, 500 otherwise, never with internals), and records every
+ * outcome to audit and metrics.
  */
 public final class AuditStep implements Step {
   private final AuditSink sink;
@@ -41,8 +42,12 @@ public final class AuditStep implements Step {
 
   @Override
   public Future<Reply> handle(Exchange exchange, Chain chain) {
-    return chain.proceed(exchange)
-        .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+    Deadline deadline = new Deadline(timeout);
+    Future<Reply> work = chain.proceed(exchange.with(Attributes.DEADLINE, deadline));
+    // A step may extend the deadline (a tool call that streams progress); without a context, a fixed bound.
+    Future<Reply> bounded = exchange.context() == null ? work.timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        : deadline.bound(work, exchange.context().owner());
+    return bounded
         .recover(e -> Future.succeededFuture(failure(e)))
         .map(reply -> {
           record(exchange, reply);

@@ -177,8 +177,9 @@ public final class FrontVerticle extends VerticleBase {
 
   private static void write(RoutingContext ctx, Reply reply) {
     HttpServerResponse res = ctx.response();
+    // A route that streamed its answer (MCP progress) wrote the response itself; its reply is for audit only.
     if (res.ended() || res.closed() || res.headWritten()) {
-      return; // a streamed answer wrote (and keeps writing) its own response
+      return;
     }
     res.setStatusCode(reply.status());
     for (Map.Entry<String, String> h : reply.headers().entrySet()) {

@@ -12,6 +12,9 @@ final class McpAttributes {
   /** The HTTP exchange itself, for the answers that are streams ({@code subscriptions/listen}, the GET stream). */
   static final Exchange.Key<io.vertx.ext.web.RoutingContext> ROUTING =
       Exchange.Key.of("mcpRouting", io.vertx.ext.web.RoutingContext.class);
+  /** The HTTP request of a POST, for an answer that streams (absent when a pipeline runs without a server). */
+  static final Exchange.Key<io.vertx.core.http.HttpServerRequest> REQUEST =
+      Exchange.Key.of("request", io.vertx.core.http.HttpServerRequest.class);
 
   /**
    * The parsed body.

@@ -5,6 +5,7 @@ import dev.ephyr.broker.http.Attributes;
 import dev.ephyr.broker.http.Exchange;
 import dev.ephyr.broker.http.Reply;
 import dev.ephyr.broker.http.Step;
+import dev.ephyr.broker.tools.CallControl;
 import dev.ephyr.broker.tools.ResourceReader;
 import dev.ephyr.broker.tools.TaskTool;
 import dev.ephyr.broker.tools.ToolProvider;
@@ -18,18 +19,21 @@ import java.util.List;
 
 /**
  * Answers JSON-RPC messages: {@code initialize} (version negotiation, session id), {@code ping},
- * {@code tools/list} and {@code tools/call} (filtered by envelope and policy), resources, notifications
- * (202), and batches where the negotiated version allows them.
+ * {@code tools/list} and {@code tools/call} (filtered by envelope and policy; run through {@link ToolCalls},
+ * which bounds, streams and cancels them), resources, notifications (202; {@code notifications/cancelled}
+ * cancels the caller's own call), and batches where the negotiated version allows them.
  */
 final class McpDispatchStep implements Step {
   private final ToolCatalog tools;
   private final McpResources resources;
   private final McpSessions sessions;
+  private final ToolCalls calls;
 
-  McpDispatchStep(ToolCatalog tools, McpResources resources, McpSessions sessions) {
+  McpDispatchStep(ToolCatalog tools, McpResources resources, McpSessions sessions, ToolCalls calls) {
     this.tools = tools;
     this.resources = resources;
     this.sessions = sessions;
+    this.calls = calls;
   }
 
   /** One message's answer: the response (or null for notifications) and what audit should know. */
@@ -44,7 +48,16 @@ final class McpDispatchStep implements Step {
     if (!rpc.batch()) {
       Object m = rpc.messages().get(0);
       Revision revision = Revision.of(version);
-      return answer(m, caller, version, exchange, false).map(a -> single(m, a, revision));
+      Object token = calls.streamToken(m, exchange);
+      if (token != null) {
+        // Long work, and a client that takes progress: the answer streams (see ToolCalls), shaped by its revision.
+        JsonObject call = (JsonObject) m;
+        String what = "tools/call " + clip(String.valueOf(call.getJsonObject("params").getValue("name")));
+        return calls.stream(exchange, caller, call.getValue("id"), token, what, control ->
+            answer(m, caller, version, exchange, false, control)
+                .map(a -> new ToolCalls.Result(revision.shape("tools/call", a.response()), a.audit())));
+      }
+      return answer(m, caller, version, exchange, false, null).map(a -> single(m, a, revision));
     }
     if (!McpEndpoint.BATCH_VERSIONS.contains(version)) {
       return Future.succeededFuture(Reply.json(400, JsonRpc.error(null, JsonRpc.INVALID_REQUEST,
@@ -53,7 +66,7 @@ final class McpDispatchStep implements Step {
     }
     List<Future<Answer>> all = new ArrayList<>();
     for (Object m : rpc.messages()) {
-      all.add(answer(m, caller, version, exchange, true));
+      all.add(answer(m, caller, version, exchange, true, null));
     }
     return Future.all(all).map(cf -> {
       JsonArray out = new JsonArray();
@@ -90,7 +103,9 @@ final class McpDispatchStep implements Step {
     return r;
   }
 
-  private Future<Answer> answer(Object message, Caller caller, String version, Exchange exchange, boolean inBatch) {
+  /** {@code streamed} is the control of a call whose answer streams, null for an inline answer. */
+  private Future<Answer> answer(Object message, Caller caller, String version, Exchange exchange, boolean inBatch,
+      CallControl streamed) {
     if (!(message instanceof JsonObject m)) {
       return invalid(null, "a JSON-RPC message must be an object");
     }
@@ -117,8 +132,10 @@ final class McpDispatchStep implements Step {
     }
     JsonObject p = params == null ? new JsonObject() : (JsonObject) params;
     if (!hasId) {
-      // Notifications are acknowledged (202) and never answered.
-      return Future.succeededFuture(new Answer(null, Reply.Audit.allow(name), null));
+      // Notifications are acknowledged (202) and never answered; a cancel stops the caller's own call.
+      Reply.Audit audit = "notifications/cancelled".equals(name) ? calls.cancel(exchange, caller, p)
+          : Reply.Audit.allow(name);
+      return Future.succeededFuture(new Answer(null, audit, null));
     }
     switch (name) {
       case "initialize":
@@ -131,7 +148,12 @@ final class McpDispatchStep implements Step {
       case "tools/list":
         return ok(id, new JsonObject().put("tools", tools.visible(caller)), name);
       case "tools/call":
-        return callTool(id, p, caller, version, exchange);
+        if (streamed != null) {
+          return callTool(id, p, caller, version, exchange, streamed);
+        }
+        return calls.inline(exchange, caller, id, control -> callTool(id, p, caller, version, exchange, control)
+            .map(a -> new ToolCalls.Result(a.response(), a.audit())))
+            .map(r -> new Answer(r.response(), r.audit(), null));
       case "resources/list":
         return ok(id, new JsonObject().put("resources", resources.list(caller)), name);
       case "resources/templates/list":
@@ -160,7 +182,8 @@ final class McpDispatchStep implements Step {
     return Future.succeededFuture(new Answer(JsonRpc.result(id, result), Reply.Audit.allow("initialize"), session));
   }
 
-  private Future<Answer> callTool(Object id, JsonObject p, Caller caller, String version, Exchange exchange) {
+  private Future<Answer> callTool(Object id, JsonObject p, Caller caller, String version, Exchange exchange,
+      CallControl control) {
     Object name = p.getValue("name");
     if (!(name instanceof String tool)) {
       return error(id, JsonRpc.INVALID_PARAMS, "params.name (a string) is required", "tools/call");
@@ -177,7 +200,7 @@ final class McpDispatchStep implements Step {
     Future<ToolResult> call = caller instanceof Caller.BindPending && !TaskTool.BIND.is(tool)
         ? Future.succeededFuture(new ToolResult.Denied(Reason.BIND_REQUIRED.code(),
             "bind first: call task_bind with this token and a DPoP proof from the key to bind"))
-        : owner.call(tool, caller, args == null ? new JsonObject() : (JsonObject) args, exchange.context());
+        : owner.call(tool, caller, args == null ? new JsonObject() : (JsonObject) args, exchange.context(), control);
     return call.map(r -> {
       if (r instanceof ToolResult.BadParams bad) {
         return new Answer(JsonRpc.error(id, JsonRpc.INVALID_PARAMS, bad.message()),

@@ -17,8 +17,10 @@ import java.util.function.Supplier;
 /**
  * The MCP Streamable HTTP endpoint ({@code /mcp}), every revision on one path, chosen per request (see
  * {@link Revision}): POST carries JSON-RPC and is answered with JSON, or with an event stream for
- * {@code subscriptions/listen}; GET opens a 2025 session's stream (405 otherwise); DELETE ends a session.
- * Each method is one pipeline; their order is written in the node's {@code Pipelines}. Its protected resource metadata (RFC 9728) is served at the well-known URLs and named
+ * {@code subscriptions/listen} and for a {@code tools/call} with a {@code progressToken} from a client that accepts
+ * one; GET opens a 2025 session's stream (405 otherwise); DELETE ends a session. Each method is one pipeline;
+ * their order is written in the node's {@code Pipelines}. Its protected resource metadata (RFC 9728) is served
+ * at the well-known URLs and named
  * in every 401 challenge.
  */
 public final class McpEndpoint implements Routes {
@@ -72,14 +74,16 @@ public final class McpEndpoint implements Routes {
 
   /**
    * Its steps: strings bounded by {@code maxStringChars}; {@code tools} in listing order; {@code cluster} a
-   * snapshot of the cluster state for {@code ephyr://cluster}; {@code changes} this node's list-change streams.
+   * snapshot of the cluster state for {@code ephyr://cluster}; {@code changes} this node's list-change streams;
+   * {@code limits} the time bounds of tool calls.
    */
   public static Steps steps(int maxStringChars, McpSessions sessions, List<ToolProvider> tools,
-      Supplier<JsonObject> cluster, ListChanges changes) {
+      Supplier<JsonObject> cluster, ListChanges changes, CallLimits limits) {
     ToolCatalog catalog = new ToolCatalog(tools);
     warmUp(changes);
     return new Steps(new McpParseStep(new JsonBodies(maxStringChars)), new McpSessionStep(sessions),
-        new McpModernStep(catalog, changes), new McpDispatchStep(catalog, new McpResources(cluster), sessions),
+        new McpModernStep(catalog, changes), new McpDispatchStep(catalog, new McpResources(cluster), sessions,
+            new ToolCalls(limits)),
         new EndSessionStep(sessions), new McpGetStream.Gate(), new McpGetStream.Open(catalog, changes));
   }
 
@@ -116,7 +120,8 @@ public final class McpEndpoint implements Routes {
     }
     router.route(PATH).handler(responder.bodyHandler());
     // Streamed answers write the response themselves; the exchange carries it to them.
-    router.post(PATH).handler(ctx -> responder.respond(ctx, ex -> post(ex.with(McpAttributes.ROUTING, ctx))));
+    router.post(PATH).handler(ctx -> responder.respond(ctx, ex -> post(ex.with(McpAttributes.ROUTING, ctx)
+        .with(McpAttributes.REQUEST, ctx.request()))));
     router.get(PATH).handler(ctx -> responder.respond(ctx, ex -> get(ex.with(McpAttributes.ROUTING, ctx))));
     router.delete(PATH).handler(ctx -> responder.respond(ctx, this::delete));
     router.route(PATH).handler(ctx -> responder.write(ctx, Reply.error(405, "method_not_allowed",

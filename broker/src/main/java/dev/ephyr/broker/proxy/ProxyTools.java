@@ -8,6 +8,7 @@ import static dev.ephyr.broker.tools.ToolSchemas.typed;
 import dev.ephyr.broker.auth.Caller;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.policy.ServicePolicy;
+import dev.ephyr.broker.tools.CallControl;
 import dev.ephyr.broker.tools.ToolProvider;
 import dev.ephyr.broker.tools.ToolResult;
 import io.vertx.core.Context;
@@ -86,6 +87,12 @@ public final class ProxyTools implements ToolProvider {
 
   @Override
   public Future<ToolResult> call(String name, Caller caller, JsonObject args, Context ctx) {
+    return call(name, caller, args, ctx, CallControl.of(CallControl.Delivery.INLINE));
+  }
+
+  /** A streamed call may take the service's whole timeout; a cancel resets the upstream request. */
+  @Override
+  public Future<ToolResult> call(String name, Caller caller, JsonObject args, Context ctx, CallControl control) {
     if (name.equals("list_services")) {
       return Future.succeededFuture(listServices(caller));
     }
@@ -103,10 +110,14 @@ public final class ProxyTools implements ToolProvider {
     ServicePolicy svc = checked.service();
     // The body goes into JSON text: no compression, whether or not a credential is injected.
     checked.headers().set("Accept-Encoding", "identity");
-    Duration timeout = min(min(svc.timeout(), ceiling), r.timeout());
+    Duration timeout = min(control.streamed() ? svc.timeout() : min(svc.timeout(), ceiling), r.timeout());
     long cap = Math.min(svc.maxResponseBytes(), MAX_TOOL_BODY);
     List<String> dropped = HeaderRules.dropped(r.headers(), checked.headers());
     return upstream.open(checked, ctx, timeout)
+        .compose(call -> {
+          control.onCancel(() -> ctx.runOnContext(v -> call.abort()));
+          return Future.succeededFuture(call);
+        })
         .compose(call -> exchange(call, r, cap)
             .map(done -> (ToolResult) new ToolResult.Ok(result(svc, r, done, dropped), "service:" + svc.name()))
             .recover(e -> {

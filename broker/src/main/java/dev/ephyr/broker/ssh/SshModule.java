@@ -9,6 +9,7 @@ import dev.ephyr.broker.config.ConfigException;
 import dev.ephyr.broker.config.SshSettings;
 import dev.ephyr.broker.http.Routes;
 import dev.ephyr.broker.policy.Policy;
+import dev.ephyr.broker.tools.CallControl.Delivery;
 import dev.ephyr.broker.tools.ToolProvider;
 import dev.ephyr.cluster.ClusterNode;
 import dev.ephyr.protocol.verify.WatermarkLookup;
@@ -104,10 +105,12 @@ public final class SshModule {
           CaDirectory.fingerprint(caKey));
     }
     ExecLimit execLimit = ExecLimit.of(settings, requestTimeout);
-    if (settings.enabled() && execLimit.capsSettings(settings)) {
-      LOG.info("node {}: exec commands run at most {} s (default {} s), below ssh.max-exec-timeout/ssh.exec-timeout: "
-          + "an MCP call must answer within http.request-timeout ({} s)", nodeId,
-          execLimit.longest().toSeconds(), execLimit.byDefault().toSeconds(), requestTimeout.toSeconds());
+    if (settings.enabled() && execLimit.capsSettings()) {
+      LOG.info("node {}: exec commands answered inline run at most {} s (default {} s), below ssh.max-exec-timeout "
+          + "({} s, for calls that stream progress): an inline MCP answer must arrive within http.request-timeout "
+          + "({} s)", nodeId, execLimit.longest(Delivery.INLINE).toSeconds(),
+          execLimit.byDefault(Delivery.INLINE).toSeconds(), execLimit.longest(Delivery.STREAMED).toSeconds(),
+          requestTimeout.toSeconds());
     }
     SshTools tools = new SshTools(vertx, nodeId, settings, execLimit, policy, issuer, connector, runner,
         sessions, certs, clock, bus);

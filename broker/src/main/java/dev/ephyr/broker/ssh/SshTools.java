@@ -12,6 +12,8 @@ import dev.ephyr.broker.config.SshSettings;
 import dev.ephyr.broker.policy.AgentPolicy;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.policy.TargetPolicy;
+import dev.ephyr.broker.tools.CallControl;
+import dev.ephyr.broker.tools.CallControl.Delivery;
 import dev.ephyr.broker.tools.ToolProvider;
 import dev.ephyr.broker.tools.ToolResult;
 import dev.ephyr.protocol.verify.Verification;
@@ -79,7 +81,7 @@ public final class SshTools implements ToolProvider {
             .put("target", str("the target (not with session_id)"))
             .put("role", str("the role (default: the only one usable on the target)"))
             .put("command", str("the command line, run by the remote user's shell"))
-            .put("timeout_seconds", integer(execLimit.describe(), 1, execLimit.longest().toSeconds()))
+            .put("timeout_seconds", integer(execLimit.describe(), 1, execLimit.longest(Delivery.STREAMED).toSeconds()))
             .put("session_id", str("run on this open session instead (its target and role apply)")),
         List.of("command")));
     add(tool("session_create", "Open a persistent SSH session on a target for this task.", new JsonObject()
@@ -114,6 +116,11 @@ public final class SshTools implements ToolProvider {
 
   @Override
   public Future<ToolResult> call(String name, Caller caller, JsonObject args, Context ctx) {
+    return call(name, caller, args, ctx, CallControl.of(Delivery.INLINE));
+  }
+
+  @Override
+  public Future<ToolResult> call(String name, Caller caller, JsonObject args, Context ctx, CallControl control) {
     if (!(caller instanceof Caller.TaskToken t)) {
       return done(new ToolResult.Denied("task_required", "SSH access needs a task token: create a task with "
           + "task_create and call with its token (certificates name their task)"));
@@ -122,7 +129,7 @@ public final class SshTools implements ToolProvider {
     try {
       switch (name) {
         case "list_targets": return listTargets(who, args);
-        case "exec": return exec(t, who, args, ctx);
+        case "exec": return exec(t, who, args, ctx, control);
         case "session_create": return sessionCreate(t, who, args, ctx);
         case "session_close": return sessionClose(who, args, ctx);
         case "list_sessions": return listSessions(who, args);
@@ -194,14 +201,14 @@ public final class SshTools implements ToolProvider {
     return done(new ToolResult.Ok(new JsonObject().put("targets", out).put("enabled", settings.enabled())));
   }
 
-  private Duration timeout(JsonObject args) {
+  private Duration timeout(JsonObject args, Delivery delivery) {
     Object v = args.getValue("timeout_seconds");
     if (v == null) {
-      return execLimit.byDefault();
+      return execLimit.byDefault(delivery);
     }
     if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.doubleValue() < 1
-        || n.doubleValue() > execLimit.longest().toSeconds()) {
-      throw new BadArgument(execLimit.problem());
+        || n.doubleValue() > execLimit.longest(delivery).toSeconds()) {
+      throw new BadArgument(execLimit.problem(delivery));
     }
     return Duration.ofSeconds(n.longValue());
   }
@@ -217,10 +224,10 @@ public final class SshTools implements ToolProvider {
     return c;
   }
 
-  private Future<ToolResult> exec(Caller caller, SshCaller who, JsonObject args, Context ctx) {
+  private Future<ToolResult> exec(Caller caller, SshCaller who, JsonObject args, Context ctx, CallControl control) {
     only(args, Set.of("target", "role", "command", "timeout_seconds", "session_id"));
     String command = command(args);
-    Duration timeout = timeout(args);
+    Duration timeout = timeout(args, control.delivery());
     String sessionId = string(args, "session_id", 128);
     String targetName = string(args, "target", 64);
     String roleName = string(args, "role", 64);
@@ -241,7 +248,12 @@ public final class SshTools implements ToolProvider {
       if (c.refusal != null) {
         return done(c.refusal);
       }
-      return runner.run(c.session.ssh, command, timeout, settings.outputLimit(), ctx)
+      if (control.cancelledFor() != null) {
+        c.session.ssh.close(true);
+        return done(new ToolResult.Denied("cancelled", "the call was cancelled before the command started",
+            control.cancelledFor(), "target:" + c.session.target));
+      }
+      return runner.run(c.session.ssh, command, timeout, settings.outputLimit(), ctx, control)
           .map(r -> (ToolResult) new ToolResult.Ok(r.put("target", c.session.target).put("role", c.session.role)
               .put("principal", c.session.principal).put("certificate_serial", c.session.serial),
               "target:" + c.session.target))

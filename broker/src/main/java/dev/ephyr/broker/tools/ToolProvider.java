@@ -29,4 +29,14 @@ public interface ToolProvider {
    * the future fails only when the cluster cannot answer or on a bug.
    */
   Future<ToolResult> call(String name, Caller caller, JsonObject args, Context ctx);
+
+  /**
+   * Like {@link #call(String, Caller, JsonObject, Context)}, for a call whose answer travels as
+   * {@code control} says and which the client may cancel: a provider whose tools run long (or hold a
+   * connection) overrides this to stop the work on {@link CallControl#onCancel} and to allow its longer
+   * limit to streamed calls. The default ignores both.
+   */
+  default Future<ToolResult> call(String name, Caller caller, JsonObject args, Context ctx, CallControl control) {
+    return call(name, caller, args, ctx);
+  }
 }

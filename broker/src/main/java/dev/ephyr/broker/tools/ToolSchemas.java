@@ -8,14 +8,26 @@ import java.util.List;
 public final class ToolSchemas {
   private ToolSchemas() {}
 
-  /** A tool descriptor whose arguments are {@code properties}, with {@code required} ones and nothing else. */
+  /**
+   * A tool descriptor whose arguments are {@code properties}, with {@code required} ones and nothing else; a
+   * built-in tool carries its {@link ToolAnnotations} (and their title).
+   */
   public static JsonObject tool(String name, String description, JsonObject properties, List<String> required) {
     JsonObject schema = new JsonObject().put("type", "object").put("properties", properties)
         .put("additionalProperties", false);
     if (!required.isEmpty()) {
       schema.put("required", new JsonArray(List.copyOf(required)));
     }
-    return new JsonObject().put("name", name).put("description", description).put("inputSchema", schema);
+    JsonObject d = new JsonObject().put("name", name);
+    ToolAnnotations a = ToolAnnotations.of(name);
+    if (a != null) {
+      d.put("title", a.title());
+    }
+    d.put("description", description).put("inputSchema", schema);
+    if (a != null) {
+      d.put("annotations", a.toJson());
+    }
+    return d;
   }
 
   /** {@code {"type": type, "description": description}}. */

@@ -144,6 +144,7 @@ class NodeConfigProblemsTest {
         Map.entry("http.request-timeout", c.http().requestTimeout()),
         Map.entry("mcp.session-ttl", c.mcp().sessionTtl()),
         Map.entry("mcp.session-max-age", c.mcp().sessionMaxAge()),
+        Map.entry("mcp.progress-interval", c.mcp().progressInterval()),
         Map.entry("tasks.default-ttl", c.tasks().defaultTtl()), Map.entry("tasks.max-ttl", c.tasks().maxTtl()),
         Map.entry("tasks.delegate-default-ttl", c.tasks().delegateDefaultTtl()),
         Map.entry("tasks.max-bind-window", c.tasks().maxBindWindow()),

@@ -35,7 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
+// A longer warm-up than the other token benchmarks: on a loaded two-core machine the JIT threads get
+// little CPU, and 3 x 1 s left decoding still compiling (20 µs iterations instead of 0.5-2 µs).
+@Warmup(iterations = 6, time = 2)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class ColdVerifyBreakdown {

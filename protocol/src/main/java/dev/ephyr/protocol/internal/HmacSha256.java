@@ -21,6 +21,8 @@ public final class HmacSha256 {
   private final byte[] ipad = new byte[BLOCK];
   private final byte[] opad = new byte[BLOCK];
   private final byte[] innerHash = new byte[LENGTH];
+  // ipad[padFrom..] and opad[padFrom..] hold the constant pad bytes.
+  private int padFrom = BLOCK;
 
   /** Sets the key for the next {@link #update}/{@link #doFinal} sequence. */
   public HmacSha256 init(byte[] key, int off, int len) {
@@ -32,10 +34,13 @@ public final class HmacSha256 {
       ipad[i] = (byte) (k ^ 0x36);
       opad[i] = (byte) (k ^ 0x5c);
     }
-    for (int i = len; i < BLOCK; i++) {
+    // The pads beyond the key are constant; only what a longer previous key overwrote needs restoring
+    // (a chain re-keys with 32 bytes at every step).
+    for (int i = len; i < padFrom; i++) {
       ipad[i] = 0x36;
       opad[i] = 0x5c;
     }
+    padFrom = len;
     inner.reset();
     inner.update(ipad, 0, BLOCK);
     return this;

@@ -9,7 +9,7 @@ import java.util.Base64;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Strict base64: round trips against the JDK, every accepted spelling, every refused spelling. */
 class Base64UrlTest {
@@ -51,8 +51,7 @@ class Base64UrlTest {
     assertArrayEquals(new byte[0], Base64Url.decode(""));
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {
+  static final String[] NON_CANONICAL = {
       "A", "AAAAA", // impossible lengths
       "AA=", "AAA==", "A===", "AA===", "====", "=", "AA=A", "A=AA", // bad padding
       "AA AA", " AAAA", "AAAA ", "AA\nAA", "AA\tAA", "AAAA\r\n", // whitespace
@@ -60,7 +59,15 @@ class Base64UrlTest {
       "AA\u00e9A", "AA\u0100A", "\u00ffAAA", // non-ASCII
       "ab-+", "a_/b", "-A+A", // mixed alphabets
       "AB", "AAB", "AAAAAB", "QR", "QUJ", "QR==", "QUJ=", // non-zero unused bits
-  })
+      "AA==AAAA", "AAA=AAAA", "AA-_+/AA", // padding inside, both alphabets within one group
+  };
+
+  static String[] nonCanonical() {
+    return NON_CANONICAL;
+  }
+
+  @ParameterizedTest
+  @MethodSource("nonCanonical")
   void decode_nonCanonical_isNull(String text) {
     assertNull(Base64Url.decode(text), () -> "accepted " + Arrays.toString(text.toCharArray()));
   }
@@ -119,5 +126,67 @@ class Base64UrlTest {
   @Test
   void decode_loneSurrogate_isNull() {
     assertNull(Base64Url.decode("AA\uD83DA"));
+  }
+
+  // Texts of 128 characters and more are decoded by a different path (the JDK's decoder first); the same
+  // spellings must be accepted and refused there.
+  static final String LONG_PREFIX = "QUJD".repeat(40); // 160 characters, decodes to "ABC" x 40
+
+  @Test
+  void decode_longTexts_matchJdkInEverySpelling() {
+    Random r = new Random(3);
+    for (int n = 0; n < 2000; n++) {
+      byte[] b = new byte[90 + r.nextInt(1200)];
+      r.nextBytes(b);
+      String enc = Base64Url.encode(b);
+      assertEquals(Base64.getUrlEncoder().withoutPadding().encodeToString(b), enc, "case " + n);
+      assertArrayEquals(b, Base64Url.decode(enc), "case " + n);
+      assertArrayEquals(b, Base64Url.decode("mac_" + enc, 4, enc.length() + 4), "range, case " + n);
+      assertArrayEquals(b, Base64Url.decode(Base64.getUrlEncoder().encodeToString(b)), "padded url, case " + n);
+      assertArrayEquals(b, Base64Url.decode(Base64.getEncoder().encodeToString(b)), "padded std, case " + n);
+      assertArrayEquals(b, Base64Url.decode(Base64.getEncoder().withoutPadding().encodeToString(b)), "std, case " + n);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("nonCanonical")
+  void decode_nonCanonicalAfterALongPrefix_isNull(String text) {
+    assertNull(Base64Url.decode(LONG_PREFIX + text),
+        () -> "accepted the long form of " + Arrays.toString(text.toCharArray()));
+  }
+
+  @Test
+  void decode_longText_mixedAlphabetsFarApart_isNull() {
+    String t = "-AAA" + LONG_PREFIX + "+AAA";
+    assertNull(Base64Url.decode(t));
+    assertNull(Base64Url.decode(t.replace('+', '/').replace('-', '_')));
+    assertArrayEquals(Base64Url.decode(t.replace('-', '_').replace('+', '_')), Base64Url.decode(t.replace('-', '/').replace('+', '/')));
+  }
+
+  @Test
+  void decode_longText_everySingleCharacterSubstitution_isNullOrADifferentCanonicalString() {
+    Random r = new Random(11);
+    for (int n = 0; n < 3; n++) {
+      byte[] b = new byte[100 + n];
+      r.nextBytes(b);
+      String enc = Base64Url.encode(b);
+      for (int i = enc.length() - 8; i < enc.length(); i++) {
+        check(enc, i, n);
+      }
+      for (int k = 0; k < 16; k++) {
+        check(enc, r.nextInt(enc.length()), n);
+      }
+    }
+  }
+
+  private static void check(String enc, int i, int n) {
+    for (char c = 0; c < 256; c++) {
+      String mutated = enc.substring(0, i) + c + enc.substring(i + 1);
+      byte[] d = Base64Url.decode(mutated);
+      if (d != null) {
+        String asUrl = mutated.replace('+', '-').replace('/', '_').replaceAll("=+$", "");
+        assertEquals(Base64Url.encode(d), asUrl, "case " + n + " pos " + i + " char " + (int) c);
+      }
+    }
   }
 }

@@ -7,7 +7,8 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * What each task operation costs the cluster: four phases, each measured on its own (its own CPU window) —
+ * What each task operation costs the cluster: after unrecorded whole cycles for the warm-up, four phases, each
+ * measured on its own (its own CPU window) —
  * create roots for the run's duration, then delegate a child (two-phase bind window) from each root, bind each
  * child with a DPoP proof, and revoke each root (acknowledged by every member), each phase until its input runs
  * out or the duration passes. Every request goes to the next node in turn. Reports, per operation, the cluster's
@@ -25,6 +26,16 @@ final class TaskOpsScenario {
     ConcurrentLinkedQueue<String> children = new ConcurrentLinkedQueue<>();
     ConcurrentLinkedQueue<String> toRevoke = new ConcurrentLinkedQueue<>();
     JsonArray rows = new JsonArray();
+    if (!w.options().warmup().isZero()) {
+      // Unrecorded whole cycles first: every phase below is then measured on compiled code.
+      w.loop(concurrency).run(w.options().warmup(), new Recorder("warmup"), (node, due) -> w.createTask(w.node(node),
+              false, new JsonObject().put("can_delegate", true).put("max_depth", 2))
+          .compose(root -> w.client().delegate(w.randomNode(), root.token(),
+                  new JsonObject().put("description", "child").put("ttl", "10m").put("bind_within", 300))
+              .compose(child -> w.client().bind(w.randomNode(), child.getString("token"), Workload.newKey()))
+              .compose(bound -> w.client().revoke(w.randomNode(), w.apiKey(), root.id())))
+          .map(r -> Outcome.OK).recover(e -> Future.succeededFuture(Outcome.refused(BrokerClient.code(e))))).await();
+    }
 
     rows.add(phase(w, stats, "create", concurrency, limit, () -> false, (node, due) ->
         w.createTask(w.node(node), false, new JsonObject().put("can_delegate", true).put("max_depth", 2))

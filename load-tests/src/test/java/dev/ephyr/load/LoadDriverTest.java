@@ -40,18 +40,32 @@ class LoadDriverTest {
   @Test
   void quickRunOfEveryClusterScenario(@TempDir Path out) throws Exception {
     int code = LoadMain.run(List.of("--nodes", "3", "--duration", "3s", "--warmup", "1s", "--concurrency", "8",
-        "--revocations", "60", "--scenarios", "verify-bearer,verify-dpop,churn,revocation-race,node-loss",
+        "--revocations", "60", "--scenarios", "verify-bearer,verify-dpop,churn,revocation-race,task-ops,node-loss",
         "--broker-jar", JAR.toString(), "--out", out.toString()));
     JsonObject report = new JsonObject(Files.readString(out.resolve("report.json")));
     assertEquals(0, code, "exit code; report: " + report.encodePrettily());
     assertTrue(Files.readString(out.resolve("report.html")).contains("<svg"));
     assertEquals(0, report.getLong("accepted_after_acknowledged_revoke"));
     JsonArray scenarios = report.getJsonArray("scenarios");
-    assertEquals(6, scenarios.size());
+    assertEquals(7, scenarios.size());
     assertEquals("baseline", scenarios.getJsonObject(0).getString("scenario"), "the baseline runs first");
     for (Object o : scenarios) {
       JsonObject s = (JsonObject) o;
       assertTrue(!s.containsKey("error"), s.encode());
+      if (s.getString("scenario").equals(TaskOpsScenario.NAME)) {
+        // One row per operation, each with the cluster's CPU per operation and the driver's beside it.
+        JsonArray rows = s.getJsonArray("rows");
+        assertEquals(List.of("create", "delegate", "bind", "revoke"), rows.stream()
+            .map(r -> ((JsonObject) r).getString("call")).toList(), s.encode());
+        for (Object o2 : rows) {
+          JsonObject row = (JsonObject) o2;
+          assertTrue(row.getLong("accepted") > 0, row.encode());
+          assertTrue(row.getDouble("cpu_us_per_request") > 0, row.encode());
+          assertTrue(row.containsKey("driver_cpu_us_per_request"), row.encode());
+          assertTrue(row.getJsonObject("vs_baseline").getDouble("cpu_per_request") > 0, row.encode());
+        }
+        continue;
+      }
       assertTrue(s.getJsonObject("result").getLong("accepted") > 0, s.getString("scenario") + " accepted nothing");
       JsonArray stats = s.getJsonArray("node_stats");
       assertEquals("driver", stats.getJsonObject(stats.size() - 1).getString("node"), "the driver's CPU beside");
@@ -66,7 +80,7 @@ class LoadDriverTest {
     assertEquals(race.getLong("requests_after_ack"), race.getLong("refused_after_ack"));
     JsonObject bearer = scenarios.getJsonObject(1).getJsonObject("result");
     assertEquals(bearer.getLong("requests"), bearer.getLong("accepted"), bearer.encode());
-    JsonObject loss = scenarios.getJsonObject(5);
+    JsonObject loss = scenarios.getJsonObject(6);
     assertEquals(0, loss.getLong("survivor_errors"), "survivors refused requests: " + loss.encode());
     awaitNoDescendants();
   }

@@ -4,6 +4,7 @@ import dev.ephyr.protocol.Reason;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * Maps a refusal to its HTTP form: token problems are 401 with {@code WWW-Authenticate}
@@ -103,6 +104,9 @@ public final class Rejections {
         Map.of("WWW-Authenticate", "Bearer " + REALM + ", error=\"invalid_token\""), "unknown API key");
   }
 
+  /** Between two challenges of one header; compiled once (every refused request used to compile it). */
+  private static final Pattern CHALLENGE_SEPARATOR = Pattern.compile(", (?=(?:Bearer|DPoP) )");
+
   /**
    * {@code header} (our own challenges, one or more) with {@code resource_metadata="url"} added to each
    * challenge (RFC 9728 §5.1), so a client finds the metadata document from the 401 alone.
@@ -110,7 +114,7 @@ public final class Rejections {
   public static String withResourceMetadata(String header, String url) {
     String param = "resource_metadata=\"" + url + "\"";
     // Our challenges start with a scheme token; parameter values are quoted and never hold ", Bearer " etc.
-    String[] challenges = header.split(", (?=(?:Bearer|DPoP) )");
+    String[] challenges = CHALLENGE_SEPARATOR.split(header);
     StringBuilder out = new StringBuilder(header.length() + challenges.length * (param.length() + 2));
     for (String c : challenges) {
       if (out.length() > 0) {

@@ -9,12 +9,15 @@ final class McpAttributes {
   static final Exchange.Key<McpSessions.Session> SESSION = Exchange.Key.of("session", McpSessions.Session.class);
   /** The revision this request is served under (absent: decided by its session, else the oldest). */
   static final Exchange.Key<Revision> REVISION = Exchange.Key.of("revision", Revision.class);
-  /** The HTTP exchange itself, for the answers that are streams ({@code subscriptions/listen}, the GET stream). */
+  /** The HTTP exchange itself, for the answers that are streams (listen, the GET stream, a streamed tools/call). */
   static final Exchange.Key<io.vertx.ext.web.RoutingContext> ROUTING =
       Exchange.Key.of("mcpRouting", io.vertx.ext.web.RoutingContext.class);
-  /** The HTTP request of a POST, for an answer that streams (absent when a pipeline runs without a server). */
-  static final Exchange.Key<io.vertx.core.http.HttpServerRequest> REQUEST =
-      Exchange.Key.of("request", io.vertx.core.http.HttpServerRequest.class);
+
+  /** The HTTP request {@link #ROUTING} carries, or null when a pipeline runs without a server. */
+  static io.vertx.core.http.HttpServerRequest request(Exchange exchange) {
+    io.vertx.ext.web.RoutingContext routing = exchange.get(ROUTING);
+    return routing == null ? null : routing.request();
+  }
 
   /**
    * The parsed body.

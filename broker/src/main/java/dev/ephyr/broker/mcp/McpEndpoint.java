@@ -120,8 +120,7 @@ public final class McpEndpoint implements Routes {
     }
     router.route(PATH).handler(responder.bodyHandler());
     // Streamed answers write the response themselves; the exchange carries it to them.
-    router.post(PATH).handler(ctx -> responder.respond(ctx, ex -> post(ex.with(McpAttributes.ROUTING, ctx)
-        .with(McpAttributes.REQUEST, ctx.request()))));
+    router.post(PATH).handler(ctx -> responder.respond(ctx, ex -> post(ex.with(McpAttributes.ROUTING, ctx))));
     router.get(PATH).handler(ctx -> responder.respond(ctx, ex -> get(ex.with(McpAttributes.ROUTING, ctx))));
     router.delete(PATH).handler(ctx -> responder.respond(ctx, this::delete));
     router.route(PATH).handler(ctx -> responder.write(ctx, Reply.error(405, "method_not_allowed",

@@ -48,7 +48,7 @@ final class ToolCalls {
    * (it accepts {@code text/event-stream} and we hold its response), else null.
    */
   Object streamToken(Object message, Exchange exchange) {
-    if (exchange.get(McpAttributes.REQUEST) == null || exchange.context() == null
+    if (McpAttributes.request(exchange) == null || exchange.context() == null
         || !(message instanceof JsonObject m) || !"tools/call".equals(m.getValue("method"))
         || !JsonRpc.validId(m.getValue("id")) || !(m.getValue("params") instanceof JsonObject p)
         || !(p.getValue("_meta") instanceof JsonObject meta)) {
@@ -64,7 +64,7 @@ final class ToolCalls {
   Future<Result> inline(Exchange exchange, Caller caller, Object id, Function<CallControl, Future<Result>> work) {
     CallControl control = CallControl.of(Delivery.INLINE);
     Runnable untrack = track(exchange, caller, id, control);
-    HttpServerRequest request = exchange.get(McpAttributes.REQUEST);
+    HttpServerRequest request = McpAttributes.request(exchange);
     if (request != null) {
       request.response().closeHandler(v -> control.cancel("client_disconnected"));
     }
@@ -129,7 +129,7 @@ final class ToolCalls {
       this.work = work;
       this.reply = reply;
       io.vertx.core.Vertx vertx = exchange.context().owner();
-      this.stream = new CallStream(exchange.get(McpAttributes.REQUEST), vertx, limits.progressInterval(),
+      this.stream = new CallStream(McpAttributes.request(exchange), vertx, limits.progressInterval(),
           control::cancel);
       this.progress = new Progress(token, stream, vertx, limits.progressInterval(), what);
     }

@@ -7,9 +7,9 @@ import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.protocol.InsecureSecretAccess;
 import dev.ephyr.protocol.keys.Keyring;
 import dev.ephyr.testing.Eventually;
+import dev.ephyr.testing.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -79,12 +79,7 @@ final class TestKit {
   }
 
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return FreePorts.next();
   }
 
   /** A node config for this kit: HTTP on a free port, cluster member on {@code clusterPort}. */

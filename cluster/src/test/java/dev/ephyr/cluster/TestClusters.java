@@ -1,8 +1,6 @@
 package dev.ephyr.cluster;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
+import dev.ephyr.testing.FreePorts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,28 +19,13 @@ final class TestClusters {
     return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
-  /** Ports the OS just handed out as free (a tiny race with other processes remains; names are unique anyway). */
+  /** Ports free a moment ago, outside the range outgoing connections take theirs from (see {@link FreePorts}). */
   static List<Integer> freePorts(int n) {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      List<Integer> ports = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket(0);
-        sockets.add(s);
-        ports.add(s.getLocalPort());
-      }
-      return ports;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      for (ServerSocket s : sockets) {
-        try {
-          s.close();
-        } catch (IOException ignored) {
-          // best effort
-        }
-      }
+    List<Integer> ports = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ports.add(FreePorts.next());
     }
+    return ports;
   }
 
   static List<String> addresses(List<Integer> ports) {

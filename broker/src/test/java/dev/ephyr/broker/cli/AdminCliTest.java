@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ephyr.testing.FreePorts;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,10 +32,8 @@ class AdminCliTest {
   @TempDir Path dir;
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  private static int freePort() {
+    return FreePorts.next();
   }
 
   private static JsonObject post(String url, String bearer, JsonObject body) throws Exception {

@@ -3,9 +3,9 @@ package dev.ephyr.broker.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ephyr.testing.FreePorts;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,10 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 class AdminStatusExitTest {
   @TempDir Path dir;
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  private static int freePort() {
+    return FreePorts.next();
   }
 
   private static JsonObject node(String id, boolean ready) {

@@ -96,22 +96,15 @@ public final class TaskRegistry {
       return 0;
     }
     long now = clock.millis();
-    java.util.List<CompletableFuture<?>> window = new ArrayList<>();
-    int pushed = 0;
+    PushWindow window = new PushWindow();
     for (TaskRecord r : state.tasks()) {
       long ttl = r.expiresAt().toEpochMilli() + retention.toMillis() - now;
       if (ttl <= 0) {
         continue;
       }
-      window.add(map().submitToKey(r.taskId(), new MergeTaskRecord(r, ttl)).toCompletableFuture());
-      pushed++;
-      if (window.size() >= 512) {
-        CompletableFuture.allOf(window.toArray(new CompletableFuture[0])).join();
-        window.clear();
-      }
+      window.add(map().submitToKey(r.taskId(), new MergeTaskRecord(r, ttl)));
     }
-    CompletableFuture.allOf(window.toArray(new CompletableFuture[0])).join();
-    return pushed;
+    return window.finish();
   }
 
   /** Cold start: stores every record the cluster holds in this node's state store. Blocking; worker thread. */

@@ -11,8 +11,6 @@ import dev.ephyr.protocol.verify.WatermarkLookup;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -93,8 +91,7 @@ public final class WatermarkStore implements WatermarkLookup {
       return 0;
     }
     long now = clock.millis();
-    List<CompletableFuture<?>> window = new ArrayList<>();
-    int pushed = 0;
+    PushWindow window = new PushWindow();
     for (Map.Entry<String, Watermark> e : state.watermarks().entrySet()) {
       Watermark w = e.getValue();
       long ttl = w.expiresAtMillis() + retention.toMillis() - now;
@@ -102,16 +99,9 @@ public final class WatermarkStore implements WatermarkLookup {
         continue;
       }
       mirror.raise(e.getKey(), w);
-      window.add(map.submitToKey(e.getKey(), new RaiseWatermark(w.floor(), w.expiresAtMillis(), ttl))
-          .toCompletableFuture());
-      pushed++;
-      if (window.size() >= 512) {
-        CompletableFuture.allOf(window.toArray(new CompletableFuture[0])).join();
-        window.clear();
-      }
+      window.add(map.submitToKey(e.getKey(), new RaiseWatermark(w.floor(), w.expiresAtMillis(), ttl)));
     }
-    CompletableFuture.allOf(window.toArray(new CompletableFuture[0])).join();
-    return pushed;
+    return window.finish();
   }
 
   /** Forgets mirror entries of tasks that expired more than the retention ago. */

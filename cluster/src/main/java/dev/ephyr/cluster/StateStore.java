@@ -16,6 +16,9 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.h2.mvstore.MVMap;
@@ -63,6 +66,15 @@ public final class StateStore implements AutoCloseable {
   private final MVMap<String, String> meta;
   private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(100_000);
   private final Thread writer;
+  /**
+   * Completes the writes of a synced batch, so that what callers chained on them (replies, messages to other
+   * members) runs beside the next batch's sync instead of in front of it.
+   */
+  private final ExecutorService acks = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "ephyr-state-acks");
+    t.setDaemon(true);
+    return t;
+  });
   private final AtomicLong syncs = new AtomicLong();
   private final AtomicLong writes = new AtomicLong();
   private volatile String failure;
@@ -459,8 +471,10 @@ public final class StateStore implements AutoCloseable {
       }
     }
     writes.addAndGet(accepted.size());
-    for (Pending p : accepted) {
-      p.done.complete(null);
+    try {
+      acks.execute(() -> accepted.forEach(p -> p.done.complete(null)));
+    } catch (RejectedExecutionException e) {
+      accepted.forEach(p -> p.done.complete(null)); // closing: complete here
     }
   }
 
@@ -547,6 +561,8 @@ public final class StateStore implements AutoCloseable {
     closing = true;
     try {
       writer.join(10_000);
+      acks.shutdown();
+      acks.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

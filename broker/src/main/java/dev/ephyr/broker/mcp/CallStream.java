@@ -38,12 +38,7 @@ final class CallStream {
 
   /** Sends the status and headers now, so the client knows the answer streams. */
   void open(String requestId) {
-    response.setStatusCode(200).setChunked(true)
-        .putHeader("Content-Type", "text/event-stream")
-        .putHeader("Cache-Control", "no-store")
-        .putHeader("X-Accel-Buffering", "no") // a buffering reverse proxy would hold the heartbeats back
-        .putHeader("X-Request-Id", requestId)
-        .setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
+    SseFrames.head(response, requestId, WRITE_QUEUE_BYTES);
     response.closeHandler(v -> broken("client_disconnected"));
     response.exceptionHandler(e -> broken("client_disconnected"));
     response.writeHead();
@@ -70,7 +65,7 @@ final class CallStream {
   }
 
   private void write(JsonObject message) {
-    response.write("event: message\ndata: " + message.encode() + "\n\n");
+    response.write(SseFrames.message(message));
     watchDrain();
   }
 

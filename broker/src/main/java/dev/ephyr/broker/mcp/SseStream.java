@@ -10,8 +10,6 @@ import io.vertx.core.json.JsonObject;
  * than buffered without end. Used on the response's own event loop only.
  */
 final class SseStream {
-  private static final Buffer KEEP_ALIVE = Buffer.buffer(":\n\n");
-
   private final HttpServerResponse response;
   private Runnable onClose = () -> { };
   private boolean closed;
@@ -26,16 +24,10 @@ final class SseStream {
    */
   static SseStream open(HttpServerResponse response, String requestId, int maxQueuedBytes) {
     SseStream s = new SseStream(response);
-    response.setStatusCode(200)
-        .putHeader("Content-Type", "text/event-stream")
-        .putHeader("Cache-Control", "no-store")
-        .putHeader("X-Accel-Buffering", "no")
-        .putHeader("X-Request-Id", requestId)
-        .setChunked(true)
-        .setWriteQueueMaxSize(maxQueuedBytes);
+    SseFrames.head(response, requestId, maxQueuedBytes);
     response.closeHandler(v -> s.closed());
     response.exceptionHandler(e -> s.close());
-    response.write(KEEP_ALIVE); // sends the head now, so the client knows the stream is open
+    response.write(SseFrames.KEEP_ALIVE); // sends the head now, so the client knows the stream is open
     return s;
   }
 
@@ -53,12 +45,12 @@ final class SseStream {
    * sent before (then the stream is closed now).
    */
   boolean send(JsonObject message) {
-    return write(Buffer.buffer("event: message\ndata: ").appendBuffer(message.toBuffer()).appendString("\n\n"));
+    return write(SseFrames.message(message));
   }
 
   /** A comment line that keeps intermediaries and idle timers from closing a quiet stream. */
   boolean keepAlive() {
-    return write(KEEP_ALIVE);
+    return write(SseFrames.KEEP_ALIVE);
   }
 
   /** Sends {@code last} (if not null) and ends the stream normally. */

@@ -130,6 +130,11 @@ class OperationsGuideIT {
     Runtime.getRuntime().addShutdownHook(reaper);
 
     boolean finished = bash.waitFor(DEADLINE_SECONDS, TimeUnit.SECONDS);
+    // bash's trace (each command with its start time) stays beside the reports, for a look after a slow or failed run
+    if (Files.isDirectory(Path.of("target")) && Files.exists(out.resolve("trace.txt"))) {
+      Files.copy(out.resolve("trace.txt"), Path.of("target", "operations-guide-trace.txt"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
     String current = Files.exists(out.resolve("current")) ? Files.readString(out.resolve("current")).strip() : "0";
     if (!finished || bash.exitValue() != 0 || !current.equals("done")) {
       fail((finished ? "the guide failed (bash exit " + bash.exitValue() + ")" : "the guide did not finish in "

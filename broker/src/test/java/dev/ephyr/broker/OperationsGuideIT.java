@@ -181,6 +181,7 @@ class OperationsGuideIT {
     assertEquals(401, again.status(), again.toString());
 
     // §7: the backup is complete (its manifest is written last) and restores into a new node's folders.
+    assertTrue(step(script, out, "ephyr state backup").contains("backup written to"), "the backup says what it holds");
     Path backups = run.resolve("lab/backups");
     try (Stream<Path> s = Files.list(backups)) {
       Path b = s.findFirst().orElseThrow();
@@ -192,6 +193,7 @@ class OperationsGuideIT {
     // §9: init wrote both layouts.
     assertTrue(Files.isRegularFile(run.resolve("quick-lab/n1/node.yaml")), "quick-lab");
     assertTrue(Files.isRegularFile(run.resolve("prod/n3/node.yaml")), "prod");
+    assertTrue(step(script, out, "--dir quick-lab").contains("node --config"), "init prints the commands to run");
   }
 
   /** The programs the guide's commands use besides ephyr: skipped with a hint where missing, failed under CI. */

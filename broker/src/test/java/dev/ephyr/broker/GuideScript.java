@@ -22,8 +22,8 @@ final class GuideScript {
     StringBuilder s = new StringBuilder("""
         set -euo pipefail
         echo $$ > "$GUIDE_OUT/pgid"
-        exec {trace}>"$GUIDE_OUT/trace.txt"
-        BASH_XTRACEFD=$trace
+        exec {GUIDE_TRACE_FD}>"$GUIDE_OUT/trace.txt"
+        BASH_XTRACEFD=$GUIDE_TRACE_FD
         PS4='+ ${EPOCHREALTIME} '
         set -x
         """);

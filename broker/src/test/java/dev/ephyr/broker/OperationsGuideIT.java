@@ -193,6 +193,8 @@ class OperationsGuideIT {
       assertTrue(Files.isRegularFile(b.resolve("state/ephyr-state.mv.db")), "state in " + b);
     }
     assertTrue(Files.isRegularFile(run.resolve("lab/n4/state/ephyr-state.mv.db")), "restored state");
+    String restored = step(script, out, "ephyr state restore");
+    assertTrue(restored.contains("restored") && restored.contains("OK"), restored);
 
     // §9: init wrote both layouts.
     assertTrue(Files.isRegularFile(run.resolve("quick-lab/n1/node.yaml")), "quick-lab");

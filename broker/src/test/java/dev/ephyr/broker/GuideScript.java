@@ -21,7 +21,7 @@ final class GuideScript {
   static Script of(List<Block> blocks) {
     StringBuilder s = new StringBuilder("""
         set -euo pipefail
-        echo $$ > "$GUIDE_OUT/pgid"
+        echo $$ > "$GUIDE_OUT/pgid.new" && mv "$GUIDE_OUT/pgid.new" "$GUIDE_OUT/pgid"
         exec {GUIDE_TRACE_FD}>"$GUIDE_OUT/trace.txt"
         BASH_XTRACEFD=$GUIDE_TRACE_FD
         PS4='+ ${EPOCHREALTIME} '

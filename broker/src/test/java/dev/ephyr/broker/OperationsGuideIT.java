@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.ephyr.broker.GuideBlocks.Block;
 import dev.ephyr.broker.GuideBlocks.Skip;
+import dev.ephyr.testing.Eventually;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -112,17 +114,18 @@ class OperationsGuideIT {
     env.put("GUIDE_OUT", out.toString());
     Process bash = pb.redirectErrorStream(true).redirectOutput(dir.resolve("bash.txt").toFile()).start();
     // The group is known once bash has written it; until then bash itself is the only process to stop.
-    long started = System.nanoTime();
-    while (!Files.exists(out.resolve("pgid")) && bash.isAlive()
-        && System.nanoTime() - started < TimeUnit.SECONDS.toNanos(30)) {
-      Thread.sleep(50);
-    }
-    String pg = Files.exists(out.resolve("pgid")) ? Files.readString(out.resolve("pgid")).strip() : "";
-    if (pg.isEmpty()) {
+    try {
+      Eventually.await(Duration.ofSeconds(30), "bash names its process group", () -> {
+        if (!bash.isAlive() && !Files.exists(out.resolve("pgid"))) {
+          throw new AssertionError("bash exited: " + Files.readString(dir.resolve("bash.txt")));
+        }
+        return Files.exists(out.resolve("pgid"));
+      });
+    } catch (AssertionError e) {
       bash.destroyForcibly();
-      fail("bash did not start the guide: " + Files.readString(dir.resolve("bash.txt")));
+      throw e;
     }
-    pgid = Long.parseLong(pg);
+    pgid = Long.parseLong(Files.readString(out.resolve("pgid")).strip());
     long group = pgid;
     reaper = new Thread(() -> {
       try {

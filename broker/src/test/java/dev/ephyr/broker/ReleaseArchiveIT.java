@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ephyr.testing.Eventually;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,11 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,24 +28,6 @@ class ReleaseArchiveIT {
 
   @TempDir Path dir;
   private final List<Process> nodes = new ArrayList<>();
-
-  private static Path archive() throws IOException {
-    Path target = Path.of("target");
-    if (!Files.isDirectory(target)) {
-      target = Path.of("broker", "target");
-    }
-    Path found = null;
-    if (Files.isDirectory(target)) {
-      try (Stream<Path> s = Files.list(target)) {
-        found = s.filter(p -> p.getFileName().toString().matches("ephyr-.+\\.tar\\.gz")).findFirst().orElse(null);
-      }
-    }
-    if ("true".equals(System.getenv("CI"))) {
-      assertTrue(found != null, "broker/target/ephyr-<version>.tar.gz must be built (mvn package) before this test");
-    }
-    Assumptions.assumeTrue(found != null, "the release archive is not built; run mvn package first");
-    return found.toAbsolutePath();
-  }
 
   private record Run(int code, String out, String err) {}
 
@@ -70,28 +46,6 @@ class ReleaseArchiveIT {
     return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
   }
 
-  /** A first port such that it and the next {@code n - 1} are free on loopback. */
-  private static int freeRun(int n, int avoid) {
-    for (int attempt = 0; attempt < 200; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 60_000);
-      if (Math.abs(base - avoid) < 2 * n) {
-        continue;
-      }
-      boolean free = true;
-      for (int i = 0; i < n && free; i++) {
-        try (ServerSocket s = new ServerSocket(base + i, 1, InetAddress.getLoopbackAddress())) {
-          s.setReuseAddress(true);
-        } catch (IOException e) {
-          free = false;
-        }
-      }
-      if (free) {
-        return base;
-      }
-    }
-    throw new AssertionError("no run of " + n + " free ports");
-  }
-
   @AfterEach
   void stopNodes() throws InterruptedException {
     nodes.forEach(Process::destroy); // SIGTERM: the clean stop systemd would send
@@ -104,21 +58,12 @@ class ReleaseArchiveIT {
 
   @Test
   void initThreeNodes_runFromTheArchive_createOnOne_revokeOnAnother_refusedOnTheThird() throws Exception {
-    Path tgz = archive();
-    Process tar = new ProcessBuilder("tar", "xzf", tgz.toString(), "-C", dir.toString()).inheritIO().start();
-    assertTrue(tar.waitFor(60, TimeUnit.SECONDS) && tar.exitValue() == 0, "tar xzf " + tgz);
-    Path home;
-    try (Stream<Path> s = Files.list(dir)) {
-      home = s.filter(p -> p.getFileName().toString().startsWith("ephyr-")).findFirst().orElseThrow();
-    }
+    Path home = ReleaseArchive.unpack(dir);
     Path ephyr = home.resolve("bin/ephyr");
-    assertTrue(Files.isExecutable(ephyr), ephyr + " is executable");
-    // The archive's java is whatever the operator has: here the test JVM's, through JAVA_HOME.
-    Map<String, String> env = Map.of("JAVA_HOME", System.getProperty("java.home"),
-        "EPHYR_JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k");
+    Map<String, String> env = ReleaseArchive.smallJvmEnv();
 
-    int http = freeRun(3, -100);
-    int cluster = freeRun(3, http);
+    int http = ReleaseArchive.freeRun(3, -100);
+    int cluster = ReleaseArchive.freeRun(3, http);
     Run init = run(ephyr, env, "init", "--nodes", "3", "--hosts", "127.0.0.1,127.0.0.1,127.0.0.1", "--dir", "lab",
         "--no-ssh", "--cluster-name", "archive-" + http, "--http-port", "" + http, "--cluster-port", "" + cluster);
     assertEquals(0, init.code(), init.err());

@@ -3,6 +3,7 @@ package dev.ephyr.broker.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ephyr.broker.policy.ApiKeys;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import picocli.CommandLine.Model.OptionSpec;
 
@@ -21,18 +22,20 @@ final class AgentKey implements Command {
   @Override
   public String help() {
     return """
-        Usage: ephyr agent-key [--agent NAME] [--json]
+        Usage: ephyr agent-key [--agent NAME] [--out FILE] [--json]
                ephyr agent-key --hash [-]
 
         Generates a random API key (ek_ + 256 random bits) and prints it with its hash. The key is shown
         only here: give it to the agent. Put the hash (sha256:...) into the policy under
-        agents.<name>.api_keys; the broker stores and compares hashes only.
+        agents.<name>.api_keys; the broker stores and compares hashes only. With --out, the key is written
+        to FILE (mode 0600, refused if FILE exists) instead of being shown.
         """;
   }
 
   @Override
   public List<OptionSpec> options() {
     return List.of(Options.value("--agent", "NAME", "print the policy snippet for this agent"),
+        Options.value("--out", "FILE", "write the key to FILE (mode 0600, refused if it exists) instead"),
         Options.flag("--json", "print {\"key\": ..., \"hash\": ...}"),
         Options.flag("--hash", "read an existing key from stdin and print its hash only"));
   }
@@ -59,16 +62,29 @@ final class AgentKey implements Command {
     }
     String key = ApiKeys.generate(io.random());
     String hash = ApiKeys.hash(key);
+    String out = args.option("--out");
+    if (out != null) {
+      SecureFiles.writeSecret(io.path(out), (key + "\n").getBytes(StandardCharsets.UTF_8), SecureFiles.Mode.CREATE_NEW);
+    }
     if (args.flag("--json")) {
-      ObjectNode o = new ObjectMapper().createObjectNode().put("key", key).put("hash", hash);
+      ObjectNode o = new ObjectMapper().createObjectNode().put("hash", hash);
+      if (out == null) {
+        o.put("key", key);
+      } else {
+        o.put("file", io.path(out).toString());
+      }
       if (agent != null) {
         o.put("agent", agent);
       }
       io.out().println(o.toString());
       return 0;
     }
-    io.out().println("API key (give it to the agent; it is not stored anywhere):");
-    io.out().println("  " + key);
+    if (out == null) {
+      io.out().println("API key (give it to the agent; it is not stored anywhere):");
+      io.out().println("  " + key);
+    } else {
+      io.out().println("API key written to " + io.path(out) + " (mode 0600; give it to the agent).");
+    }
     io.out().println("Hash (put it in the policy):");
     io.out().println("  " + hash);
     if (agent != null) {

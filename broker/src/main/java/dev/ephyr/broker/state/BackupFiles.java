@@ -43,7 +43,11 @@ final class BackupFiles {
       throw new BackupException("the backup directory " + target + " already exists; name a new one");
     }
     Path parent = target.getParent();
-    if (parent == null || !Files.isDirectory(parent)) {
+    if (parent == null || !Files.exists(parent)) {
+      // The node makes only the backup directory itself, never a chain of folders someone mistyped.
+      throw new BackupException("the backup directory's parent " + parent + " does not exist; create it first");
+    }
+    if (!Files.isDirectory(parent)) {
       throw new BackupException("the backup directory's parent " + parent + " is not a directory");
     }
     try {

@@ -27,6 +27,22 @@ class AgentKeyTest {
   }
 
   @Test
+  void agentKey_out_writesTheKeyToAPrivateFile_showsOnlyTheHash_andNeverOverwrites() throws Exception {
+    CliHarness.Result r = new CliHarness(dir).run("agent-key", "--agent", "claude", "--out", "claude.key");
+    assertEquals(0, r.code(), r.all());
+    Path file = dir.resolve("claude.key");
+    String key = java.nio.file.Files.readString(file).strip();
+    assertTrue(ApiKeys.isWellFormedKey(key), key);
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+        java.nio.file.Files.getPosixFilePermissions(file)));
+    assertTrue(!r.out().contains(key), "the key is not shown: " + r.out());
+    assertTrue(r.out().contains("api_keys: [\"" + ApiKeys.hash(key) + "\"]"), r.out());
+    CliHarness.Result again = new CliHarness(dir).run("agent-key", "--out", "claude.key");
+    assertEquals(1, again.code(), again.all());
+    assertEquals(key, java.nio.file.Files.readString(file).strip(), "the existing key is kept");
+  }
+
+  @Test
   void agentKey_json() throws Exception {
     CliHarness.Result r = new CliHarness(dir).run("agent-key", "--json");
     assertEquals(0, r.code());

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
@@ -18,6 +20,9 @@ import picocli.CommandLine.ParseResult;
  * tests of each command; this keeps the guides from drifting away from the options.)
  */
 class GuideCommandsTest {
+  /** {@code ./ephyr} or {@code bin/ephyr} after a blank, or {@code ephyr} (on the PATH) where a command starts. */
+  private static final Pattern LAUNCHER = Pattern.compile("(?:(?:^|\\s)(?:\\./|bin/)|"
+      + "(?:^(?:[A-Za-z_]\\w*=\\S*\\s+)*|\\$\\(\\s*|[|;&]\\s*))ephyr\\s+(.*)$");
   private static final List<String> GUIDES = List.of("docs/operations.md", "docs/ssh.md", "docs/admin.md",
       "README.md");
 
@@ -50,11 +55,12 @@ class GuideCommandsTest {
       if (cmd.endsWith("&")) {
         cmd = cmd.substring(0, cmd.length() - 1).trim();
       }
-      for (String launcher : List.of("./ephyr ", "bin/ephyr ")) {
-        int at = cmd.indexOf(launcher);
-        if (at >= 0 && (at == 0 || cmd.charAt(at - 1) == ' ')) {
-          out.add(cmd.substring(at + launcher.length()).replaceAll("\\s+", " "));
-        }
+      // The launcher of a checkout (./ephyr), of the release archive (bin/ephyr) or on the PATH (ephyr), at the
+      // start of a command, after a pipe or inside $(...); the command ends at a redirection or the next operator.
+      Matcher m = LAUNCHER.matcher(cmd);
+      if (m.find()) {
+        String words = m.group(1).split("\\s*(?:\\d*[<>]|[|;&)])", 2)[0];
+        out.add(words.trim().replaceAll("\\s+", " "));
       }
     }
     return out;
@@ -94,7 +100,8 @@ class GuideCommandsTest {
       refused(lines).forEach(w -> wrong.add(guide + ": " + w));
     }
     assertTrue(all.size() >= 15, "command lines found: " + all);
-    assertTrue(all.contains("init --nodes 3 --hosts 127.0.0.1 --dir lab"), all.toString());
+    assertTrue(all.contains("init --nodes 3 --hosts 127.0.0.1 --dir quick-lab"), all.toString());
+    assertTrue(all.contains("agent-key --hash"), all.toString());
     assertEquals(List.of(), wrong);
   }
 
@@ -102,12 +109,16 @@ class GuideCommandsTest {
   void theCheck_seesAMisspelledOption_anUnknownCommand_andAMissingValue() {
     String doc = "text\n```sh\n./ephyr admin key --admn alice   # typo\n./ephyr keys frob\n"
         + "x=1 ./ephyr admin status --url\n./ephyr signer --key k \\\n  --socket s --principals p &\n```\n"
-        + "```yaml\n./ephyr not-a-command-here\n```\n";
+        + "```yaml\n./ephyr not-a-command-here\n```\n"
+        + "```sh\nH=$(ephyr agent-key --hsh < lab/k)\n  ephyr node --config lab/$n.yaml >> lab/$n.log 2>&1 &\n"
+        + "bin/ephyr admin key --admin a --out f | grep -A1 '^admins:'\nmkdir -p /var/lib/ephyr/state\n"
+        + "useradd --system --gid ephyr --shell /usr/sbin/nologin ephyr-signer\n```\n";
     List<String> lines = commandLines(doc);
     assertEquals(List.of("admin key --admn alice", "keys frob", "admin status --url",
-        "signer --key k --socket s --principals p"), lines);
+        "signer --key k --socket s --principals p", "agent-key --hsh", "node --config lab/$n.yaml",
+        "admin key --admin a --out f"), lines);
     List<String> wrong = refused(lines);
-    assertEquals(3, wrong.size(), wrong.toString());
+    assertEquals(4, wrong.size(), wrong.toString());
     assertTrue(wrong.get(0).startsWith("admin key --admn alice"), wrong.toString());
   }
 }

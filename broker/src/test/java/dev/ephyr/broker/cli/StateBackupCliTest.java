@@ -35,6 +35,11 @@ class StateBackupCliTest {
         "node/state", "--audit-dir", "node/audit", "--keyring", "keyring.json", "--url", "http://127.0.0.1:1"));
     assertTrue(mixed.text().contains("--url is for a running node"), mixed.text());
 
+    OutputWatch noParent = new OutputWatch("-");
+    assertEquals(1, h.run(new OutputWatch("-"), noParent, "", "state", "backup", "missing/b3", "--offline",
+        "--state-dir", "node/state", "--audit-dir", "node/audit", "--keyring", "keyring.json", "--node", "n1"));
+    assertTrue(noParent.text().contains("missing does not exist; create it first"), noParent.text());
+
     OutputWatch check = new OutputWatch("OK");
     assertEquals(0, h.run(check, new OutputWatch("-"), "", "state", "restore", "b1", "--keyring", "keyring.json",
         "--check"), check.text());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.ephyr.broker.GuideBlocks.Block;
 import dev.ephyr.broker.GuideBlocks.Skip;
 import dev.ephyr.testing.Eventually;
+import dev.ephyr.testing.FreePorts;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -96,8 +97,8 @@ class OperationsGuideIT {
     Path out = Files.createDirectories(dir.resolve("out"));
     Path file = dir.resolve("guide.sh");
     Files.writeString(file, script.text());
-    int http = ReleaseArchive.freeRun(3, -100);
-    int cluster = ReleaseArchive.freeRun(3, http);
+    int http = FreePorts.run(3);
+    int cluster = FreePorts.run(3);
 
     ProcessBuilder pb = new ProcessBuilder("setsid", "-w", "bash", file.toString()).directory(run.toFile());
     Map<String, String> env = pb.environment();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ephyr.testing.Eventually;
+import dev.ephyr.testing.FreePorts;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,8 +63,8 @@ class ReleaseArchiveIT {
     Path ephyr = home.resolve("bin/ephyr");
     Map<String, String> env = ReleaseArchive.smallJvmEnv();
 
-    int http = ReleaseArchive.freeRun(3, -100);
-    int cluster = ReleaseArchive.freeRun(3, http);
+    int http = FreePorts.run(3);
+    int cluster = FreePorts.run(3);
     Run init = run(ephyr, env, "init", "--nodes", "3", "--hosts", "127.0.0.1,127.0.0.1,127.0.0.1", "--dir", "lab",
         "--no-ssh", "--cluster-name", "archive-" + http, "--http-port", "" + http, "--cluster-port", "" + cluster);
     assertEquals(0, init.code(), init.err());

@@ -26,19 +26,33 @@ public final class FreePorts {
   private FreePorts() {}
 
   /** A port that was free on loopback and on the wildcard address a moment ago, and not handed out before. */
-  public static synchronized int next() {
-    int high = Math.min(ephemeralStart(), 65_536);
+  public static int next() {
+    return run(1);
+  }
+
+  /**
+   * The first of {@code n} consecutive ports, each as {@link #next()} gives them (for a command line that counts
+   * ports up from a base, as {@code ephyr init} does).
+   */
+  public static synchronized int run(int n) {
+    int high = Math.min(ephemeralStart(), 65_536) - n;
     if (high - LOW < 1_000) {
-      high = 65_536; // the range was moved down: fall back to anything free
+      high = 65_536 - n; // the range was moved down: fall back to anything free
     }
     for (int attempt = 0; attempt < 2_000; attempt++) {
-      int port = ThreadLocalRandom.current().nextInt(LOW, high);
-      if (!GIVEN.contains(port) && bindable(port)) {
-        GIVEN.add(port);
-        return port;
+      int base = ThreadLocalRandom.current().nextInt(LOW, high);
+      boolean free = true;
+      for (int p = base; p < base + n && free; p++) {
+        free = !GIVEN.contains(p) && bindable(p);
+      }
+      if (free) {
+        for (int p = base; p < base + n; p++) {
+          GIVEN.add(p);
+        }
+        return base;
       }
     }
-    throw new IllegalStateException("no free port in " + LOW + ".." + (high - 1));
+    throw new IllegalStateException("no " + n + " free ports in a row in " + LOW + ".." + (high - 1));
   }
 
   private static boolean bindable(int port) {

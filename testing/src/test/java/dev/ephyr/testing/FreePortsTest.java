@@ -26,4 +26,16 @@ class FreePortsTest {
       assertEquals(port, s.getLocalPort());
     }
   }
+
+  @Test
+  void aRun_isConsecutive_andNeverOverlapsWhatWasHandedOut() {
+    Set<Integer> seen = new HashSet<>();
+    for (int i = 0; i < 50; i++) {
+      int base = FreePorts.run(3);
+      for (int p = base; p < base + 3; p++) {
+        assertTrue(seen.add(p), "handed out twice: " + p);
+      }
+      assertTrue(base + 2 < FreePorts.ephemeralStart(), "run reaches the ephemeral range: " + base);
+    }
+  }
 }

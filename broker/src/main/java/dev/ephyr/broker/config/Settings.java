@@ -75,16 +75,16 @@ public final class Settings {
       time(SECOND, Duration.ofSeconds(15)), "10s", null,
       "gap between `notifications/progress` heartbeats of a `tools/call` that streams (SSE, `progressToken`)");
 
-  public static final Setting TASKS_DEFAULT_TTL = of("tasks.default-ttl", time(MS, Duration.ofDays(30)), "30m",
+  public static final Setting TASKS_DEFAULT_TTL = reloadable("tasks.default-ttl", time(MS, Duration.ofDays(30)), "30m",
       null, "TTL of a root task when the agent's policy names none");
-  public static final Setting TASKS_MAX_TTL = of("tasks.max-ttl", time(MS, Duration.ofDays(30)), "24h", null,
+  public static final Setting TASKS_MAX_TTL = reloadable("tasks.max-ttl", time(MS, Duration.ofDays(30)), "24h", null,
       "upper bound on any task TTL (the agent's policy may lower it)");
-  public static final Setting TASKS_DELEGATE_DEFAULT_TTL = of("tasks.delegate-default-ttl",
+  public static final Setting TASKS_DELEGATE_DEFAULT_TTL = reloadable("tasks.delegate-default-ttl",
       time(MS, Duration.ofDays(30)), "10m", null,
       "child TTL when none is asked for (always at most the parent's remaining TTL)");
-  public static final Setting TASKS_MAX_BIND_WINDOW = of("tasks.max-bind-window", time(MS, DAY), "5m", null,
+  public static final Setting TASKS_MAX_BIND_WINDOW = reloadable("tasks.max-bind-window", time(MS, DAY), "5m", null,
       "longest two-phase bind window");
-  public static final Setting TASKS_LIST_LIMIT = of("tasks.list-limit", count(1, 10_000), "500", null,
+  public static final Setting TASKS_LIST_LIMIT = reloadable("tasks.list-limit", count(1, 10_000), "500", null,
       "most records a task listing returns (`truncated: true` beyond)");
 
   public static final Setting DPOP_IAT_WINDOW = of("dpop.iat-window", time(MS, Duration.ofMinutes(5)), "60s", null,
@@ -199,6 +199,11 @@ public final class Settings {
 
   private static Setting of(String name, SettingType type, String dflt, String computed, String doc) {
     return new Setting(name, type, dflt, computed, doc, Setting.Change.RESTART);
+  }
+
+  /** A setting a configuration reload applies on a live node: its readers take it from {@link LiveConfig}. */
+  private static Setting reloadable(String name, SettingType type, String dflt, String computed, String doc) {
+    return new Setting(name, type, dflt, computed, doc, Setting.Change.RELOAD);
   }
 
   private static SettingType count(long min, long max) {

@@ -1,0 +1,72 @@
+package dev.ephyr.broker.config;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node configuration in force on a running node, and its reload. A reload reads the sources again and
+ * checks them exactly as the node's start did; on any problem nothing changes and the problems are the answer.
+ * Otherwise the settings the catalogue marks {@link Setting.Change#RELOAD} are swapped in at once (one immutable
+ * {@link NodeConfig} behind one reference: a reader sees all old or all new values, never a mix), and changed
+ * settings that need a restart are reported by name and left as they are.
+ */
+public final class LiveConfig {
+  private static final Logger LOG = LoggerFactory.getLogger(LiveConfig.class);
+
+  private final NodeConfig.Reader reader;
+  private final AtomicReference<NodeConfig> current;
+  private final AtomicReference<Duration> longestTaskTtl;
+
+  /** The configuration {@code started} with, re-read by {@code reader} on reload. */
+  public LiveConfig(NodeConfig started, NodeConfig.Reader reader) {
+    this.reader = Objects.requireNonNull(reader, "reader");
+    this.current = new AtomicReference<>(started);
+    this.longestTaskTtl = new AtomicReference<>(started.tasks().maxTtl());
+  }
+
+  /** The configuration in force now (cheap: read it at each use of a reloadable setting). */
+  public NodeConfig current() {
+    return current.get();
+  }
+
+  /**
+   * The largest {@code tasks.max-ttl} in force since the node started: a token minted under it may still live,
+   * so what must outlast every copy of a task uses this, not the value in force now.
+   */
+  public Duration longestTaskTtl() {
+    return longestTaskTtl.get();
+  }
+
+  /**
+   * Reads the configuration again and applies what may change on a live node. Blocking (reads a file): call it off
+   * the event loops. Reloads are serialised, so two at once cannot interleave their swaps.
+   *
+   * @throws ConfigException the sources have problems (the message lists them as start would); nothing changed
+   */
+  public synchronized ConfigChanges reload() throws ConfigException {
+    NodeConfig running = current.get();
+    NodeConfig read;
+    try {
+      read = reader.read();
+    } catch (ConfigException e) {
+      LOG.warn("node {}: configuration reload refused, nothing changed: {}", running.nodeId(), e.getMessage());
+      throw e;
+    }
+    ConfigChanges changes = ConfigChanges.between(running, read);
+    if (!changes.applied().isEmpty()) {
+      NodeConfig next = running.withReloadable(read);
+      longestTaskTtl.accumulateAndGet(next.tasks().maxTtl(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+      current.set(next);
+      LOG.info("node {}: configuration reloaded, now in force: {}", running.nodeId(),
+          String.join(", ", changes.applied()));
+    }
+    if (!changes.needsRestart().isEmpty()) {
+      LOG.warn("node {}: configuration reload: changed settings that need a restart of this node were not applied: {}",
+          running.nodeId(), String.join(", ", changes.needsRestart()));
+    }
+    return changes;
+  }
+}

@@ -245,7 +245,8 @@ public final class Node {
     NodeGauges.register(metrics, cluster, blocked);
 
     // The order of each pipeline is written in Pipelines.
-    Pipelines.Shared shared = new Pipelines.Shared(audit, metrics, config.nodeId(), clock, http.allowedOrigins(),
+    Pipelines.Shared shared = new Pipelines.Shared(audit, metrics, config.nodeId(), clock,
+        () -> live.current().http().allowedOrigins(),
         new AuthenticateStep(verification.authenticator(), publicBase, metrics), (int) Math.min(Integer.MAX_VALUE, http.bodyLimit()),
         tracing);
     Upstream proxy = new Upstream(vertx, store::current, System.getenv(), metrics);

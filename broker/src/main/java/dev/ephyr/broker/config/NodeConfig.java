@@ -98,7 +98,10 @@ public record NodeConfig(NodeSettings node, HttpSettings http, EventBusSettings 
         merged.put(s.name(), read.values.get(s.name()));
       }
     }
-    return new NodeConfig(node, http, eventBus, mcp, read.tasks, dpop, vertx, ssh, audit, admin, state, tracing,
+    HttpSettings h = new HttpSettings(http.host(), http.port(), http.publicUrl(), http.tlsCert(), http.tlsKey(),
+        read.http.allowedOrigins(), http.bodyLimit(), http.maxHeaderSize(), http.instances(), http.idleTimeout(),
+        http.requestTimeout());
+    return new NodeConfig(node, h, eventBus, mcp, read.tasks, dpop, vertx, ssh, audit, admin, state, tracing,
         cluster, Map.copyOf(merged));
   }
 

@@ -47,7 +47,7 @@ public final class Settings {
   public static final Setting HTTP_TLS_CERT = of("http.tls-cert", TEXT, null, "none",
       "TLS certificate chain (PEM); with `http.tls-key`, both or neither");
   public static final Setting HTTP_TLS_KEY = of("http.tls-key", TEXT, null, "none", "TLS private key (PEM)");
-  public static final Setting HTTP_ALLOWED_ORIGINS = of("http.allowed-origins", new SettingType.Origins(), "",
+  public static final Setting HTTP_ALLOWED_ORIGINS = reloadable("http.allowed-origins", new SettingType.Origins(), "",
       "empty", "browser origins allowed, comma-separated; requests without `Origin` always pass");
   public static final Setting HTTP_BODY_LIMIT = of("http.body-limit", bytes(1024, 16 * MIB),
       String.valueOf(MIB), null, "largest request body in bytes; larger ones get 413 naming the limit");

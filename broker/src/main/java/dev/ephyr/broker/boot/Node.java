@@ -256,6 +256,13 @@ public final class Node {
     ListChanges listChanges = new ListChanges(ListChanges.Limits.DEFAULTS);
     store.onChange(p -> listChanges.changed(ListChanges.Cause.POLICY));
     federation.onCatalogueChange(() -> listChanges.changed(ListChanges.Cause.CATALOGUE));
+    // A reload may link this node to another signer, or to none: connected (and its CA published) before the swap.
+    live.onReload((running, next) -> {
+      if (!java.util.Objects.equals(running.ssh().signerSocket(), next.ssh().signerSocket())) {
+        ssh.switchSigner(next.ssh().signerSocket());
+        listChanges.changed(ListChanges.Cause.CONFIG);
+      }
+    });
     McpEndpoint mcp = Pipelines.mcp(shared, http.requestTimeout(), publicBase, sessions, List.of(taskTools,
         ssh.tools(), new ProxyTools(proxy, http.requestTimeout().minusSeconds(1)), federationTools),
         () -> ClusterViews.snapshot(cluster), listChanges,

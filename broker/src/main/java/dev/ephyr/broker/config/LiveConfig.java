@@ -1,7 +1,9 @@
 package dev.ephyr.broker.config;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,12 +21,31 @@ public final class LiveConfig {
   private final NodeConfig.Reader reader;
   private final AtomicReference<NodeConfig> current;
   private final AtomicReference<Duration> longestTaskTtl;
+  private final List<Effect> effects = new CopyOnWriteArrayList<>();
+
+  /**
+   * What a reload must do besides swapping values, e.g. connect to a new signer. It runs before the swap and either
+   * completes or throws having changed nothing; then the reload is refused with its message.
+   */
+  @FunctionalInterface
+  public interface Effect {
+    /** Makes {@code next} true of the node, where it differs from {@code running}. Blocking is allowed. */
+    void apply(NodeConfig running, NodeConfig next) throws ConfigException;
+  }
 
   /** The configuration {@code started} with, re-read by {@code reader} on reload. */
   public LiveConfig(NodeConfig started, NodeConfig.Reader reader) {
     this.reader = Objects.requireNonNull(reader, "reader");
     this.current = new AtomicReference<>(started);
     this.longestTaskTtl = new AtomicReference<>(started.tasks().maxTtl());
+  }
+
+  /**
+   * Adds {@code effect} to every reload that applies something. Only one capability registers one (SSH); with
+   * several, one that fails after another succeeded would leave the first applied.
+   */
+  public void onReload(Effect effect) {
+    effects.add(effect);
   }
 
   /** The configuration in force now (cheap: read it at each use of a reloadable setting). */
@@ -58,6 +79,14 @@ public final class LiveConfig {
     ConfigChanges changes = ConfigChanges.between(running, read);
     if (!changes.applied().isEmpty()) {
       NodeConfig next = running.withReloadable(read);
+      try {
+        for (Effect e : effects) {
+          e.apply(running, next);
+        }
+      } catch (ConfigException e) {
+        LOG.warn("node {}: configuration reload refused, nothing changed: {}", running.nodeId(), e.getMessage());
+        throw e;
+      }
       longestTaskTtl.accumulateAndGet(next.tasks().maxTtl(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
       current.set(next);
       LOG.info("node {}: configuration reloaded, now in force: {}", running.nodeId(),

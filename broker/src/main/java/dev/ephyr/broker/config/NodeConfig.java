@@ -101,7 +101,10 @@ public record NodeConfig(NodeSettings node, HttpSettings http, EventBusSettings 
     HttpSettings h = new HttpSettings(http.host(), http.port(), http.publicUrl(), http.tlsCert(), http.tlsKey(),
         read.http.allowedOrigins(), http.bodyLimit(), http.maxHeaderSize(), http.instances(), http.idleTimeout(),
         http.requestTimeout());
-    return new NodeConfig(node, h, eventBus, mcp, read.tasks, dpop, vertx, ssh, audit, admin, state, tracing,
+    SshSettings s = new SshSettings(read.ssh.signerSocket(), ssh.signerTimeout(), ssh.defaultCertTtl(),
+        ssh.maxCertTtl(), ssh.connectTimeout(), ssh.execTimeout(), ssh.maxExecTimeout(), ssh.outputLimit(),
+        ssh.sessionIdle(), ssh.sessionMaxLifetime(), ssh.maxSessionsPerTask(), ssh.maxSessions(), ssh.sourceAddress());
+    return new NodeConfig(node, h, eventBus, mcp, read.tasks, dpop, vertx, s, audit, admin, state, tracing,
         cluster, Map.copyOf(merged));
   }
 

@@ -101,7 +101,7 @@ public final class Settings {
   public static final Setting VERTX_MAX_EVENT_LOOP_EXECUTE_TIME = of("vertx.max-event-loop-execute-time",
       time(MS, HOUR), "2s", null, "how long an event-loop task may run before Vert.x warns");
 
-  public static final Setting SSH_SIGNER_SOCKET = of("ssh.signer-socket", TEXT, "", "empty (SSH off)",
+  public static final Setting SSH_SIGNER_SOCKET = reloadable("ssh.signer-socket", TEXT, "", "empty (SSH off)",
       "the signer's Unix socket; see [`ssh.md`](ssh.md)");
   public static final Setting SSH_SIGNER_TIMEOUT = of("ssh.signer-timeout", time(MS, Duration.ofMinutes(5)), "5s",
       null, "deadline of one signer call");

@@ -43,13 +43,16 @@ class LiveConfigTest {
     if (s.type() instanceof SettingType.Origins) {
       return "https://another.example";
     }
+    if (s == Settings.SSH_SIGNER_SOCKET) {
+      return "run/other.sock";
+    }
     throw new AssertionError(s.name() + " is reloadable: give this test a second value of its type to try");
   }
 
   @Test
   void everyReloadableSetting_takesEffect_andNothingElseMoves() throws Exception {
     List<Setting> reloadable = Settings.ALL.stream().filter(s -> s.change() == Setting.Change.RELOAD).toList();
-    assertTrue(reloadable.size() >= 6, "the catalogue marks the tasks.* settings and http.allowed-origins reloadable");
+    assertTrue(reloadable.size() >= 7, "tasks.*, http.allowed-origins and ssh.signer-socket are marked reloadable");
     for (Setting s : reloadable) {
       NodeConfig started = base().build();
       NodeConfig edited = base().set(s.name(), another(s)).build();
@@ -67,21 +70,21 @@ class LiveConfigTest {
   void changedRestartSettings_areNamed_notApplied() throws Exception {
     NodeConfig started = base().build();
     NodeConfig edited = base().set("http.body-limit", "4096").set("cluster.port", "5999")
-        .set("ssh.signer-socket", "/run/other.sock").set("tasks.max-ttl", "2h").build();
+        .set("ssh.max-sessions", "3").set("tasks.max-ttl", "2h").build();
     LiveConfig live = new LiveConfig(started, () -> edited);
     ConfigChanges c = live.reload();
     assertEquals(List.of("tasks.max-ttl"), c.applied());
-    assertEquals(List.of("cluster.port", "http.body-limit", "ssh.signer-socket"), c.needsRestart());
+    assertEquals(List.of("cluster.port", "http.body-limit", "ssh.max-sessions"), c.needsRestart());
     NodeConfig now = live.current();
     assertEquals(Duration.ofHours(2), now.tasks().maxTtl());
     assertEquals(started.http().bodyLimit(), now.http().bodyLimit());
     assertEquals(started.ssh(), now.ssh());
     assertEquals(started.cluster(), now.cluster());
     // Asked again, the pending change is still pending (it is compared with what is in force, not the last file).
-    assertEquals(List.of("cluster.port", "http.body-limit", "ssh.signer-socket"), live.reload().needsRestart());
-    assertTrue(c.summary().contains("needs restart (not applied): cluster.port, http.body-limit, ssh.signer-socket"),
+    assertEquals(List.of("cluster.port", "http.body-limit", "ssh.max-sessions"), live.reload().needsRestart());
+    assertTrue(c.summary().contains("needs restart (not applied): cluster.port, http.body-limit, ssh.max-sessions"),
         c.summary());
-    assertFalse(c.summary().contains("4096") || c.summary().contains("other.sock"), "keys, never values");
+    assertFalse(c.summary().contains("4096") || c.summary().contains("5999"), "keys, never values");
   }
 
   @Test
@@ -116,6 +119,19 @@ class LiveConfigTest {
     assertTrue(c.none(), c.summary());
     assertSame(started, live.current());
     assertEquals(8999, live.current().http().port(), "the environment of the start is read again");
+  }
+
+  @Test
+  void aFailingEffect_refusesTheReload_andChangesNothing() throws Exception {
+    NodeConfig started = base().build();
+    LiveConfig live = new LiveConfig(started, () -> base().set("ssh.signer-socket", "run/s.sock")
+        .set("tasks.max-ttl", "2h").build());
+    live.onReload((running, next) -> {
+      throw new ConfigException("ssh.signer-socket: cannot reach the signer");
+    });
+    ConfigException e = assertThrows(ConfigException.class, live::reload);
+    assertEquals("ssh.signer-socket: cannot reach the signer", e.getMessage());
+    assertSame(started, live.current(), "not even tasks.max-ttl");
   }
 
   @Test

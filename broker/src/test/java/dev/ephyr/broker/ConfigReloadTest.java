@@ -11,17 +11,24 @@ import dev.ephyr.broker.config.ConfigChanges;
 import dev.ephyr.broker.config.ConfigException;
 import dev.ephyr.broker.config.NodeConfig;
 import dev.ephyr.broker.policy.ApiKeys;
+import dev.ephyr.broker.ssh.signer.CaKeyFile;
+import dev.ephyr.broker.ssh.signer.SignerLimits;
+import dev.ephyr.broker.ssh.signer.SignerServer;
 import dev.ephyr.testing.Eventually;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,6 +44,16 @@ import org.junit.jupiter.api.Test;
  * succeed.
  */
 class ConfigReloadTest {
+  /** The settings under test as the node starts. */
+  private static final List<String> START = List.of(
+      "tasks:",
+      "  default-ttl: 10m",
+      "  max-ttl: 1h",
+      "  delegate-default-ttl: 2m",
+      "  max-bind-window: 30s",
+      "  list-limit: 1",
+      "http.allowed-origins: [\"https://a.example\"]");
+
   private final TestKit kit = new TestKit();
   private final String adminKey = ApiKeys.generate(TestKit.RANDOM);
   private Path file;
@@ -66,6 +83,13 @@ class ConfigReloadTest {
         "")) + String.join("\n", tail) + "\n";
   }
 
+  /** The start's settings under test and then {@code more}. */
+  private static String[] startAnd(String... more) {
+    List<String> all = new ArrayList<>(START);
+    all.addAll(List.of(more));
+    return all.toArray(String[]::new);
+  }
+
   /** The same file with the cluster section as it was (only the settings under test differ). */
   private void rewrite(String... tail) throws Exception {
     String now = Files.readString(file, StandardCharsets.UTF_8);
@@ -80,14 +104,7 @@ class ConfigReloadTest {
     Files.writeString(kit.dir.resolve("policy.yaml"), kit.policyYaml() + "admins:\n  ops:\n    credential: \""
         + ApiKeys.hash(adminKey) + "\"\n");
     file = kit.dir.resolve("node.yaml");
-    Files.writeString(file, yaml(
-        "tasks:",
-        "  default-ttl: 10m",
-        "  max-ttl: 1h",
-        "  delegate-default-ttl: 2m",
-        "  max-bind-window: 30s",
-        "  list-limit: 1",
-        "http.allowed-origins: [\"https://a.example\"]"));
+    Files.writeString(file, yaml(START.toArray(String[]::new)));
     NodeConfig.Reader reader = NodeConfig.reader(file, Map.of());
     node = Node.start(reader.read(), null, reader).toCompletionStage().toCompletableFuture().get(90, TimeUnit.SECONDS);
     TestKit.awaitReady(node);
@@ -222,6 +239,62 @@ class ConfigReloadTest {
     Eventually.await(Duration.ofSeconds(30), "the refusal in the audit trail", () -> Files.readString(
         AuditFiles.list(node.config().audit().dir()).get(0))
         .contains("\"event\":\"admin.node.config-reload\",\"decision\":\"deny\""));
+  }
+
+  @Test
+  void aSignerSocket_isAddedAndRemoved_withoutARestart() throws Exception {
+    String ca = "http://127.0.0.1:" + node.port() + "/v1/ssh/ca";
+    Http.Response none = Http.get(ca, Map.of());
+    assertEquals(503, none.status(), "no signer anywhere yet: " + none);
+    McpClient task = McpClient.bearer(node.mcpUrl(), alice().ok("task_create", new JsonObject()).getString("token"));
+    assertFalse(toolNames(task).contains("exec"), "SSH is off on this node");
+
+    Path run = Files.createTempDirectory(Path.of("/tmp"), "ephyr-reload-signer-");
+    SignerServer signer = null;
+    try {
+      // A socket nobody listens on: refused, saying why, and nothing changes (not even the other line).
+      List<String> otherLimit = new ArrayList<>(START);
+      otherLimit.set(otherLimit.indexOf("  list-limit: 1"), "  list-limit: 9");
+      otherLimit.add("ssh.signer-socket: " + run.resolve("nobody.sock"));
+      rewrite(otherLimit.toArray(String[]::new));
+      JsonObject refused = reloadAll().getJsonArray("nodes").getJsonObject(0);
+      assertEquals("config_invalid", refused.getString("error"), refused.encode());
+      assertTrue(refused.getString("message").contains("cannot reach the signer"), refused.getString("message"));
+      assertEquals(1, node.config().tasks().listLimit());
+      assertEquals(503, Http.get(ca, Map.of()).status());
+
+      signer = SignerServer.start(CaKeyFile.generate(TestKit.RANDOM), new SignerServer.Config(run.resolve("s.sock"),
+          new SignerLimits(Duration.ofMinutes(10), Set.of("deploy"), Set.of("permit-pty"), Set.of("force-command"),
+              100, 100), Set.of(System.getProperty("user.name")), null),
+          new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), Clock.systemUTC());
+      rewrite(startAnd("ssh.signer-socket: " + signer.socket()));
+      JsonObject linked = reloadAll().getJsonArray("nodes").getJsonObject(0);
+      assertEquals(new JsonArray(List.of("ssh.signer-socket")), linked.getJsonArray("applied"), linked.encode());
+      Http.Response served = Http.get(ca, Map.of());
+      assertEquals(200, served.status(), served.toString());
+      assertTrue(served.body().startsWith(signer.caPublicKey() + " ephyr-ca:r1"), served.body());
+      assertTrue(toolNames(task).contains("exec"), "SSH is on: its tools are listed");
+      assertEquals(Boolean.TRUE, task.ok("list_targets", new JsonObject()).getBoolean("enabled"));
+
+      rewrite(startAnd());
+      JsonObject unlinked = reloadAll().getJsonArray("nodes").getJsonObject(0);
+      assertEquals(new JsonArray(List.of("ssh.signer-socket")), unlinked.getJsonArray("applied"), unlinked.encode());
+      assertFalse(toolNames(task).contains("exec"), "SSH is off again");
+      assertEquals("ssh_disabled", task.toolError("exec", new JsonObject().put("target", "t1").put("command", "id")));
+    } finally {
+      if (signer != null) {
+        signer.close();
+      }
+      try (java.util.stream.Stream<Path> walk = Files.walk(run)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  private static List<String> toolNames(McpClient c) {
+    return McpEndpointTest.names(c.rpc("tools/list", null).json().getJsonObject("result").getJsonArray("tools"));
   }
 
   @Test

@@ -8,6 +8,8 @@ import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -35,6 +37,8 @@ final class SignerLink {
   private final AuditSink audit;
   private final Clock clock;
   private final AtomicReference<Linked> current = new AtomicReference<>();
+  /** Clients switched away from and not closed yet (closed after a grace, or when the node stops). */
+  private final Set<SignerClient> retiring = ConcurrentHashMap.newKeySet();
 
   SignerLink(SshSettings settings, String nodeId, Vertx vertx, SerialGenerator serials, CertRecords certs,
       CaDirectory cas, AuditSink audit, Clock clock) {
@@ -85,9 +89,12 @@ final class SignerLink {
     }
     if (old != null) {
       // Calls that took the old issuer a moment ago may still be waiting on it: close it once they are done.
+      retiring.add(old.client());
       long grace = settings.signerTimeout().toMillis() + 1000;
       vertx.setTimer(grace, id -> vertx.executeBlocking(() -> {
-        old.client().close();
+        if (retiring.remove(old.client())) {
+          old.client().close();
+        }
         return null;
       }, false));
     }
@@ -130,6 +137,11 @@ final class SignerLink {
     Linked l = current.getAndSet(null);
     if (l != null) {
       l.client().close();
+    }
+    for (SignerClient c : retiring) {
+      if (retiring.remove(c)) {
+        c.close();
+      }
     }
   }
 }

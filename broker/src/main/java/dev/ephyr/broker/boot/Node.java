@@ -17,6 +17,7 @@ import dev.ephyr.broker.audit.BusRefusals;
 import dev.ephyr.broker.audit.EventBusAuditSink;
 import dev.ephyr.broker.audit.HeadCheck;
 import dev.ephyr.broker.audit.LiveListeners;
+import dev.ephyr.broker.audit.ConfigAudit;
 import dev.ephyr.broker.audit.PolicyAudit;
 import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.bus.BusSeal;
@@ -228,6 +229,7 @@ public final class Node {
     AuditSink audit = new EventBusAuditSink(vertx, auditBacklog);
     AuditMetrics.register(metrics, auditStats, auditBacklog);
     PolicyAudit.install(store, audit, config.nodeId(), clock);
+    ConfigAudit.install(live, audit, config.nodeId(), clock);
     String tokenUrl = publicBase + "/mcp";
     TaskService tasks = new TaskService(vertx, store::current, new TokenMinter(keyring), verifier, cluster.tasks(),
         cluster.watermarks(), UlidGenerator.systemDefault(), clock, () -> taskLimits(live.current().tasks(), tokenUrl),

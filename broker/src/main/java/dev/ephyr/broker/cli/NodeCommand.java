@@ -26,7 +26,8 @@ final class NodeCommand implements Command {
         Usage: ephyr node [--config FILE] [--watch-parent] [--accept-missing-audit-head]
 
         Runs a broker node: joins the cluster, serves MCP and the REST front, and reloads the policy when
-        it changes ('ephyr admin config-reload' applies the settings of FILE that may change live). Every setting has a default; FILE (YAML) sets some, and EPHYR_<KEY> environment
+        it changes ('ephyr admin config-reload', or SIGHUP to this process, applies the settings of FILE that
+        may change live). Every setting has a default; FILE (YAML) sets some, and EPHYR_<KEY> environment
         variables override single settings (http.port <= EPHYR_HTTP_PORT). Stops cleanly on Ctrl-C or
         SIGTERM. See docs/operations.md for the keys.
         """;
@@ -71,6 +72,7 @@ final class NodeCommand implements Command {
           () -> io.stop().fire());
     }
     return NodeRunner.run(nodeConfig, reader, io, node -> {
+      HangupReload.install(node, io.err());
       io.out().println("node " + node.nodeId() + " serving MCP at " + node.mcpUrl());
       io.out().println("policy " + nodeConfig.node().policy() + ", keyring " + nodeConfig.node().keyring());
       io.out().flush();

@@ -22,6 +22,16 @@ public final class LiveConfig {
   private final AtomicReference<NodeConfig> current;
   private final AtomicReference<Duration> longestTaskTtl;
   private final List<Effect> effects = new CopyOnWriteArrayList<>();
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+
+  /** Hears the outcome of every reload, whoever asked for it (the audit trail). */
+  public interface Listener {
+    /** The reload applied {@code changes} (its {@code needsRestart} were not applied). */
+    void reloaded(ConfigChanges changes);
+
+    /** The reload was refused: nothing changed. */
+    void refused(ConfigException why);
+  }
 
   /**
    * What a reload must do besides swapping values, e.g. connect to a new signer. It runs before the swap and either
@@ -46,6 +56,11 @@ public final class LiveConfig {
    */
   public void onReload(Effect effect) {
     effects.add(effect);
+  }
+
+  /** Adds {@code listener} to every reload's outcome. */
+  public void onOutcome(Listener listener) {
+    listeners.add(listener);
   }
 
   /** The configuration in force now (cheap: read it at each use of a reloadable setting). */
@@ -73,8 +88,7 @@ public final class LiveConfig {
     try {
       read = reader.read();
     } catch (ConfigException e) {
-      LOG.warn("node {}: configuration reload refused, nothing changed: {}", running.nodeId(), e.getMessage());
-      throw e;
+      throw refused(running, e);
     }
     ConfigChanges changes = ConfigChanges.between(running, read);
     if (!changes.applied().isEmpty()) {
@@ -84,8 +98,7 @@ public final class LiveConfig {
           e.apply(running, next);
         }
       } catch (ConfigException e) {
-        LOG.warn("node {}: configuration reload refused, nothing changed: {}", running.nodeId(), e.getMessage());
-        throw e;
+        throw refused(running, e);
       }
       longestTaskTtl.accumulateAndGet(next.tasks().maxTtl(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
       current.set(next);
@@ -96,6 +109,13 @@ public final class LiveConfig {
       LOG.warn("node {}: configuration reload: changed settings that need a restart of this node were not applied: {}",
           running.nodeId(), String.join(", ", changes.needsRestart()));
     }
+    listeners.forEach(l -> l.reloaded(changes));
     return changes;
+  }
+
+  private ConfigException refused(NodeConfig running, ConfigException e) {
+    LOG.warn("node {}: configuration reload refused, nothing changed: {}", running.nodeId(), e.getMessage());
+    listeners.forEach(l -> l.refused(e));
+    return e;
   }
 }

@@ -66,7 +66,9 @@ final class AdminConfigReload extends AdminCommand {
     for (Object o : r.getJsonArray("nodes", new JsonArray())) {
       JsonObject n = (JsonObject) o;
       if (n.containsKey("error")) {
-        rows.add(List.of(n.getString("node"), "REFUSED", n.getString("error") + ": " + n.getString("message", "")));
+        // A refused file lists its problems one per line: one row, problems separated by "; ".
+        rows.add(List.of(n.getString("node"), "REFUSED", n.getString("error") + ": "
+            + n.getString("message", "").replaceAll("\\s*\n\\s*", "; ")));
         continue;
       }
       List<String> applied = keys(n.getJsonArray("applied"));

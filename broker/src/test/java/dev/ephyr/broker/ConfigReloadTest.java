@@ -44,6 +44,8 @@ import org.junit.jupiter.api.Test;
  * succeed.
  */
 class ConfigReloadTest {
+  /** Where the settings under test begin in the file. */
+  private static final String TAIL = "# settings under test";
   /** The settings under test as the node starts. */
   private static final List<String> START = List.of(
       "tasks:",
@@ -61,7 +63,6 @@ class ConfigReloadTest {
 
   /** The node's file: the kit's cluster and files, then {@code tail} (the settings under test). */
   private String yaml(String... tail) {
-    int cp = TestKit.freePort();
     return String.join("\n", List.of(
         "node:",
         "  id: r1",
@@ -78,8 +79,9 @@ class ConfigReloadTest {
         "  max-event-loop-execute-time: 100ms",
         "cluster:",
         "  name: " + kit.clusterName,
-        "  port: " + cp,
-        "  members: 127.0.0.1:" + cp,
+        "  bind-host: 127.0.0.1",
+        "  port: 0", // alone, on a free port
+        TAIL,
         "")) + String.join("\n", tail) + "\n";
   }
 
@@ -90,13 +92,11 @@ class ConfigReloadTest {
     return all.toArray(String[]::new);
   }
 
-  /** The same file with the cluster section as it was (only the settings under test differ). */
+  /** The same file with other settings under test (the rest as it was). */
   private void rewrite(String... tail) throws Exception {
     String now = Files.readString(file, StandardCharsets.UTF_8);
-    String head = now.substring(0, now.indexOf("  members: "));
-    String members = now.substring(now.indexOf("  members: "));
-    members = members.substring(0, members.indexOf('\n') + 1);
-    Files.writeString(file, head + members + String.join("\n", tail) + "\n");
+    Files.writeString(file, now.substring(0, now.indexOf(TAIL) + TAIL.length()) + "\n" + String.join("\n", tail)
+        + "\n");
   }
 
   @BeforeEach

@@ -29,11 +29,10 @@ class HangupReloadTest {
   @Test
   void sighup_reloadsTheFile_andTheNodeKeepsRunning() throws Exception {
     TestKit kit = new TestKit();
-    int cp = TestKit.freePort();
     Path file = kit.dir.resolve("node.yaml");
     String head = String.join("\n", "node: {id: h1, data-dir: h1, keyring: keyring.json, policy: policy.yaml}",
         "http: {host: 127.0.0.1, port: 0}", "vertx: {event-loops: 2}",
-        "cluster: {name: " + kit.clusterName + ", port: " + cp + ", members: \"127.0.0.1:" + cp + "\"}", "");
+        "cluster: {name: " + kit.clusterName + ", bind-host: 127.0.0.1, port: 0}", ""); // alone, on a free port
     Files.writeString(file, head + "tasks.list-limit: 1\n");
     Path log = kit.dir.resolve("h1.log");
     Process node = ChildJvm.start("256m", "dev.ephyr.broker.cli.Main", List.of("node", "--config", file.toString()),

@@ -140,6 +140,10 @@ class BusAttackTest {
         .put("credential", adminKey).put("args", new JsonObject()));
     assertFalse(Boolean.TRUE.equals(reload.getValue("ok")), "a raw credential was accepted on a per-node address: "
         + reload);
+    JsonObject configReload = ask(AdminVerticle.nodeAddress("n1", "config-reload"), new JsonObject()
+        .put("credential", adminKey).put("args", new JsonObject()));
+    assertFalse(Boolean.TRUE.equals(configReload.getValue("ok")), "a raw credential was accepted on a per-node "
+        + "address: " + configReload);
     JsonObject replayed = ask(AdminVerticle.nodeAddress("n1", "status"), (JsonObject) caught.get(0));
     assertFalse(Boolean.TRUE.equals(replayed.getValue("ok")), "a captured fan-out request was replayed: " + replayed);
   }

@@ -1,10 +1,10 @@
 package dev.ephyr.broker.admin;
 
 import dev.ephyr.broker.audit.AuditBacklog;
-import dev.ephyr.broker.bus.BusSeal;
 import dev.ephyr.broker.audit.AuditSink;
 import dev.ephyr.broker.audit.AuditStats;
 import dev.ephyr.broker.bus.BusSeal;
+import dev.ephyr.broker.config.LiveConfig;
 import dev.ephyr.broker.policy.PolicyStore;
 import dev.ephyr.broker.tasks.TaskService;
 import dev.ephyr.cluster.ClusterNode;
@@ -17,6 +17,7 @@ import java.util.function.LongSupplier;
  *
  * @param nodeId this node
  * @param policy the policy store (admins, reloads, the hash in force)
+ * @param config the node configuration in force, and its reload
  * @param cluster the cluster member (members, quorum, readiness, watermark mirror)
  * @param tasks task operations (revoke, reissue, task views)
  * @param audit where admin actions are recorded
@@ -30,6 +31,6 @@ import java.util.function.LongSupplier;
  * @param views read-only views of services, remotes and certificates
  * @param bus seals fan-out requests to other nodes and opens theirs
  */
-public record AdminDeps(String nodeId, PolicyStore policy, ClusterNode cluster, TaskService tasks, AuditSink audit,
+public record AdminDeps(String nodeId, PolicyStore policy, LiveConfig config, ClusterNode cluster, TaskService tasks, AuditSink audit,
     AuditStats auditStats, AuditBacklog auditBacklog, String keyringFingerprint, LongSupplier blockedThreads,
     Clock clock, Duration fanOutTimeout, AdminSessions sessions, CapabilityViews views, BusSeal bus) {}

@@ -70,6 +70,7 @@ public final class AdminRoutes implements Routes {
     get(router, responder, "/admin/audit", Addresses.ADMIN_AUDIT_QUERY,
         ctx -> query(ctx, "task", "agent", "since", "until", "decision", "limit"));
     post(router, responder, "/admin/policy/reload", Addresses.ADMIN_POLICY_RELOAD, (ctx, body) -> body);
+    post(router, responder, "/admin/config/reload", Addresses.ADMIN_CONFIG_RELOAD, (ctx, body) -> body);
     post(router, responder, "/admin/state/backup", Addresses.ADMIN_STATE_BACKUP, (ctx, body) -> body);
     get(router, responder, "/admin/services", Addresses.ADMIN_SERVICES, ctx -> new JsonObject());
     get(router, responder, "/admin/remotes", Addresses.ADMIN_REMOTES, ctx -> new JsonObject());

@@ -71,6 +71,7 @@ public final class AdminVerticle extends VerticleBase {
     ready.add(on(Addresses.ADMIN_TASK_LIST, "admin.task.list", true, this::list));
     ready.add(on(Addresses.ADMIN_AUDIT_QUERY, "admin.audit.query", true, this::auditQuery));
     ready.add(on(Addresses.ADMIN_POLICY_RELOAD, "admin.policy.reload", true, this::policyReload));
+    ready.add(on(Addresses.ADMIN_CONFIG_RELOAD, "admin.config.reload", true, this::configReload));
     ready.add(on(Addresses.ADMIN_SESSION, "admin.session", true, this::session));
     ready.add(on(Addresses.ADMIN_STATE_BACKUP, "admin.state.backup", true, this::stateBackup));
     ready.add(on(Addresses.ADMIN_SERVICES, "admin.services", false, (a, c) -> view("services",
@@ -92,6 +93,7 @@ public final class AdminVerticle extends VerticleBase {
     ready.add(onForwarded("status", "admin.node.status", false, this::nodeStatus));
     ready.add(onForwarded("audit-query", "admin.node.audit-query", false, this::nodeAuditQuery));
     ready.add(onForwarded("policy-reload", "admin.node.policy-reload", true, this::nodePolicyReload));
+    ready.add(onForwarded("config-reload", "admin.node.config-reload", true, this::nodeConfigReload));
     return Future.all(ready);
   }
 
@@ -540,20 +542,34 @@ public final class AdminVerticle extends VerticleBase {
 
   // --------------------------------------------------------------------------------------- policy reload
 
-  private Future<AdminOutcome> policyReload(AdminPolicy admin, AdminCall call) {
+  /** The members a reload names ({@code node}: an id or {@code "all"}), or the refusal to answer instead. */
+  private sealed interface Targets {
+    record Members(String named, List<String> ids) implements Targets {}
+    record Refusal(Future<AdminOutcome> answer) implements Targets {}
+  }
+
+  private Targets reloadTargets(AdminCall call) {
     Object node = call.args().getValue("node");
     if (!(node instanceof String n) || n.isEmpty() || n.length() > 128) {
-      return bad("node is required: a node id, or \"all\"");
+      return new Targets.Refusal(bad("node is required: a node id, or \"all\""));
     }
-    List<String> targets;
     if (n.equals("all")) {
-      targets = memberIds();
+      return new Targets.Members(n, memberIds());
     } else if (memberIds().contains(n)) {
-      targets = List.of(n);
-    } else {
-      return Future.succeededFuture(new AdminOutcome.Refused(404, "not_found", "no member named " + clip(n)
-          + " (members: " + String.join(", ", memberIds()) + ")", AdminOutcome.Facts.resource("node:" + clip(n))));
+      return new Targets.Members(n, List.of(n));
     }
+    return new Targets.Refusal(Future.succeededFuture(new AdminOutcome.Refused(404, "not_found", "no member named "
+        + clip(n) + " (members: " + String.join(", ", memberIds()) + ")",
+        AdminOutcome.Facts.resource("node:" + clip(n)))));
+  }
+
+  private Future<AdminOutcome> policyReload(AdminPolicy admin, AdminCall call) {
+    Targets t = reloadTargets(call);
+    if (t instanceof Targets.Refusal r) {
+      return r.answer();
+    }
+    String n = ((Targets.Members) t).named();
+    List<String> targets = ((Targets.Members) t).ids();
     return fanOut(targets, "policy-reload", admin, call, new JsonObject()).map(nodes -> {
       JsonArray out = new JsonArray();
       boolean allOk = true;
@@ -574,6 +590,40 @@ public final class AdminVerticle extends VerticleBase {
             new AdminOutcome.Facts("node:" + deps.nodeId(), null, List.of(), "policy hash " + p.hash())))
         .recover(e -> Future.succeededFuture(new AdminOutcome.Refused(422, "policy_invalid",
             "the policy file was refused; the old policy stays in force: " + e.getMessage(),
+            AdminOutcome.Facts.resource("node:" + deps.nodeId()))));
+  }
+
+  // --------------------------------------------------------------------------------------- config reload
+
+  private Future<AdminOutcome> configReload(AdminPolicy admin, AdminCall call) {
+    Targets t = reloadTargets(call);
+    if (t instanceof Targets.Refusal r) {
+      return r.answer();
+    }
+    Targets.Members m = (Targets.Members) t;
+    return fanOut(m.ids(), "config-reload", admin, call, new JsonObject()).map(nodes -> {
+      JsonArray out = new JsonArray();
+      boolean allOk = true;
+      boolean restart = false;
+      for (JsonObject o : nodes) {
+        out.add(o);
+        allOk &= !o.containsKey("error");
+        restart |= !o.getJsonArray("needs_restart", new JsonArray()).isEmpty();
+      }
+      JsonObject result = new JsonObject().put("nodes", out).put("all_ok", allOk).put("restart_needed", restart);
+      return new AdminOutcome.Done(result, new AdminOutcome.Facts("node:" + clip(m.named()), null, List.of(),
+          allOk ? null : "some nodes kept their configuration"));
+    });
+  }
+
+  /** This node re-reads its configuration file (off the event loop) and applies what may change live. */
+  private Future<AdminOutcome> nodeConfigReload(AdminPolicy admin, AdminCall call) {
+    return vertx.executeBlocking(() -> deps.config().reload(), false)
+        .map(c -> (AdminOutcome) new AdminOutcome.Done(new JsonObject()
+            .put("applied", new JsonArray(c.applied())).put("needs_restart", new JsonArray(c.needsRestart())),
+            new AdminOutcome.Facts("node:" + deps.nodeId(), null, List.of(), c.summary())))
+        .recover(e -> Future.succeededFuture(new AdminOutcome.Refused(422, "config_invalid",
+            "the node configuration was refused; nothing changed: " + e.getMessage(),
             AdminOutcome.Facts.resource("node:" + deps.nodeId()))));
   }
 

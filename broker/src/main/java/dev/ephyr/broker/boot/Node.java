@@ -17,11 +17,14 @@ import dev.ephyr.broker.audit.BusRefusals;
 import dev.ephyr.broker.audit.EventBusAuditSink;
 import dev.ephyr.broker.audit.HeadCheck;
 import dev.ephyr.broker.audit.LiveListeners;
+import dev.ephyr.broker.audit.ConfigAudit;
 import dev.ephyr.broker.audit.PolicyAudit;
 import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.bus.BusSeal;
 import dev.ephyr.broker.bus.RecordMac;
+import dev.ephyr.broker.config.ConfigChanges;
 import dev.ephyr.broker.config.ConfigException;
+import dev.ephyr.broker.config.LiveConfig;
 import dev.ephyr.broker.config.HttpSettings;
 import dev.ephyr.broker.config.NodeConfig;
 import dev.ephyr.broker.config.TaskSettings;
@@ -80,7 +83,7 @@ import org.slf4j.LoggerFactory;
 public final class Node {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
 
-  private final NodeConfig config;
+  private final LiveConfig config;
   private final ClusterNode cluster;
   private final Vertx vertx;
   private final PolicyStore policy;
@@ -90,7 +93,7 @@ public final class Node {
   private final String publicUrl;
   private final Tracing tracing;
 
-  private Node(NodeConfig config, ClusterNode cluster, Vertx vertx, PolicyStore policy, Metrics metrics,
+  private Node(LiveConfig config, ClusterNode cluster, Vertx vertx, PolicyStore policy, Metrics metrics,
       LongAdder blocked, int port, String publicUrl, Tracing tracing) {
     this.config = config;
     this.cluster = cluster;
@@ -116,10 +119,21 @@ public final class Node {
    * embedders with an exporter of their own); {@code null} means as configured.
    */
   public static Future<Node> start(NodeConfig config, SpanExporter spans) {
+    return start(config, spans, () -> {
+      throw new ConfigException("this node's configuration was built in code, not read from a file: there is"
+          + " nothing to reload");
+    });
+  }
+
+  /**
+   * Starts a node whose configuration {@code reader} reads again on {@link #reloadConfig} ({@code config} is what
+   * it read for the start); {@code spans} as in {@link #start(NodeConfig, SpanExporter)}.
+   */
+  public static Future<Node> start(NodeConfig config, SpanExporter spans, NodeConfig.Reader reader) {
     Promise<Node> promise = Promise.promise();
     Thread t = new Thread(() -> {
       try {
-        promise.complete(boot(config, spans));
+        promise.complete(boot(config, spans, reader));
       } catch (Throwable e) {
         promise.fail(e);
       }
@@ -129,8 +143,9 @@ public final class Node {
     return promise.future();
   }
 
-  private static Node boot(NodeConfig given, SpanExporter spans) throws Exception {
+  private static Node boot(NodeConfig given, SpanExporter spans, NodeConfig.Reader reader) throws Exception {
     NodeConfig config = given.withNodeIdDefault();
+    LiveConfig live = new LiveConfig(config, reader);
     Keyring keyring = KeyringFile.load(config.node().keyring());
     Policy initial;
     try {
@@ -175,7 +190,7 @@ public final class Node {
       // Drift is judged by the hash in force now, published on every reload (the member attribute is the start's).
       cluster.publishPolicyHash(store.current().hash());
       store.onChange(p -> cluster.publishPolicyHash(p.hash()));
-      Node node = assemble(config, keyring, cluster, vertx, store, blocked, metrics, tracing);
+      Node node = assemble(live, keyring, cluster, vertx, store, blocked, metrics, tracing);
       LOG.info("node {}: serving MCP at {} (listening on {}:{})", config.nodeId(), node.mcpUrl(), config.http().host(),
           node.port());
       return node;
@@ -196,8 +211,9 @@ public final class Node {
     }
   }
 
-  private static Node assemble(NodeConfig config, Keyring keyring, ClusterNode cluster, Vertx vertx,
+  private static Node assemble(LiveConfig live, Keyring keyring, ClusterNode cluster, Vertx vertx,
       PolicyStore store, LongAdder blocked, Metrics metrics, Tracing tracing) throws Exception {
+    NodeConfig config = live.current(); // what is read once; reloadable settings are read from live at each use
     Clock clock = Clock.systemUTC();
     HttpSettings http = config.http();
     Verification verification = Verification.create(keyring, cluster, store, config.dpop(), clock);
@@ -213,11 +229,11 @@ public final class Node {
     AuditSink audit = new EventBusAuditSink(vertx, auditBacklog);
     AuditMetrics.register(metrics, auditStats, auditBacklog);
     PolicyAudit.install(store, audit, config.nodeId(), clock);
-    TaskSettings limits = config.tasks();
+    ConfigAudit.install(live, audit, config.nodeId(), clock);
+    String tokenUrl = publicBase + "/mcp";
     TaskService tasks = new TaskService(vertx, store::current, new TokenMinter(keyring), verifier, cluster.tasks(),
-        cluster.watermarks(), UlidGenerator.systemDefault(), clock, new TaskService.Limits(limits.defaultTtl(),
-        limits.maxTtl(), limits.delegateDefaultTtl(), limits.maxBindWindow(), limits.listLimit(),
-        publicBase + "/mcp"), metrics);
+        cluster.watermarks(), UlidGenerator.systemDefault(), clock, () -> taskLimits(live.current().tasks(), tokenUrl),
+        live::longestTaskTtl, metrics);
     McpSessions sessions = new McpSessions(keyring, clock, config.mcp().sessionTtl(), config.mcp().sessionMaxAge(),
         cluster.hazelcast());
     Federation federation = new Federation(vertx, store::current, metrics, FederationLimits.DEFAULTS, clock);
@@ -231,7 +247,8 @@ public final class Node {
     NodeGauges.register(metrics, cluster, blocked);
 
     // The order of each pipeline is written in Pipelines.
-    Pipelines.Shared shared = new Pipelines.Shared(audit, metrics, config.nodeId(), clock, http.allowedOrigins(),
+    Pipelines.Shared shared = new Pipelines.Shared(audit, metrics, config.nodeId(), clock,
+        () -> live.current().http().allowedOrigins(),
         new AuthenticateStep(verification.authenticator(), publicBase, metrics), (int) Math.min(Integer.MAX_VALUE, http.bodyLimit()),
         tracing);
     Upstream proxy = new Upstream(vertx, store::current, System.getenv(), metrics);
@@ -241,6 +258,13 @@ public final class Node {
     ListChanges listChanges = new ListChanges(ListChanges.Limits.DEFAULTS);
     store.onChange(p -> listChanges.changed(ListChanges.Cause.POLICY));
     federation.onCatalogueChange(() -> listChanges.changed(ListChanges.Cause.CATALOGUE));
+    // A reload may link this node to another signer, or to none: connected (and its CA published) before the swap.
+    live.onReload((running, next) -> {
+      if (!java.util.Objects.equals(running.ssh().signerSocket(), next.ssh().signerSocket())) {
+        ssh.switchSigner(next.ssh().signerSocket());
+        listChanges.changed(ListChanges.Cause.CONFIG);
+      }
+    });
     McpEndpoint mcp = Pipelines.mcp(shared, http.requestTimeout(), publicBase, sessions, List.of(taskTools,
         ssh.tools(), new ProxyTools(proxy, http.requestTimeout().minusSeconds(1)), federationTools),
         () -> ClusterViews.snapshot(cluster), listChanges,
@@ -262,7 +286,7 @@ public final class Node {
     vertx.deployVerticle(new AuditQueryVerticle(auditSettings),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).await(30, TimeUnit.SECONDS);
     vertx.deployVerticle(new BackupVerticle(cluster, keyring, config.nodeId(), clock)).await(30, TimeUnit.SECONDS);
-    vertx.deployVerticle(new AdminVerticle(new AdminDeps(config.nodeId(), store, cluster, tasks, audit, auditStats,
+    vertx.deployVerticle(new AdminVerticle(new AdminDeps(config.nodeId(), store, live, cluster, tasks, audit, auditStats,
         auditBacklog, keyring.fingerprint(), blocked::sum, clock, config.admin().timeout(),
         dashboardSessions(keyring, clock, cluster), new CapabilityViews(
         () -> CapabilityViews.services(store.current()), federationTools::operatorStatus,
@@ -276,7 +300,12 @@ public final class Node {
         : (config.vertx().eventLoops() > 0 ? config.vertx().eventLoops() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
     vertx.deployVerticle(() -> new FrontVerticle(front, port, p -> {}), new DeploymentOptions().setInstances(instances))
         .await(30, TimeUnit.SECONDS);
-    return new Node(config, cluster, vertx, store, metrics, blocked, port, publicBase, tracing);
+    return new Node(live, cluster, vertx, store, metrics, blocked, port, publicBase, tracing);
+  }
+
+  private static TaskService.Limits taskLimits(TaskSettings t, String tokenUrl) {
+    return new TaskService.Limits(t.defaultTtl(), t.maxTtl(), t.delegateDefaultTtl(), t.maxBindWindow(), t.listLimit(),
+        tokenUrl);
   }
 
   /** Dashboard sessions: a working day, then sign in again; signed-out sessions are shared through the cluster. */
@@ -308,12 +337,21 @@ public final class Node {
 
   /** This node's id. */
   public String nodeId() {
-    return config.nodeId();
+    return config.current().nodeId();
   }
 
-  /** The node's configuration. */
+  /** The node's configuration in force (a reload may have changed its reloadable settings). */
   public NodeConfig config() {
-    return config;
+    return config.current();
+  }
+
+  /**
+   * Reads the node configuration again and applies the settings that can change on a live node; fails with the
+   * {@link ConfigException} start would give when the sources have problems (then nothing changed). Changed
+   * settings that need a restart are named in the answer, not applied.
+   */
+  public Future<ConfigChanges> reloadConfig() {
+    return vertx.executeBlocking(config::reload, false);
   }
 
   /** The cluster member (readiness, status). */
@@ -368,7 +406,7 @@ public final class Node {
 
   @Override
   public String toString() {
-    return "Node[" + config.nodeId() + ", " + publicUrl + "]";
+    return "Node[" + nodeId() + ", " + publicUrl + "]";
   }
 
 }

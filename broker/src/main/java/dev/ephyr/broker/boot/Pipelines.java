@@ -59,16 +59,13 @@ final class Pipelines {
    * @param metrics request counters
    * @param nodeId this node's id, in every audit record
    * @param clock the node's clock
-   * @param allowedOrigins browser origins allowed
+   * @param allowedOrigins browser origins allowed, read at each request (a configuration reload may change them)
    * @param authenticate the one authentication step
    * @param maxStringChars the longest JSON string a body may hold
    * @param tracing the node's tracing (off: no tracing steps at all)
    */
-  record Shared(AuditSink audit, Metrics metrics, String nodeId, Clock clock, List<String> allowedOrigins,
+  record Shared(AuditSink audit, Metrics metrics, String nodeId, Clock clock, Supplier<List<String>> allowedOrigins,
       AuthenticateStep authenticate, int maxStringChars, Tracing tracing) {
-    Shared {
-      allowedOrigins = List.copyOf(allowedOrigins);
-    }
 
     AuditStep audit(String endpoint, Duration bound) {
       return new AuditStep(audit, metrics, nodeId, endpoint, bound, clock);

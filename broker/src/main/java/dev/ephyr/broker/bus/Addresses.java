@@ -32,7 +32,12 @@ public final class Addresses {
   public static final String ADMIN_AUDIT_QUERY = "ephyr.admin.audit.query";
   /** Admin API: reload the policy on one node or all. */
   public static final String ADMIN_POLICY_RELOAD = "ephyr.admin.policy.reload";
-  /** Admin API, one node: prefix of {@code ephyr.admin.node.<nodeId>.<op>} (status, audit-query, policy-reload). */
+  /** Admin API: re-read the node configuration on one node or all, applying the settings that may change live. */
+  public static final String ADMIN_CONFIG_RELOAD = "ephyr.admin.config.reload";
+  /**
+   * Admin API, one node: prefix of {@code ephyr.admin.node.<nodeId>.<op>} (status, audit-query, policy-reload,
+   * config-reload).
+   */
   public static final String ADMIN_NODE_PREFIX = "ephyr.admin.node.";
 
   /** Local: trade an admin credential for a dashboard session (the admin verticle checks and audits). */

@@ -29,7 +29,8 @@ final class Cli {
         new KeysFingerprint(), new KeysRetire(), new AgentKey(), new TokenInspect(), new PolicyValidate(),
         new SignerCommand(), new ConnectCommand(), new CertsInit(),
         new AuditVerify(), new AdminStatus(), new AdminTasks(), new AdminTree(),
-        new AdminRevoke(), new AdminReissue(), new AdminAudit(), new AdminPolicyReload(), new AdminKey(),
+        new AdminRevoke(), new AdminReissue(), new AdminAudit(), new AdminPolicyReload(), new AdminConfigReload(),
+        new AdminKey(),
         new StateVerify(), new StateBackup(), new StateRestore(), new CompletionCommand(this::tree));
   }
 

@@ -26,7 +26,8 @@ final class NodeCommand implements Command {
         Usage: ephyr node [--config FILE] [--watch-parent] [--accept-missing-audit-head]
 
         Runs a broker node: joins the cluster, serves MCP and the REST front, and reloads the policy when
-        it changes. Every setting has a default; FILE (YAML) sets some, and EPHYR_<KEY> environment
+        it changes ('ephyr admin config-reload', or SIGHUP to this process, applies the settings of FILE that
+        may change live). Every setting has a default; FILE (YAML) sets some, and EPHYR_<KEY> environment
         variables override single settings (http.port <= EPHYR_HTTP_PORT). Stops cleanly on Ctrl-C or
         SIGTERM. See docs/operations.md for the keys.
         """;
@@ -50,12 +51,14 @@ final class NodeCommand implements Command {
     String file = args.option("--config");
     Path config = file == null ? null : io.path(file);
     NodeConfig nodeConfig;
+    NodeConfig.Reader reader;
     try {
       Map<String, String> env = new HashMap<>(io.env());
       if (args.flag("--accept-missing-audit-head")) {
         env.put(NodeConfig.envName("audit.accept-missing-head"), "true"); // the flag wins over file and environment
       }
-      nodeConfig = NodeConfig.load(config, env);
+      reader = NodeConfig.reader(config, env); // a reload reads the same file and the environment of the start
+      nodeConfig = reader.read();
     } catch (ConfigException e) {
       throw CliException.failed(e.getMessage());
     }
@@ -68,7 +71,8 @@ final class NodeCommand implements Command {
           }),
           () -> io.stop().fire());
     }
-    return NodeRunner.run(nodeConfig, io, node -> {
+    return NodeRunner.run(nodeConfig, reader, io, node -> {
+      HangupReload.install(node, io.err());
       io.out().println("node " + node.nodeId() + " serving MCP at " + node.mcpUrl());
       io.out().println("policy " + nodeConfig.node().policy() + ", keyring " + nodeConfig.node().keyring());
       io.out().flush();

@@ -16,9 +16,15 @@ final class NodeRunner {
 
   /** Runs until stopped; {@code onStarted} prints what the user needs. Returns the exit code. */
   static int run(NodeConfig config, Io io, Consumer<Node> onStarted) throws CliException {
+    return run(config, null, io, onStarted);
+  }
+
+  /** As {@link #run(NodeConfig, Io, Consumer)}; {@code reader} (null: none) reads the configuration again on reload. */
+  static int run(NodeConfig config, NodeConfig.Reader reader, Io io, Consumer<Node> onStarted) throws CliException {
     Node node;
     try {
-      node = Node.start(config).toCompletionStage().toCompletableFuture().get();
+      node = (reader == null ? Node.start(config) : Node.start(config, null, reader))
+          .toCompletionStage().toCompletableFuture().get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw CliException.failed("interrupted while starting");

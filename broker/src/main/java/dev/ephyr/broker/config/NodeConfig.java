@@ -30,10 +30,26 @@ import java.util.UUID;
  * @param admin the admin API
  * @param state the durable security state
  * @param cluster the {@code cluster.*} settings as text, for {@code ClusterConfig.fromMap}
+ * @param values the text in force of every setting and {@code cluster.*} key (the default's where unset), by key:
+ *     what a configuration reload compares
  */
 public record NodeConfig(NodeSettings node, HttpSettings http, EventBusSettings eventBus, McpSettings mcp,
     TaskSettings tasks, DpopSettings dpop, VertxSettings vertx, SshSettings ssh, AuditTrailSettings audit,
-    AdminSettings admin, StateSettings state, TracingSettings tracing, Map<String, String> cluster) {
+    AdminSettings admin, StateSettings state, TracingSettings tracing, Map<String, String> cluster,
+    Map<String, String> values) {
+
+  /** Re-reads a node's configuration from where it first came, for a reload. */
+  @FunctionalInterface
+  public interface Reader {
+    /** The configuration as its sources say now; every problem at once, as at start. */
+    NodeConfig read() throws ConfigException;
+  }
+
+  /** A reader of {@code yaml} (may be absent) and {@code env}, the same as {@link #load}. */
+  public static Reader reader(Path yaml, Map<String, String> env) {
+    Map<String, String> fixed = Map.copyOf(env);
+    return () -> load(yaml, fixed);
+  }
 
   /** Reads {@code yaml} (which may be absent: then only defaults and {@code env} apply). */
   public static NodeConfig load(Path yaml, Map<String, String> env) throws ConfigException {
@@ -68,7 +84,28 @@ public record NodeConfig(NodeSettings node, HttpSettings http, EventBusSettings 
       return this;
     }
     return new NodeConfig(new NodeSettings(randomId(), node.dataDir(), node.keyring(), node.policy()), http, eventBus,
-        mcp, tasks, dpop, vertx, ssh, audit, admin, state, tracing, cluster);
+        mcp, tasks, dpop, vertx, ssh, audit, admin, state, tracing, cluster, values);
+  }
+
+  /**
+   * This configuration with the settings a reload may change ({@link Setting.Change#RELOAD}) taken from
+   * {@code read}, every other one kept as it is.
+   */
+  NodeConfig withReloadable(NodeConfig read) {
+    Map<String, String> merged = new TreeMap<>(values);
+    for (Setting s : Settings.ALL) {
+      if (s.change() == Setting.Change.RELOAD) {
+        merged.put(s.name(), read.values.get(s.name()));
+      }
+    }
+    HttpSettings h = new HttpSettings(http.host(), http.port(), http.publicUrl(), http.tlsCert(), http.tlsKey(),
+        read.http.allowedOrigins(), http.bodyLimit(), http.maxHeaderSize(), http.instances(), http.idleTimeout(),
+        http.requestTimeout());
+    SshSettings s = new SshSettings(read.ssh.signerSocket(), ssh.signerTimeout(), ssh.defaultCertTtl(),
+        ssh.maxCertTtl(), ssh.connectTimeout(), ssh.execTimeout(), ssh.maxExecTimeout(), ssh.outputLimit(),
+        ssh.sessionIdle(), ssh.sessionMaxLifetime(), ssh.maxSessionsPerTask(), ssh.maxSessions(), ssh.sourceAddress());
+    return new NodeConfig(node, h, eventBus, mcp, read.tasks, dpop, vertx, s, audit, admin, state, tracing,
+        cluster, Map.copyOf(merged));
   }
 
   private static String randomId() {
@@ -92,7 +129,7 @@ public record NodeConfig(NodeSettings node, HttpSettings http, EventBusSettings 
     NodeConfig c = new NodeConfig(node, HttpSettings.read(v), EventBusSettings.read(v), McpSettings.read(v),
         TaskSettings.read(v), DpopSettings.read(v), VertxSettings.read(v), SshSettings.read(v),
         AuditTrailSettings.read(v, data), AdminSettings.read(v), StateSettings.read(v, data), TracingSettings.read(v),
-        Map.copyOf(cluster));
+        Map.copyOf(cluster), texts(raw, cluster));
     checkCluster(cluster, raw, v);
     List<Problem> all = v.problems();
     if (!all.isEmpty()) {
@@ -100,6 +137,16 @@ public record NodeConfig(NodeSettings node, HttpSettings http, EventBusSettings 
       throw new ConfigException(all);
     }
     return c;
+  }
+
+  /** The text of every setting as resolved (unset: its default, or empty), and every cluster key. */
+  private static Map<String, String> texts(Map<String, Raw> raw, Map<String, String> cluster) {
+    Map<String, String> out = new TreeMap<>(cluster);
+    for (Setting s : Settings.ALL) {
+      Raw r = raw.get(s.name());
+      out.put(s.name(), r != null ? r.text() : s.dflt() == null ? "" : s.dflt());
+    }
+    return Map.copyOf(out);
   }
 
   /**

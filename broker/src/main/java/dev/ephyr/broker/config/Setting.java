@@ -15,8 +15,13 @@ public record Setting(String name, SettingType type, String dflt, String compute
 
   /** How a changed value takes effect; the settings reference shows it per setting. */
   public enum Change {
-    /** Read once at start: the node must be restarted (there is no reload path for node settings). */
-    RESTART("restart");
+    /** Read once at start: the node must be restarted for a new value to take effect. */
+    RESTART("restart"),
+    /**
+     * Read at each use from the configuration in force: {@code ephyr admin config-reload} (or {@code Node.reloadConfig})
+     * applies a new value on a live node.
+     */
+    RELOAD("reload");
 
     private final String shown;
 

@@ -47,7 +47,7 @@ public final class Settings {
   public static final Setting HTTP_TLS_CERT = of("http.tls-cert", TEXT, null, "none",
       "TLS certificate chain (PEM); with `http.tls-key`, both or neither");
   public static final Setting HTTP_TLS_KEY = of("http.tls-key", TEXT, null, "none", "TLS private key (PEM)");
-  public static final Setting HTTP_ALLOWED_ORIGINS = of("http.allowed-origins", new SettingType.Origins(), "",
+  public static final Setting HTTP_ALLOWED_ORIGINS = reloadable("http.allowed-origins", new SettingType.Origins(), "",
       "empty", "browser origins allowed, comma-separated; requests without `Origin` always pass");
   public static final Setting HTTP_BODY_LIMIT = of("http.body-limit", bytes(1024, 16 * MIB),
       String.valueOf(MIB), null, "largest request body in bytes; larger ones get 413 naming the limit");
@@ -75,16 +75,16 @@ public final class Settings {
       time(SECOND, Duration.ofSeconds(15)), "10s", null,
       "gap between `notifications/progress` heartbeats of a `tools/call` that streams (SSE, `progressToken`)");
 
-  public static final Setting TASKS_DEFAULT_TTL = of("tasks.default-ttl", time(MS, Duration.ofDays(30)), "30m",
+  public static final Setting TASKS_DEFAULT_TTL = reloadable("tasks.default-ttl", time(MS, Duration.ofDays(30)), "30m",
       null, "TTL of a root task when the agent's policy names none");
-  public static final Setting TASKS_MAX_TTL = of("tasks.max-ttl", time(MS, Duration.ofDays(30)), "24h", null,
+  public static final Setting TASKS_MAX_TTL = reloadable("tasks.max-ttl", time(MS, Duration.ofDays(30)), "24h", null,
       "upper bound on any task TTL (the agent's policy may lower it)");
-  public static final Setting TASKS_DELEGATE_DEFAULT_TTL = of("tasks.delegate-default-ttl",
+  public static final Setting TASKS_DELEGATE_DEFAULT_TTL = reloadable("tasks.delegate-default-ttl",
       time(MS, Duration.ofDays(30)), "10m", null,
       "child TTL when none is asked for (always at most the parent's remaining TTL)");
-  public static final Setting TASKS_MAX_BIND_WINDOW = of("tasks.max-bind-window", time(MS, DAY), "5m", null,
+  public static final Setting TASKS_MAX_BIND_WINDOW = reloadable("tasks.max-bind-window", time(MS, DAY), "5m", null,
       "longest two-phase bind window");
-  public static final Setting TASKS_LIST_LIMIT = of("tasks.list-limit", count(1, 10_000), "500", null,
+  public static final Setting TASKS_LIST_LIMIT = reloadable("tasks.list-limit", count(1, 10_000), "500", null,
       "most records a task listing returns (`truncated: true` beyond)");
 
   public static final Setting DPOP_IAT_WINDOW = of("dpop.iat-window", time(MS, Duration.ofMinutes(5)), "60s", null,
@@ -101,7 +101,7 @@ public final class Settings {
   public static final Setting VERTX_MAX_EVENT_LOOP_EXECUTE_TIME = of("vertx.max-event-loop-execute-time",
       time(MS, HOUR), "2s", null, "how long an event-loop task may run before Vert.x warns");
 
-  public static final Setting SSH_SIGNER_SOCKET = of("ssh.signer-socket", TEXT, "", "empty (SSH off)",
+  public static final Setting SSH_SIGNER_SOCKET = reloadable("ssh.signer-socket", TEXT, "", "empty (SSH off)",
       "the signer's Unix socket; see [`ssh.md`](ssh.md)");
   public static final Setting SSH_SIGNER_TIMEOUT = of("ssh.signer-timeout", time(MS, Duration.ofMinutes(5)), "5s",
       null, "deadline of one signer call");
@@ -199,6 +199,11 @@ public final class Settings {
 
   private static Setting of(String name, SettingType type, String dflt, String computed, String doc) {
     return new Setting(name, type, dflt, computed, doc, Setting.Change.RESTART);
+  }
+
+  /** A setting a configuration reload applies on a live node: its readers take it from {@link LiveConfig}. */
+  private static Setting reloadable(String name, SettingType type, String dflt, String computed, String doc) {
+    return new Setting(name, type, dflt, computed, doc, Setting.Change.RELOAD);
   }
 
   private static SettingType count(long min, long max) {

@@ -1,19 +1,27 @@
 package dev.ephyr.broker.http;
 
 import io.vertx.core.Future;
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Refuses browser requests from origins outside the allow-list (DNS-rebinding protection); requests
  * without an {@code Origin} header (non-browser clients) pass.
  */
 public final class OriginStep implements Step {
-  private final Set<String> allowed;
+  private final Supplier<? extends Collection<String>> allowed;
 
   /** Allows exactly {@code allowed} (e.g. {@code https://app.example}). */
   public OriginStep(List<String> allowed) {
-    this.allowed = Set.copyOf(allowed);
+    Set<String> fixed = Set.copyOf(allowed);
+    this.allowed = () -> fixed;
+  }
+
+  /** Allows exactly what {@code allowed} names when a request arrives (a configuration reload may change it). */
+  public OriginStep(Supplier<? extends Collection<String>> allowed) {
+    this.allowed = allowed;
   }
 
   @Override
@@ -22,7 +30,7 @@ public final class OriginStep implements Step {
     if (origins.isEmpty()) {
       return chain.proceed(exchange);
     }
-    if (origins.size() == 1 && allowed.contains(origins.get(0))) {
+    if (origins.size() == 1 && allowed.get().contains(origins.get(0))) {
       return chain.proceed(exchange);
     }
     String o = origins.get(0);

@@ -44,7 +44,9 @@ public final class ListChanges {
     /** The policy was reloaded: grants may differ for anyone, including what a token's envelope meets. */
     POLICY,
     /** A federated remote's tools were found, changed or lost. */
-    CATALOGUE
+    CATALOGUE,
+    /** The node configuration was reloaded: a capability's tools may have come or gone (SSH with its signer). */
+    CONFIG
   }
 
   /** One open stream, told to recheck its caller's list on its own context. */

@@ -38,17 +38,16 @@ public final class SshModule {
   private final SshRoutes routes;
   private final SshSessions sessions;
   private final SshConnector connector;
-  private final SignerClient signer;
+  private final SignerLink signer;
   private final CaDirectory cas;
   private final CertRecords certs;
-  private final String caKey;
   private final String nodeId;
   private final Clock clock;
   private final BusSeal bus;
   private final WatermarkLookup watermarks;
 
   private SshModule(SshTools tools, SshRoutes routes, SshSessions sessions, SshConnector connector,
-      SignerClient signer, CaDirectory cas, CertRecords certs, String caKey, String nodeId, Clock clock, BusSeal bus,
+      SignerLink signer, CaDirectory cas, CertRecords certs, String nodeId, Clock clock, BusSeal bus,
       WatermarkLookup watermarks) {
     this.bus = bus;
     this.watermarks = watermarks;
@@ -59,7 +58,6 @@ public final class SshModule {
     this.signer = signer;
     this.cas = cas;
     this.certs = certs;
-    this.caKey = caKey;
     this.nodeId = nodeId;
     this.clock = clock;
   }
@@ -77,32 +75,11 @@ public final class SshModule {
     ExecRunner runner = new ExecRunner(vertx);
     SshSessions sessions = new SshSessions(vertx, nodeId, settings, cluster.watermarks(), policy, runner,
         cluster.hazelcast(), clock);
-    SignerClient signer = null;
-    String caKey = null;
-    CertIssuer issuer = null;
+    SignerLink signer = new SignerLink(settings, nodeId, vertx, cluster.serials(), certs, cas, audit, clock);
     if (settings.enabled()) {
-      // First use of sshd's security registrars, key classes and client costs a few hundred ms: pay it here.
-      CertIssuer.newKeyPair();
+      // First use of sshd's client costs a few hundred ms: pay it here (the signer link warms the key classes).
       connector.warm("ssh-ed25519");
-      signer = new SignerClient(settings.signerSocket(), settings.signerTimeout(), 2);
-      try {
-        caKey = signer.publicKey();
-      } catch (SignerClient.SignerUnavailableException e) {
-        signer.close();
-        throw new ConfigException("ssh.signer-socket: cannot reach the signer (" + e.getMessage()
-            + "); start it with 'ephyr signer' or unset ssh.signer-socket");
-      }
-      SshConnector.parseKey(caKey); // warms the key parsers
-      issuer = new CertIssuer(signer, cluster.serials(), certs, settings, caKey, nodeId, clock,
-          audit);
-      try {
-        cas.publish(caKey, nodeId, clock.instant().getEpochSecond()).await(30, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        signer.close();
-        throw new ConfigException("cannot publish the SSH CA key to the cluster: " + e.getMessage());
-      }
-      LOG.info("node {}: SSH signer at {} (CA {})", nodeId, settings.signerSocket(),
-          CaDirectory.fingerprint(caKey));
+      signer.switchTo(settings.signerSocket());
     }
     ExecLimit execLimit = ExecLimit.of(settings, requestTimeout);
     if (settings.enabled() && execLimit.capsSettings()) {
@@ -112,10 +89,29 @@ public final class SshModule {
           execLimit.byDefault(Delivery.INLINE).toSeconds(), execLimit.longest(Delivery.STREAMED).toSeconds(),
           requestTimeout.toSeconds());
     }
-    SshTools tools = new SshTools(vertx, nodeId, settings, execLimit, policy, issuer, connector, runner,
+    SshTools tools = new SshTools(vertx, nodeId, settings, execLimit, policy, signer, connector, runner,
         sessions, certs, clock, bus);
     return new SshModule(tools, new SshRoutes(cas, certs, cluster.watermarks(), clock), sessions, connector, signer,
-        cas, certs, caKey, nodeId, clock, bus, cluster.watermarks());
+        cas, certs, nodeId, clock, bus, cluster.watermarks());
+  }
+
+  /**
+   * Links this node to the signer at {@code socket} ({@code null}: SSH off), for a configuration reload: the new
+   * signer is reached and its CA key published first, so on failure nothing changes. Blocking: never on an event
+   * loop.
+   *
+   * @throws ConfigException the signer cannot be reached or its CA key not published
+   */
+  public void switchSigner(java.nio.file.Path socket) throws ConfigException {
+    if (socket != null) {
+      connector.warm("ssh-ed25519");
+    }
+    signer.switchTo(socket);
+  }
+
+  /** Whether this node offers SSH now (it has a signer). */
+  public boolean enabled() {
+    return signer.enabled();
   }
 
   /** The MCP tools. */
@@ -150,10 +146,13 @@ public final class SshModule {
     @Override
     public Future<?> start() {
       vertx.setPeriodic(1000, id -> sessions.sweep());
-      if (caKey != null) {
-        vertx.setPeriodic(TimeUnit.HOURS.toMillis(6), id -> cas.publish(caKey, nodeId, clock.instant().getEpochSecond())
-            .onFailure(e -> LOG.warn("node {}: could not republish the SSH CA key: {}", nodeId, e.toString())));
-      }
+      vertx.setPeriodic(TimeUnit.HOURS.toMillis(6), id -> {
+        SignerLink.Linked l = signer.linked(); // the signer in use now (a reload may have changed it)
+        if (l != null) {
+          cas.publish(l.caKey(), nodeId, clock.instant().getEpochSecond())
+              .onFailure(e -> LOG.warn("node {}: could not republish the SSH CA key: {}", nodeId, e.toString()));
+        }
+      });
       Future<Void> revoked = vertx.eventBus().<Object>consumer(Addresses.TASKS_REVOKED, m -> {
         String task = m.body() instanceof JsonObject b && b.getValue("task_id") instanceof String t ? t : null;
         // Anyone on the bus can publish this; the replicated watermark (already in this node's mirror when
@@ -184,9 +183,7 @@ public final class SshModule {
       return vertx.executeBlocking(() -> {
         sessions.closeAll();
         connector.close();
-        if (signer != null) {
-          signer.close();
-        }
+        signer.close();
         return null;
       });
     }

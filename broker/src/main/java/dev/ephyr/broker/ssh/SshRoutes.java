@@ -42,7 +42,7 @@ public final class SshRoutes implements Routes {
       if (list.isEmpty()) {
         // An empty 200 would make a target's fetch job install an empty TrustedUserCAKeys file and carry on.
         return Reply.error(503, NO_CA, "no node of this cluster has an SSH signer: set ssh.signer-socket on a node"
-            + " and restart it (docs/ssh.md)", "no CA key published");
+            + " and reload its configuration (ephyr admin config-reload, docs/ssh.md)", "no CA key published");
       }
       StringBuilder b = new StringBuilder();
       for (JsonObject ca : list) {

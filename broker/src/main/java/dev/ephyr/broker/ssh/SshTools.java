@@ -50,7 +50,7 @@ public final class SshTools implements ToolProvider {
   private final String nodeId;
   private final SshSettings settings;
   private final Supplier<Policy> policy;
-  private final CertIssuer issuer;
+  private final SignerLink signer;
   private final SshConnector connector;
   private final ExecRunner runner;
   private final SshSessions sessions;
@@ -61,14 +61,14 @@ public final class SshTools implements ToolProvider {
   private final Map<String, JsonObject> tools = new LinkedHashMap<>();
 
   SshTools(Vertx vertx, String nodeId, SshSettings settings, ExecLimit execLimit, Supplier<Policy> policy,
-      CertIssuer issuer, SshConnector connector, ExecRunner runner, SshSessions sessions, CertRecords certs,
+      SignerLink signer, SshConnector connector, ExecRunner runner, SshSessions sessions, CertRecords certs,
       Clock clock, BusSeal bus) {
     this.bus = bus;
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.settings = settings;
     this.policy = policy;
-    this.issuer = issuer;
+    this.signer = signer;
     this.connector = connector;
     this.runner = runner;
     this.sessions = sessions;
@@ -105,7 +105,7 @@ public final class SshTools implements ToolProvider {
 
   @Override
   public List<JsonObject> visible(Caller caller) {
-    if (!settings.enabled() || !(caller instanceof Caller.TaskToken t) || t.effective().targets().isNone()
+    if (!signer.enabled() || !(caller instanceof Caller.TaskToken t) || t.effective().targets().isNone()
         || t.effective().roles().isNone()) {
       return List.of();
     }
@@ -198,7 +198,7 @@ public final class SshTools implements ToolProvider {
             .put("roles", r));
       }
     }
-    return done(new ToolResult.Ok(new JsonObject().put("targets", out).put("enabled", settings.enabled())));
+    return done(new ToolResult.Ok(new JsonObject().put("targets", out).put("enabled", signer.enabled())));
   }
 
   private Duration timeout(JsonObject args, Delivery delivery) {
@@ -241,7 +241,7 @@ public final class SshTools implements ToolProvider {
     if (targetName == null) {
       throw new BadArgument("target (or session_id) is required");
     }
-    if (!settings.enabled()) {
+    if (!signer.enabled()) {
       return done(disabled(targetName));
     }
     return connect(caller, who, targetName, roleName, ctx).compose(c -> {
@@ -303,6 +303,10 @@ public final class SshTools implements ToolProvider {
       return Future.succeededFuture(new Connection(null, new ToolResult.Denied("host_key_unusable",
           "the pinned host key of target '" + targetName + "' cannot be used", "unparseable host_key", resource)));
     }
+    CertIssuer issuer = signer.issuer(); // one signer for this call, even if a reload switches it meanwhile
+    if (issuer == null) {
+      return Future.succeededFuture(new Connection(null, disabled(targetName)));
+    }
     return issuer.issue(who.subject(), g.target(), g.role(), ctx).compose(outcome -> {
       if (outcome instanceof CertIssuer.Refused r) {
         return Future.succeededFuture(new Connection(null, new ToolResult.Denied(r.code(), r.message(), r.message(),
@@ -341,7 +345,7 @@ public final class SshTools implements ToolProvider {
     if (targetName == null) {
       throw new BadArgument("target is required");
     }
-    if (!settings.enabled()) {
+    if (!signer.enabled()) {
       return done(disabled(targetName));
     }
     String full = sessions.capacityProblem(who.task());

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Where a new task's authority is decided: TTL, depth, delegation and cross-agent rules, templates and the
@@ -36,10 +37,16 @@ final class MintingRules {
    */
   record ParentTask(String task, int depth, Envelope effective, AgentPolicy agent) {}
 
-  private final TaskService.Limits limits;
+  private final Supplier<TaskService.Limits> limitsInForce;
 
+  /** Rules under fixed limits. */
   MintingRules(TaskService.Limits limits) {
-    this.limits = limits;
+    this(() -> limits);
+  }
+
+  /** Rules under the limits {@code limits} names at each decision (they may be reloaded meanwhile). */
+  MintingRules(Supplier<TaskService.Limits> limits) {
+    this.limitsInForce = limits;
   }
 
   /** Whether {@code caller} may create a root task with {@code raw} arguments at {@code now}, and with what. */
@@ -57,6 +64,7 @@ final class MintingRules {
   }
 
   private MintDecision rootOf(String agentName, Policy pol, Args a, Instant now) {
+    TaskService.Limits limits = limitsInForce.get(); // one reading per decision: never a mix of old and new
     Optional<AgentPolicy> found = pol.agent(agentName);
     if (found.isEmpty()) {
       return new MintDecision.Denied("agent_not_in_policy", "agent " + agentName + " is no longer in the policy");
@@ -118,6 +126,7 @@ final class MintingRules {
   }
 
   private MintDecision childOf(ParentTask parent, Policy pol, Args a, Instant now) {
+    TaskService.Limits limits = limitsInForce.get();
     Envelope parentEnv = parent.effective();
     if (!parentEnv.delegate()) {
       return new MintDecision.Denied("delegation_not_allowed", "task " + parent.task() + " may not delegate");

@@ -24,13 +24,14 @@ import java.time.Instant;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * {@code task_revoke} and {@code task_reissue}: both raise a task's watermark and answer once the members
  * acknowledged it, so an older token (the revoked subtree, or every copy the reissue replaces) is dead everywhere.
  */
 record Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subjects subjects, TokenMinter minter,
-    Clock clock, Duration maxTtl, Family<Timer> revokeTimes) {
+    Clock clock, Supplier<Duration> longestTtl, Family<Timer> revokeTimes) {
   Future<ToolResult> revoke(Caller caller, JsonObject raw, Context ctx) {
     String target = Visibility.target(caller, Args.of(raw, Set.of("task_id")));
     if (target == null) {
@@ -102,11 +103,12 @@ record Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subje
 
   /**
    * Without a record (expired past its retention, or lost) nothing says how long the task's copies live: keep
-   * the watermark for the longest any token may live, the configured maximum TTL from now (or the presented
-   * copy's expiry if that is later, after the maximum was lowered; it can only lengthen what is kept).
+   * the watermark for the longest any token may live, the largest maximum TTL this node has had in force from now
+   * (or the presented copy's expiry if that is later, after the maximum was lowered by a restart; it can only
+   * lengthen what is kept).
    */
   private Instant longestLifetime(Principal p) {
-    Instant longest = clock.instant().plus(maxTtl);
+    Instant longest = clock.instant().plus(longestTtl.get());
     Instant presented = Instant.ofEpochSecond(p.envelope().expiresAt());
     return presented.isAfter(longest) ? presented : longest;
   }

@@ -40,15 +40,26 @@ public final class TaskService {
   public record Limits(Duration defaultTtl, Duration maxTtl, Duration delegateDefaultTtl, Duration maxBindWindow,
       int listLimit, String tokenUrl) {}
 
-  /** A service over the node's cluster state. */
+  /** A service over the node's cluster state, under fixed limits. */
   public TaskService(Vertx vertx, Supplier<Policy> policy, TokenMinter minter, TokenVerifier verifier,
       TaskRegistry registry, WatermarkStore watermarks, UlidGenerator ulids, Clock clock, Limits limits,
       Metrics metrics) {
+    this(vertx, policy, minter, verifier, registry, watermarks, ulids, clock, () -> limits, limits::maxTtl, metrics);
+  }
+
+  /**
+   * A service whose limits are read from {@code limits} at each operation (a node configuration reload changes
+   * them); {@code longestTtl} is the largest {@code maxTtl} ever in force, how long a revocation without a task
+   * record is kept. The token URL is read once: it is not reloadable.
+   */
+  public TaskService(Vertx vertx, Supplier<Policy> policy, TokenMinter minter, TokenVerifier verifier,
+      TaskRegistry registry, WatermarkStore watermarks, UlidGenerator ulids, Clock clock, Supplier<Limits> limits,
+      Supplier<Duration> longestTtl, Metrics metrics) {
     TaskCluster cluster = new TaskCluster(registry, watermarks);
-    Subjects subjects = new Subjects(verifier, limits.tokenUrl());
+    Subjects subjects = new Subjects(verifier, limits.get().tokenUrl());
     Visibility visibility = new Visibility(cluster);
-    TaskViews views = new TaskViews(cluster, visibility, clock, limits.listLimit());
-    Revocation revocation = new Revocation(vertx, cluster, visibility, subjects, minter, clock, limits.maxTtl(),
+    TaskViews views = new TaskViews(cluster, visibility, clock, () -> limits.get().listLimit());
+    Revocation revocation = new Revocation(vertx, cluster, visibility, subjects, minter, clock, longestTtl,
         metrics.timer(MeterCatalogue.REVOKE_DURATION));
     this.agent = new AgentTasks(watermarks,
         new TaskMinting(policy, new MintingRules(limits), minter, subjects, cluster, ulids, clock),

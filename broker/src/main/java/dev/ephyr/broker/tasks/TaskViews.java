@@ -16,10 +16,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 
 /** The read views: {@code task_info}, {@code task_list}, and the operator's task, tree and listing views. */
-record TaskViews(TaskCluster cluster, Visibility visibility, Clock clock, int listLimit) {
+record TaskViews(TaskCluster cluster, Visibility visibility, Clock clock, IntSupplier listLimit) {
   Future<ToolResult> info(Caller caller, JsonObject raw, Context ctx) {
     String target = Visibility.target(caller, Args.of(raw, Set.of("task_id")));
     if (target == null) {
@@ -84,6 +85,7 @@ record TaskViews(TaskCluster cluster, Visibility visibility, Clock clock, int li
   /** {@code list} (in its order) as far as {@code keep} admits, each shown with its status, at most the list limit. */
   ToolResult listing(List<TaskRecord> list, TaskTree tree, Predicate<TaskStatus> keep) {
     long now = clock.millis();
+    int limit = listLimit.getAsInt();
     JsonArray out = new JsonArray();
     boolean truncated = false;
     for (TaskRecord r : list) {
@@ -91,7 +93,7 @@ record TaskViews(TaskCluster cluster, Visibility visibility, Clock clock, int li
       if (!keep.test(st)) {
         continue;
       }
-      if (out.size() >= listLimit) {
+      if (out.size() >= limit) {
         truncated = true;
         break;
       }

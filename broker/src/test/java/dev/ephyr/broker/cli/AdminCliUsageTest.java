@@ -30,6 +30,9 @@ class AdminCliUsageTest {
     assertTrue(r.err().contains("pass the token on stdin, not as an argument"), r.err());
     r = run("admin", "policy-reload");
     assertEquals(2, r.code());
+    r = run("admin", "config-reload", "--node", "n1", "--all");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("give --node ID or --all"), r.err());
     r = run("admin", "status", "--url", "http://u:p@127.0.0.1:1");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("without user info or query"), r.err());
@@ -53,7 +56,8 @@ class AdminCliUsageTest {
   void help_listsTheAdminCommands() {
     CliHarness.Result r = new CliHarness(dir).run("admin", "--help");
     assertEquals(0, r.code());
-    for (String c : new String[] {"admin status", "admin tree", "admin revoke", "admin audit", "admin key"}) {
+    for (String c : new String[] {"admin status", "admin tree", "admin revoke", "admin audit", "admin key",
+        "admin config-reload"}) {
       assertTrue(r.out().contains(c), r.out());
     }
   }

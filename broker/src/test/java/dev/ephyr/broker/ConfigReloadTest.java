@@ -77,6 +77,7 @@ class ConfigReloadTest {
         "  event-loops: 2",
         "  blocked-thread-check-interval: 100ms",
         "  max-event-loop-execute-time: 100ms",
+        "ssh.signer-probe-interval: 200ms",
         "cluster:",
         "  name: " + kit.clusterName,
         "  bind-host: 127.0.0.1",
@@ -276,11 +277,18 @@ class ConfigReloadTest {
       assertTrue(toolNames(task).contains("exec"), "SSH is on: its tools are listed");
       assertEquals(Boolean.TRUE, task.ok("list_targets", new JsonObject()).getBoolean("enabled"));
 
+      // The probe notices a signer that stopped while nobody needed a certificate.
+      assertEquals(1.0, signerUp(), "a signer just linked answered");
+      signer.close();
+      signer = null;
+      Eventually.await(Duration.ofSeconds(30), "ephyr_signer_up 0 once the signer is gone", () -> signerUp() == 0.0);
+
       rewrite(startAnd());
       JsonObject unlinked = reloadAll().getJsonArray("nodes").getJsonObject(0);
       assertEquals(new JsonArray(List.of("ssh.signer-socket")), unlinked.getJsonArray("applied"), unlinked.encode());
       assertFalse(toolNames(task).contains("exec"), "SSH is off again");
       assertEquals("ssh_disabled", task.toolError("exec", new JsonObject().put("target", "t1").put("command", "id")));
+      assertTrue(Double.isNaN(signerUp()), "no signer: no value");
     } finally {
       if (signer != null) {
         signer.close();
@@ -291,6 +299,15 @@ class ConfigReloadTest {
         }
       }
     }
+  }
+
+  /** This node's {@code ephyr_signer_up}, scraped. */
+  private double signerUp() throws Exception {
+    String scrape = Http.get("http://127.0.0.1:" + node.port() + "/metrics", Map.of()).body();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^ephyr_signer_up(?:\\{[^}]*\\})? (\\S+)$")
+        .matcher(scrape);
+    assertTrue(m.find(), "ephyr_signer_up not exported");
+    return Double.parseDouble(m.group(1));
   }
 
   private static List<String> toolNames(McpClient c) {

@@ -241,7 +241,7 @@ public final class Node {
     BusSeal busSeal = new BusSeal(keyring, config.nodeId(), clock, BusSeal.DEFAULT_WINDOW,
         new BusRefusals(audit, config.nodeId(), clock));
     SshModule ssh = SshModule.create(config.ssh(), config.nodeId(), http.requestTimeout(), cluster, vertx,
-        store::current, audit, busSeal, new RecordMac(keyring));
+        store::current, audit, busSeal, new RecordMac(keyring), metrics);
 
     LiveListeners liveListeners = new LiveListeners(vertx, cluster.hazelcast(), config.nodeId());
     NodeGauges.register(metrics, cluster, blocked);

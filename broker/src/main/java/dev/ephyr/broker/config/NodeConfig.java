@@ -101,7 +101,8 @@ public record NodeConfig(NodeSettings node, HttpSettings http, EventBusSettings 
     HttpSettings h = new HttpSettings(http.host(), http.port(), http.publicUrl(), http.tlsCert(), http.tlsKey(),
         read.http.allowedOrigins(), http.bodyLimit(), http.maxHeaderSize(), http.instances(), http.idleTimeout(),
         http.requestTimeout());
-    SshSettings s = new SshSettings(read.ssh.signerSocket(), ssh.signerTimeout(), ssh.defaultCertTtl(),
+    SshSettings s = new SshSettings(read.ssh.signerSocket(), ssh.signerTimeout(), ssh.signerProbeInterval(),
+        ssh.defaultCertTtl(),
         ssh.maxCertTtl(), ssh.connectTimeout(), ssh.execTimeout(), ssh.maxExecTimeout(), ssh.outputLimit(),
         ssh.sessionIdle(), ssh.sessionMaxLifetime(), ssh.maxSessionsPerTask(), ssh.maxSessions(), ssh.sourceAddress());
     return new NodeConfig(node, h, eventBus, mcp, read.tasks, dpop, vertx, s, audit, admin, state, tracing,

@@ -105,6 +105,9 @@ public final class Settings {
       "the signer's Unix socket; see [`ssh.md`](ssh.md)");
   public static final Setting SSH_SIGNER_TIMEOUT = of("ssh.signer-timeout", time(MS, Duration.ofMinutes(5)), "5s",
       null, "deadline of one signer call");
+  public static final Setting SSH_SIGNER_PROBE_INTERVAL = of("ssh.signer-probe-interval",
+      time(Duration.ofMillis(100), HOUR), "15s",
+      null, "how often the node asks its signer for its CA key (`ephyr_signer_up`)");
   public static final Setting SSH_DEFAULT_CERT_TTL = of("ssh.default-cert-ttl", time(MS, DAY), "5m", null,
       "certificate lifetime when neither role nor target names one");
   public static final Setting SSH_MAX_CERT_TTL = of("ssh.max-cert-ttl", time(MS, DAY), "1h", null,
@@ -171,8 +174,8 @@ public final class Settings {
       TASKS_DEFAULT_TTL, TASKS_MAX_TTL, TASKS_DELEGATE_DEFAULT_TTL, TASKS_MAX_BIND_WINDOW, TASKS_LIST_LIMIT,
       DPOP_IAT_WINDOW, DPOP_REQUIRE_NONCE, DPOP_NONCE_BUCKET,
       VERTX_EVENT_LOOPS, VERTX_BLOCKED_THREAD_CHECK_INTERVAL, VERTX_MAX_EVENT_LOOP_EXECUTE_TIME,
-      SSH_SIGNER_SOCKET, SSH_SIGNER_TIMEOUT, SSH_DEFAULT_CERT_TTL, SSH_MAX_CERT_TTL, SSH_CONNECT_TIMEOUT,
-      SSH_EXEC_TIMEOUT, SSH_MAX_EXEC_TIMEOUT, SSH_OUTPUT_LIMIT, SSH_SESSION_IDLE, SSH_SESSION_MAX_LIFETIME,
+      SSH_SIGNER_SOCKET, SSH_SIGNER_TIMEOUT, SSH_SIGNER_PROBE_INTERVAL, SSH_DEFAULT_CERT_TTL, SSH_MAX_CERT_TTL,
+      SSH_CONNECT_TIMEOUT, SSH_EXEC_TIMEOUT, SSH_MAX_EXEC_TIMEOUT, SSH_OUTPUT_LIMIT, SSH_SESSION_IDLE, SSH_SESSION_MAX_LIFETIME,
       SSH_MAX_SESSIONS_PER_TASK, SSH_MAX_SESSIONS, SSH_SOURCE_ADDRESS,
       CLUSTER_NAME, AUDIT_DIR, AUDIT_MAX_FILE_SIZE, AUDIT_QUEUE, AUDIT_SYNC, AUDIT_ACCEPT_MISSING_HEAD,
       ADMIN_TIMEOUT, STATE_DIR, STATE_MAX_SIZE, TRACING_ENABLED, TRACING_ENDPOINT, TRACING_SAMPLE_PERCENT);

@@ -8,6 +8,7 @@ import java.time.Duration;
  *
  * @param signerSocket the signer's Unix socket, or null when SSH is off on this node
  * @param signerTimeout deadline of one signer call
+ * @param signerProbeInterval how often the node asks its signer for its CA key
  * @param defaultCertTtl certificate lifetime when neither role nor target names one
  * @param maxCertTtl global cap on certificate lifetime
  * @param connectTimeout TCP connect, key exchange and authentication, together
@@ -20,7 +21,8 @@ import java.time.Duration;
  * @param maxSessions open sessions on this node
  * @param sourceAddress {@code source-address} written into every certificate (the broker's egress), or null
  */
-public record SshSettings(Path signerSocket, Duration signerTimeout, Duration defaultCertTtl, Duration maxCertTtl,
+public record SshSettings(Path signerSocket, Duration signerTimeout, Duration signerProbeInterval,
+    Duration defaultCertTtl, Duration maxCertTtl,
     Duration connectTimeout, Duration execTimeout, Duration maxExecTimeout, int outputLimit, Duration sessionIdle,
     Duration sessionMaxLifetime, int maxSessionsPerTask, int maxSessions, String sourceAddress) {
 
@@ -31,7 +33,8 @@ public record SshSettings(Path signerSocket, Duration signerTimeout, Duration de
 
   static SshSettings read(Values v) {
     SshSettings s = new SshSettings(v.file(Settings.SSH_SIGNER_SOCKET).map(Path::normalize).orElse(null),
-        v.duration(Settings.SSH_SIGNER_TIMEOUT), v.duration(Settings.SSH_DEFAULT_CERT_TTL),
+        v.duration(Settings.SSH_SIGNER_TIMEOUT), v.duration(Settings.SSH_SIGNER_PROBE_INTERVAL),
+        v.duration(Settings.SSH_DEFAULT_CERT_TTL),
         v.duration(Settings.SSH_MAX_CERT_TTL), v.duration(Settings.SSH_CONNECT_TIMEOUT),
         v.duration(Settings.SSH_EXEC_TIMEOUT), v.duration(Settings.SSH_MAX_EXEC_TIMEOUT),
         v.integer(Settings.SSH_OUTPUT_LIMIT), v.duration(Settings.SSH_SESSION_IDLE),

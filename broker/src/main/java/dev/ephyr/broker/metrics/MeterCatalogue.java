@@ -57,6 +57,11 @@ public final class MeterCatalogue {
   public static final MeterSpec FEDERATION_REMOTE_TOOLS = gauge("ephyr_federation_remote_tools",
       "Tools discovered on the federated remote.", "remote");
 
+  /** Signer reachability, probed. */
+  public static final MeterSpec SIGNER_UP = gauge("ephyr_signer_up",
+      "1 when this node's SSH signer answered its last probe with the published CA key, 0 when not; NaN without a "
+      + "signer.");
+
   // audit: AuditMetrics (read from AuditStats and AuditBacklog).
   /** Audit records written. */
   public static final MeterSpec AUDIT_WRITTEN = counted("ephyr_audit_records_written_total",
@@ -110,7 +115,7 @@ public final class MeterCatalogue {
   /** Every meter above (a test checks the list is complete). */
   public static final List<MeterSpec> ALL = List.of(REQUESTS, REQUEST_DURATION, AUTH, PROXY_REQUESTS, PROXY_UPSTREAM,
       REVOKE_DURATION, FEDERATION_CALLS, FEDERATION_CALL_DURATION, FEDERATION_REFRESH, FEDERATION_REMOTE_UP,
-      FEDERATION_REMOTE_TOOLS, AUDIT_WRITTEN, AUDIT_WRITE_FAILURES, AUDIT_FAILING, AUDIT_PENDING, AUDIT_DROPPED,
+      FEDERATION_REMOTE_TOOLS, SIGNER_UP, AUDIT_WRITTEN, AUDIT_WRITE_FAILURES, AUDIT_FAILING, AUDIT_PENDING, AUDIT_DROPPED,
       CLUSTER_READY, CLUSTER_MEMBERS, CLUSTER_QUORUM, STATE_WRITABLE, STATE_BYTES, STATE_MAX_BYTES, STATE_ENTRIES,
       STATE_SYNCS, EVENT_LOOP_BLOCKED, JVM_HEAP_USED, SERIES_FOLDED);
 

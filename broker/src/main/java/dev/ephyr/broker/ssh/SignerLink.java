@@ -124,7 +124,8 @@ final class SignerLink {
       client.close();
       throw new ConfigException("cannot publish the SSH CA key to the cluster: " + e.getMessage());
     }
-    SshSettings mine = new SshSettings(socket, settings.signerTimeout(), settings.defaultCertTtl(),
+    SshSettings mine = new SshSettings(socket, settings.signerTimeout(), settings.signerProbeInterval(),
+        settings.defaultCertTtl(),
         settings.maxCertTtl(), settings.connectTimeout(), settings.execTimeout(), settings.maxExecTimeout(),
         settings.outputLimit(), settings.sessionIdle(), settings.sessionMaxLifetime(), settings.maxSessionsPerTask(),
         settings.maxSessions(), settings.sourceAddress());

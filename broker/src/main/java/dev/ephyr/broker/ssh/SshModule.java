@@ -8,6 +8,8 @@ import dev.ephyr.broker.bus.RecordMac;
 import dev.ephyr.broker.config.ConfigException;
 import dev.ephyr.broker.config.SshSettings;
 import dev.ephyr.broker.http.Routes;
+import dev.ephyr.broker.metrics.MeterCatalogue;
+import dev.ephyr.broker.metrics.Metrics;
 import dev.ephyr.broker.policy.Policy;
 import dev.ephyr.broker.tools.CallControl.Delivery;
 import dev.ephyr.broker.tools.ToolProvider;
@@ -45,10 +47,14 @@ public final class SshModule {
   private final Clock clock;
   private final BusSeal bus;
   private final WatermarkLookup watermarks;
+  private final SignerProbe probe;
+  private final Duration probeInterval;
 
   private SshModule(SshTools tools, SshRoutes routes, SshSessions sessions, SshConnector connector,
       SignerLink signer, CaDirectory cas, CertRecords certs, String nodeId, Clock clock, BusSeal bus,
-      WatermarkLookup watermarks) {
+      WatermarkLookup watermarks, SignerProbe probe, Duration probeInterval) {
+    this.probe = probe;
+    this.probeInterval = probeInterval;
     this.bus = bus;
     this.watermarks = watermarks;
     this.tools = tools;
@@ -67,7 +73,8 @@ public final class SshModule {
    * to the cluster. Blocking: call from the node's boot thread, never an event loop.
    */
   public static SshModule create(SshSettings settings, String nodeId, Duration requestTimeout, ClusterNode cluster,
-      Vertx vertx, Supplier<Policy> policy, AuditSink audit, BusSeal bus, RecordMac records) throws ConfigException {
+      Vertx vertx, Supplier<Policy> policy, AuditSink audit, BusSeal bus, RecordMac records, Metrics metrics)
+      throws ConfigException {
     Clock clock = Clock.systemUTC();
     CaDirectory cas = new CaDirectory(cluster.hazelcast(), vertx, records);
     CertRecords certs = new CertRecords(cluster.certificates(), vertx);
@@ -81,6 +88,8 @@ public final class SshModule {
       connector.warm("ssh-ed25519");
       signer.switchTo(settings.signerSocket());
     }
+    SignerProbe probe = new SignerProbe(signer, nodeId, settings.signerTimeout());
+    metrics.gauge(MeterCatalogue.SIGNER_UP, probe::up);
     ExecLimit execLimit = ExecLimit.of(settings, requestTimeout);
     if (settings.enabled() && execLimit.capsSettings()) {
       LOG.info("node {}: exec commands answered inline run at most {} s (default {} s), below ssh.max-exec-timeout "
@@ -92,7 +101,7 @@ public final class SshModule {
     SshTools tools = new SshTools(vertx, nodeId, settings, execLimit, policy, signer, connector, runner,
         sessions, certs, clock, bus);
     return new SshModule(tools, new SshRoutes(cas, certs, cluster.watermarks(), clock), sessions, connector, signer,
-        cas, certs, nodeId, clock, bus, cluster.watermarks());
+        cas, certs, nodeId, clock, bus, cluster.watermarks(), probe, settings.signerProbeInterval());
   }
 
   /**
@@ -146,6 +155,8 @@ public final class SshModule {
     @Override
     public Future<?> start() {
       vertx.setPeriodic(1000, id -> sessions.sweep());
+      probe.probe(context);
+      vertx.setPeriodic(probeInterval.toMillis(), id -> probe.probe(context));
       vertx.setPeriodic(TimeUnit.HOURS.toMillis(6), id -> {
         SignerLink.Linked l = signer.linked(); // the signer in use now (a reload may have changed it)
         if (l != null) {

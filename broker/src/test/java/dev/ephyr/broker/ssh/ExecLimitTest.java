@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class ExecLimitTest {
   private static SshSettings settings(Duration exec, Duration maxExec) {
-    return new SshSettings(null, Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofHours(1),
+    return new SshSettings(null, Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofMinutes(5), Duration.ofHours(1),
         Duration.ofSeconds(10), exec, maxExec, 65536, Duration.ofMinutes(5), Duration.ofHours(1), 4, 64, null);
   }
 

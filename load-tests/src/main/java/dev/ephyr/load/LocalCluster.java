@@ -218,6 +218,30 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * The sum of the samples of {@code metric} (a Prometheus sample name, e.g. {@code ephyr_revoke_seconds_sum}) on
+   * node {@code i} whose labels contain {@code label} (e.g. {@code outcome="acknowledged"}), or NaN.
+   */
+  double metric(int i, String metric, String label) {
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(urls.get(i) + "/metrics"))
+          .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+      Matcher m = Pattern.compile("(?m)^" + Pattern.quote(metric) + "\\{([^}]*)\\}\\s+([0-9.eE+-]+)").matcher(r.body());
+      double sum = Double.NaN;
+      while (m.find()) {
+        if (m.group(1).contains(label)) {
+          sum = (Double.isNaN(sum) ? 0 : sum) + Double.parseDouble(m.group(2));
+        }
+      }
+      return sum;
+    } catch (IOException | NumberFormatException e) {
+      return Double.NaN;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Double.NaN;
+    }
+  }
+
   /** Node {@code i}'s data directory (its state store is in {@code state/} below it by default). */
   Path dataDir(int i) {
     return dir.resolve("n" + (i + 1));

@@ -7,6 +7,7 @@ import static dev.ephyr.broker.tasks.Outcomes.ok;
 import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.auth.Caller;
 import dev.ephyr.broker.tools.ToolResult;
+import dev.ephyr.cluster.RaiseResult;
 import dev.ephyr.cluster.TaskRecord;
 import dev.ephyr.protocol.Reason;
 import dev.ephyr.protocol.verify.Principal;
@@ -21,6 +22,8 @@ import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -36,21 +39,49 @@ record Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subje
     if (target == null) {
       return bad("task_id is required");
     }
-    return visibility.treeFor(caller, target, ctx).compose(tree -> tree.isEmpty()
-        ? Future.succeededFuture(Outcomes.notVisible(target)) : revokeIn(tree.get(), target, ctx));
+    Future<Optional<TaskRecord>> direct = visibility.recordFor(caller, target, ctx);
+    if (direct == null) {
+      return visibility.treeFor(caller, target, ctx).compose(tree -> tree.isEmpty()
+          ? Future.succeededFuture(Outcomes.notVisible(target)) : revokeIn(tree.get(), target, ctx));
+    }
+    // Authorised by point reads: the raise starts at once and the tree (only for cascade_count, a cluster-wide
+    // query) is read beside it rather than before it, so the query's wait is not added to the revoke's.
+    return direct.compose(found -> {
+      if (found.isEmpty()) {
+        return Future.succeededFuture(Outcomes.notVisible(target));
+      }
+      TaskRecord r = found.get();
+      Future<Integer> cascade = cluster.listByRoot(r.rootId(), ctx)
+          .map(list -> TaskTree.of(list).with(List.of(r)).descendants(target));
+      return acknowledged(r, cascade, ctx);
+    });
   }
 
   /** Revokes {@code target} of {@code tree} (already authorised), acknowledged, and tells every node. */
   Future<ToolResult> revokeIn(TaskTree tree, String target, Context ctx) {
-    TaskRecord r = tree.get(target);
-    int cascade = tree.descendants(target);
+    return acknowledged(tree.get(target), Future.succeededFuture(tree.descendants(target)), ctx);
+  }
+
+  /**
+   * Raises {@code r}'s watermark to revoked and answers once acknowledged. {@code cascade} (the revoked subtree's
+   * size, display only) never holds the revoke back: if it cannot be read, the reply goes without it.
+   */
+  private Future<ToolResult> acknowledged(TaskRecord r, Future<Integer> cascade, Context ctx) {
+    String target = r.taskId();
     long start = System.nanoTime();
-    return cluster.raise(ctx, () -> cluster.watermarks().revoke(target, r.expiresAt())).map(result -> {
-      revokeTimes.get("acknowledged").record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-      vertx.eventBus().publish(Addresses.TASKS_REVOKED, new JsonObject().put("task_id", target));
-      return ok(TaskJson.ack(new JsonObject().put("task_id", target).put("revoked", true)
-          .put("cascade_count", cascade), result));
-    }).onFailure(e -> revokeTimes.get("failed").record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+    Future<RaiseResult> raised = cluster.raise(ctx, () -> cluster.watermarks().revoke(target, r.expiresAt()))
+        .onSuccess(result -> {
+          revokeTimes.get("acknowledged").record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+          vertx.eventBus().publish(Addresses.TASKS_REVOKED, new JsonObject().put("task_id", target));
+        }).onFailure(e -> revokeTimes.get("failed").record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+    return raised.compose(result -> cascade.<Integer>transform(c -> Future.succeededFuture(c.succeeded() ? c.result()
+        : null)).map(count -> {
+          JsonObject o = new JsonObject().put("task_id", target).put("revoked", true);
+          if (count != null) {
+            o.put("cascade_count", count);
+          }
+          return ok(TaskJson.ack(o, result));
+        }));
   }
 
   Future<ToolResult> reissue(Caller caller, JsonObject raw, Context ctx) {

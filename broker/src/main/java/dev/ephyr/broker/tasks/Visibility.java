@@ -30,6 +30,37 @@ record Visibility(TaskCluster cluster) {
     }));
   }
 
+  /**
+   * The record of {@code target} if {@code caller} may act on it, decided with point reads only (no query of
+   * the tree), or empty; {@code null} when only the tree can tell (a task token acting on another task of its
+   * tree: whether that one lies below the token's own needs the tree's parent links).
+   */
+  Future<Optional<TaskRecord>> recordFor(Caller caller, String target, Context ctx) {
+    if (caller instanceof Caller.TaskToken t) {
+      if (!target.equals(t.task())) {
+        return null;
+      }
+      String root = t.principal().rootTask();
+      return cluster.call(ctx, () -> cluster.registry().get(target))
+          .map(found -> found.filter(r -> r.rootId().equals(root)));
+    }
+    if (target.length() != 26) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    return cluster.call(ctx, () -> cluster.registry().get(target)).compose(found -> {
+      if (found.isEmpty() || found.get().agent().equals(caller.agent())) {
+        return Future.succeededFuture(found);
+      }
+      TaskRecord r = found.get();
+      if (r.rootId().equals(r.taskId())) {
+        return Future.succeededFuture(Optional.<TaskRecord>empty());
+      }
+      // Someone else's task in a tree the caller's agent rooted (same rule as treeFor).
+      return cluster.call(ctx, () -> cluster.registry().get(r.rootId()))
+          .map(root -> root.isPresent() && root.get().agent().equals(caller.agent()) ? found : Optional.empty());
+    });
+  }
+
   /** The task named by {@code task_id}, defaulting to the caller's own task; {@code null} if neither. */
   static String target(Caller caller, Args a) {
     String id = a.string("task_id", 32);

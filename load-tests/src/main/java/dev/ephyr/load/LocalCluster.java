@@ -135,6 +135,11 @@ final class LocalCluster implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmOpens);
+    // Extra JVM options for the nodes only (e.g. -XX:ThreadPriorityPolicy=1), space-separated.
+    String extra = System.getenv("EPHYR_NODE_JAVA_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      cmd.addAll(List.of(extra.trim().split("\\s+")));
+    }
     return cmd;
   }
 

@@ -6,9 +6,9 @@ import io.vertx.core.json.JsonObject;
 /**
  * Acknowledged-revoke latency against the cluster's own capacity, in one run: bearer {@code task_info} flat out
  * gives the capacity, then the revocation race runs with its request load at half of it (open loop) and flat out.
- * Each race phase also reports the mean time the nodes themselves measured from the revoke's raise to its
- * acknowledgement ({@code ephyr_revoke_seconds}), so the rest of the driver's figure is the HTTP path, the
- * authorisation reads and the waits for a thread around them.
+ * Each race phase also reports the mean time the nodes themselves measured from the revoke's start (its
+ * authorisation reads) to its acknowledgement ({@code ephyr_revoke_seconds}), so the rest of the driver's figure
+ * is the HTTP path both ways and the waits for a thread around it, on the nodes and in the driver.
  */
 final class RevokeLoad {
   static final String NAME = "revoke-load";
@@ -31,7 +31,7 @@ final class RevokeLoad {
       double[] after = raised(cluster, w.nodes().size());
       double count = after[1] - before[1];
       if (count > 0) {
-        race.put("node_raise_mean_ms", Recorder.round((after[0] - before[0]) * 1000 / count));
+        race.put("node_revoke_mean_ms", Recorder.round((after[0] - before[0]) * 1000 / count));
       }
       violations += race.getLong("accepted_after_ack");
       revocations += race.getLong("revocations");
@@ -72,9 +72,9 @@ final class RevokeLoad {
       JsonObject p = (JsonObject) o;
       JsonObject rev = p.getJsonObject("revoke");
       b.append(String.format(java.util.Locale.ROOT, "; %s (rate %d, %.0f/s answered): revoke p50 %.1f ms, p99 %.1f ms,"
-          + " node raise mean %.1f ms, driver revoke mean %.1f ms", p.getString("load"), p.getInteger("rate"),
+          + " node revoke mean %.1f ms, driver revoke mean %.1f ms", p.getString("load"), p.getInteger("rate"),
           p.getJsonObject("result").getDouble("throughput_per_s"), rev.getDouble("p50_ms"), rev.getDouble("p99_ms"),
-          p.getDouble("node_raise_mean_ms", Double.NaN), rev.getDouble("mean_ms", Double.NaN)));
+          p.getDouble("node_revoke_mean_ms", Double.NaN), rev.getDouble("mean_ms", Double.NaN)));
     }
     return b.toString();
   }

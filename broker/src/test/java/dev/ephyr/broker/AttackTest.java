@@ -171,6 +171,33 @@ class AttackTest {
     }
   }
 
+  /**
+   * Revoke authorises with point reads (the task's record, and its root's for another agent's task): who may
+   * revoke what is the same as the tree said. Bob's key cannot revoke Alice's root, nor a token its parent; Alice's
+   * key revokes Bob's task in a tree she rooted, with the subtree's size beside the acknowledgement.
+   */
+  @Test
+  void revoke_byPointReads_keepsWhoMayRevokeWhat() {
+    JsonObject root = create(new JsonObject().put("ttl", 300).put("can_delegate", true));
+    JsonObject bobs = bearer(b, root.getString("token")).ok("task_delegate",
+        new JsonObject().put("agent", "bob").put("can_delegate", true));
+    JsonObject grand = bearer(a, bobs.getString("token")).ok("task_delegate", null);
+    assertEquals("not_found", bearer(b, kit.bobKey).toolError("task_revoke",
+        new JsonObject().put("task_id", root.getString("task_id"))));
+    assertEquals("not_found", bearer(a, bobs.getString("token")).toolError("task_revoke",
+        new JsonObject().put("task_id", root.getString("task_id"))));
+    assertEquals("not_found", bearer(a, kit.bobKey).toolError("task_revoke",
+        new JsonObject().put("task_id", "0".repeat(26))));
+    assertEquals(200, bearer(a, root.getString("token")).rpc("ping", null).status(), "the root lives");
+    JsonObject revoke = bearer(b, kit.aliceKey).ok("task_revoke", new JsonObject().put("task_id", bobs.getString("task_id")));
+    assertTrue(revoke.getBoolean("acknowledged_by_all"));
+    assertEquals(1, revoke.getInteger("cascade_count"));
+    for (Node n : List.of(a, b)) {
+      assertRefused(bearer(n, grand.getString("token")).rpc("ping", null), 401, "revoked");
+      assertEquals(200, bearer(n, root.getString("token")).rpc("ping", null).status(), "the root still lives");
+    }
+  }
+
   // ------------------------------------------------------------------------------------------ §10.4
 
   @Test

@@ -36,6 +36,7 @@ final class ApplyToMirror extends WireIdentity implements Callable<Boolean>, Haz
 
   @Override
   public Boolean call() {
+    ClusterPriority.raise(Thread.currentThread()); // the acknowledgement executor's thread, however it was made
     // The mirror is registered in the member's user context before the member starts, so it is found
     // even on a member that is still loading.
     Object mirror = instance.getUserContext().get(WatermarkMirror.USER_CONTEXT_KEY);

@@ -28,6 +28,7 @@ final class CallbackExecutor {
         r -> {
           Thread t = new Thread(r, "ephyr-cluster-callback-" + ids.incrementAndGet());
           t.setDaemon(true);
+          ClusterPriority.raise(t); // completes the revoke's stages, like Hazelcast's own threads
           return t;
         });
     ConcurrencyUtil.setDefaultAsyncExecutor(pool);

@@ -123,7 +123,8 @@ public final class ClusterNode implements AutoCloseable {
     }
     HazelcastInstance hz;
     try {
-      hz = Hazelcast.newHazelcastInstance(HazelcastConfigFactory.build(config, userContext));
+      hz = ClusterPriority.startRaised(() -> Hazelcast.newHazelcastInstance(HazelcastConfigFactory.build(config,
+          userContext)));
     } catch (RuntimeException | Error e) {
       if (state != null) {
         state.close();

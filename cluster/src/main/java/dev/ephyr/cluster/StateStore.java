@@ -92,6 +92,7 @@ public final class StateStore implements AutoCloseable {
     this.meta = store.openMap(META);
     this.writer = new Thread(this::writeLoop, "ephyr-state-writer");
     this.writer.setDaemon(true);
+    ClusterPriority.raise(writer); // a revoke's acknowledgement waits for this thread's sync
   }
 
   /**

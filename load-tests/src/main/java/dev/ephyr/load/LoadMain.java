@@ -166,6 +166,7 @@ public final class LoadMain {
       case "churn": return ChurnScenario.run(w, stats);
       case TaskOpsScenario.NAME: return TaskOpsScenario.run(w, stats);
       case "revocation-race": return RevocationRace.run(w, stats);
+      case RevokeLoad.NAME: return RevokeLoad.run(w, stats, cluster[0]);
       case "node-loss": return NodeLoss.run(w, cluster[0], stats);
       default: throw new IllegalArgumentException("unknown scenario " + name);
     }
@@ -209,6 +210,9 @@ public final class LoadMain {
       s += String.format(Locale.ROOT, "; %d revocations, revoke p99 %.2f ms, %d requests after ack, "
           + "accepted after ack: %d", r.getLong("revocations"), r.getJsonObject("revoke").getDouble("p99_ms"),
           r.getLong("requests_after_ack"), r.getLong("accepted_after_ack"));
+    }
+    if (r.containsKey("phases")) {
+      s += RevokeLoad.line(r);
     }
     if (r.containsKey("survivor_errors")) {
       s += "; survivor errors " + r.getLong("survivor_errors");

@@ -30,7 +30,7 @@ record LoadOptions(int nodes, List<String> targets, String apiKey, Duration dura
     List<String> scenarios, Path out, Path brokerJar, int revocations, boolean quick, boolean baseline) {
 
   static final List<String> ALL_SCENARIOS = List.of("verify-bearer", "verify-dpop", "bearer-stateless", "churn",
-      "task-ops", "revocation-race", "node-loss", "scaling");
+      "task-ops", "revocation-race", RevokeLoad.NAME, "node-loss", "scaling");
 
   static final String USAGE = """
       usage: ephyr loadtest [options]

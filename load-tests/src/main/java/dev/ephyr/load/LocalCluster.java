@@ -135,6 +135,11 @@ final class LocalCluster implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmOpens);
+    // Extra JVM options for the nodes only (e.g. -XX:ThreadPriorityPolicy=1), space-separated.
+    String extra = System.getenv("EPHYR_NODE_JAVA_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      cmd.addAll(List.of(extra.trim().split("\\s+")));
+    }
     return cmd;
   }
 
@@ -215,6 +220,30 @@ final class LocalCluster implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return -1;
+    }
+  }
+
+  /**
+   * The sum of the samples of {@code metric} (a Prometheus sample name, e.g. {@code ephyr_revoke_seconds_sum}) on
+   * node {@code i} whose labels contain {@code label} (e.g. {@code outcome="acknowledged"}), or NaN.
+   */
+  double metric(int i, String metric, String label) {
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(urls.get(i) + "/metrics"))
+          .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+      Matcher m = Pattern.compile("(?m)^" + Pattern.quote(metric) + "\\{([^}]*)\\}\\s+([0-9.eE+-]+)").matcher(r.body());
+      double sum = Double.NaN;
+      while (m.find()) {
+        if (m.group(1).contains(label)) {
+          sum = (Double.isNaN(sum) ? 0 : sum) + Double.parseDouble(m.group(2));
+        }
+      }
+      return sum;
+    } catch (IOException | NumberFormatException e) {
+      return Double.NaN;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Double.NaN;
     }
   }
 

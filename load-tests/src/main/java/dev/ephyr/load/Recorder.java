@@ -88,7 +88,7 @@ final class Recorder {
         .put("throughput_per_s", seconds <= 0 ? 0 : round(total.getTotalCount() / seconds))
         .put("p50_ms", ms(total.getValueAtPercentile(50))).put("p90_ms", ms(total.getValueAtPercentile(90)))
         .put("p99_ms", ms(total.getValueAtPercentile(99))).put("max_ms", ms(total.getMaxValue()))
-        .put("refusals", errors).put("percentiles", percentiles).put("intervals", new JsonArray(new ArrayList<>(intervals)));
+        .put("mean_ms", round(total.getMean() / 1000)).put("refusals", errors).put("percentiles", percentiles).put("intervals", new JsonArray(new ArrayList<>(intervals)));
   }
 
   private static double ms(long micros) {

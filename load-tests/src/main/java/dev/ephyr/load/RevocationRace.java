@@ -43,17 +43,29 @@ final class RevocationRace {
   private final AtomicLong postAckRefused = new AtomicLong();
   private final AtomicLong violations = new AtomicLong();
   private final List<String> violationSamples = new ArrayList<>();
-  private final Recorder load = new Recorder("revocation-race");
-  private final Recorder revoke = new Recorder("revocation-race.revoke");
-  private final Recorder probes = new Recorder("revocation-race.probe");
+  private final String name;
+  private final int rate;
+  private final Recorder load;
+  private final Recorder revoke;
+  private final Recorder probes;
   private volatile boolean stop;
 
-  private RevocationRace(Workload w) {
+  private RevocationRace(Workload w, String name, int rate) {
     this.w = w;
+    this.name = name;
+    this.rate = rate;
+    this.load = new Recorder(name);
+    this.revoke = new Recorder(name + ".revoke");
+    this.probes = new Recorder(name + ".probe");
   }
 
   static JsonObject run(Workload w, NodeStats stats) {
-    return new RevocationRace(w).run(stats);
+    return run(w, stats, "revocation-race", w.options().rate());
+  }
+
+  /** The race with its request load at {@code rate} per second over all nodes (0: flat out), reported as {@code name}. */
+  static JsonObject run(Workload w, NodeStats stats, String name, int rate) {
+    return new RevocationRace(w, name, rate).run(stats);
   }
 
   private JsonObject run(NodeStats stats) {
@@ -74,7 +86,8 @@ final class RevocationRace {
     }
     long minEnd = start + w.options().duration().toNanos();
     // The load phase lasts until the revokers are done and at least the configured duration has passed.
-    Future<Void> loadDone = w.loop(Math.max(1, Math.min(32, w.options().concurrency())))
+    Future<Void> loadDone = new LoadLoop(w.vertx(), w.nodes().size(), Math.max(1, Math.min(32, w.options().concurrency())),
+        rate)
         .run(java.time.Duration.ofHours(1), () -> stop, load, (node, due) -> {
           Subtree s = slots.get(ThreadLocalRandom.current().nextInt(SLOTS));
           return request(w.node(node), s, due, null);
@@ -94,7 +107,7 @@ final class RevocationRace {
     JsonObject probeJson = probes.toJson(seconds);
     probeJson.remove("intervals");
     JsonObject loadJson = load.toJson(seconds);
-    return new JsonObject().put("scenario", "revocation-race")
+    return new JsonObject().put("scenario", name).put("rate", rate)
         .put("what", "task_info load with child tokens on every node while their roots are revoked on random nodes; "
             + "probes on every node right after each acknowledged revoke")
         .put("seconds", Recorder.round(seconds)).put("nodes", w.nodes().size())

@@ -7,6 +7,7 @@ import static dev.ephyr.broker.tasks.Outcomes.ok;
 import dev.ephyr.broker.bus.Addresses;
 import dev.ephyr.broker.auth.Caller;
 import dev.ephyr.broker.tools.ToolResult;
+import dev.ephyr.cluster.RaiseResult;
 import dev.ephyr.cluster.TaskRecord;
 import dev.ephyr.protocol.Reason;
 import dev.ephyr.protocol.verify.Principal;
@@ -21,6 +22,11 @@ import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -37,21 +43,98 @@ record Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subje
     if (target == null) {
       return bad("task_id is required");
     }
-    return visibility.treeFor(caller, target, ctx).compose(tree -> tree.isEmpty()
-        ? Future.succeededFuture(Outcomes.notVisible(target)) : revokeIn(tree.get(), target, ctx));
+    CompletionStage<Optional<TaskRecord>> direct;
+    try {
+      direct = visibility.recordFor(caller, target);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    if (direct == null) {
+      return visibility.treeFor(caller, target, ctx).compose(tree -> tree.isEmpty()
+          ? Future.succeededFuture(Outcomes.notVisible(target)) : revokeIn(tree.get(), target, ctx));
+    }
+    // Authorised by point reads, and the raise chained to them on the cluster's threads: the event loop (shared
+    // with request traffic) is passed once, for the reply, not between the read and the raise. The tree (only
+    // for cascade_count, a cluster-wide query) is read beside the raise rather than before it.
+    long start = System.nanoTime();
+    CompletableFuture<List<TaskRecord>> tree = new CompletableFuture<>();
+    CompletionStage<Raised> raised = direct.thenCompose(found -> {
+      if (found.isEmpty()) {
+        tree.complete(List.of());
+        return CompletableFuture.completedFuture(null);
+      }
+      TaskRecord r = found.get();
+      listInto(r.rootId(), tree);
+      return cluster.watermarks().revoke(target, r.expiresAt()).thenApply(result -> new Raised(r, result));
+    });
+    return Future.fromCompletionStage(raised, ctx).compose(done -> {
+      if (done == null) {
+        return Future.succeededFuture(Outcomes.notVisible(target));
+      }
+      revoked(target, start);
+      Future<Integer> cascade = Future.fromCompletionStage(tree, ctx)
+          .map(list -> TaskTree.of(list).with(List.of(done.record())).descendants(target));
+      return reply(target, done.result(), cascade);
+    }, e -> {
+      revokeTimes.get("failed").record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      // A failure inside the chain arrives wrapped; the cause (e.g. ClusterUnavailableException) picks the status.
+      return Future.failedFuture(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+    });
+  }
+
+  /** A revoke acknowledged: the record it acted on and the acknowledgement. */
+  private record Raised(TaskRecord record, RaiseResult result) {}
+
+  /** Lists the tree under {@code root} into {@code into}; a listing that cannot start fails {@code into}. */
+  private void listInto(String root, CompletableFuture<List<TaskRecord>> into) {
+    try {
+      cluster.registry().listByRoot(root).whenComplete((list, e) -> {
+        if (e != null) {
+          into.completeExceptionally(e);
+        } else {
+          into.complete(list);
+        }
+      });
+    } catch (RuntimeException e) {
+      into.completeExceptionally(e);
+    }
   }
 
   /** Revokes {@code target} of {@code tree} (already authorised), acknowledged, and tells every node. */
   Future<ToolResult> revokeIn(TaskTree tree, String target, Context ctx) {
-    TaskRecord r = tree.get(target);
-    int cascade = tree.descendants(target);
+    return acknowledged(tree.get(target), Future.succeededFuture(tree.descendants(target)), ctx);
+  }
+
+  /** Raises {@code r}'s watermark to revoked and answers once acknowledged. */
+  private Future<ToolResult> acknowledged(TaskRecord r, Future<Integer> cascade, Context ctx) {
+    String target = r.taskId();
     long start = System.nanoTime();
-    return cluster.raise(ctx, () -> cluster.watermarks().revoke(target, r.expiresAt())).map(result -> {
-      revokeTimes.get("acknowledged").record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-      vertx.eventBus().publish(Addresses.TASKS_REVOKED, new JsonObject().put("task_id", target));
-      return ok(TaskJson.ack(new JsonObject().put("task_id", target).put("revoked", true)
-          .put("cascade_count", cascade), result));
-    }).onFailure(e -> revokeTimes.get("failed").record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+    return cluster.raise(ctx, () -> cluster.watermarks().revoke(target, r.expiresAt()))
+        .onFailure(e -> revokeTimes.get("failed").record(System.nanoTime() - start, TimeUnit.NANOSECONDS))
+        .compose(result -> {
+          revoked(target, start);
+          return reply(target, result, cascade);
+        });
+  }
+
+  /** Records an acknowledged revoke and tells every node (their MCP sessions of the subtree close). */
+  private void revoked(String target, long start) {
+    revokeTimes.get("acknowledged").record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    vertx.eventBus().publish(Addresses.TASKS_REVOKED, new JsonObject().put("task_id", target));
+  }
+
+  /**
+   * The acknowledged revoke's answer. {@code cascade} (the revoked subtree's size, display only) never holds the
+   * revoke back: if it cannot be read, the answer goes without it.
+   */
+  private static Future<ToolResult> reply(String target, RaiseResult result, Future<Integer> cascade) {
+    return cascade.<Integer>transform(c -> Future.succeededFuture(c.succeeded() ? c.result() : null)).map(count -> {
+      JsonObject o = new JsonObject().put("task_id", target).put("revoked", true);
+      if (count != null) {
+        o.put("cascade_count", count);
+      }
+      return ok(TaskJson.ack(o, result));
+    });
   }
 
   Future<ToolResult> reissue(Caller caller, JsonObject raw, Context ctx) {

@@ -7,9 +7,10 @@ import java.util.function.Supplier;
  * the callback pool) above the event loops that carry request traffic, so an acknowledged revoke does not queue
  * for a core behind requests.
  *
- * <p>Java priorities reach the OS only when the JVM runs with {@code -XX:ThreadPriorityPolicy=1} (the
- * {@code ephyr} launcher passes it); Linux then maps {@link Thread#MAX_PRIORITY} to nice -5 for a process that may
- * raise priorities (root or {@code CAP_SYS_NICE}). Without either, this changes nothing and costs nothing.
+ * <p>Java priorities reach the OS only when the JVM runs with {@code -XX:ThreadPriorityPolicy=1} (opt-in, through
+ * {@code EPHYR_JAVA_OPTS}: it also raises the JIT and GC threads); Linux then maps {@link Thread#MAX_PRIORITY} to
+ * nice -5 for a process that may raise priorities (root or {@code CAP_SYS_NICE}). Without either, this changes
+ * nothing and costs nothing.
  */
 final class ClusterPriority {
   private ClusterPriority() {}

@@ -73,6 +73,7 @@ public final class StateStore implements AutoCloseable {
   private final ExecutorService acks = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "ephyr-state-acks");
     t.setDaemon(true);
+    ClusterPriority.raise(t); // what a revoke's acknowledgement waits for, like the writer
     return t;
   });
   private final AtomicLong syncs = new AtomicLong();

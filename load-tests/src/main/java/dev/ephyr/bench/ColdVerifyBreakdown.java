@@ -107,8 +107,7 @@ public class ColdVerifyBreakdown {
         layout.signatureOffset(), HmacSha256.LENGTH);
     for (int k = 0; k < facts.length; k++) {
       int i = factAt[k];
-      ok &= hop.verify(mac, sigs, i * HmacSha256.LENGTH, bytes, layout.caveatOffset(i), facts[k].bodyLength(),
-          facts[k].tag(), tmp);
+      ok &= hop.verify(mac, sigs, i * HmacSha256.LENGTH, bytes, layout.caveatOffset(i), facts[k].bodyLength(), tmp);
     }
     return ok;
   }

@@ -3,6 +3,7 @@ package dev.ephyr.protocol.caveat;
 import dev.ephyr.protocol.Reason;
 import dev.ephyr.protocol.ulid.Ulid;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Parses caveat text strictly: exactly {@code key SP op SP value}, single spaces, printable ASCII, every
@@ -60,17 +61,22 @@ public final class CaveatParser {
   /** Parses the caveat {@code b[off, off+len)}. */
   public static Caveat parse(byte[] b, int off, int len) throws CaveatFormatException {
     int end = off + len;
-    int sp = -1;
+    // One branch-free pass over every byte (it runs over the whole token): a byte outside 0x20-0x7e
+    // makes one of the two differences negative.
+    int outside = 0;
     for (int i = off; i < end; i++) {
       int c = b[i];
-      if (c < 0x20 || c > 0x7e) {
-        throw invalid(null, "caveat is not printable ASCII");
-      }
-      if (c == ' ' && sp < 0) {
-        sp = i;
-      }
+      outside |= (c - 0x20) | (0x7e - c);
     }
-    int keyEnd = sp < 0 ? end : sp;
+    if (outside < 0) {
+      throw invalid(null, "caveat is not printable ASCII");
+    }
+    // Keys are at most 8 characters; a longer first word is an unknown key whatever follows.
+    int keyEnd = off;
+    int keyLimit = Math.min(end, off + 9);
+    while (keyEnd < keyLimit && b[keyEnd] != ' ') {
+      keyEnd++;
+    }
     switch (keyEnd - off) {
       case 4:
         if (is(b, off, "task")) {
@@ -125,6 +131,9 @@ public final class CaveatParser {
       default:
         break;
     }
+    while (keyEnd < end && b[keyEnd] != ' ') {
+      keyEnd++;
+    }
     String key = new String(b, off, Math.min(keyEnd - off, 32), StandardCharsets.ISO_8859_1);
     throw new CaveatFormatException(Reason.UNKNOWN_CAVEAT, "unknown caveat key '" + key + "'");
   }
@@ -156,18 +165,7 @@ public final class CaveatParser {
     if (end - v == 1 && b[v] == '-') {
       return new Caveat.SetRestriction(d, IdSet.NONE);
     }
-    String[] elements = elements(b, v, end, key);
-    for (String e : elements) {
-      if (e.indexOf('*') >= 0 || e.equals("-")) {
-        throw invalid(key, "'*' and '-' stand alone or not at all");
-      }
-      if (d == Dimension.REMOTES && e.indexOf('.') >= 0) {
-        throw invalid(key, "remote names cannot contain '.', which separates remote and tool");
-      }
-      if (d == Dimension.METHODS && !isUpperAlpha(e)) {
-        throw invalid(key, "methods are upper-case letters");
-      }
-    }
+    String[] elements = elements(b, v, end, key, d);
     return new Caveat.SetRestriction(d, IdSet.ofSorted(elements));
   }
 
@@ -179,7 +177,7 @@ public final class CaveatParser {
     if (end - v == 1 && b[v] == '-') {
       return new Caveat.ToolsRestriction(ToolGrant.NONE);
     }
-    String[] elements = elements(b, v, end, "tools");
+    String[] elements = elements(b, v, end, "tools", null);
     for (String e : elements) {
       if (!ToolGrant.isPattern(e) || e.equals("*")) {
         throw invalid("tools", "patterns are remote__tool or remote.tool, where only the tool part may hold '*'");
@@ -188,8 +186,14 @@ public final class CaveatParser {
     return new Caveat.ToolsRestriction(ToolGrant.ofSorted(elements));
   }
 
-  /** Comma-separated identifiers, strictly increasing (sorted, distinct). */
-  private static String[] elements(byte[] b, int from, int end, String key) throws CaveatFormatException {
+  /**
+   * Comma-separated identifiers, strictly increasing (sorted, distinct). For a set dimension {@code d}
+   * (null for tools) each element is also held to that dimension's rules, on the bytes in the same pass;
+   * the first element that breaks one is refused once the whole list is known to be well-formed, so the
+   * grammar is always reported first.
+   */
+  private static String[] elements(byte[] b, int from, int end, String key, Dimension d)
+      throws CaveatFormatException {
     int count = 1;
     for (int i = from; i < end; i++) {
       if (b[i] == ',') {
@@ -200,26 +204,50 @@ public final class CaveatParser {
       throw invalid(key, "at most " + IdSet.MAX_ELEMENTS + " elements");
     }
     String[] out = new String[count];
+    String broken = null; // the first element's breach of its dimension's rules
     int n = 0;
     int start = from;
+    int prev = -1;
     for (int i = from; i <= end; i++) {
-      if (i == end || b[i] == ',') {
-        int len = i - start;
-        if (len == 0 || len > IdSet.MAX_ELEMENT_CHARS) {
-          throw invalid(key, "elements are 1-" + IdSet.MAX_ELEMENT_CHARS + " characters");
-        }
-        for (int k = start; k < i; k++) {
-          if ((CLASS[b[k]] & ID) == 0) {
-            throw invalid(key, "elements are made of A-Z a-z 0-9 . _ : / @ * -");
-          }
-        }
-        String e = new String(b, start, len, StandardCharsets.ISO_8859_1);
-        if (n > 0 && out[n - 1].compareTo(e) >= 0) {
-          throw invalid(key, "elements must be sorted and distinct");
-        }
-        out[n++] = e;
-        start = i + 1;
+      if (i < end && b[i] != ',') {
+        continue;
       }
+      int len = i - start;
+      if (len == 0 || len > IdSet.MAX_ELEMENT_CHARS) {
+        throw invalid(key, "elements are 1-" + IdSet.MAX_ELEMENT_CHARS + " characters");
+      }
+      int classes = ID;
+      int star = 0;
+      int dot = 0;
+      int notUpper = 0;
+      for (int k = start; k < i; k++) {
+        int c = b[k];
+        classes &= CLASS[c];
+        star |= c == '*' ? 1 : 0;
+        dot |= c == '.' ? 1 : 0;
+        notUpper |= c < 'A' || c > 'Z' ? 1 : 0;
+      }
+      if (classes == 0) {
+        throw invalid(key, "elements are made of A-Z a-z 0-9 . _ : / @ * -");
+      }
+      if (n > 0 && Arrays.compareUnsigned(b, prev, start - 1, b, start, i) >= 0) {
+        throw invalid(key, "elements must be sorted and distinct");
+      }
+      if (d != null && broken == null) {
+        if (star != 0 || (len == 1 && b[start] == '-')) {
+          broken = "'*' and '-' stand alone or not at all";
+        } else if (d == Dimension.REMOTES && dot != 0) {
+          broken = "remote names cannot contain '.', which separates remote and tool";
+        } else if (d == Dimension.METHODS && notUpper != 0) {
+          broken = "methods are upper-case letters";
+        }
+      }
+      out[n++] = new String(b, start, len, StandardCharsets.ISO_8859_1);
+      prev = start;
+      start = i + 1;
+    }
+    if (broken != null) {
+      throw invalid(key, broken);
     }
     return out;
   }

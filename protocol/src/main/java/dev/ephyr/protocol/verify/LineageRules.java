@@ -41,7 +41,7 @@ final class LineageRules {
         continue;
       }
       Caveat.BrokerFact fact = (Caveat.BrokerFact) caveat;
-      if (!hop.verify(s.mac, s.sigs, i * SIG, bytes, off, fact.bodyLength(), fact.tag(), s.tmp)) {
+      if (!hop.verify(s.mac, s.sigs, i * SIG, bytes, off, fact.bodyLength(), s.tmp)) {
         return Step.fail(Reason.FORGED_FACT, "caveat " + i + ": broker fact tag does not match its position");
       }
       String broken = fact instanceof Caveat.TaskFact t ? taskFact(walk, t, id)

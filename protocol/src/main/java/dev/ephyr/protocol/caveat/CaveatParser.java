@@ -2,6 +2,9 @@ package dev.ephyr.protocol.caveat;
 
 import dev.ephyr.protocol.Reason;
 import dev.ephyr.protocol.ulid.Ulid;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -50,7 +53,52 @@ public final class CaveatParser {
     }
   }
 
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long KEY_TASK = pack("task");
+  private static final long KEY_BIND = pack("bind");
+  private static final long KEY_ROLES = pack("roles");
+  private static final long KEY_TOOLS = pack("tools");
+  private static final long KEY_DEPTH = pack("depth");
+  private static final long KEY_TARGETS = pack("targets");
+  private static final long KEY_METHODS = pack("methods");
+  private static final long KEY_REMOTES = pack("remotes");
+  private static final long KEY_EXPIRES = pack("expires");
+  private static final long KEY_SERVICES = pack("services");
+  private static final long KEY_DELEGATE = pack("delegate");
+
   private CaveatParser() {}
+
+  /** A key of at most 8 ASCII characters as one number (its bytes, first byte highest). */
+  private static long pack(String key) {
+    long word = 0;
+    for (int i = 0; i < key.length(); i++) {
+      word = word << 8 | key.charAt(i);
+    }
+    return word;
+  }
+
+  /**
+   * Whether every byte of {@code b[from, end)} is printable ASCII (0x20-0x7e), eight bytes per step: in
+   * each byte lane, {@code x - 0x20} sets the high bit for a byte below 0x20, {@code x + 1} for 0x7f, and
+   * {@code x} itself for 0x80 and above. A borrow or carry between lanes starts only at such a byte, so
+   * the lowest offending byte is always flagged and valid lanes never are.
+   */
+  static boolean printable(byte[] b, int from, int end) {
+    long flags = 0;
+    int i = from;
+    for (; i + 8 <= end; i += 8) {
+      long x = (long) LONGS.get(b, i);
+      flags |= (x - 0x20 * ONES) | (x + ONES) | x;
+    }
+    int tail = 0;
+    for (; i < end; i++) {
+      int c = b[i];
+      tail |= (c - 0x20) | (0x7e - c);
+    }
+    return (flags & HIGH_BITS) == 0 && tail >= 0;
+  }
 
   /** Parses UTF-8 caveat text. */
   public static Caveat parse(String text) throws CaveatFormatException {
@@ -61,63 +109,59 @@ public final class CaveatParser {
   /** Parses the caveat {@code b[off, off+len)}. */
   public static Caveat parse(byte[] b, int off, int len) throws CaveatFormatException {
     int end = off + len;
-    // One branch-free pass over every byte (it runs over the whole token): a byte outside 0x20-0x7e
-    // makes one of the two differences negative.
-    int outside = 0;
-    for (int i = off; i < end; i++) {
-      int c = b[i];
-      outside |= (c - 0x20) | (0x7e - c);
-    }
-    if (outside < 0) {
+    if (!printable(b, off, end)) {
       throw invalid(null, "caveat is not printable ASCII");
     }
-    // Keys are at most 8 characters; a longer first word is an unknown key whatever follows.
+    // Keys are at most 8 characters; a longer first word is an unknown key whatever follows. The key's
+    // bytes are packed into one long, so each candidate key is one comparison.
+    long word = 0;
     int keyEnd = off;
     int keyLimit = Math.min(end, off + 9);
     while (keyEnd < keyLimit && b[keyEnd] != ' ') {
+      word = word << 8 | b[keyEnd];
       keyEnd++;
     }
     switch (keyEnd - off) {
       case 4:
-        if (is(b, off, "task")) {
+        if (word == KEY_TASK) {
           return taskFact(b, off, end);
         }
-        if (is(b, off, "bind")) {
+        if (word == KEY_BIND) {
           return bindFact(b, off, end);
         }
         break;
       case 5:
-        if (is(b, off, "roles")) {
+        if (word == KEY_ROLES) {
           return set(Dimension.ROLES, b, keyEnd, end);
         }
-        if (is(b, off, "tools")) {
+        if (word == KEY_TOOLS) {
           return tools(b, keyEnd, end);
         }
-        if (is(b, off, "depth")) {
+        if (word == KEY_DEPTH) {
           return new Caveat.DepthRestriction((int) number(b, value(b, keyEnd, end, " <= ", "depth"), end, "depth",
               MAX_DEPTH_VALUE));
         }
         break;
       case 7:
-        if (is(b, off, "targets")) {
+        if (word == KEY_TARGETS) {
           return set(Dimension.TARGETS, b, keyEnd, end);
         }
-        if (is(b, off, "methods")) {
+        if (word == KEY_METHODS) {
           return set(Dimension.METHODS, b, keyEnd, end);
         }
-        if (is(b, off, "remotes")) {
+        if (word == KEY_REMOTES) {
           return set(Dimension.REMOTES, b, keyEnd, end);
         }
-        if (is(b, off, "expires")) {
+        if (word == KEY_EXPIRES) {
           return new Caveat.ExpiresRestriction(number(b, value(b, keyEnd, end, " < ", "expires"), end, "expires",
               MAX_EPOCH_SECOND));
         }
         break;
       case 8:
-        if (is(b, off, "services")) {
+        if (word == KEY_SERVICES) {
           return set(Dimension.SERVICES, b, keyEnd, end);
         }
-        if (is(b, off, "delegate")) {
+        if (word == KEY_DELEGATE) {
           int v = value(b, keyEnd, end, " = ", "delegate");
           if (end - v == 4 && is(b, v, "true")) {
             return new Caveat.DelegateRestriction(true);

@@ -9,7 +9,8 @@ import java.util.Locale;
 
 /**
  * The cold-verification ratio on a shared machine: runs the parts of {@link ColdVerifyBreakdown} in
- * small interleaved batches (HMAC only, the whole verification, caveats only, decoding), so every part
+ * small interleaved batches (HMAC only, the whole verification, caveats only, decoding, the parts back to
+ * back), so every part
  * meets the same interference, and reports per part the median over all batches of the thread's CPU
  * time and of the wall time per operation, and the ratio whole / HMAC-only. JMH runs the parts one after
  * another, and on a loaded machine the load changes between them; here it cannot favour one part.
@@ -18,7 +19,7 @@ import java.util.Locale;
  */
 public final class ColdVerifyRatio {
   private static final int BATCH = 40;
-  private static final String[] PARTS = {"hmacOnly", "verifyCold", "caveatsOnly", "decode"};
+  private static final String[] PARTS = {"hmacOnly", "verifyCold", "caveatsOnly", "decode", "inSequence"};
 
   private ColdVerifyRatio() {}
 
@@ -75,8 +76,10 @@ public final class ColdVerifyRatio {
         return b.verifyDepth5Cold().hashCode() & 1;
       case 2:
         return b.caveatsOnlyDepth5().expiresAt() & 1;
-      default:
+      case 3:
         return b.decodeDepth5().caveatCount();
+      default:
+        return b.partsInSequenceDepth5().expiresAt() & 1;
     }
   }
 

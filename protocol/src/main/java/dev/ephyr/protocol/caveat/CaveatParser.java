@@ -2,11 +2,7 @@ package dev.ephyr.protocol.caveat;
 
 import dev.ephyr.protocol.Reason;
 import dev.ephyr.protocol.ulid.Ulid;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * Parses caveat text strictly: exactly {@code key SP op SP value}, single spaces, printable ASCII, every
@@ -53,52 +49,7 @@ public final class CaveatParser {
     }
   }
 
-  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final long ONES = 0x0101010101010101L;
-  private static final long HIGH_BITS = 0x8080808080808080L;
-  private static final long KEY_TASK = pack("task");
-  private static final long KEY_BIND = pack("bind");
-  private static final long KEY_ROLES = pack("roles");
-  private static final long KEY_TOOLS = pack("tools");
-  private static final long KEY_DEPTH = pack("depth");
-  private static final long KEY_TARGETS = pack("targets");
-  private static final long KEY_METHODS = pack("methods");
-  private static final long KEY_REMOTES = pack("remotes");
-  private static final long KEY_EXPIRES = pack("expires");
-  private static final long KEY_SERVICES = pack("services");
-  private static final long KEY_DELEGATE = pack("delegate");
-
   private CaveatParser() {}
-
-  /** A key of at most 8 ASCII characters as one number (its bytes, first byte highest). */
-  private static long pack(String key) {
-    long word = 0;
-    for (int i = 0; i < key.length(); i++) {
-      word = word << 8 | key.charAt(i);
-    }
-    return word;
-  }
-
-  /**
-   * Whether every byte of {@code b[from, end)} is printable ASCII (0x20-0x7e), eight bytes per step: in
-   * each byte lane, {@code x - 0x20} sets the high bit for a byte below 0x20, {@code x + 1} for 0x7f, and
-   * {@code x} itself for 0x80 and above. A borrow or carry between lanes starts only at such a byte, so
-   * the lowest offending byte is always flagged and valid lanes never are.
-   */
-  static boolean printable(byte[] b, int from, int end) {
-    long flags = 0;
-    int i = from;
-    for (; i + 8 <= end; i += 8) {
-      long x = (long) LONGS.get(b, i);
-      flags |= (x - 0x20 * ONES) | (x + ONES) | x;
-    }
-    int tail = 0;
-    for (; i < end; i++) {
-      int c = b[i];
-      tail |= (c - 0x20) | (0x7e - c);
-    }
-    return (flags & HIGH_BITS) == 0 && tail >= 0;
-  }
 
   /** Parses UTF-8 caveat text. */
   public static Caveat parse(String text) throws CaveatFormatException {
@@ -109,59 +60,58 @@ public final class CaveatParser {
   /** Parses the caveat {@code b[off, off+len)}. */
   public static Caveat parse(byte[] b, int off, int len) throws CaveatFormatException {
     int end = off + len;
-    if (!printable(b, off, end)) {
-      throw invalid(null, "caveat is not printable ASCII");
+    int sp = -1;
+    for (int i = off; i < end; i++) {
+      int c = b[i];
+      if (c < 0x20 || c > 0x7e) {
+        throw invalid(null, "caveat is not printable ASCII");
+      }
+      if (c == ' ' && sp < 0) {
+        sp = i;
+      }
     }
-    // Keys are at most 8 characters; a longer first word is an unknown key whatever follows. The key's
-    // bytes are packed into one long, so each candidate key is one comparison.
-    long word = 0;
-    int keyEnd = off;
-    int keyLimit = Math.min(end, off + 9);
-    while (keyEnd < keyLimit && b[keyEnd] != ' ') {
-      word = word << 8 | b[keyEnd];
-      keyEnd++;
-    }
+    int keyEnd = sp < 0 ? end : sp;
     switch (keyEnd - off) {
       case 4:
-        if (word == KEY_TASK) {
+        if (is(b, off, "task")) {
           return taskFact(b, off, end);
         }
-        if (word == KEY_BIND) {
+        if (is(b, off, "bind")) {
           return bindFact(b, off, end);
         }
         break;
       case 5:
-        if (word == KEY_ROLES) {
+        if (is(b, off, "roles")) {
           return set(Dimension.ROLES, b, keyEnd, end);
         }
-        if (word == KEY_TOOLS) {
+        if (is(b, off, "tools")) {
           return tools(b, keyEnd, end);
         }
-        if (word == KEY_DEPTH) {
+        if (is(b, off, "depth")) {
           return new Caveat.DepthRestriction((int) number(b, value(b, keyEnd, end, " <= ", "depth"), end, "depth",
               MAX_DEPTH_VALUE));
         }
         break;
       case 7:
-        if (word == KEY_TARGETS) {
+        if (is(b, off, "targets")) {
           return set(Dimension.TARGETS, b, keyEnd, end);
         }
-        if (word == KEY_METHODS) {
+        if (is(b, off, "methods")) {
           return set(Dimension.METHODS, b, keyEnd, end);
         }
-        if (word == KEY_REMOTES) {
+        if (is(b, off, "remotes")) {
           return set(Dimension.REMOTES, b, keyEnd, end);
         }
-        if (word == KEY_EXPIRES) {
+        if (is(b, off, "expires")) {
           return new Caveat.ExpiresRestriction(number(b, value(b, keyEnd, end, " < ", "expires"), end, "expires",
               MAX_EPOCH_SECOND));
         }
         break;
       case 8:
-        if (word == KEY_SERVICES) {
+        if (is(b, off, "services")) {
           return set(Dimension.SERVICES, b, keyEnd, end);
         }
-        if (word == KEY_DELEGATE) {
+        if (is(b, off, "delegate")) {
           int v = value(b, keyEnd, end, " = ", "delegate");
           if (end - v == 4 && is(b, v, "true")) {
             return new Caveat.DelegateRestriction(true);
@@ -174,9 +124,6 @@ public final class CaveatParser {
         break;
       default:
         break;
-    }
-    while (keyEnd < end && b[keyEnd] != ' ') {
-      keyEnd++;
     }
     String key = new String(b, off, Math.min(keyEnd - off, 32), StandardCharsets.ISO_8859_1);
     throw new CaveatFormatException(Reason.UNKNOWN_CAVEAT, "unknown caveat key '" + key + "'");
@@ -209,7 +156,18 @@ public final class CaveatParser {
     if (end - v == 1 && b[v] == '-') {
       return new Caveat.SetRestriction(d, IdSet.NONE);
     }
-    String[] elements = elements(b, v, end, key, d);
+    String[] elements = elements(b, v, end, key);
+    for (String e : elements) {
+      if (e.indexOf('*') >= 0 || e.equals("-")) {
+        throw invalid(key, "'*' and '-' stand alone or not at all");
+      }
+      if (d == Dimension.REMOTES && e.indexOf('.') >= 0) {
+        throw invalid(key, "remote names cannot contain '.', which separates remote and tool");
+      }
+      if (d == Dimension.METHODS && !isUpperAlpha(e)) {
+        throw invalid(key, "methods are upper-case letters");
+      }
+    }
     return new Caveat.SetRestriction(d, IdSet.ofSorted(elements));
   }
 
@@ -221,7 +179,7 @@ public final class CaveatParser {
     if (end - v == 1 && b[v] == '-') {
       return new Caveat.ToolsRestriction(ToolGrant.NONE);
     }
-    String[] elements = elements(b, v, end, "tools", null);
+    String[] elements = elements(b, v, end, "tools");
     for (String e : elements) {
       if (!ToolGrant.isPattern(e) || e.equals("*")) {
         throw invalid("tools", "patterns are remote__tool or remote.tool, where only the tool part may hold '*'");
@@ -230,14 +188,8 @@ public final class CaveatParser {
     return new Caveat.ToolsRestriction(ToolGrant.ofSorted(elements));
   }
 
-  /**
-   * Comma-separated identifiers, strictly increasing (sorted, distinct). For a set dimension {@code d}
-   * (null for tools) each element is also held to that dimension's rules, on the bytes in the same pass;
-   * the first element that breaks one is refused once the whole list is known to be well-formed, so the
-   * grammar is always reported first.
-   */
-  private static String[] elements(byte[] b, int from, int end, String key, Dimension d)
-      throws CaveatFormatException {
+  /** Comma-separated identifiers, strictly increasing (sorted, distinct). */
+  private static String[] elements(byte[] b, int from, int end, String key) throws CaveatFormatException {
     int count = 1;
     for (int i = from; i < end; i++) {
       if (b[i] == ',') {
@@ -248,50 +200,26 @@ public final class CaveatParser {
       throw invalid(key, "at most " + IdSet.MAX_ELEMENTS + " elements");
     }
     String[] out = new String[count];
-    String broken = null; // the first element's breach of its dimension's rules
     int n = 0;
     int start = from;
-    int prev = -1;
     for (int i = from; i <= end; i++) {
-      if (i < end && b[i] != ',') {
-        continue;
-      }
-      int len = i - start;
-      if (len == 0 || len > IdSet.MAX_ELEMENT_CHARS) {
-        throw invalid(key, "elements are 1-" + IdSet.MAX_ELEMENT_CHARS + " characters");
-      }
-      int classes = ID;
-      int star = 0;
-      int dot = 0;
-      int notUpper = 0;
-      for (int k = start; k < i; k++) {
-        int c = b[k];
-        classes &= CLASS[c];
-        star |= c == '*' ? 1 : 0;
-        dot |= c == '.' ? 1 : 0;
-        notUpper |= c < 'A' || c > 'Z' ? 1 : 0;
-      }
-      if (classes == 0) {
-        throw invalid(key, "elements are made of A-Z a-z 0-9 . _ : / @ * -");
-      }
-      if (n > 0 && Arrays.compareUnsigned(b, prev, start - 1, b, start, i) >= 0) {
-        throw invalid(key, "elements must be sorted and distinct");
-      }
-      if (d != null && broken == null) {
-        if (star != 0 || (len == 1 && b[start] == '-')) {
-          broken = "'*' and '-' stand alone or not at all";
-        } else if (d == Dimension.REMOTES && dot != 0) {
-          broken = "remote names cannot contain '.', which separates remote and tool";
-        } else if (d == Dimension.METHODS && notUpper != 0) {
-          broken = "methods are upper-case letters";
+      if (i == end || b[i] == ',') {
+        int len = i - start;
+        if (len == 0 || len > IdSet.MAX_ELEMENT_CHARS) {
+          throw invalid(key, "elements are 1-" + IdSet.MAX_ELEMENT_CHARS + " characters");
         }
+        for (int k = start; k < i; k++) {
+          if ((CLASS[b[k]] & ID) == 0) {
+            throw invalid(key, "elements are made of A-Z a-z 0-9 . _ : / @ * -");
+          }
+        }
+        String e = new String(b, start, len, StandardCharsets.ISO_8859_1);
+        if (n > 0 && out[n - 1].compareTo(e) >= 0) {
+          throw invalid(key, "elements must be sorted and distinct");
+        }
+        out[n++] = e;
+        start = i + 1;
       }
-      out[n++] = new String(b, start, len, StandardCharsets.ISO_8859_1);
-      prev = start;
-      start = i + 1;
-    }
-    if (broken != null) {
-      throw invalid(key, broken);
     }
     return out;
   }

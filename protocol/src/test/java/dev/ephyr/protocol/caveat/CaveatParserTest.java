@@ -46,9 +46,8 @@ class CaveatParserTest {
   }
 
   /**
-   * Each set element is held to its dimension's rules on the bytes, in the grammar's own pass: the list's
-   * grammar (characters, length, order) is reported first wherever it breaks, then the first element
-   * that breaks a dimension rule, with that rule named.
+   * A set's grammar (characters, length, order) is reported first wherever it breaks, then the first
+   * element that breaks its dimension's rule, with that rule named.
    */
   @Test
   void setElements_grammarFirst_thenTheFirstElementsRule() {
@@ -69,8 +68,8 @@ class CaveatParserTest {
   }
 
   /**
-   * The printable-ASCII check reads eight bytes at a time: every byte value at every position of caveats
-   * that span several eight-byte words plus a tail must give the same answer as a byte-by-byte check.
+   * Every byte value at every position of caveats of several lengths, framed by non-printable bytes:
+   * refused as not printable exactly when the byte is outside 0x20-0x7e.
    */
   @Test
   void everyByteValue_atEveryPosition_isRefusedExactlyWhenNotPrintable() {
@@ -97,7 +96,7 @@ class CaveatParserTest {
     }
   }
 
-  /** Keys are found without scanning past their longest length; an unknown long key is still named. */
+  /** An unknown key is named in the refusal (up to 32 characters). */
   @Test
   void unknownKey_isNamedInFull() {
     assertTrue(message("targetsandmore = a").contains("'targetsandmore'"));

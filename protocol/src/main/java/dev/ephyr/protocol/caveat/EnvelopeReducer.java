@@ -9,7 +9,10 @@ import java.util.Map;
  * Mutable; one per verification.
  */
 public final class EnvelopeReducer {
-  private final IdSet[] sets = new IdSet[Dimension.values().length]; // null until mentioned
+  // Dimension.values() copies its array on every call; one reducer runs per cold verification.
+  private static final Dimension[] DIMENSIONS = Dimension.values();
+
+  private final IdSet[] sets = new IdSet[DIMENSIONS.length]; // null until mentioned
   private ToolGrant tools; // null until mentioned
   private long expiresAt = Long.MAX_VALUE;
   private boolean expirySeen;
@@ -65,7 +68,7 @@ public final class EnvelopeReducer {
   /** The envelope so far; unmentioned dimensions grant nothing, a missing expiry is "already expired". */
   public Envelope result() {
     Map<Dimension, IdSet> out = new EnumMap<>(Dimension.class);
-    for (Dimension d : Dimension.values()) {
+    for (Dimension d : DIMENSIONS) {
       IdSet v = sets[d.ordinal()];
       out.put(d, v == null ? IdSet.NONE : v);
     }

@@ -1,5 +1,6 @@
 package dev.ephyr.protocol.internal;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -115,6 +116,33 @@ public final class Base64Url {
     return latin1.length == text.length() ? decode(latin1, 0, latin1.length, true) : null;
   }
 
+  /**
+   * Decodes the unpadded base64url text {@code in[from, to)} into {@code out[outOff..]} without
+   * allocating, with the same canonical rules (URL alphabet only, zero unused bits); {@code false}, with
+   * {@code out} in an unspecified state, when it is not canonical. For fixed-size fields such as tags.
+   */
+  public static boolean decodeUrlInto(byte[] in, int from, int to, byte[] out, int outOff) {
+    int n = to - from;
+    if (from < 0 || to > in.length || n < 0 || n % 4 == 1 || outOff < 0 || outOff + n * 3 / 4 > out.length) {
+      return false;
+    }
+    int flags = 0;
+    int acc = 0;
+    int bits = 0;
+    int o = outOff;
+    for (int i = from; i < to; i++) {
+      int t = TABLE[in[i] & 0xff];
+      flags |= t; // negative for an invalid character, STD_FLAG for the standard alphabet
+      acc = acc << 6 | (t & 63);
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        out[o++] = (byte) (acc >>> bits);
+      }
+    }
+    return flags >= 0 && (flags & STD_FLAG) == 0 && (acc & ((1 << bits) - 1)) == 0;
+  }
+
   private static byte[] decode(byte[] in, int from, int to, boolean jose) {
     if (from < 0 || to > in.length || from > to) {
       return null;
@@ -133,10 +161,13 @@ public final class Base64Url {
     if (n % 4 == 1) {
       return null;
     }
-    byte[] out = new byte[n * 3 / 4];
-    if (n >= BULK_CHARS && bulk(in, from, end, out)) {
-      return out;
+    if (n >= BULK_CHARS) {
+      byte[] fast = bulk(in, from, end, n * 3 / 4);
+      if (fast != null) {
+        return fast;
+      }
     }
+    byte[] out = new byte[n * 3 / 4];
     int flags = 0;
     int o = 0;
     int i = from;
@@ -189,25 +220,27 @@ public final class Base64Url {
   }
 
   /**
-   * Decodes the unpadded text {@code in[from, end)} into {@code out} with the JDK's base64url decoder,
-   * which accepts exactly the URL alphabet (so one alphabet, and never whitespace or padding here);
-   * the one rule it does not enforce, zero unused bits in the last character, is checked here. Returns
-   * {@code false}, with {@code out} in an unspecified state, for anything it does not accept — the
-   * caller then runs the strict loop, which decides (the standard alphabet, or a specific refusal).
+   * Decodes the unpadded text {@code in[from, end)} with the JDK's base64url decoder, which accepts
+   * exactly the URL alphabet (so one alphabet, and never whitespace or padding here); the one rule it
+   * does not enforce, zero unused bits in the last character, is checked here. Decodes the range in
+   * place (no copy of the text). Returns {@code null} for anything it does not accept — the caller then
+   * runs the strict loop, which decides (the standard alphabet, or a specific refusal).
    */
-  private static boolean bulk(byte[] in, int from, int end, byte[] out) {
+  private static byte[] bulk(byte[] in, int from, int end, int length) {
     int rest = (end - from) & 3;
     if (rest != 0) {
       int last = TABLE[in[end - 1] & 0xff];
       if (last < 0 || (last & (rest == 2 ? 0xf : 0x3)) != 0) {
-        return false;
+        return null;
       }
     }
-    byte[] src = from == 0 && end == in.length ? in : Arrays.copyOfRange(in, from, end);
     try {
-      return URL_DECODER.decode(src, out) == out.length;
+      ByteBuffer decoded = URL_DECODER.decode(ByteBuffer.wrap(in, from, end - from));
+      byte[] out = decoded.array();
+      return decoded.arrayOffset() == 0 && decoded.position() == 0 && decoded.limit() == length
+          && out.length == length ? out : null;
     } catch (IllegalArgumentException e) {
-      return false;
+      return null;
     }
   }
 }

@@ -29,18 +29,20 @@ public final class HopKey {
   }
 
   /**
-   * Whether {@code tag} is the tag of {@code body[off, off+len)} after the running signature
-   * {@code sigs[sigOff, sigOff+32)}; compared in constant time. {@code mac} and {@code scratch32} are
-   * caller-owned scratch space.
+   * Whether the broker fact {@code b[off, off+bodyLength+2+TAG_CHARS)} — its body, {@code " #"} and its
+   * tag, as {@link dev.ephyr.protocol.caveat.CaveatParser} found them — carries the tag of its body after
+   * the running signature {@code sigs[sigOff, sigOff+32)}; compared in constant time. The tag is decoded
+   * straight from the token's bytes. {@code mac} and {@code scratch32} are caller-owned scratch space.
    */
-  public boolean verify(HmacSha256 mac, byte[] sigs, int sigOff, byte[] body, int off, int len, String tag,
+  public boolean verify(HmacSha256 mac, byte[] sigs, int sigOff, byte[] b, int off, int bodyLength,
       byte[] scratch32) {
-    byte[] given = Base64Url.decode(tag);
-    if (given == null || given.length != TAG_BYTES) {
+    int tagFrom = off + bodyLength + 2;
+    mac.init(key).update(sigs, sigOff, HmacSha256.LENGTH).update(b, off, bodyLength).doFinal(scratch32, 0);
+    // Only the first TAG_BYTES of the MAC are compared, so the given tag is decoded over the rest.
+    if (!Base64Url.decodeUrlInto(b, tagFrom, tagFrom + TAG_CHARS, scratch32, TAG_BYTES)) {
       return false;
     }
-    mac.init(key).update(sigs, sigOff, HmacSha256.LENGTH).update(body, off, len).doFinal(scratch32, 0);
-    return ConstantTime.equals(scratch32, 0, given, 0, TAG_BYTES);
+    return ConstantTime.equals(scratch32, 0, scratch32, TAG_BYTES, TAG_BYTES);
   }
 
   @Override

@@ -22,8 +22,8 @@ final class ChainReplay {
 
   private final Keyring keyring;
   // identifier -> signature of the bare root macaroon; saves three HMACs per verification. Values are
-  // never mutated.
-  private final BoundedCache<String, byte[]> rootSignatures =
+  // never mutated. Keyed by the parsed identifier (its two parts), which names the same tree as its text.
+  private final BoundedCache<TokenIdentifier, byte[]> rootSignatures =
       BoundedCache.create(ROOT_SIGNATURE_CACHE_LIMIT, ROOT_SIGNATURE_MAX_AGE_MILLIS);
 
   ChainReplay(Keyring keyring) {
@@ -45,13 +45,12 @@ final class ChainReplay {
   }
 
   private byte[] rootSignature(TokenIdentifier id, byte[] bytes, MacaroonLayout layout) {
-    String key = id.text();
-    byte[] sig = rootSignatures.get(key);
+    byte[] sig = rootSignatures.get(id);
     if (sig == null) {
       byte[] identifier = Arrays.copyOfRange(bytes, layout.identifierOffset(),
           layout.identifierOffset() + layout.identifierLength());
       sig = MacaroonChain.rootSignature(keyring.rootKey(id.kid(), identifier), identifier);
-      rootSignatures.put(key, sig);
+      rootSignatures.put(id, sig);
     }
     return sig;
   }

@@ -6,6 +6,7 @@ import dev.ephyr.protocol.Reason;
 import dev.ephyr.protocol.caveat.Caveat;
 import dev.ephyr.protocol.caveat.CaveatFormatException;
 import dev.ephyr.protocol.caveat.CaveatParser;
+import dev.ephyr.protocol.caveat.Envelope;
 import dev.ephyr.protocol.caveat.EnvelopeReducer;
 import dev.ephyr.protocol.keys.HopKey;
 import dev.ephyr.protocol.macaroon.MacaroonLayout;
@@ -41,7 +42,7 @@ final class LineageRules {
         continue;
       }
       Caveat.BrokerFact fact = (Caveat.BrokerFact) caveat;
-      if (!hop.verify(s.mac, s.sigs, i * SIG, bytes, off, fact.bodyLength(), fact.tag(), s.tmp)) {
+      if (!hop.verify(s.mac, s.sigs, i * SIG, bytes, off, fact.bodyLength(), s.tmp)) {
         return Step.fail(Reason.FORGED_FACT, "caveat " + i + ": broker fact tag does not match its position");
       }
       String broken = fact instanceof Caveat.TaskFact t ? taskFact(walk, t, id)
@@ -112,7 +113,8 @@ final class LineageRules {
   /** What the walk has seen so far. */
   private static final class Walk {
     final EnvelopeReducer reducer = new EnvelopeReducer();
-    final List<TaskHop> lineage = new ArrayList<>(4);
+    // Room for the deepest lineage the broker mints (root + MAX_DEPTH hops) without growing.
+    final List<TaskHop> lineage = new ArrayList<>(Envelope.MAX_DEPTH + 1);
     boolean parentMayDelegate;
     int parentDepthLimit;
   }

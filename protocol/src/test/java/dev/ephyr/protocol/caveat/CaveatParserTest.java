@@ -40,6 +40,71 @@ class CaveatParserTest {
     }
   }
 
+  static String message(String s) {
+    CaveatFormatException e = assertThrows(CaveatFormatException.class, () -> CaveatParser.parse(s), s);
+    return e.getMessage();
+  }
+
+  /**
+   * A set's grammar (characters, length, order) is reported first wherever it breaks, then the first
+   * element that breaks its dimension's rule, with that rule named.
+   */
+  @Test
+  void setElements_grammarFirst_thenTheFirstElementsRule() {
+    assertTrue(message("methods = GET,a*").contains("'*' and '-' stand alone"));
+    assertTrue(message("methods = GET,a").contains("methods are upper-case letters"));
+    assertTrue(message("methods = GET,HEAD,a.b").contains("methods are upper-case letters"));
+    assertTrue(message("remotes = a.b,c*").contains("remote names cannot contain '.'"));
+    assertTrue(message("remotes = -,a").contains("'*' and '-' stand alone"));
+    assertTrue(message("targets = a,b*").contains("'*' and '-' stand alone"));
+    // grammar of a later element wins over a rule broken earlier
+    assertTrue(message("methods = get,GET").contains("sorted and distinct"));
+    assertTrue(message("remotes = a.b,c!").contains("elements are made of"));
+    assertTrue(message("methods = a,b,").contains("1-64 characters"));
+    // what the rules allow in other dimensions
+    assertEquals(IdSet.of("a.b", "c"), ((Caveat.SetRestriction) parse("targets = a.b,c")).value());
+    assertEquals(IdSet.of("GET", "a"), ((Caveat.SetRestriction) parse("roles = GET,a")).value());
+    assertEquals(IdSet.of("GET", "HEAD"), ((Caveat.SetRestriction) parse("methods = GET,HEAD")).value());
+  }
+
+  /**
+   * Every byte value at every position of caveats of several lengths, framed by non-printable bytes:
+   * refused as not printable exactly when the byte is outside 0x20-0x7e.
+   */
+  @Test
+  void everyByteValue_atEveryPosition_isRefusedExactlyWhenNotPrintable() {
+    for (String valid : new String[] {"targets = abc,def", "methods = GET,HEAD,POST,PUT", "depth <= 3"}) {
+      byte[] base = valid.getBytes(StandardCharsets.US_ASCII);
+      for (int pos = 0; pos < base.length; pos++) {
+        for (int v = 0; v < 256; v++) {
+          byte[] b = base.clone();
+          b[pos] = (byte) v;
+          boolean printable = v >= 0x20 && v <= 0x7e;
+          byte[] framed = new byte[b.length + 6]; // at an offset, with non-printable bytes around it
+          java.util.Arrays.fill(framed, (byte) 0x7f);
+          System.arraycopy(b, 0, framed, 3, b.length);
+          String msg;
+          try {
+            CaveatParser.parse(framed, 3, b.length);
+            msg = "";
+          } catch (CaveatFormatException e) {
+            msg = e.getMessage();
+          }
+          assertEquals(!printable, msg.contains("not printable ASCII"), valid + " pos " + pos + " byte " + v + ": " + msg);
+        }
+      }
+    }
+  }
+
+  /** An unknown key is named in the refusal (up to 32 characters). */
+  @Test
+  void unknownKey_isNamedInFull() {
+    assertTrue(message("targetsandmore = a").contains("'targetsandmore'"));
+    assertTrue(message("x".repeat(40)).contains("'" + "x".repeat(32) + "'"));
+    assertEquals(Reason.INVALID_CAVEAT, reason("targets")); // a known key without its operator
+    assertEquals(Reason.UNKNOWN_CAVEAT, reason("servicesx = a"));
+  }
+
   @Test
   void remotes_withDot_isInvalidBecauseTheDotSeparatesRemoteAndTool() {
     assertEquals(Reason.INVALID_CAVEAT, reason("remotes = a.b"));

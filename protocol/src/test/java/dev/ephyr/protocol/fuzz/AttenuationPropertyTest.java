@@ -281,6 +281,29 @@ class AttenuationPropertyTest {
 
   // ---- 4b: facts cannot be forged, moved or copied ----
 
+  /**
+   * A tag is decoded from the token's bytes, and only its one canonical spelling counts: the broker's own
+   * tag with non-zero unused bits in its last character (the same 16 bytes, other text) is refused, while
+   * the canonical spelling of the same fact at the same position passes.
+   */
+  @Test
+  void factTag_secondSpellingOfTheSameBytes_isForgedFact() {
+    TokenKit kit = new TokenKit(24);
+    String root = kit.mintRoot(TokenKit.wide());
+    String body = BrokerFacts.bindBody(kit.accept(root).actingTask().task(), JKT);
+    Macaroon m = TokenKit.parse(root);
+    String tag = kit.keyring.hopKey("k1").tag(m.signature(), body.getBytes(StandardCharsets.US_ASCII));
+    // The canonical spelling passes every static check: the bound task now only lacks its proof.
+    assertEquals(Reason.POP_REQUIRED, kit.reasonOf(TokenKit.append(root, BrokerFacts.withTag(body, tag))));
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    int last = alphabet.indexOf(tag.charAt(tag.length() - 1));
+    for (int bits = 1; bits < 16; bits++) {
+      String respelled = tag.substring(0, tag.length() - 1) + alphabet.charAt(last | bits);
+      assertEquals(Reason.FORGED_FACT, kit.reasonOf(TokenKit.append(root, BrokerFacts.withTag(body, respelled))),
+          respelled);
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(longs = {21, 22, 23})
   void forgedFacts_withAnyTag_areForgedFact(long seed) {

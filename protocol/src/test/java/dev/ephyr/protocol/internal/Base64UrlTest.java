@@ -2,7 +2,9 @@ package dev.ephyr.protocol.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Base64;
@@ -109,6 +111,52 @@ class Base64UrlTest {
       }
       assertEquals(rest == 1 ? 4 : 16, accepted, "rest " + rest); // 2 or 4 significant bits in the last char
     }
+  }
+
+  /**
+   * The allocation-free decoder (fact tags) accepts exactly what the strict decoder accepts in the URL
+   * alphabet without padding, with the same bytes: random texts over both alphabets, padding and junk,
+   * each at an offset inside a larger buffer.
+   */
+  @Test
+  void decodeUrlInto_agreesWithStrictDecoderOnUnpaddedUrlText() {
+    Random r = new Random(7);
+    String chars = URL + "+/=. \u00e9";
+    int accepted = 0;
+    for (int n = 0; n < 20000; n++) {
+      int len = r.nextInt(30);
+      StringBuilder t = new StringBuilder();
+      boolean mostlyValid = r.nextInt(4) != 0;
+      for (int i = 0; i < len; i++) {
+        t.append(mostlyValid && r.nextInt(20) != 0 ? URL.charAt(r.nextInt(64)) : chars.charAt(r.nextInt(chars.length())));
+      }
+      byte[] text = ("xx" + t + "yy").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+      byte[] out = new byte[3 + len];
+      Arrays.fill(out, (byte) 0x55);
+      boolean ok = Base64Url.decodeUrlInto(text, 2, 2 + len, out, 3);
+      byte[] strict = Base64Url.decode(t.toString());
+      boolean urlOnly = t.chars().allMatch(c -> URL.indexOf(c) >= 0);
+      assertEquals(strict != null && urlOnly, ok, () -> "text '" + t + "'");
+      if (ok) {
+        accepted++;
+        assertArrayEquals(strict, Arrays.copyOfRange(out, 3, 3 + strict.length), () -> "text '" + t + "'");
+        assertEquals((byte) 0x55, out[2], "wrote before its offset");
+      }
+    }
+    assertTrue(accepted > 5000, "too few valid cases: " + accepted);
+  }
+
+  @Test
+  void decodeUrlInto_outOfBounds_isFalseNotAnException() {
+    byte[] text = "QUJD".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    assertFalse(Base64Url.decodeUrlInto(text, 0, 4, new byte[2], 0));
+    assertFalse(Base64Url.decodeUrlInto(text, 0, 4, new byte[3], 1));
+    assertFalse(Base64Url.decodeUrlInto(text, 2, 6, new byte[3], 0));
+    assertFalse(Base64Url.decodeUrlInto(text, -1, 3, new byte[3], 0));
+    assertFalse(Base64Url.decodeUrlInto(text, 3, 2, new byte[3], 0));
+    byte[] out = new byte[3];
+    assertTrue(Base64Url.decodeUrlInto(text, 0, 4, out, 0));
+    assertArrayEquals(new byte[] {0x41, 0x42, 0x43}, out);
   }
 
   @Test

@@ -151,9 +151,16 @@ public final class SignerServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Hands {@code p} to {@code group} unless it already has it: under the systemd unit the signer runs with that
+   * group, its files are created with it, and its system-call filter (no {@code @chown}) would refuse the call.
+   */
   private static void setGroup(Path p, String group) throws IOException {
     GroupPrincipal g = p.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
-    Files.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(g);
+    PosixFileAttributeView view = Files.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+    if (!view.readAttributes().group().equals(g)) {
+      view.setGroup(g);
+    }
   }
 
   /** A socket file left by a signer that died; a live one is a configuration error. */

@@ -48,6 +48,12 @@ final class ReleaseArchive {
       home = s.filter(p -> p.getFileName().toString().startsWith("ephyr-")).findFirst().orElseThrow();
     }
     assertTrue(Files.isExecutable(home.resolve("bin/ephyr")), home + "/bin/ephyr is executable");
+    // What README and docs/operations.md §9 say the archive holds.
+    for (String f : new String[] {"lib/ephyr.jar", "etc/node.yaml", "etc/signer.env", "systemd/ephyr-node.service",
+        "systemd/ephyr-signer.service", "deploy/prometheus/ephyr-alerts.yml", "deploy/prometheus/ephyr-alerts.test.yml",
+        "deploy/grafana/ephyr-dashboard.json", "docs/operations.md", "README"}) {
+      assertTrue(Files.isRegularFile(home.resolve(f)), "the archive holds " + f);
+    }
     return home;
   }
 

@@ -422,10 +422,8 @@ final class SshTest {
   }
 
   /**
-   * What a peer on the cluster network could send the owner of a session: an exec request naming the right
-   * session, task and scope, and a "task revoked" broadcast. Sent unsealed from node b's own event bus (the
-   * owner cannot tell that from a foreign peer): the exec is refused before the session layer, the broadcast
-   * closes nothing, and the session still works for its task.
+   * One trace for a session call made on the node that does not hold the session: the MCP request's span on b, the
+   * forwarded hop and the exec on a, all under the trace the client named, and no secret in any attribute.
    */
   @Test
   void trace_ofASessionCallForwardedToItsOwner_spansBothNodes_andHoldsNoSecret() {
@@ -478,6 +476,12 @@ final class SshTest {
     return false;
   }
 
+  /**
+   * What a peer on the cluster network could send the owner of a session: an exec request naming the right
+   * session, task and scope, and a "task revoked" broadcast. Sent unsealed from node b's own event bus (the
+   * owner cannot tell that from a foreign peer): the exec is refused before the session layer, the broadcast
+   * closes nothing, and the session still works for its task.
+   */
   @Test
   void forgedBusMessages_runNothingOnASession_andCloseNothing() throws Exception {
     JsonObject t = task(List.of("box"), List.of("ops"), null);

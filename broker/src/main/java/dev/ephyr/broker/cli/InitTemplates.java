@@ -115,9 +115,10 @@ final class InitTemplates {
     StringBuilder s = new StringBuilder("Next, ");
     if (a.ssh()) {
       s.append("start each node's SSH signer, then the node (one terminal each, or the systemd units in "
-          + "deploy/systemd):\n");
+          + "the release archive's systemd/ folder, deploy/systemd in a checkout):\n");
     } else {
-      s.append("start each node (one terminal each, or the systemd unit in deploy/systemd):\n");
+      s.append("start each node (one terminal each, or the systemd unit in the release archive's systemd/ "
+          + "folder, deploy/systemd in a checkout):\n");
     }
     for (InitLayout.Node n : layout.nodes()) {
       String on = hostsDiffer(layout) ? "   # on " + n.host() : "";

@@ -13,7 +13,7 @@ import java.util.Properties;
 final class LogDefaults {
   private static final String PREFIX = "org.slf4j.simpleLogger.log.";
 
-  /** Logger → level, applied in this order (the general Hazelcast level first, then the quieter ones). */
+  /** Logger → level (slf4j-simple takes the most specific name that is set, whatever the order). */
   static final Map<String, String> LEVELS = levels();
 
   private LogDefaults() {}
@@ -35,9 +35,16 @@ final class LogDefaults {
     return Map.copyOf(m);
   }
 
-  /** Sets every default level that {@code properties} does not already name. */
+  /**
+   * Sets every default level that {@code properties} does not already name. An operator who names a level for
+   * {@code com.hazelcast} itself gets it for all of Hazelcast: none of the quieter defaults below it are set.
+   */
   static void apply(Properties properties) {
+    boolean hazelcastChosen = properties.getProperty(PREFIX + "com.hazelcast") != null;
     for (Map.Entry<String, String> e : LEVELS.entrySet()) {
+      if (hazelcastChosen && e.getKey().startsWith("com.hazelcast.")) {
+        continue;
+      }
       if (properties.getProperty(PREFIX + e.getKey()) == null) {
         properties.setProperty(PREFIX + e.getKey(), e.getValue());
       }

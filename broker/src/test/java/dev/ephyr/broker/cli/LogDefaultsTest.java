@@ -22,4 +22,15 @@ class LogDefaultsTest {
         "suspected and removed members stay warnings (inherited from com.hazelcast)");
     assertEquals(null, p.getProperty(P + "com.hazelcast.internal.partition.impl.MigrationManagerImpl"));
   }
+
+  @Test
+  void aLevelForAllOfHazelcast_setsNoneOfTheQuieterOnes() {
+    Properties p = new Properties();
+    p.setProperty(P + "com.hazelcast", "info");
+    LogDefaults.apply(p);
+    assertEquals("info", p.getProperty(P + "com.hazelcast"));
+    assertEquals(null, p.getProperty(P + "com.hazelcast.internal.server.tcp.TcpServerConnectionErrorHandler"),
+        "the operator asked to see everything of Hazelcast");
+    assertEquals("warn", p.getProperty(P + "org.apache.sshd.common.util.security"));
+  }
 }

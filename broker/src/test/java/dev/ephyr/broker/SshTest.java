@@ -32,7 +32,9 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -438,19 +440,7 @@ final class SshTest {
     Http.Response r = client(b, token).rpc("tools/call", params);
     assertEquals(200, r.status(), r.body());
     assertTrue(r.body().contains("traced"), r.body());
-    AttributeKey<String> instance = AttributeKey.stringKey("service.instance.id");
-    Eventually.await(Duration.ofSeconds(10), "spans of the call on both nodes", () -> SPANS.getFinishedSpanItems()
-        .stream().filter(s -> s.getTraceId().equals(traceId)).map(s -> s.getResource().getAttribute(instance))
-        .distinct().count() == 2);
-    List<SpanData> trace = SPANS.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(traceId)).toList();
-    SpanData call = trace.stream().filter(s -> s.getName().equals("mcp tools/call")).findFirst().orElseThrow();
-    assertEquals("b", call.getResource().getAttribute(instance));
-    assertEquals("exec", call.getAttributes().get(AttributeKey.stringKey("gen_ai.tool.name")));
-    assertEquals(t.getString("task_id"), call.getAttributes().get(AttributeKey.stringKey("ephyr.task")));
-    assertEquals("alice", call.getAttributes().get(AttributeKey.stringKey("ephyr.agent")));
-    SpanData onOwner = trace.stream().filter(s -> "a".equals(s.getResource().getAttribute(instance))).findFirst()
-        .orElseThrow();
-    assertTrue(descendsFrom(onOwner, call, trace), "the owner's span is not under the call: " + trace);
+    assertCallTracedOnBothNodes(traceId, t.getString("task_id"));
     client(a, token).ok("session_close", new JsonObject().put("session_id", id));
     // Nothing any span or resource carries holds a credential.
     String everything = SPANS.getFinishedSpanItems().toString();
@@ -462,6 +452,43 @@ final class SshTest {
     java.util.regex.Matcher anyToken = java.util.regex.Pattern.compile("mac_[A-Za-z0-9_-]{24,}").matcher(everything);
     assertFalse(anyToken.find(), () -> "a span holds a task token: …"
         + everything.substring(Math.max(0, anyToken.start() - 120), anyToken.start() + 12) + "…");
+  }
+
+  /** The same call with its trace in the W3C {@code traceparent} header, as an HTTP client sends it. */
+  @Test
+  void trace_fromTheTraceparentHeader_spansBothNodes() {
+    JsonObject t = task(List.of("box"), List.of("ops"), null);
+    String token = t.getString("token");
+    String id = client(a, token).ok("session_create", new JsonObject().put("target", "box")).getString("session_id");
+    String traceId = "0af7651916cd43dd8448eb211c80319c";
+    McpClient viaB = client(b, token);
+    byte[] body = new JsonObject().put("jsonrpc", "2.0").put("id", 1).put("method", "tools/call").put("params",
+        new JsonObject().put("name", "exec").put("arguments", new JsonObject().put("session_id", id)
+            .put("command", "echo header"))).encode().getBytes(StandardCharsets.UTF_8);
+    Map<String, String> headers = new LinkedHashMap<>(viaB.headers("POST", body));
+    headers.put("traceparent", "00-" + traceId + "-b7ad6b7169203331-01");
+    Http.Response r = Http.send("POST", b.mcpUrl(), headers, body);
+    assertEquals(200, r.status(), r.body());
+    assertTrue(r.body().contains("header"), r.body());
+    assertCallTracedOnBothNodes(traceId, t.getString("task_id"));
+    client(a, token).ok("session_close", new JsonObject().put("session_id", id));
+  }
+
+  /** The call's span on b (tool, task, agent) and a span on a, the session's owner, under it, all in {@code traceId}. */
+  private static void assertCallTracedOnBothNodes(String traceId, String taskId) {
+    AttributeKey<String> instance = AttributeKey.stringKey("service.instance.id");
+    Eventually.await(Duration.ofSeconds(10), "spans of the call on both nodes", () -> SPANS.getFinishedSpanItems()
+        .stream().filter(s -> s.getTraceId().equals(traceId)).map(s -> s.getResource().getAttribute(instance))
+        .distinct().count() == 2);
+    List<SpanData> trace = SPANS.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(traceId)).toList();
+    SpanData call = trace.stream().filter(s -> s.getName().equals("mcp tools/call")).findFirst().orElseThrow();
+    assertEquals("b", call.getResource().getAttribute(instance));
+    assertEquals("exec", call.getAttributes().get(AttributeKey.stringKey("gen_ai.tool.name")));
+    assertEquals(taskId, call.getAttributes().get(AttributeKey.stringKey("ephyr.task")));
+    assertEquals("alice", call.getAttributes().get(AttributeKey.stringKey("ephyr.agent")));
+    SpanData onOwner = trace.stream().filter(s -> "a".equals(s.getResource().getAttribute(instance))).findFirst()
+        .orElseThrow();
+    assertTrue(descendsFrom(onOwner, call, trace), "the owner's span is not under the call: " + trace);
   }
 
   private static boolean descendsFrom(SpanData span, SpanData ancestor, List<SpanData> trace) {

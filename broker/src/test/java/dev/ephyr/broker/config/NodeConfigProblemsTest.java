@@ -152,6 +152,7 @@ class NodeConfigProblemsTest {
         Map.entry("vertx.blocked-thread-check-interval", c.vertx().blockedThreadCheckInterval()),
         Map.entry("vertx.max-event-loop-execute-time", c.vertx().maxEventLoopExecuteTime()),
         Map.entry("ssh.signer-timeout", c.ssh().signerTimeout()),
+        Map.entry("ssh.signer-probe-interval", c.ssh().signerProbeInterval()),
         Map.entry("ssh.default-cert-ttl", c.ssh().defaultCertTtl()), Map.entry("ssh.max-cert-ttl", c.ssh().maxCertTtl()),
         Map.entry("ssh.connect-timeout", c.ssh().connectTimeout()), Map.entry("ssh.exec-timeout", c.ssh().execTimeout()),
         Map.entry("ssh.max-exec-timeout", c.ssh().maxExecTimeout()),

@@ -53,8 +53,12 @@ class SignerSyscallTest {
       });
       assertEquals(group, Files.readAttributes(socket, PosixFileAttributes.class).group().getName());
     } finally {
-      p.destroy();
-      p.waitFor(30, TimeUnit.SECONDS);
+      // The signer first (strace, told to stop, would only detach from it and leave it running), then strace.
+      p.toHandle().descendants().forEach(ProcessHandle::destroy);
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
     }
     String calls = Files.readString(trace);
     assertTrue(calls.lines().noneMatch(l -> l.contains("chown")), "chown calls the unit's filter refuses:\n" + calls);

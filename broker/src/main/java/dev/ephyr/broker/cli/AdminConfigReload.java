@@ -4,10 +4,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code ephyr admin config-reload}: re-reads the node configuration file on one node or all. */
-final class AdminConfigReload extends AdminCommand {
+final class AdminConfigReload extends AdminReload {
   /** Exit code when every node answered but a changed setting waits for a restart. */
   static final int RESTART_NEEDED = 3;
 
@@ -35,24 +34,18 @@ final class AdminConfigReload extends AdminCommand {
   }
 
   @Override
-  List<OptionSpec> ownOptions() {
-    return List.of(Options.value("--node", "ID", "the node that reloads"),
-        Options.flag("--all", "every node reloads"));
+  String path() {
+    return "/admin/config/reload";
   }
 
   @Override
-  JsonObject call(Args args, AdminClient client, Io io) throws CliException {
-    args.positionals(0, 0, "");
-    if (args.flag("--all") == (args.option("--node") != null)) {
-      throw CliException.usage(name(), "give --node ID or --all");
-    }
-    JsonObject r = client.post("/admin/config/reload", new JsonObject().put("node",
-        args.flag("--all") ? "all" : args.option("--node")));
-    if (!Boolean.TRUE.equals(r.getValue("all_ok"))) {
-      render(r, args, io);
-      throw CliException.failed("some nodes kept their configuration (see above)");
-    }
-    return r;
+  String keptWhat() {
+    return "some nodes kept their configuration";
+  }
+
+  @Override
+  String column() {
+    return "SETTINGS";
   }
 
   @Override
@@ -61,26 +54,15 @@ final class AdminConfigReload extends AdminCommand {
   }
 
   @Override
-  void render(JsonObject r, Args args, Io io) {
-    List<List<String>> rows = new ArrayList<>();
-    for (Object o : r.getJsonArray("nodes", new JsonArray())) {
-      JsonObject n = (JsonObject) o;
-      if (n.containsKey("error")) {
-        // A refused file lists its problems one per line: one row, problems separated by "; ".
-        rows.add(List.of(n.getString("node"), "REFUSED", n.getString("error") + ": "
-            + n.getString("message", "").replaceAll("\\s*\n\\s*", "; ")));
-        continue;
-      }
-      List<String> applied = keys(n.getJsonArray("applied"));
-      List<String> restart = keys(n.getJsonArray("needs_restart"));
-      String what = applied.isEmpty() ? "" : "applied " + String.join(", ", applied);
-      if (!restart.isEmpty()) {
-        what += (what.isEmpty() ? "" : "; ") + "needs restart (not applied): " + String.join(", ", restart);
-      }
-      rows.add(List.of(n.getString("node"), applied.isEmpty() && restart.isEmpty() ? "unchanged"
-          : restart.isEmpty() ? "reloaded" : "RESTART", what));
+  List<String> row(JsonObject n) {
+    List<String> applied = keys(n.getJsonArray("applied"));
+    List<String> restart = keys(n.getJsonArray("needs_restart"));
+    String what = applied.isEmpty() ? "" : "applied " + String.join(", ", applied);
+    if (!restart.isEmpty()) {
+      what += (what.isEmpty() ? "" : "; ") + "needs restart (not applied): " + String.join(", ", restart);
     }
-    AdminOutput.table(io.out(), List.of("NODE", "RESULT", "SETTINGS"), rows);
+    return List.of(n.getString("node"), applied.isEmpty() && restart.isEmpty() ? "unchanged"
+        : restart.isEmpty() ? "reloaded" : "RESTART", what);
   }
 
   private static List<String> keys(JsonArray a) {

@@ -65,9 +65,10 @@ class OperationsGuideIT {
   /** SIGTERM to the group (the nodes stop cleanly), then SIGKILL to whatever is left after a while. */
   private static void stopGroup(long pgid) throws IOException, InterruptedException {
     signal("-TERM", pgid);
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-    while (System.nanoTime() < until && signal("-0", pgid)) {
-      Thread.sleep(200); // polling for the group to empty, bounded by the deadline above
+    try {
+      Eventually.await(Duration.ofSeconds(40), "the guide's processes to stop", () -> !signal("-0", pgid));
+    } catch (AssertionError lingering) {
+      // some did not stop: SIGKILL below
     }
     signal("-KILL", pgid);
   }

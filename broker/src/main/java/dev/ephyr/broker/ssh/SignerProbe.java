@@ -15,15 +15,13 @@ import org.slf4j.LoggerFactory;
 final class SignerProbe {
   private static final Logger LOG = LoggerFactory.getLogger(SignerProbe.class);
 
-  /** What the last probe found. */
-  enum State { NO_SIGNER, UP, DOWN }
+  /** What the last probe of {@code link} found. */
+  private record Finding(SignerLink.Linked link, boolean up) {}
 
   private final SignerLink link;
   private final String nodeId;
   private final Duration timeout;
-  private volatile State state = State.NO_SIGNER;
-  /** The signer {@link #state} is about. */
-  private volatile SignerLink.Linked probedLink;
+  private volatile Finding last;
   private boolean inFlight;
 
   SignerProbe(SignerLink link, String nodeId, Duration timeout) {
@@ -35,12 +33,8 @@ final class SignerProbe {
   /** Probes the signer in use now, answering on {@code context}. */
   void probe(Context context) {
     SignerLink.Linked probed = link.linked();
-    if (probed == null) {
-      state = State.NO_SIGNER;
-      return;
-    }
-    if (inFlight) {
-      return; // the last one has not answered yet: its timeout will say so
+    if (probed == null || inFlight) {
+      return; // no signer; or the last probe has not answered yet, and its timeout will say so
     }
     inFlight = true;
     probed.client().call(new JsonObject().put("op", "public_key"))
@@ -56,18 +50,15 @@ final class SignerProbe {
       return; // a reload switched signers meanwhile; the next probe asks the new one
     }
     String problem = problem(probed, answer, e);
-    State next = problem == null ? State.UP : State.DOWN;
-    if (probedLink != probed) {
-      state = State.NO_SIGNER; // a new signer: its first probe decides, from no earlier state
-    }
-    if (next == State.DOWN && state != State.DOWN) {
+    // A new signer's first probe starts from no earlier finding: it is logged only if it fails.
+    boolean wasDown = last != null && last.link() == probed && !last.up();
+    if (problem != null && !wasDown) {
       LOG.warn("node {}: SSH signer at {} {}; SSH calls through this node will be refused until it answers",
           nodeId, probed.socket(), problem);
-    } else if (next == State.UP && state == State.DOWN) {
+    } else if (problem == null && wasDown) {
       LOG.info("node {}: SSH signer at {} answers again", nodeId, probed.socket());
     }
-    state = next;
-    probedLink = probed;
+    last = new Finding(probed, problem == null);
   }
 
   private static String problem(SignerLink.Linked probed, JsonObject answer, Throwable e) {
@@ -95,13 +86,7 @@ final class SignerProbe {
     if (now == null) {
       return Double.NaN;
     }
-    if (now != probedLink) {
-      return 1;
-    }
-    return switch (state) {
-      case UP -> 1;
-      case DOWN -> 0;
-      case NO_SIGNER -> Double.NaN;
-    };
+    Finding f = last;
+    return f == null || f.link() != now || f.up() ? 1 : 0;
   }
 }

@@ -2,9 +2,9 @@ package dev.ephyr.broker.tasks;
 
 import dev.ephyr.broker.auth.Caller;
 import dev.ephyr.cluster.TaskRecord;
+import dev.ephyr.cluster.TaskRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import dev.ephyr.cluster.TaskRegistry;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

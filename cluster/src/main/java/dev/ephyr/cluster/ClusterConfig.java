@@ -41,6 +41,8 @@ public final class ClusterConfig {
   public static final String TASK_CACHE_SIZE = "cluster.task-cache-size";
   /** Longest a near-cached task record is served before it is read again, even without an invalidation. */
   public static final String TASK_CACHE_TTL = "cluster.task-cache-ttl";
+  /** Most task records this node's listing index holds (0 = no index: listings query the cluster). */
+  public static final String TASK_INDEX_SIZE = "cluster.task-index-size";
   public static final String NODE_ID = "cluster.node-id";
   public static final String KEYRING_FINGERPRINT = "cluster.keyring-fingerprint";
   public static final String POLICY_HASH = "cluster.policy-hash";
@@ -51,7 +53,7 @@ public final class ClusterConfig {
   public static final List<String> KEYS = List.of(NAME, BIND_HOST, PORT, MEMBERS, QUORUM, ALLOW_MINORITY_QUORUM,
       HEARTBEAT_INTERVAL, MAX_NO_HEARTBEAT, MERGE_FIRST_RUN_DELAY, MERGE_NEXT_RUN_DELAY, OPERATION_TIMEOUT,
       ACK_TIMEOUT, REPLAY_TIMEOUT, MIRROR_RELOAD_INTERVAL, WATERMARK_RETENTION, TASK_RETENTION, BACKUP_COUNT, TASK_CACHE_SIZE,
-      TASK_CACHE_TTL, NODE_ID, KEYRING_FINGERPRINT, POLICY_HASH, STATE_DIR, STATE_MAX_BYTES);
+      TASK_CACHE_TTL, TASK_INDEX_SIZE, NODE_ID, KEYRING_FINGERPRINT, POLICY_HASH, STATE_DIR, STATE_MAX_BYTES);
 
   private static final Pattern CLUSTER_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final Pattern NODE_ID_PATTERN = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
@@ -77,6 +79,7 @@ public final class ClusterConfig {
   private final int backupCount;
   private final int taskCacheSize;
   private final Duration taskCacheTtl;
+  private final int taskIndexSize;
   private final String nodeId;
   private final String keyringFingerprint;
   private final String policyHash;
@@ -106,6 +109,7 @@ public final class ClusterConfig {
     this.backupCount = b.backupCount;
     this.taskCacheSize = b.taskCacheSize;
     this.taskCacheTtl = b.taskCacheTtl;
+    this.taskIndexSize = b.taskIndexSize;
     this.nodeId = b.nodeId;
     this.keyringFingerprint = b.keyringFingerprint;
     this.policyHash = b.policyHash;
@@ -155,6 +159,7 @@ public final class ClusterConfig {
         case BACKUP_COUNT: b.backupCount(parseInt(key, v)); break;
         case TASK_CACHE_SIZE: b.taskCacheSize(parseInt(key, v)); break;
         case TASK_CACHE_TTL: b.taskCacheTtl(parseDuration(key, v)); break;
+        case TASK_INDEX_SIZE: b.taskIndexSize(parseInt(key, v)); break;
         case NODE_ID: b.nodeId(v); break;
         case KEYRING_FINGERPRINT: b.keyringFingerprint(v); break;
         case POLICY_HASH: b.policyHash(v); break;
@@ -234,6 +239,7 @@ public final class ClusterConfig {
   public int backupCount() { return backupCount; }
   public int taskCacheSize() { return taskCacheSize; }
   public Duration taskCacheTtl() { return taskCacheTtl; }
+  public int taskIndexSize() { return taskIndexSize; }
   public String nodeId() { return nodeId; }
   public String keyringFingerprint() { return keyringFingerprint; }
   public String policyHash() { return policyHash; }
@@ -277,6 +283,7 @@ public final class ClusterConfig {
     private int backupCount = 1;
     private int taskCacheSize = 10_000;
     private Duration taskCacheTtl = Duration.ofSeconds(10);
+    private int taskIndexSize = 25_000;
     private String nodeId = UUID.randomUUID().toString();
     private String keyringFingerprint;
     private String policyHash = "none";
@@ -312,6 +319,7 @@ public final class ClusterConfig {
     public Builder backupCount(int v) { this.backupCount = v; return this; }
     /** Task records in this node's near cache (display reads only); 0 = no near cache. */
     public Builder taskCacheSize(int v) { this.taskCacheSize = v; return this; }
+    public Builder taskIndexSize(int v) { this.taskIndexSize = v; return this; }
     public Builder taskCacheTtl(Duration v) { this.taskCacheTtl = v; return this; }
     public Builder nodeId(String v) { this.nodeId = v; return this; }
     public Builder keyringFingerprint(String v) { this.keyringFingerprint = v; return this; }
@@ -373,6 +381,10 @@ public final class ClusterConfig {
             + taskCacheSize);
       }
       requireWholeSeconds(TASK_CACHE_TTL, taskCacheTtl, 1, 3600);
+      if (taskIndexSize < 0 || taskIndexSize > 1_000_000) {
+        throw new IllegalArgumentException(TASK_INDEX_SIZE + " must be 0-1000000 (0 = no listing index), got "
+            + taskIndexSize);
+      }
       if (nodeId == null || !NODE_ID_PATTERN.matcher(nodeId).matches()) {
         throw new IllegalArgumentException(NODE_ID + " must be 1-64 characters of [A-Za-z0-9._:-]");
       }

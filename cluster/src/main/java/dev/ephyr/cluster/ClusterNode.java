@@ -226,6 +226,7 @@ public final class ClusterNode implements AutoCloseable {
       watermarks.loadAll();
       watermarks.prune();
       health.loadedAt(generation);
+      worker.execute(this::refreshTaskIndex); // display listings only: readiness does not wait for it
     } catch (RuntimeException e) {
       // Below quorum, or partitions moving: the next tick tries again.
       if (!exchanged) {
@@ -262,6 +263,15 @@ public final class ClusterNode implements AutoCloseable {
     exchanged = true;
     LOG.info("node {}: state exchanged in {} ms: pushed {} watermarks, {} tasks, {} certificates; cluster has {} tasks",
         config.nodeId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), w, t, c, pulled);
+  }
+
+  private void refreshTaskIndex() {
+    try {
+      tasks.refreshIndex();
+    } catch (RuntimeException e) {
+      // Listings keep querying the cluster until the next membership change or merge reloads the index.
+      LOG.info("node {}: task listing index not loaded: {}", config.nodeId(), e.toString());
+    }
   }
 
   /** Periodic full reload while serving: repairs anything a lost event left behind. */

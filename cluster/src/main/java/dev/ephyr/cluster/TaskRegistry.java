@@ -35,7 +35,9 @@ public final class TaskRegistry {
   private final AllMembers allMembers;
   private final StateStore state;
   private final boolean nearCached;
+  private final TaskIndex index;
   private volatile IMap<String, TaskRecord> proxy;
+  private volatile boolean indexFed;
 
   TaskRegistry(HazelcastInstance hz, ClusterConfig config, Executor worker, AllMembers allMembers, StateStore state) {
     this.hz = hz;
@@ -45,6 +47,7 @@ public final class TaskRegistry {
     this.allMembers = allMembers;
     this.state = state;
     this.nearCached = config.taskCacheSize() > 0;
+    this.index = new TaskIndex(config.taskIndexSize(), clock, retention.toMillis());
   }
 
   /**
@@ -60,7 +63,10 @@ public final class TaskRegistry {
       allMembers.requireWritable(what);
       return map().putAsync(record.taskId(), record, ttl, TimeUnit.MILLISECONDS)
           .thenCompose(previous -> allMembers.apply(PersistRecord.task(record), what))
-          .thenApply(acks -> (Void) null);
+          .thenApply(acks -> {
+            index.upsert(record); // this node's own listings show its change at once; others' through the event
+            return (Void) null;
+          });
     });
   }
 
@@ -84,6 +90,7 @@ public final class TaskRegistry {
           .thenCombine(local, (previous, durable) -> (Void) null)
           .whenComplete((v, e) -> {
             if (e == null) {
+              index.upsert(record);
               allMembers.sendToOthers(PersistRecord.task(record), what);
             }
           });
@@ -166,7 +173,57 @@ public final class TaskRegistry {
    */
   public record CacheStats(long entries, long hits, long misses, long invalidations) {}
 
-  /** All live records of an agent, oldest first. */
+  /**
+   * Subscribes this node's listing index to the map's changes (once) and reloads it in full: on the first load,
+   * after a merge and after membership changes, when events may have been missed. Blocking; worker thread.
+   */
+  void refreshIndex() {
+    if (!index.enabled()) {
+      return;
+    }
+    IMap<String, TaskRecord> m = map();
+    if (!indexFed) {
+      m.addEntryListener(new TaskIndexFeed(index), true); // before the read, so no change falls between
+      indexFed = true;
+    }
+    long start = clock.millis();
+    int size = m.size();
+    index.load(size > index.capacity() ? List.of() : m.values(), size, start);
+  }
+
+  /**
+   * The live records of an agent for display ({@code task_list}), oldest first: from this node's listing index when
+   * it answers, so a task created or changed through another node may be missing or old for the event's delay;
+   * otherwise a cluster query. Never for a decision.
+   */
+  public CompletionStage<List<TaskRecord>> listByAgentForDisplay(String agent) {
+    Objects.requireNonNull(agent, "agent");
+    Optional<List<TaskRecord>> local = index.byAgent(agent);
+    return local.isPresent() ? CompletableFuture.completedFuture(local.get()) : listByAgent(agent);
+  }
+
+  /** The records of a tree for display, as {@link #listByAgentForDisplay}; never for a decision. */
+  public CompletionStage<List<TaskRecord>> listByRootForDisplay(String rootId) {
+    WatermarkStore.requireTaskId(rootId);
+    Optional<List<TaskRecord>> local = index.byRoot(rootId);
+    return local.isPresent() ? CompletableFuture.completedFuture(local.get()) : listByRoot(rootId);
+  }
+
+  /** What this node's listing index holds and answered. */
+  public IndexStats indexStats() {
+    return new IndexStats(index.complete(), index.size(), index.served());
+  }
+
+  /**
+   * This node's listing index of task records.
+   *
+   * @param answering whether listings are answered from it now (loaded, and the records fit)
+   * @param entries records held
+   * @param served listings answered from it so far
+   */
+  public record IndexStats(boolean answering, int entries, long served) {}
+
+  /** All live records of an agent, oldest first (a cluster query: every member answers for its partitions). */
   public CompletionStage<List<TaskRecord>> listByAgent(String agent) {
     Objects.requireNonNull(agent, "agent");
     return query("list tasks of agent", Predicates.equal("agent", agent));
@@ -196,7 +253,10 @@ public final class TaskRegistry {
         BindResult result = reply.toResult(taskId);
         if (result instanceof BindResult.Bound bound) {
           // Acknowledged only once the binding is on disk on every live member.
-          return allMembers.apply(PersistRecord.task(bound.record()), what).thenApply(acks -> result);
+          return allMembers.apply(PersistRecord.task(bound.record()), what).thenApply(acks -> {
+            index.upsert(bound.record());
+            return result;
+          });
         }
         if (result instanceof BindResult.AlreadyBound a && holderJkt.equals(a.holderJkt())) {
           // The same key again: a retry after a bind that was stored but not acknowledged. Make it durable

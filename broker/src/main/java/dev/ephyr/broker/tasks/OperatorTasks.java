@@ -23,7 +23,8 @@ record OperatorTasks(TaskCluster cluster, TaskViews views, Revocation revocation
   private static final int MAX_TREES = 64;
 
   Future<ToolResult> revoke(String taskId, Context ctx) {
-    return tree(taskId, ctx).compose(tree -> tree.isEmpty() ? Future.succeededFuture(Outcomes.unknown(taskId))
+    return tree(taskId, TaskCluster.Reads.DECISION, ctx).compose(tree -> tree.isEmpty()
+        ? Future.succeededFuture(Outcomes.unknown(taskId))
         : revocation.revokeIn(tree.get(), taskId, ctx))
         .map(r -> Outcomes.withSubject(r, new JsonObject().put("task_id", taskId)));
   }
@@ -42,12 +43,12 @@ record OperatorTasks(TaskCluster cluster, TaskViews views, Revocation revocation
   }
 
   Future<ToolResult> task(String taskId, Context ctx) {
-    return tree(taskId, ctx).map(tree -> tree.isEmpty() ? Outcomes.unknown(taskId)
+    return tree(taskId, TaskCluster.Reads.DISPLAY, ctx).map(tree -> tree.isEmpty() ? Outcomes.unknown(taskId)
         : views.operatorTask(tree.get(), taskId));
   }
 
   Future<ToolResult> wholeTree(String taskId, Context ctx) {
-    return tree(taskId, ctx).map(tree -> tree.isEmpty() ? Outcomes.unknown(taskId)
+    return tree(taskId, TaskCluster.Reads.DISPLAY, ctx).map(tree -> tree.isEmpty() ? Outcomes.unknown(taskId)
         : views.operatorTree(tree.get(), taskId));
   }
 
@@ -61,7 +62,8 @@ record OperatorTasks(TaskCluster cluster, TaskViews views, Revocation revocation
     if (agent != null && (agent.isEmpty() || agent.length() > MintingRules.MAX_NAME)) {
       return bad("agent must be 1-" + MintingRules.MAX_NAME + " characters");
     }
-    Future<List<TaskRecord>> records = root != null ? cluster.listByRoot(root, ctx) : cluster.listByAgent(agent, ctx);
+    Future<List<TaskRecord>> records = root != null ? cluster.listByRoot(root, TaskCluster.Reads.DISPLAY, ctx)
+        : cluster.listByAgentForDisplay(agent, ctx);
     return records.compose(list -> {
       // Status walks ancestors, which may sit in other trees' listings: index whole trees.
       Set<String> roots = new LinkedHashSet<>();
@@ -70,7 +72,7 @@ record OperatorTasks(TaskCluster cluster, TaskViews views, Revocation revocation
       }
       List<Future<List<TaskRecord>>> trees = new ArrayList<>();
       for (String rt : roots) {
-        trees.add(root != null ? Future.succeededFuture(list) : cluster.listByRoot(rt, ctx));
+        trees.add(root != null ? Future.succeededFuture(list) : cluster.listByRoot(rt, TaskCluster.Reads.DISPLAY, ctx));
         if (trees.size() >= MAX_TREES) {
           break; // bounded fan-out; tasks of further trees still list, their ancestors' status from the agent list
         }
@@ -86,10 +88,10 @@ record OperatorTasks(TaskCluster cluster, TaskViews views, Revocation revocation
   }
 
   /** The tree holding {@code taskId}, or empty when no such task is known. */
-  private Future<Optional<TaskTree>> tree(String taskId, Context ctx) {
+  private Future<Optional<TaskTree>> tree(String taskId, TaskCluster.Reads reads, Context ctx) {
     if (!Outcomes.isTaskId(taskId)) {
       return Future.succeededFuture(Optional.empty());
     }
-    return cluster.treeHolding(taskId, ctx);
+    return cluster.treeHolding(taskId, reads, ctx);
   }
 }

@@ -50,7 +50,7 @@ record Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subje
       return Future.failedFuture(e);
     }
     if (direct == null) {
-      return visibility.treeFor(caller, target, ctx).compose(tree -> tree.isEmpty()
+      return visibility.treeFor(caller, target, TaskCluster.Reads.DECISION, ctx).compose(tree -> tree.isEmpty()
           ? Future.succeededFuture(Outcomes.notVisible(target)) : revokeIn(tree.get(), target, ctx));
     }
     // Authorised by point reads, and the raise chained to them on the cluster's threads: the event loop (shared

@@ -51,24 +51,35 @@ final class TaskCluster {
     return call(ctx, call);
   }
 
-  /** The whole tree holding {@code taskId} (its record included even if the listing missed it), or empty. */
-  Future<Optional<TaskTree>> treeHolding(String taskId, Context ctx) {
-    return call(ctx, () -> registry.get(taskId)).compose(r -> {
+  /**
+   * The whole tree holding {@code taskId} (its record included even if the listing missed it), or empty: read from
+   * the records' owners and a cluster query when it decides something ({@link Reads#DECISION}), from this node's
+   * near cache and listing index when it is only shown ({@link Reads#DISPLAY}).
+   */
+  Future<Optional<TaskTree>> treeHolding(String taskId, Reads reads, Context ctx) {
+    boolean display = reads == Reads.DISPLAY;
+    return call(ctx, () -> display ? registry.getForDisplay(taskId) : registry.get(taskId)).compose(r -> {
       if (r.isEmpty()) {
         return Future.succeededFuture(Optional.<TaskTree>empty());
       }
-      return call(ctx, () -> registry.listByRoot(r.get().rootId()))
-          .map(list -> Optional.of(TaskTree.of(list).with(List.of(r.get()))));
+      return listByRoot(r.get().rootId(), reads, ctx).map(list -> Optional.of(TaskTree.of(list).with(List.of(r.get()))));
     });
   }
 
   /** The tree rooted at {@code root}. */
-  Future<List<TaskRecord>> listByRoot(String root, Context ctx) {
-    return call(ctx, () -> registry.listByRoot(root));
+  Future<List<TaskRecord>> listByRoot(String root, Reads reads, Context ctx) {
+    return call(ctx, () -> reads == Reads.DISPLAY ? registry.listByRootForDisplay(root) : registry.listByRoot(root));
   }
 
-  /** The tasks of {@code agent}. */
-  Future<List<TaskRecord>> listByAgent(String agent, Context ctx) {
-    return call(ctx, () -> registry.listByAgent(agent));
+  /** The tasks of {@code agent}, to be shown (listings are never a decision's input). */
+  Future<List<TaskRecord>> listByAgentForDisplay(String agent, Context ctx) {
+    return call(ctx, () -> registry.listByAgentForDisplay(agent));
   }
+
+  /**
+   * What a read is for. A record's tree links, agent and root never change once written, so a local copy that
+   * lags can only miss a task created moments ago elsewhere — fine to show, never enough to act on (revoke,
+   * reissue): those read the cluster.
+   */
+  enum Reads { DECISION, DISPLAY }
 }

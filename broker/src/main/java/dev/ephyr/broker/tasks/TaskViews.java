@@ -32,7 +32,8 @@ record TaskViews(TaskCluster cluster, Visibility visibility, Clock clock, IntSup
       return ownRecord(target, t.principal().actingTask().epoch(), ctx).map(r -> r.isEmpty()
           ? Outcomes.notVisible(target) : ok(json(r.get(), TaskTree.of(List.of(r.get())), clock.millis())));
     }
-    return visibility.treeFor(caller, target, ctx).map(tree -> tree.isEmpty() ? Outcomes.notVisible(target)
+    return visibility.treeFor(caller, target, TaskCluster.Reads.DISPLAY, ctx).map(tree -> tree.isEmpty()
+        ? Outcomes.notVisible(target)
         : ok(json(tree.get().get(target), tree.get(), clock.millis())));
   }
 
@@ -55,7 +56,8 @@ record TaskViews(TaskCluster cluster, Visibility visibility, Clock clock, IntSup
     boolean inactive = Args.of(raw, Set.of("include_inactive")).bool("include_inactive", false);
     String acting = caller.task();
     Future<List<TaskRecord>> records = caller instanceof Caller.TaskToken t
-        ? cluster.listByRoot(t.principal().rootTask(), ctx) : cluster.listByAgent(caller.agent(), ctx);
+        ? cluster.listByRoot(t.principal().rootTask(), TaskCluster.Reads.DISPLAY, ctx)
+        : cluster.listByAgentForDisplay(caller.agent(), ctx);
     return records.map(list -> {
       TaskTree tree = TaskTree.of(list);
       List<TaskRecord> mine = acting == null ? list

@@ -14,11 +14,14 @@ import java.util.concurrent.CompletionStage;
  * agent's tasks and every task in trees its agent rooted.
  */
 record Visibility(TaskCluster cluster) {
-  /** The tree holding {@code target} if {@code caller} may see {@code target}, else empty. */
-  Future<Optional<TaskTree>> treeFor(Caller caller, String target, Context ctx) {
+  /**
+   * The tree holding {@code target} if {@code caller} may see {@code target}, else empty. A display read may miss
+   * a task created through another node moments ago (then: not visible yet), never show one the caller may not see.
+   */
+  Future<Optional<TaskTree>> treeFor(Caller caller, String target, TaskCluster.Reads reads, Context ctx) {
     if (caller instanceof Caller.TaskToken t) {
       String acting = t.task();
-      return cluster.listByRoot(t.principal().rootTask(), ctx).map(list -> {
+      return cluster.listByRoot(t.principal().rootTask(), reads, ctx).map(list -> {
         TaskTree tree = TaskTree.of(list);
         return tree.contains(target) && tree.inSubtree(target, acting) ? Optional.of(tree) : Optional.empty();
       });
@@ -26,7 +29,7 @@ record Visibility(TaskCluster cluster) {
     if (target.length() != 26) {
       return Future.succeededFuture(Optional.empty());
     }
-    return cluster.treeHolding(target, ctx).map(found -> found.filter(tree -> {
+    return cluster.treeHolding(target, reads, ctx).map(found -> found.filter(tree -> {
       TaskRecord r = tree.get(target);
       TaskRecord root = tree.get(r.rootId());
       return r.agent().equals(caller.agent()) || (root != null && root.agent().equals(caller.agent()));

@@ -31,6 +31,7 @@ final class ClusterConfigTest {
     assertEquals(10_000, c.taskCacheSize(), "bounded near cache of task records, on by default");
     assertEquals(Duration.ofSeconds(10), c.taskCacheTtl());
     assertEquals(0, valid().taskCacheSize(0).build().taskCacheSize(), "0 turns the near cache off");
+    assertEquals(25_000, c.taskIndexSize(), "bounded listing index, on by default");
   }
 
   @Test
@@ -47,6 +48,8 @@ final class ClusterConfigTest {
     assertRejected(ClusterConfig.NODE_ID, valid().nodeId("has space"));
     assertRejected(ClusterConfig.TASK_CACHE_SIZE, valid().taskCacheSize(-1));
     assertRejected(ClusterConfig.TASK_CACHE_SIZE, valid().taskCacheSize(1_000_001));
+    assertRejected(ClusterConfig.TASK_INDEX_SIZE, valid().taskIndexSize(-1));
+    assertRejected(ClusterConfig.TASK_INDEX_SIZE, valid().taskIndexSize(1_000_001));
     assertRejected(ClusterConfig.TASK_CACHE_TTL, valid().taskCacheTtl(Duration.ZERO));
     assertRejected(ClusterConfig.TASK_CACHE_TTL, valid().taskCacheTtl(Duration.ofMillis(1500)));
     assertRejected(ClusterConfig.TASK_CACHE_TTL, valid().taskCacheTtl(Duration.ofHours(2)));

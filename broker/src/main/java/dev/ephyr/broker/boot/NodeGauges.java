@@ -30,6 +30,7 @@ final class NodeGauges {
           () -> cluster.stateStats().map(StateStore.Stats::certificates).orElse(-1), "certificates");
       metrics.counted(MeterCatalogue.STATE_SYNCS, () -> cluster.stateStats().map(StateStore.Stats::syncs).orElse(0L));
     }
+    metrics.gauge(MeterCatalogue.TASK_INDEX_ANSWERING, () -> cluster.tasks().indexStats().answering() ? 1 : 0);
     metrics.counted(MeterCatalogue.EVENT_LOOP_BLOCKED, blockedThreadWarnings::sum);
     metrics.gauge(MeterCatalogue.JVM_HEAP_USED,
         () -> ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());

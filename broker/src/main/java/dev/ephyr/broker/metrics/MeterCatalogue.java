@@ -100,6 +100,10 @@ public final class MeterCatalogue {
   /** State store group commits. */
   public static final MeterSpec STATE_SYNCS = counted("ephyr_state_syncs_total",
       "Group commits (syncs) of the state store.");
+  /** Whether listings come from this node's task index. */
+  public static final MeterSpec TASK_INDEX_ANSWERING = gauge("ephyr_task_index_answering",
+      "1 while task listings are answered from this node's listing index; 0 while they query the cluster (not "
+          + "loaded yet, more records than cluster.task-index-size, or turned off).");
   /** Blocked-thread warnings. */
   public static final MeterSpec EVENT_LOOP_BLOCKED = counted("ephyr_event_loop_blocked_total",
       "Blocked-thread warnings of this node's Vert.x.");
@@ -117,7 +121,7 @@ public final class MeterCatalogue {
       REVOKE_DURATION, FEDERATION_CALLS, FEDERATION_CALL_DURATION, FEDERATION_REFRESH, FEDERATION_REMOTE_UP,
       FEDERATION_REMOTE_TOOLS, SIGNER_UP, AUDIT_WRITTEN, AUDIT_WRITE_FAILURES, AUDIT_FAILING, AUDIT_PENDING, AUDIT_DROPPED,
       CLUSTER_READY, CLUSTER_MEMBERS, CLUSTER_QUORUM, STATE_WRITABLE, STATE_BYTES, STATE_MAX_BYTES, STATE_ENTRIES,
-      STATE_SYNCS, EVENT_LOOP_BLOCKED, JVM_HEAP_USED, SERIES_FOLDED);
+      STATE_SYNCS, TASK_INDEX_ANSWERING, EVENT_LOOP_BLOCKED, JVM_HEAP_USED, SERIES_FOLDED);
 
   private static MeterSpec counter(String name, String help, String... labels) {
     return new MeterSpec(name, help, Kind.COUNTER, List.of(labels), OPEN_SERIES);

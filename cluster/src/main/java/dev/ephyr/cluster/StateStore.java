@@ -60,6 +60,12 @@ public final class StateStore implements AutoCloseable {
   static final long CHECKPOINT_BYTES = 4L << 20;
   /** Journalled writes are checkpointed at the latest this long after the last checkpoint. */
   static final long CHECKPOINT_NANOS = TimeUnit.SECONDS.toNanos(5);
+  /**
+   * Free space kept on the disk for the next checkpoint. A journal append of a few bytes can still land in a
+   * block the file already has when the disk is full, so without this a full disk would be noticed only by the
+   * checkpoint; below it, writes are refused as if the disk were full.
+   */
+  static final long RESERVE_BYTES = 64 * 1024;
   private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
   private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
 
@@ -540,6 +546,13 @@ public final class StateStore implements AutoCloseable {
   }
 
   private void runBatch(List<Pending> batch) {
+    if (failure == null && batch.stream().anyMatch(p -> !p.maintenance)) {
+      long free = dir.toFile().getUsableSpace(); // one statfs
+      if (free < RESERVE_BYTES) {
+        fail(new IOException("No space left on device: " + free + " bytes free in " + dir + ", below the "
+            + RESERVE_BYTES + " a checkpoint needs"));
+      }
+    }
     boolean dirty = false;
     List<Pending> accepted = new ArrayList<>(batch.size());
     List<JournalRecord> records = new ArrayList<>();

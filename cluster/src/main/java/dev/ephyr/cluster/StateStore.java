@@ -434,7 +434,8 @@ public final class StateStore implements AutoCloseable {
    * Writes a copy of the store to {@code target} (a new file, mode 0600), taken on the writer thread between two
    * batches of writes: it holds every write acknowledged before this call (a write is acknowledged only after
    * the writer applied it to the maps and synced its journal, and the writer takes its work in order; the copy
-   * is made from the maps, so journalled writes not yet checkpointed are in it), and never half of a batch. The copy is a fresh store with the same maps, written and synced before the future completes.
+   * is made from the maps, so journalled writes not yet checkpointed are in it), and never half of a batch. The
+   * copy is a fresh store with the same maps, written and synced before the future completes.
    */
   public CompletableFuture<Backup> backupTo(Path target) {
     CompletableFuture<Backup> out = new CompletableFuture<>();
@@ -556,6 +557,7 @@ public final class StateStore implements AutoCloseable {
     boolean dirty = false;
     List<Pending> accepted = new ArrayList<>(batch.size());
     List<JournalRecord> records = new ArrayList<>();
+    List<byte[]> bodies = new ArrayList<>();
     for (Pending p : batch) {
       String f = failure;
       if (f != null && !p.maintenance) {
@@ -570,22 +572,23 @@ public final class StateStore implements AutoCloseable {
       }
       int mark = records.size();
       try {
-        dirty |= p.mutation.apply(records);
+        boolean changed = p.mutation.apply(records);
+        for (JournalRecord r : records.subList(mark, records.size())) {
+          bodies.add(JournalRecord.encode(r)); // here, so a record that cannot be encoded fails only its write
+        }
+        dirty |= changed;
         accepted.add(p);
       } catch (RuntimeException e) {
         records.subList(mark, records.size()).clear();
+        bodies.subList(Math.min(mark, bodies.size()), bodies.size()).clear();
         p.done.completeExceptionally(new StateStoreException("state store " + file + ": " + oneLine(e)));
       }
     }
     if (accepted.isEmpty()) {
       return;
     }
-    if (!records.isEmpty()) {
+    if (!bodies.isEmpty()) {
       try {
-        List<byte[]> bodies = new ArrayList<>(records.size());
-        for (JournalRecord r : records) {
-          bodies.add(JournalRecord.encode(r));
-        }
         journal.append(bodies);
         syncs.incrementAndGet();
       } catch (IOException | RuntimeException e) {

@@ -252,7 +252,7 @@ public final class StateVerifier {
         for (JournalRecord r : salvaged) {
           writes.add(apply(fresh, r));
         }
-        CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).join();
+        CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0])).join();
       }
     } finally {
       if (old != null) {
@@ -326,7 +326,7 @@ public final class StateVerifier {
         writes.add(fresh.raiseSerialHigh(Long.parseLong(s)));
       }
     });
-    CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).join();
+    CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0])).join();
     return lost[0];
   }
 

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -359,6 +360,20 @@ final class StateJournalTest {
     }
     try (StateStore s = StateStore.open(d, MAX)) {
       assertEquals(400, s.watermarks().size());
+    }
+  }
+
+  @Test
+  void aWriteThatCannotBeJournalled_failsAlone_andTheStoreStaysWritable() throws Exception {
+    try (StateStore s = StateStore.open(dir("oversized"), MAX, NEVER, NEVER)) {
+      String huge = "t".repeat(JournalRecord.MAX_STRING + 1);
+      CompletableFuture<Void> bad = s.raiseWatermark(huge, 2, LATER);
+      CompletableFuture<Void> good = s.raiseWatermark("fine", 2, LATER);
+      ExecutionException e = assertThrows(ExecutionException.class, () -> bad.get(30, TimeUnit.SECONDS));
+      assertTrue(e.getCause().getMessage().contains("longer than"), e.getCause().getMessage());
+      good.get(30, TimeUnit.SECONDS);
+      assertTrue(s.writable());
+      s.raiseWatermark("after", 3, LATER).get(30, TimeUnit.SECONDS);
     }
   }
 }

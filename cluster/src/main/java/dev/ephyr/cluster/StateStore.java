@@ -105,6 +105,8 @@ public final class StateStore implements AutoCloseable {
   private volatile boolean checkpointBusy;
   /** Bytes of switched journals that a checkpoint has not deleted yet. */
   private final AtomicLong olderJournalBytes = new AtomicLong();
+  /** The current journal's size, for status pages (which must not list the directory on an event loop). */
+  private volatile long currentJournalBytes;
   private final AtomicLong checkpoints = new AtomicLong();
   private final AtomicLong syncs = new AtomicLong();
   private final AtomicLong writes = new AtomicLong();
@@ -189,6 +191,7 @@ public final class StateStore implements AutoCloseable {
       long next = journals.isEmpty() ? 1 : StateJournal.number(journals.get(journals.size() - 1)) + 1;
       s.replay(scans);
       s.journal = StateJournal.create(dir, next);
+      s.currentJournalBytes = s.journal.size();
       s.writer.start();
       return s;
     } catch (IOException | RuntimeException e) {
@@ -542,8 +545,7 @@ public final class StateStore implements AutoCloseable {
   }
 
   private long journalBytes() {
-    StateJournal j = journal;
-    return (j == null ? 0 : j.size()) + olderJournalBytes.get();
+    return currentJournalBytes + olderJournalBytes.get();
   }
 
   private void runBatch(List<Pending> batch) {
@@ -590,6 +592,7 @@ public final class StateStore implements AutoCloseable {
     if (!bodies.isEmpty()) {
       try {
         journal.append(bodies);
+        currentJournalBytes = journal.size();
         syncs.incrementAndGet();
       } catch (IOException | RuntimeException e) {
         failAll(accepted, fail(e));
@@ -643,6 +646,7 @@ public final class StateStore implements AutoCloseable {
       return;
     }
     olderJournalBytes.addAndGet(old.size());
+    currentJournalBytes = journal.size();
     try {
       old.close();
     } catch (IOException e) {
@@ -733,12 +737,9 @@ public final class StateStore implements AutoCloseable {
   public Stats stats() {
     long bytes;
     try {
-      bytes = Files.size(file);
-      for (Path j : StateJournal.list(dir)) {
-        bytes += Files.size(j);
-      }
-    } catch (IOException | RuntimeException e) {
-      bytes = -1; // a journal deleted by a checkpoint between listing and size: unknown this time
+      bytes = Files.size(file) + journalBytes();
+    } catch (IOException e) {
+      bytes = -1;
     }
     int w = -1;
     int t = -1;

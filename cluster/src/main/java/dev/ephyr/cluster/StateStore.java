@@ -131,9 +131,11 @@ public final class StateStore implements AutoCloseable {
   }
 
   /**
-   * Opens (or creates) the store in {@code dir}. Refuses, with one line saying why and leaving every file
-   * as it was, when the directory or file is owned by another user or open to group/others, or when the file
-   * is unreadable, damaged or not an Ephyr state file.
+   * Opens (or creates) the store in {@code dir}, replaying any journals a crash left (a torn last record of the
+   * newest one is dropped with one log line) before it returns. Refuses, with one line saying why and leaving
+   * every file as it was, when the directory, file or a journal is owned by another user or open to
+   * group/others, when the file is unreadable, damaged or not an Ephyr state file, or when a journal is damaged
+   * in any other way than a torn tail.
    *
    * @param maxBytes writes are refused once the file grows beyond this
    */

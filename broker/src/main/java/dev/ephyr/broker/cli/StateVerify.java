@@ -26,7 +26,10 @@ final class StateVerify implements Command {
 
         Checks a node's state directory (state.dir) without changing it: the file is an Ephyr state
         store, not truncated or damaged, and every watermark, task record and certificate record in it
-        decodes. Run it on a stopped node (a running node holds the file).
+        decodes; every journal beside it (ephyr-state.journal.<n>, the writes since the last checkpoint)
+        has a sound header and records that pass their checksums. An incomplete last record of the newest
+        journal (a crash in the middle of a write that was never acknowledged) is a note, not a problem:
+        the node drops it when it starts. Run it on a stopped node (a running node holds the file).
         """;
   }
 
@@ -38,7 +41,8 @@ final class StateVerify implements Command {
   @Override
   public List<OptionSpec> options() {
     return List.of(Options.flag("--repair", "rebuild the store from the entries that can be read, dropping only"
-        + " what cannot be proven; the original is kept beside it as ephyr-state.mv.db.broken-<time>. Before"
+        + " what cannot be proven (each thing dropped is listed); the originals are kept beside it as"
+        + " ephyr-state.mv.db.broken-<time> and ephyr-state.journal.<n>.broken-<time>. Before"
         + " repairing a node of a cluster, consider starting it with an empty state directory instead: it takes"
         + " everything from the other members when it joins."),
         Options.flag("--json", "print the report as JSON"));
@@ -64,10 +68,15 @@ final class StateVerify implements Command {
       io.out().println(new io.vertx.core.json.JsonObject().put("ok", r.ok()).put("repaired", repaired)
           .put("file", r.file().toString()).put("problems", new io.vertx.core.json.JsonArray(r.problems()))
           .put("watermarks", r.watermarks()).put("tasks", r.tasks()).put("certificates", r.certificates())
-          .put("serial_high", r.serialHigh()).encode());
+          .put("serial_high", r.serialHigh()).put("journals", r.journals())
+          .put("notes", new io.vertx.core.json.JsonArray(r.notes()))
+          .put("dropped", new io.vertx.core.json.JsonArray(r.dropped())).encode());
     } else if (r.ok()) {
       io.out().println((repaired ? "REPAIRED: " : "OK: ") + r.watermarks() + " watermarks, " + r.tasks()
-          + " task records, " + r.certificates() + " certificate records, serial high-water mark " + r.serialHigh());
+          + " task records, " + r.certificates() + " certificate records, serial high-water mark " + r.serialHigh()
+          + ", " + r.journals() + (r.journals() == 1 ? " journal" : " journals"));
+      r.notes().forEach(n -> io.out().println("  note: " + n));
+      r.dropped().forEach(d -> io.out().println("  dropped: " + d));
     } else {
       io.out().println("BROKEN: " + r.file());
       for (String p : r.problems().subList(0, Math.min(20, r.problems().size()))) {
@@ -76,7 +85,7 @@ final class StateVerify implements Command {
       if (r.problems().size() > 20) {
         io.out().println("  ... and " + (r.problems().size() - 20) + " more");
       }
-      io.out().println("The file was not changed. `ephyr state verify --repair " + dir + "` rebuilds it from "
+      io.out().println("No file was changed. `ephyr state verify --repair " + dir + "` rebuilds it from "
           + "what can be read; or start the node with an empty state directory to take the cluster's copy.");
     }
     return r.ok() ? 0 : CliException.FAILED;

@@ -24,6 +24,11 @@ import java.util.stream.Stream;
  * Restores a backup into a stopped node's state directory (and audit directory): refuses a backup made under
  * another keyring, a backup whose manifest is missing or whose files do not match their checksums, and a target
  * that already holds state unless asked to replace it (then the old directories are kept aside, never deleted).
+ *
+ * <p>Journals in the target ({@code ephyr-state.journal.<n>}: the writes of the node that used it since its last
+ * checkpoint) belong to the state being replaced: they make the target non-empty, go aside with it under
+ * {@code --force}, and are never replayed over the backup, which is restored exactly as it was taken. A backup
+ * holds no journal: it is a copy of the maps that includes every journalled write.
  */
 public final class StateRestore {
   private StateRestore() {}

@@ -155,6 +155,63 @@ class StateRestoreTest {
     }
   }
 
+  /** A node's state directory as kill -9 leaves it: the last writes only in a journal beside the store file. */
+  private Path crashedStateDir(String name) throws Exception {
+    Path live = tmp.resolve(name + "-live");
+    Path image = Files.createDirectories(tmp.resolve(name + "/state"));
+    Files.setPosixFilePermissions(image, PosixFilePermissions.fromString("rwx------"));
+    try (StateStore s = StateStore.open(live, 1 << 24)) {
+      s.raiseWatermark("task-journalled", 9, System.currentTimeMillis() + 600_000).join();
+      try (var files = Files.list(live)) {
+        for (Path f : files.toList()) {
+          Files.copy(f, image.resolve(f.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+    return image;
+  }
+
+  private static java.util.Map<String, String> digests(Path dir) throws Exception {
+    java.util.Map<String, String> out = new java.util.TreeMap<>();
+    try (var files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        out.put(f.getFileName().toString(), BackupFiles.sha256(f));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void restore_overACrashedNodesJournals_keepsThemAsideWithTheOldState_neverReplaysThem() throws Exception {
+    Path state = crashedStateDir("crashed");
+    java.util.Map<String, String> before = digests(state);
+    assertTrue(before.keySet().stream().anyMatch(n -> n.startsWith("ephyr-state.journal.")), before.toString());
+    assertTrue(StateVerifier.verify(state).watermarks() == 1, "the crashed node's write is in its journal");
+    BackupException e = assertThrows(BackupException.class, () -> StateRestore.restore(backup, keyring, state, null,
+        false));
+    assertTrue(e.getMessage().contains("is not empty"), e.getMessage());
+    assertEquals(before, digests(state), "a refused restore touches nothing, journals included");
+
+    StateRestore.Restored r = StateRestore.restore(backup, keyring, state, null, true);
+    assertEquals(before, digests(r.movedAside().get(0)), "the journals went aside with the state they belong to");
+    try (var files = Files.list(state)) {
+      assertEquals(java.util.List.of(StateStore.FILE_NAME), files.map(p -> p.getFileName().toString()).toList());
+    }
+    StateVerifier.Report report = StateVerifier.verify(state);
+    assertEquals(2, report.watermarks(), "exactly the backup: nothing of the old journals replayed over it");
+    assertEquals(0, report.journals());
+  }
+
+  @Test
+  void offlineBackup_ofACrashedNode_holdsWhatOnlyItsJournalHeld() throws Exception {
+    Path state = crashedStateDir("crashed-backup");
+    JsonObject summary = Backups.offline(state, tmp.resolve("node/audit"), keyring, "n2",
+        tmp.resolve("backup2"));
+    assertEquals(1, summary.getLong("watermarks"), summary.encode());
+    StateVerifier.Report copy = StateVerifier.verify(tmp.resolve("backup2/state"));
+    assertEquals(1, copy.watermarks());
+  }
+
   @Test
   void backup_intoAnExistingDirectory_isRefused() {
     BackupException e = assertThrows(BackupException.class, () -> Backups.offline(tmp.resolve("node/state"),

@@ -44,6 +44,11 @@ public record TaskRecord(String taskId, String rootId, String parentId, String a
 
   /** This record with the holder key bound. */
   TaskRecord withHolder(String jkt) {
-    return new TaskRecord(taskId, rootId, parentId, agent, depth, epoch, createdAt, expiresAt, bindBy, jkt, envelope);
+    return withHolderAt(jkt, epoch);
+  }
+
+  /** This record with the holder key bound, at {@code atEpoch}. */
+  TaskRecord withHolderAt(String jkt, long atEpoch) {
+    return new TaskRecord(taskId, rootId, parentId, agent, depth, atEpoch, createdAt, expiresAt, bindBy, jkt, envelope);
   }
 }

@@ -240,12 +240,25 @@ public final class TaskRegistry {
    * BindResult.Bound}; later calls get {@link BindResult.AlreadyBound}.
    */
   public CompletionStage<BindResult> bindOnce(String taskId, String holderJkt) {
+    return bindOnce(taskId, holderJkt, 0);
+  }
+
+  /**
+   * {@link #bindOnce(String, String)} that also moves the record to the bind's epoch in the same step: a {@link
+   * BindResult.Bound} record's epoch is at least {@code epochFloor} and above the epoch the record had, so a bind
+   * writes its record once (and once per member's disk) instead of binding and then storing the epoch. {@code
+   * epochFloor} 0 leaves the epoch unchanged.
+   */
+  public CompletionStage<BindResult> bindOnce(String taskId, String holderJkt, long epochFloor) {
     WatermarkStore.requireTaskId(taskId);
+    if (epochFloor < 0) {
+      throw new IllegalArgumentException("epochFloor must not be negative, got " + epochFloor);
+    }
     Objects.requireNonNull(holderJkt, "holderJkt");
     if (holderJkt.isEmpty() || holderJkt.length() > 128) {
       throw new IllegalArgumentException("holderJkt must be 1-128 characters");
     }
-    BindHolder processor = new BindHolder(holderJkt, clock.millis());
+    BindHolder processor = new BindHolder(holderJkt, clock.millis(), epochFloor);
     String what = "bind task " + taskId;
     return guard(what, () -> {
       allMembers.requireWritable(what);

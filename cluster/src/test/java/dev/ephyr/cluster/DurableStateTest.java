@@ -137,6 +137,38 @@ final class DurableStateTest {
   }
 
   @Test
+  void bindAtEpoch_writesHolderAndEpochInOneStep_durableOnEveryMemberWhenItCompletes() throws Exception {
+    String cluster = TestClusters.uniqueName("bind");
+    List<Integer> ports = TestClusters.freePorts(2);
+    ClusterNode a = start(cluster, "a", 0, ports);
+    ClusterNode b = start(cluster, "b", 1, ports);
+    assertTrue(a.awaitReady(WAIT) && b.awaitReady(WAIT));
+    Instant expires = Instant.now().plusSeconds(3600);
+    TaskRecord at3 = new TaskRecord("at-three", "at-three", null, "alice", 0, 3, Instant.now(), expires,
+        Instant.now().plusSeconds(60), null, "{}");
+    get(a.tasks().put(at3));
+    get(a.tasks().put(record("plain", null, expires, 60)));
+    // The floor is above the record's epoch: the floor wins; below it: one above the record's.
+    BindResult first = get(b.tasks().bindOnce("plain", HOLDER, 7));
+    BindResult second = get(a.tasks().bindOnce("at-three", HOLDER, 2));
+    assertEquals(7, ((BindResult.Bound) first).record().epoch());
+    assertEquals(4, ((BindResult.Bound) second).record().epoch());
+    for (ClusterNode n : List.of(a, b)) {
+      StateStore store = (StateStore) n.hazelcast().getUserContext().get(StateStore.USER_CONTEXT_KEY);
+      // Acknowledged means durable on every live member: no waiting here.
+      TaskRecord plain = store.tasks().stream().filter(r -> r.taskId().equals("plain")).findFirst().orElseThrow();
+      assertEquals(HOLDER, plain.holderJkt(), n.nodeId());
+      assertEquals(7, plain.epoch(), n.nodeId());
+      assertEquals(7, get(n.tasks().get("plain")).orElseThrow().epoch(), n.nodeId());
+    }
+    // Binding happens once: a later bind (any floor) changes neither the holder nor the epoch.
+    BindResult again = get(a.tasks().bindOnce("plain", "another-holder-jkt-bbbbbbbbbbbbbbbbbbbbbbbbbbb", 50));
+    assertInstanceOf(BindResult.AlreadyBound.class, again);
+    assertEquals(7, get(b.tasks().get("plain")).orElseThrow().epoch());
+    assertThrows(IllegalArgumentException.class, () -> a.tasks().bindOnce("plain", HOLDER, -1));
+  }
+
+  @Test
   void acknowledgementsBelowQuorum_areNotAnAcknowledgement() throws Exception {
     String cluster = TestClusters.uniqueName("ackq");
     List<Integer> ports = TestClusters.freePorts(3);

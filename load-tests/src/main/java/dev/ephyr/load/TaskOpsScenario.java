@@ -81,6 +81,7 @@ final class TaskOpsScenario {
       java.util.function.BooleanSupplier exhausted, LoadLoop.Operation call) {
     Recorder rec = new Recorder(NAME + "." + op);
     stats.begin();
+    long startedMs = System.currentTimeMillis();
     long start = System.nanoTime();
     w.loop(concurrency).run(limit, exhausted, rec, (node, due) -> call.apply(node, due)
         .recover(e -> Future.succeededFuture(Outcome.refused(BrokerClient.code(e))))).await();
@@ -106,6 +107,6 @@ final class TaskOpsScenario {
         .put("cluster_cpu_seconds", Recorder.round(cluster))
         .put("cpu_us_per_request", ok == 0 ? null : Recorder.round(cluster * 1e6 / ok))
         .put("driver_cpu_us_per_request", ok == 0 ? null : Recorder.round(driver * 1e6 / ok))
-        .put("seconds", Recorder.round(seconds)).put("node_stats", nodeStats);
+        .put("seconds", Recorder.round(seconds)).put("started_epoch_ms", startedMs).put("node_stats", nodeStats);
   }
 }

@@ -4,7 +4,7 @@ package dev.ephyr.broker.bus;
 public final class Addresses {
   /** Local: one audit event (JSON) to be written by the audit verticle. */
   public static final String AUDIT_RECORD = "ephyr.audit.record";
-  /** Cluster-wide publish: a task (and so its subtree) was revoked; payload {@code {"task_id": ...}}. */
+  /** Cluster-wide publish: a task (and so its subtree) was revoked; payload the task id (a string). */
   public static final String TASKS_REVOKED = "ephyr.tasks.revoked";
   /** Cluster-wide publish: the audit records of one write, {@code {"records": [...]}} (seq and MAC), for live views. */
   public static final String AUDIT_LIVE = "ephyr.audit.live";

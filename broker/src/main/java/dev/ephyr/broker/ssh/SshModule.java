@@ -165,7 +165,10 @@ public final class SshModule {
         }
       });
       Future<Void> revoked = vertx.eventBus().<Object>consumer(Addresses.TASKS_REVOKED, m -> {
-        String task = m.body() instanceof JsonObject b && b.getValue("task_id") instanceof String t ? t : null;
+        // The bare task id; a JSON object with a task_id is read too.
+        Object body = m.body();
+        String task = body instanceof String t ? t
+            : body instanceof JsonObject b && b.getValue("task_id") instanceof String t ? t : null;
         // Anyone on the bus can publish this; the replicated watermark (already in this node's mirror when
         // the revoke is acknowledged) is what says whether the task is revoked.
         if (task != null && watermarks.watermark(task) == WatermarkLookup.REVOKED) {

@@ -120,7 +120,8 @@ record Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subje
   /** Records an acknowledged revoke and tells every node (their MCP sessions of the subtree close). */
   private void revoked(String target, long start) {
     revokeTimes.get("acknowledged").record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-    vertx.eventBus().publish(Addresses.TASKS_REVOKED, new JsonObject().put("task_id", target));
+    // The bare task id: a JSON body would be encoded here and decoded again by every consumer on every node.
+    vertx.eventBus().publish(Addresses.TASKS_REVOKED, target);
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.ephyr.broker.auth.Caller;
 import dev.ephyr.broker.tools.ToolResult;
 import dev.ephyr.cluster.BindResult;
 import dev.ephyr.cluster.TaskRecord;
+import dev.ephyr.cluster.WatermarkStore;
 import dev.ephyr.protocol.Reason;
 import dev.ephyr.protocol.verify.Principal;
 import dev.ephyr.protocol.verify.TaskHop;
@@ -38,9 +39,17 @@ record TaskBinding(TokenMinter minter, TaskCluster cluster) {
     if (jkt == null) {
       return denied(Reason.POP_REQUIRED.code(), "task_bind needs a DPoP proof from the key to bind");
     }
-    return cluster.call(ctx, () -> cluster.registry().bindOnce(task, jkt)).compose(result -> {
+    // The epoch the bind moves to is written with the holder, in one step (one record write on every member's
+    // disk); the registry keeps it above the record's own epoch, this floor keeps it above the presented token's
+    // and the watermark this node holds now.
+    long watermark = cluster.watermarks().watermark(task);
+    if (watermark >= WatermarkStore.REVOKED - 1) {
+      return denied(Reason.REVOKED.code(), "task " + task + " was revoked");
+    }
+    long floor = Math.max(p.actingTask().epoch(), watermark) + 1;
+    return cluster.call(ctx, () -> cluster.registry().bindOnce(task, jkt, floor)).compose(result -> {
       if (result instanceof BindResult.Bound bound) {
-        return bindAtNewEpoch(p, bound.record(), ctx);
+        return bound(p, bound.record(), ctx);
       }
       if (result instanceof BindResult.AlreadyBound already && jkt.equals(already.holderJkt())) {
         // The same key asks again: an earlier attempt bound the record but never answered (the cluster failed
@@ -58,6 +67,26 @@ record TaskBinding(TokenMinter minter, TaskCluster cluster) {
       }
       return denied("not_found", "task " + task + " is not known to the cluster");
     });
+  }
+
+  /**
+   * Finishes a bind the registry accepted at its new epoch: mints the bound token at it and raises the watermark.
+   * A watermark raised meanwhile to that epoch or above (a reissue racing the bind) is above a floor read before
+   * the bind: then the epoch is chosen again from the watermark read now, after binding, and stored as before.
+   */
+  private Future<ToolResult> bound(Principal p, TaskRecord bound, Context ctx) {
+    String task = p.actingTask().task();
+    long epoch = bound.epoch();
+    if (cluster.watermarks().watermark(task) >= epoch || epoch <= p.actingTask().epoch()) {
+      return bindAtNewEpoch(p, bound, ctx);
+    }
+    String token;
+    try {
+      token = minter.bindAt(p, epoch);
+    } catch (IllegalArgumentException e) {
+      return denied("bind_refused", "bind refused: " + e.getMessage());
+    }
+    return raised(p, task, epoch, token, bound, ctx);
   }
 
   /**
@@ -83,7 +112,13 @@ record TaskBinding(TokenMinter minter, TaskCluster cluster) {
     // The record first, so that task_info never sees the raised watermark above the record's epoch.
     TaskRecord updated = Epochs.withEpoch(bound, epoch);
     return cluster.call(ctx, () -> cluster.registry().put(updated))
-        .compose(v -> cluster.raise(ctx, () -> cluster.watermarks().raise(task, epoch, bound.expiresAt())))
+        .compose(v -> raised(p, task, epoch, token, bound, ctx));
+  }
+
+  /** Raises the watermark to the bind's epoch (acknowledged like a revoke) and answers with the bound token. */
+  private Future<ToolResult> raised(Principal p, String task, long epoch, String token, TaskRecord bound,
+      Context ctx) {
+    return cluster.raise(ctx, () -> cluster.watermarks().raise(task, epoch, bound.expiresAt()))
         .map(result -> ok(TaskJson.ack(new JsonObject().put("task_id", task).put("bound", true)
             .put("holder_jkt", p.proofJkt()).put("epoch", epoch).put("token", token).put("token_type", "macaroon"),
             result)));

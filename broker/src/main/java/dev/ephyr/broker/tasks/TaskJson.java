@@ -33,22 +33,22 @@ final class TaskJson {
     return o.put("status", status.code());
   }
 
-  /** The summary stored in a task record: the minted envelope and the description. */
-  static String summary(Envelope env, String description) {
-    JsonObject o = new JsonObject().put("envelope", EnvelopeJson.render(env));
+  /** The summary stored in a task record: the minted envelope ({@link EnvelopeJson#render}) and the description. */
+  static String summary(JsonObject envelope, String description) {
+    JsonObject o = new JsonObject().put("envelope", envelope);
     if (description != null) {
       o.put("description", description);
     }
     return o.encode();
   }
 
-  /** A freshly minted task and its token. */
-  static JsonObject minted(TaskRecord r, String token, Envelope env, long nowSeconds) {
+  /** A freshly minted task and its token; {@code shown} is {@code env} rendered ({@link EnvelopeJson#render}). */
+  static JsonObject minted(TaskRecord r, String token, Envelope env, JsonObject shown, long nowSeconds) {
     JsonObject o = new JsonObject().put("task_id", r.taskId()).put("token", token).put("token_type", "macaroon")
         .put("agent", r.agent()).put("depth", r.depth()).put("expires_at", r.expiresAt().toString())
         .put("ttl_seconds", Math.max(0, r.expiresAt().getEpochSecond() - nowSeconds))
         .put("can_delegate", env.delegate()).put("max_depth", env.maxDepth())
-        .put("holder_bound", r.holderJkt() != null).put("envelope", EnvelopeJson.render(env));
+        .put("holder_bound", r.holderJkt() != null).put("envelope", shown);
     if (r.holderJkt() != null) {
       o.put("holder_jkt", r.holderJkt());
     }

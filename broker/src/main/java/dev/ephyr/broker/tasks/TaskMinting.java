@@ -40,11 +40,12 @@ record TaskMinting(Supplier<Policy> policy, MintingRules rules, TokenMinter mint
     } catch (IllegalArgumentException e) {
       return denied("mint_refused", "the task cannot be minted: " + e.getMessage());
     }
+    JsonObject shown = EnvelopeJson.render(plan.envelope()); // rendered once: stored in the record and answered
     TaskRecord record = new TaskRecord(task, task, null, plan.agent().name(), 0, 0, now,
         Instant.ofEpochSecond(plan.envelope().expiresAt()), plan.binding().bindByInstant(), plan.binding().holderJkt(),
-        TaskJson.summary(plan.envelope(), plan.description()));
+        TaskJson.summary(shown, plan.description()));
     return cluster.call(ctx, () -> cluster.registry().create(record))
-        .map(v -> ok(TaskJson.minted(record, token, plan.envelope(), clock.instant().getEpochSecond())));
+        .map(v -> ok(TaskJson.minted(record, token, plan.envelope(), shown, clock.instant().getEpochSecond())));
   }
 
   /** A child of the caller's task (or of the task whose token an API key passes). */
@@ -82,11 +83,12 @@ record TaskMinting(Supplier<Policy> policy, MintingRules rules, TokenMinter mint
     } catch (IllegalArgumentException e) {
       return denied("delegation_refused", "delegation refused: " + e.getMessage());
     }
+    JsonObject shown = EnvelopeJson.render(plan.envelope());
     TaskRecord record = new TaskRecord(task, p.rootTask(), acting.task(), plan.agent().name(), plan.depth(), 0, now,
         Instant.ofEpochSecond(plan.envelope().expiresAt()), plan.binding().bindByInstant(), plan.binding().holderJkt(),
-        TaskJson.summary(plan.envelope(), plan.description()));
+        TaskJson.summary(shown, plan.description()));
     return cluster.call(ctx, () -> cluster.registry().create(record))
-        .map(v -> ok(TaskJson.minted(record, token, plan.envelope(), clock.instant().getEpochSecond())
+        .map(v -> ok(TaskJson.minted(record, token, plan.envelope(), shown, clock.instant().getEpochSecond())
             .put("parent_task_id", acting.task())));
   }
 }

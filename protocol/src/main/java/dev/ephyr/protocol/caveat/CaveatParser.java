@@ -3,7 +3,6 @@ package dev.ephyr.protocol.caveat;
 import dev.ephyr.protocol.Reason;
 import dev.ephyr.protocol.ulid.Ulid;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * Parses caveat text strictly: exactly {@code key SP op SP value}, single spaces, printable ASCII, every
@@ -276,8 +275,7 @@ public final class CaveatParser {
             throw invalid(key, "elements are made of A-Z a-z 0-9 . _ : / @ * -");
           }
         }
-        // Printable ASCII only, so unsigned byte order is the strings' order.
-        if (prev >= 0 && Arrays.compareUnsigned(b, prev, prevEnd, b, start, i) >= 0) {
+        if (prev >= 0 && !ascending(b, prev, prevEnd, start, i)) {
           throw invalid(key, "elements must be sorted and distinct");
         }
         prev = start;
@@ -285,6 +283,21 @@ public final class CaveatParser {
         start = i + 1;
       }
     }
+  }
+
+  /**
+   * Whether {@code b[a, aEnd)} sorts strictly before {@code b[c, cEnd)}: unsigned byte order, which for
+   * these printable ASCII elements is their strings' order.
+   */
+  private static boolean ascending(byte[] b, int a, int aEnd, int c, int cEnd) {
+    int n = Math.min(aEnd - a, cEnd - c);
+    for (int k = 0; k < n; k++) {
+      int d = (b[a + k] & 0xff) - (b[c + k] & 0xff);
+      if (d != 0) {
+        return d < 0;
+      }
+    }
+    return aEnd - a < cEnd - c;
   }
 
   private static boolean contains(byte[] b, int from, int to, char c) {
@@ -340,11 +353,12 @@ public final class CaveatParser {
     Cursor c = new Cursor(b, off + 5, end, "task");
     int task = c.ulid();
     c.expect(" epoch=");
-    long epoch = parseCanonical(b, c.pos, c.wordEnd(), Long.MAX_VALUE - 1);
+    int epochEnd = c.wordEnd();
+    long epoch = parseCanonical(b, c.pos, epochEnd, Long.MAX_VALUE - 1);
     if (epoch < 0) {
       throw invalid("task", "epoch must be a canonical decimal number");
     }
-    c.pos = c.wordEnd();
+    c.pos = epochEnd;
     c.expect(" agent=");
     int agent = c.word(NAME, MAX_AGENT_CHARS, "agent must be 1-" + MAX_AGENT_CHARS + " characters of A-Z a-z 0-9 . _ -");
     int agentEnd = c.pos;
@@ -356,11 +370,12 @@ public final class CaveatParser {
     c.expect(" bind-by=");
     long bindBy = -1;
     if (!c.dash()) {
-      bindBy = parseCanonical(b, c.pos, c.wordEnd(), MAX_EPOCH_SECOND);
+      int bindByEnd = c.wordEnd();
+      bindBy = parseCanonical(b, c.pos, bindByEnd, MAX_EPOCH_SECOND);
       if (bindBy < 0) {
         throw invalid("task", "bind-by must be '-' or a canonical unix time");
       }
-      c.pos = c.wordEnd();
+      c.pos = bindByEnd;
     }
     if (holder >= 0 && bindBy >= 0) {
       throw invalid("task", "a task with a holder has no bind deadline");
@@ -438,14 +453,16 @@ public final class CaveatParser {
 
     /** Checks a word of class {@code cls} at the cursor and returns where it starts; the cursor ends it. */
     int word(int cls, int max, String rule) throws CaveatFormatException {
-      int e = wordEnd();
-      if (e == pos || e - pos > max) {
-        throw invalid(key, rule);
-      }
-      for (int i = pos; i < e; i++) {
-        if ((CLASS[b[i] & 0xff] & cls) == 0) {
+      // One pass: a byte outside the class and a wrong length are the same refusal.
+      int e = pos;
+      while (e < end && b[e] != ' ') {
+        if ((CLASS[b[e] & 0xff] & cls) == 0) {
           throw invalid(key, rule);
         }
+        e++;
+      }
+      if (e == pos || e - pos > max) {
+        throw invalid(key, rule);
       }
       int at = pos;
       pos = e;

@@ -53,8 +53,10 @@ final class LineageRules {
   private static String taskFact(Walk walk, TokenIdentifier id) {
     CaveatFold t = walk.fold;
     List<TaskHop> lineage = walk.lineage;
+    // The hop needs the id as a string anyway; String.equals then compares faster than byte by byte.
+    String task = t.factTask();
     if (lineage.isEmpty()) {
-      if (!t.factTaskIs(id.rootTask())) {
+      if (!task.equals(id.rootTask())) {
         return "first task fact does not name the root task";
       }
     } else {
@@ -65,13 +67,13 @@ final class LineageRules {
         return "lineage deeper than its parent's depth limit";
       }
       for (TaskHop h : lineage) {
-        if (t.factTaskIs(h.task())) {
-          return "task " + h.task() + " appears twice in the lineage";
+        if (h.task().equals(task)) {
+          return "task " + task + " appears twice in the lineage";
         }
       }
     }
     String agent = t.taskAgent(lineage.isEmpty() ? null : lineage.get(lineage.size() - 1).agent());
-    lineage.add(new TaskHop(t.factTask(), t.taskEpoch(), agent, t.taskBy(), t.factHolder(), t.taskBindBy()));
+    lineage.add(new TaskHop(task, t.taskEpoch(), agent, t.taskBy(), t.factHolder(), t.taskBindBy()));
     EnvelopeReducer reducer = t.reducer();
     walk.parentMayDelegate = reducer.delegationAllowed();
     walk.parentDepthLimit = reducer.depthLimit();

@@ -27,7 +27,8 @@ public final class CaveatParser {
   private static final int NAME = 2; // agent name: [A-Za-z0-9._-]
   private static final int URN = 4; // URN: [A-Za-z0-9._:/@-]
   private static final int B64 = 8; // base64url
-  private static final byte[] CLASS = new byte[128];
+  // Indexed by the unsigned byte: bytes outside ASCII belong to no class.
+  private static final byte[] CLASS = new byte[256];
 
   static {
     for (char c = 0; c < 128; c++) {
@@ -59,67 +60,102 @@ public final class CaveatParser {
 
   /** Parses the caveat {@code b[off, off+len)}. */
   public static Caveat parse(byte[] b, int off, int len) throws CaveatFormatException {
-    int end = off + len;
+    return parse(b, off, len, null);
+  }
+
+  /**
+   * The one grammar behind {@link #parse} and {@link CaveatFold}: with {@code into == null} it builds the
+   * caveat; otherwise it applies a restriction to {@code into}'s reducer, or records a broker fact's
+   * fields there, and returns {@code null}. Every refusal is the same either way.
+   */
+  static Caveat parse(byte[] b, int off, int len, CaveatFold into) throws CaveatFormatException {
+    try {
+      return grammar(b, off, off + len, into);
+    } catch (CaveatFormatException e) {
+      // A byte outside printable ASCII is the refusal wherever it is. Only refused caveats need the pass:
+      // every byte the grammar accepts is matched by a literal, a digit or a character class, all printable.
+      for (int i = off; i < off + len; i++) {
+        if (b[i] < 0x20 || b[i] > 0x7e) {
+          throw invalid(null, "caveat is not printable ASCII");
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** The caveat {@code b[off, end)} by its key; may refuse a non-printable caveat for another reason. */
+  private static Caveat grammar(byte[] b, int off, int end, CaveatFold into) throws CaveatFormatException {
     int sp = -1;
     for (int i = off; i < end; i++) {
-      int c = b[i];
-      if (c < 0x20 || c > 0x7e) {
-        throw invalid(null, "caveat is not printable ASCII");
-      }
-      if (c == ' ' && sp < 0) {
+      if (b[i] == ' ') {
         sp = i;
+        break;
       }
     }
     int keyEnd = sp < 0 ? end : sp;
     switch (keyEnd - off) {
       case 4:
         if (is(b, off, "task")) {
-          return taskFact(b, off, end);
+          return taskFact(b, off, end, into);
         }
         if (is(b, off, "bind")) {
-          return bindFact(b, off, end);
+          return bindFact(b, off, end, into);
         }
         break;
       case 5:
         if (is(b, off, "roles")) {
-          return set(Dimension.ROLES, b, keyEnd, end);
+          return set(Dimension.ROLES, b, keyEnd, end, into);
         }
         if (is(b, off, "tools")) {
-          return tools(b, keyEnd, end);
+          return tools(b, keyEnd, end, into);
         }
         if (is(b, off, "depth")) {
-          return new Caveat.DepthRestriction((int) number(b, value(b, keyEnd, end, " <= ", "depth"), end, "depth",
-              MAX_DEPTH_VALUE));
+          int depth = (int) number(b, value(b, keyEnd, end, " <= ", "depth"), end, "depth", MAX_DEPTH_VALUE);
+          if (into != null) {
+            into.reducer.applyDepth(depth);
+            return null;
+          }
+          return new Caveat.DepthRestriction(depth);
         }
         break;
       case 7:
         if (is(b, off, "targets")) {
-          return set(Dimension.TARGETS, b, keyEnd, end);
+          return set(Dimension.TARGETS, b, keyEnd, end, into);
         }
         if (is(b, off, "methods")) {
-          return set(Dimension.METHODS, b, keyEnd, end);
+          return set(Dimension.METHODS, b, keyEnd, end, into);
         }
         if (is(b, off, "remotes")) {
-          return set(Dimension.REMOTES, b, keyEnd, end);
+          return set(Dimension.REMOTES, b, keyEnd, end, into);
         }
         if (is(b, off, "expires")) {
-          return new Caveat.ExpiresRestriction(number(b, value(b, keyEnd, end, " < ", "expires"), end, "expires",
-              MAX_EPOCH_SECOND));
+          long at = number(b, value(b, keyEnd, end, " < ", "expires"), end, "expires", MAX_EPOCH_SECOND);
+          if (into != null) {
+            into.reducer.applyExpiry(at);
+            return null;
+          }
+          return new Caveat.ExpiresRestriction(at);
         }
         break;
       case 8:
         if (is(b, off, "services")) {
-          return set(Dimension.SERVICES, b, keyEnd, end);
+          return set(Dimension.SERVICES, b, keyEnd, end, into);
         }
         if (is(b, off, "delegate")) {
           int v = value(b, keyEnd, end, " = ", "delegate");
+          boolean allowed;
           if (end - v == 4 && is(b, v, "true")) {
-            return new Caveat.DelegateRestriction(true);
+            allowed = true;
+          } else if (end - v == 5 && is(b, v, "false")) {
+            allowed = false;
+          } else {
+            throw invalid("delegate", "value must be 'true' or 'false'");
           }
-          if (end - v == 5 && is(b, v, "false")) {
-            return new Caveat.DelegateRestriction(false);
+          if (into != null) {
+            into.reducer.applyDelegate(allowed);
+            return null;
           }
-          throw invalid("delegate", "value must be 'true' or 'false'");
+          return new Caveat.DelegateRestriction(allowed);
         }
         break;
       default:
@@ -146,50 +182,76 @@ public final class CaveatParser {
     return v;
   }
 
-  private static Caveat.SetRestriction set(Dimension d, byte[] b, int keyEnd, int end)
+  private static Caveat.SetRestriction set(Dimension d, byte[] b, int keyEnd, int end, CaveatFold into)
       throws CaveatFormatException {
     String key = d.key();
     int v = value(b, keyEnd, end, " = ", key);
+    IdSet whole = null;
     if (end - v == 1 && b[v] == '*') {
-      return new Caveat.SetRestriction(d, IdSet.ALL);
+      whole = IdSet.ALL;
+    } else if (end - v == 1 && b[v] == '-') {
+      whole = IdSet.NONE;
     }
-    if (end - v == 1 && b[v] == '-') {
-      return new Caveat.SetRestriction(d, IdSet.NONE);
+    if (whole != null) {
+      if (into != null) {
+        into.reducer.applySet(d, whole);
+        return null;
+      }
+      return new Caveat.SetRestriction(d, whole);
     }
-    String[] elements = elements(b, v, end, key);
-    for (String e : elements) {
-      if (e.indexOf('*') >= 0 || e.equals("-")) {
-        throw invalid(key, "'*' and '-' stand alone or not at all");
-      }
-      if (d == Dimension.REMOTES && e.indexOf('.') >= 0) {
-        throw invalid(key, "remote names cannot contain '.', which separates remote and tool");
-      }
-      if (d == Dimension.METHODS && !isUpperAlpha(e)) {
-        throw invalid(key, "methods are upper-case letters");
+    checkElements(b, v, end, key);
+    // The dimension's rules, element by element, once the whole list is known to be well-formed.
+    int start = v;
+    for (int i = v; i <= end; i++) {
+      if (i == end || b[i] == ',') {
+        if (contains(b, start, i, '*') || (i - start == 1 && b[start] == '-')) {
+          throw invalid(key, "'*' and '-' stand alone or not at all");
+        }
+        if (d == Dimension.REMOTES && contains(b, start, i, '.')) {
+          throw invalid(key, "remote names cannot contain '.', which separates remote and tool");
+        }
+        if (d == Dimension.METHODS && !isUpperAlpha(b, start, i)) {
+          throw invalid(key, "methods are upper-case letters");
+        }
+        start = i + 1;
       }
     }
-    return new Caveat.SetRestriction(d, IdSet.ofSorted(elements));
+    if (into != null) {
+      into.reducer.applySetElements(d, b, v, end);
+      return null;
+    }
+    return new Caveat.SetRestriction(d, IdSet.ofSorted(IdSet.strings(b, v, end)));
   }
 
-  private static Caveat.ToolsRestriction tools(byte[] b, int keyEnd, int end) throws CaveatFormatException {
+  private static Caveat.ToolsRestriction tools(byte[] b, int keyEnd, int end, CaveatFold into)
+      throws CaveatFormatException {
     int v = value(b, keyEnd, end, " = ", "tools");
+    ToolGrant grant;
     if (end - v == 1 && b[v] == '*') {
-      return new Caveat.ToolsRestriction(ToolGrant.ALL);
-    }
-    if (end - v == 1 && b[v] == '-') {
-      return new Caveat.ToolsRestriction(ToolGrant.NONE);
-    }
-    String[] elements = elements(b, v, end, "tools");
-    for (String e : elements) {
-      if (!ToolGrant.isPattern(e) || e.equals("*")) {
-        throw invalid("tools", "patterns are remote__tool or remote.tool, where only the tool part may hold '*'");
+      grant = ToolGrant.ALL;
+    } else if (end - v == 1 && b[v] == '-') {
+      grant = ToolGrant.NONE;
+    } else {
+      checkElements(b, v, end, "tools");
+      String[] elements = IdSet.strings(b, v, end);
+      for (String e : elements) {
+        if (!ToolGrant.isPattern(e) || e.equals("*")) {
+          throw invalid("tools", "patterns are remote__tool or remote.tool, where only the tool part may hold '*'");
+        }
       }
+      grant = ToolGrant.ofSorted(elements);
     }
-    return new Caveat.ToolsRestriction(ToolGrant.ofSorted(elements));
+    if (into != null) {
+      if (!into.reducer.applyTools(grant)) {
+        throw new CaveatFormatException(Reason.INVALID_CAVEAT, CaveatFold.TOO_MANY_TOOL_PATTERNS);
+      }
+      return null;
+    }
+    return new Caveat.ToolsRestriction(grant);
   }
 
-  /** Comma-separated identifiers, strictly increasing (sorted, distinct). */
-  private static String[] elements(byte[] b, int from, int end, String key) throws CaveatFormatException {
+  /** Comma-separated identifiers, strictly increasing (sorted, distinct): checked on the bytes. */
+  private static void checkElements(byte[] b, int from, int end, String key) throws CaveatFormatException {
     int count = 1;
     for (int i = from; i < end; i++) {
       if (b[i] == ',') {
@@ -199,8 +261,8 @@ public final class CaveatParser {
     if (count > IdSet.MAX_ELEMENTS) {
       throw invalid(key, "at most " + IdSet.MAX_ELEMENTS + " elements");
     }
-    String[] out = new String[count];
-    int n = 0;
+    int prev = -1;
+    int prevEnd = -1;
     int start = from;
     for (int i = from; i <= end; i++) {
       if (i == end || b[i] == ',') {
@@ -209,19 +271,51 @@ public final class CaveatParser {
           throw invalid(key, "elements are 1-" + IdSet.MAX_ELEMENT_CHARS + " characters");
         }
         for (int k = start; k < i; k++) {
-          if ((CLASS[b[k]] & ID) == 0) {
+          if ((CLASS[b[k] & 0xff] & ID) == 0) {
             throw invalid(key, "elements are made of A-Z a-z 0-9 . _ : / @ * -");
           }
         }
-        String e = new String(b, start, len, StandardCharsets.ISO_8859_1);
-        if (n > 0 && out[n - 1].compareTo(e) >= 0) {
+        if (prev >= 0 && !ascending(b, prev, prevEnd, start, i)) {
           throw invalid(key, "elements must be sorted and distinct");
         }
-        out[n++] = e;
+        prev = start;
+        prevEnd = i;
         start = i + 1;
       }
     }
-    return out;
+  }
+
+  /**
+   * Whether {@code b[a, aEnd)} sorts strictly before {@code b[c, cEnd)}: unsigned byte order, which for
+   * these printable ASCII elements is their strings' order.
+   */
+  private static boolean ascending(byte[] b, int a, int aEnd, int c, int cEnd) {
+    int n = Math.min(aEnd - a, cEnd - c);
+    for (int k = 0; k < n; k++) {
+      int d = (b[a + k] & 0xff) - (b[c + k] & 0xff);
+      if (d != 0) {
+        return d < 0;
+      }
+    }
+    return aEnd - a < cEnd - c;
+  }
+
+  private static boolean contains(byte[] b, int from, int to, char c) {
+    for (int i = from; i < to; i++) {
+      if (b[i] == c) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isUpperAlpha(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (b[i] < 'A' || b[i] > 'Z') {
+        return false;
+      }
+    }
+    return to > from;
   }
 
   /** A canonical non-negative decimal in {@code b[from, end)} no larger than {@code max}. */
@@ -253,48 +347,69 @@ public final class CaveatParser {
     return n;
   }
 
-  private static Caveat.TaskFact taskFact(byte[] b, int off, int end) throws CaveatFormatException {
+  private static Caveat.TaskFact taskFact(byte[] b, int off, int end, CaveatFold into)
+      throws CaveatFormatException {
     // task <ulid> epoch=<n> agent=<a> by=<urn> holder=<jkt|-> bind-by=<unix|-> #<tag>
     Cursor c = new Cursor(b, off + 5, end, "task");
-    String task = c.ulid();
+    int task = c.ulid();
     c.expect(" epoch=");
-    long epoch = parseCanonical(b, c.pos, c.wordEnd(), Long.MAX_VALUE - 1);
+    int epochEnd = c.wordEnd();
+    long epoch = parseCanonical(b, c.pos, epochEnd, Long.MAX_VALUE - 1);
     if (epoch < 0) {
       throw invalid("task", "epoch must be a canonical decimal number");
     }
-    c.pos = c.wordEnd();
+    c.pos = epochEnd;
     c.expect(" agent=");
-    String agent = c.word(NAME, MAX_AGENT_CHARS, "agent must be 1-" + MAX_AGENT_CHARS + " characters of A-Z a-z 0-9 . _ -");
+    int agent = c.word(NAME, MAX_AGENT_CHARS, "agent must be 1-" + MAX_AGENT_CHARS + " characters of A-Z a-z 0-9 . _ -");
+    int agentEnd = c.pos;
     c.expect(" by=");
-    String by = c.word(URN, MAX_BY_CHARS, "by must be 1-" + MAX_BY_CHARS + " characters of A-Z a-z 0-9 . _ : / @ -");
+    int by = c.word(URN, MAX_BY_CHARS, "by must be 1-" + MAX_BY_CHARS + " characters of A-Z a-z 0-9 . _ : / @ -");
+    int byEnd = c.pos;
     c.expect(" holder=");
-    String holder = c.dash() ? null : c.jkt();
+    int holder = c.dash() ? -1 : c.jkt();
     c.expect(" bind-by=");
-    Long bindBy = null;
+    long bindBy = -1;
     if (!c.dash()) {
-      long v = parseCanonical(b, c.pos, c.wordEnd(), MAX_EPOCH_SECOND);
-      if (v < 0) {
+      int bindByEnd = c.wordEnd();
+      bindBy = parseCanonical(b, c.pos, bindByEnd, MAX_EPOCH_SECOND);
+      if (bindBy < 0) {
         throw invalid("task", "bind-by must be '-' or a canonical unix time");
       }
-      bindBy = v;
-      c.pos = c.wordEnd();
+      c.pos = bindByEnd;
     }
-    if (holder != null && bindBy != null) {
+    if (holder >= 0 && bindBy >= 0) {
       throw invalid("task", "a task with a holder has no bind deadline");
     }
     int bodyLength = c.pos - off;
-    String tag = c.tag();
-    return new Caveat.TaskFact(task, epoch, agent, by, holder, bindBy, bodyLength, tag);
+    int tag = c.tag();
+    if (into != null) {
+      into.taskFact(b, bodyLength, task, epoch, agent, agentEnd, by, byEnd, holder, bindBy);
+      return null;
+    }
+    return new Caveat.TaskFact(latin1(b, task, task + Ulid.LENGTH), epoch, latin1(b, agent, agentEnd),
+        latin1(b, by, byEnd), holder < 0 ? null : latin1(b, holder, holder + JKT_CHARS),
+        bindBy < 0 ? null : bindBy, bodyLength, latin1(b, tag, end));
   }
 
-  private static Caveat.BindFact bindFact(byte[] b, int off, int end) throws CaveatFormatException {
+  private static Caveat.BindFact bindFact(byte[] b, int off, int end, CaveatFold into)
+      throws CaveatFormatException {
     // bind <ulid> holder=<jkt> #<tag>
     Cursor c = new Cursor(b, off + 5, end, "bind");
-    String task = c.ulid();
+    int task = c.ulid();
     c.expect(" holder=");
-    String holder = c.jkt();
+    int holder = c.jkt();
     int bodyLength = c.pos - off;
-    return new Caveat.BindFact(task, holder, bodyLength, c.tag());
+    int tag = c.tag();
+    if (into != null) {
+      into.bindFact(b, bodyLength, task, holder);
+      return null;
+    }
+    return new Caveat.BindFact(latin1(b, task, task + Ulid.LENGTH), latin1(b, holder, holder + JKT_CHARS),
+        bodyLength, latin1(b, tag, end));
+  }
+
+  static String latin1(byte[] b, int from, int to) {
+    return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
   }
 
   /** Reads the fixed-order fields of a broker fact. */
@@ -311,13 +426,14 @@ public final class CaveatParser {
       this.key = key;
     }
 
-    String ulid() throws CaveatFormatException {
+    /** Checks a ULID at the cursor and returns where it starts. */
+    int ulid() throws CaveatFormatException {
       if (end - pos < Ulid.LENGTH || !Ulid.isValid(b, pos)) {
         throw invalid(key, "task id must be a canonical ULID");
       }
-      String s = new String(b, pos, Ulid.LENGTH, StandardCharsets.ISO_8859_1);
+      int at = pos;
       pos += Ulid.LENGTH;
-      return s;
+      return at;
     }
 
     void expect(String literal) throws CaveatFormatException {
@@ -335,19 +451,22 @@ public final class CaveatParser {
       return i;
     }
 
-    String word(int cls, int max, String rule) throws CaveatFormatException {
-      int e = wordEnd();
+    /** Checks a word of class {@code cls} at the cursor and returns where it starts; the cursor ends it. */
+    int word(int cls, int max, String rule) throws CaveatFormatException {
+      // One pass: a byte outside the class and a wrong length are the same refusal.
+      int e = pos;
+      while (e < end && b[e] != ' ') {
+        if ((CLASS[b[e] & 0xff] & cls) == 0) {
+          throw invalid(key, rule);
+        }
+        e++;
+      }
       if (e == pos || e - pos > max) {
         throw invalid(key, rule);
       }
-      for (int i = pos; i < e; i++) {
-        if ((CLASS[b[i]] & cls) == 0) {
-          throw invalid(key, rule);
-        }
-      }
-      String s = new String(b, pos, e - pos, StandardCharsets.ISO_8859_1);
+      int at = pos;
       pos = e;
-      return s;
+      return at;
     }
 
     boolean dash() {
@@ -358,7 +477,7 @@ public final class CaveatParser {
       return false;
     }
 
-    String jkt() throws CaveatFormatException {
+    int jkt() throws CaveatFormatException {
       int e = wordEnd();
       if (e - pos != JKT_CHARS) {
         throw invalid(key, "holder must be a " + JKT_CHARS + "-character base64url JWK thumbprint");
@@ -366,17 +485,18 @@ public final class CaveatParser {
       return word(B64, JKT_CHARS, "holder must be a base64url JWK thumbprint");
     }
 
-    String tag() throws CaveatFormatException {
+    /** Checks {@code " #<tag>"} ending the caveat and returns where the tag starts. */
+    int tag() throws CaveatFormatException {
       if (!startsWith(b, pos, end, " #") || end - pos != 24) {
         throw invalid(key, "broker fact must end with ' #' and a 22-character tag");
       }
       pos += 2;
       for (int i = pos; i < end; i++) {
-        if ((CLASS[b[i]] & B64) == 0) {
+        if ((CLASS[b[i] & 0xff] & B64) == 0) {
           throw invalid(key, "tag is not base64url");
         }
       }
-      return new String(b, pos, end - pos, StandardCharsets.ISO_8859_1);
+      return pos;
     }
   }
 

@@ -30,24 +30,59 @@ public final class EnvelopeReducer {
    */
   public boolean apply(Caveat.Restriction r) {
     if (r instanceof Caveat.SetRestriction s) {
-      int i = s.dimension().ordinal();
-      sets[i] = sets[i] == null ? s.value() : sets[i].intersect(s.value());
+      applySet(s.dimension(), s.value());
     } else if (r instanceof Caveat.ToolsRestriction t) {
-      if (tools != null && tools.patternCount() + t.value().patternCount() > ToolGrant.MAX_PATTERNS) {
-        return false;
-      }
-      tools = tools == null ? t.value() : tools.intersect(t.value());
+      return applyTools(t.value());
     } else if (r instanceof Caveat.ExpiresRestriction e) {
-      expiresAt = Math.min(expiresAt, e.epochSecond());
-      expirySeen = true;
+      applyExpiry(e.epochSecond());
     } else if (r instanceof Caveat.DelegateRestriction d) {
-      delegate &= d.allowed();
-      delegateSeen = true;
+      applyDelegate(d.allowed());
     } else if (r instanceof Caveat.DepthRestriction d) {
-      maxDepth = Math.min(maxDepth, d.maxDepth());
-      depthSeen = true;
+      applyDepth(d.maxDepth());
     }
     return true;
+  }
+
+  void applySet(Dimension d, IdSet value) {
+    int i = d.ordinal();
+    sets[i] = sets[i] == null ? value : sets[i].intersect(value);
+  }
+
+  /**
+   * {@link #applySet} for a finite set written as the checked comma list {@code b[from, end)}: the
+   * same result, but strings are made only when the dimension has no finite set yet to intersect with.
+   */
+  void applySetElements(Dimension d, byte[] b, int from, int end) {
+    int i = d.ordinal();
+    IdSet current = sets[i];
+    if (current == null || current.isAll()) {
+      sets[i] = IdSet.ofSorted(IdSet.strings(b, from, end));
+    } else if (!current.isNone()) {
+      sets[i] = current.intersectElements(b, from, end);
+    }
+  }
+
+  boolean applyTools(ToolGrant value) {
+    if (tools != null && tools.patternCount() + value.patternCount() > ToolGrant.MAX_PATTERNS) {
+      return false;
+    }
+    tools = tools == null ? value : tools.intersect(value);
+    return true;
+  }
+
+  void applyExpiry(long epochSecond) {
+    expiresAt = Math.min(expiresAt, epochSecond);
+    expirySeen = true;
+  }
+
+  void applyDelegate(boolean allowed) {
+    delegate &= allowed;
+    delegateSeen = true;
+  }
+
+  void applyDepth(int depth) {
+    maxDepth = Math.min(maxDepth, depth);
+    depthSeen = true;
   }
 
   /** Whether the restrictions so far allow another hop: a {@code delegate = true} and no {@code false}. */

@@ -1,6 +1,7 @@
 package dev.ephyr.protocol.caveat;
 
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -111,6 +112,81 @@ public final class IdSet {
       }
     }
     return parts;
+  }
+
+  /**
+   * The elements of the comma list {@code b[from, end)}, which the parser has already checked (valid,
+   * sorted, distinct, at most {@link #MAX_ELEMENTS}), as strings.
+   */
+  static String[] strings(byte[] b, int from, int end) {
+    int count = 1;
+    for (int i = from; i < end; i++) {
+      if (b[i] == ',') {
+        count++;
+      }
+    }
+    String[] out = new String[count];
+    int n = 0;
+    int start = from;
+    for (int i = from; i <= end; i++) {
+      if (i == end || b[i] == ',') {
+        out[n++] = new String(b, start, i - start, StandardCharsets.ISO_8859_1);
+        start = i + 1;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * {@code intersect} with the set written as the checked comma list {@code b[from, end)}, without making
+   * a string for any of its elements: the result's elements are this set's own. This set must be finite.
+   */
+  IdSet intersectElements(byte[] b, int from, int end) {
+    // At most MAX_ELEMENTS (64) elements: one bit each for the ones both sets hold.
+    long kept = 0;
+    int i = 0;
+    int start = from;
+    for (int p = from; p <= end && i < elements.length; p++) {
+      if (p == end || b[p] == ',') {
+        // Both lists are sorted: skip this set's smaller elements, keep an equal one.
+        int c;
+        while (i < elements.length && (c = compare(elements[i], b, start, p)) <= 0) {
+          if (c == 0) {
+            kept |= 1L << i;
+          }
+          i++;
+        }
+        start = p + 1;
+      }
+    }
+    int n = Long.bitCount(kept);
+    if (n == elements.length) {
+      return this;
+    }
+    if (n == 0) {
+      return NONE;
+    }
+    String[] out = new String[n];
+    int k = 0;
+    for (int j = 0; j < elements.length; j++) {
+      if ((kept & (1L << j)) != 0) {
+        out[k++] = elements[j];
+      }
+    }
+    return new IdSet(out);
+  }
+
+  /** {@code s.compareTo(the Latin-1 text b[from, to))}, without making that text. */
+  private static int compare(String s, byte[] b, int from, int to) {
+    int len = to - from;
+    int min = Math.min(s.length(), len);
+    for (int k = 0; k < min; k++) {
+      int c = s.charAt(k) - (b[from + k] & 0xff);
+      if (c != 0) {
+        return c;
+      }
+    }
+    return s.length() - len;
   }
 
   /** Whether this grant is {@code *}. */

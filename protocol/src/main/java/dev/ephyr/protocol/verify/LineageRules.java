@@ -3,9 +3,8 @@ package dev.ephyr.protocol.verify;
 import static dev.ephyr.protocol.verify.ChainScratch.SIG;
 
 import dev.ephyr.protocol.Reason;
-import dev.ephyr.protocol.caveat.Caveat;
+import dev.ephyr.protocol.caveat.CaveatFold;
 import dev.ephyr.protocol.caveat.CaveatFormatException;
-import dev.ephyr.protocol.caveat.CaveatParser;
 import dev.ephyr.protocol.caveat.Envelope;
 import dev.ephyr.protocol.caveat.EnvelopeReducer;
 import dev.ephyr.protocol.keys.HopKey;
@@ -27,26 +26,22 @@ final class LineageRules {
   static Step<VerifiedChains.Chain> check(byte[] bytes, TokenIdentifier id, HopKey hop, ChainScratch s) {
     MacaroonLayout layout = s.layout;
     Walk walk = new Walk();
+    CaveatFold fold = walk.fold;
     for (int i = 0; i < layout.caveatCount(); i++) {
       int off = layout.caveatOffset(i);
-      Caveat caveat;
+      CaveatFold.Kind kind;
       try {
-        caveat = CaveatParser.parse(bytes, off, layout.caveatLength(i));
+        kind = fold.next(bytes, off, layout.caveatLength(i));
       } catch (CaveatFormatException e) {
         return Step.fail(e.reason(), "caveat " + i + ": " + e.getMessage());
       }
-      if (caveat instanceof Caveat.Restriction r) {
-        if (!walk.reducer.apply(r)) {
-          return Step.fail(Reason.INVALID_CAVEAT, "caveat " + i + ": too many tool patterns in the chain");
-        }
+      if (kind == CaveatFold.Kind.RESTRICTION) {
         continue;
       }
-      Caveat.BrokerFact fact = (Caveat.BrokerFact) caveat;
-      if (!hop.verify(s.mac, s.sigs, i * SIG, bytes, off, fact.bodyLength(), s.tmp)) {
+      if (!hop.verify(s.mac, s.sigs, i * SIG, bytes, off, fold.factBodyLength(), s.tmp)) {
         return Step.fail(Reason.FORGED_FACT, "caveat " + i + ": broker fact tag does not match its position");
       }
-      String broken = fact instanceof Caveat.TaskFact t ? taskFact(walk, t, id)
-          : fact instanceof Caveat.BindFact b ? bindFact(walk, b) : null;
+      String broken = kind == CaveatFold.Kind.TASK_FACT ? taskFact(walk, id) : bindFact(walk);
       if (broken != null) {
         return Step.fail(Reason.BAD_LINEAGE, broken);
       }
@@ -55,10 +50,13 @@ final class LineageRules {
   }
 
   /** A task fact: the root task first; later hops only under a parent that allowed them. */
-  private static String taskFact(Walk walk, Caveat.TaskFact t, TokenIdentifier id) {
+  private static String taskFact(Walk walk, TokenIdentifier id) {
+    CaveatFold t = walk.fold;
     List<TaskHop> lineage = walk.lineage;
+    // The hop needs the id as a string anyway; String.equals then compares faster than byte by byte.
+    String task = t.factTask();
     if (lineage.isEmpty()) {
-      if (!t.task().equals(id.rootTask())) {
+      if (!task.equals(id.rootTask())) {
         return "first task fact does not name the root task";
       }
     } else {
@@ -69,32 +67,35 @@ final class LineageRules {
         return "lineage deeper than its parent's depth limit";
       }
       for (TaskHop h : lineage) {
-        if (h.task().equals(t.task())) {
-          return "task " + t.task() + " appears twice in the lineage";
+        if (h.task().equals(task)) {
+          return "task " + task + " appears twice in the lineage";
         }
       }
     }
-    lineage.add(new TaskHop(t.task(), t.epoch(), t.agent(), t.by(), t.holder(), t.bindBy()));
-    walk.parentMayDelegate = walk.reducer.delegationAllowed();
-    walk.parentDepthLimit = walk.reducer.depthLimit();
+    String agent = t.taskAgent(lineage.isEmpty() ? null : lineage.get(lineage.size() - 1).agent());
+    lineage.add(new TaskHop(task, t.taskEpoch(), agent, t.taskBy(), t.factHolder(), t.taskBindBy()));
+    EnvelopeReducer reducer = t.reducer();
+    walk.parentMayDelegate = reducer.delegationAllowed();
+    walk.parentDepthLimit = reducer.depthLimit();
     return null;
   }
 
   /** A bind fact: only for the acting task, only once. */
-  private static String bindFact(Walk walk, Caveat.BindFact b) {
+  private static String bindFact(Walk walk) {
+    CaveatFold b = walk.fold;
     List<TaskHop> lineage = walk.lineage;
     if (lineage.isEmpty()) {
       return "bind fact before the root task fact";
     }
     int last = lineage.size() - 1;
     TaskHop acting = lineage.get(last);
-    if (!acting.task().equals(b.task())) {
+    if (!b.factTaskIs(acting.task())) {
       return "bind fact for a task that is not the acting task";
     }
     if (acting.bound()) {
-      return "task " + b.task() + " is bound twice";
+      return "task " + acting.task() + " is bound twice";
     }
-    lineage.set(last, acting.withHolder(b.holder()));
+    lineage.set(last, acting.withHolder(b.factHolder()));
     return null;
   }
 
@@ -103,16 +104,16 @@ final class LineageRules {
     if (walk.lineage.isEmpty()) {
       return Step.fail(Reason.BAD_LINEAGE, "token carries no task fact");
     }
-    if (!walk.reducer.hasExpiry()) {
+    if (!walk.fold.reducer().hasExpiry()) {
       return Step.fail(Reason.EXPIRED, "token carries no expiry");
     }
     return new Step.Pass<>(
-        new VerifiedChains.Chain(bytes, id, List.copyOf(walk.lineage), walk.reducer.result()));
+        new VerifiedChains.Chain(bytes, id, List.copyOf(walk.lineage), walk.fold.reducer().result()));
   }
 
   /** What the walk has seen so far. */
   private static final class Walk {
-    final EnvelopeReducer reducer = new EnvelopeReducer();
+    final CaveatFold fold = new CaveatFold();
     // Room for the deepest lineage the broker mints (root + MAX_DEPTH hops) without growing.
     final List<TaskHop> lineage = new ArrayList<>(Envelope.MAX_DEPTH + 1);
     boolean parentMayDelegate;

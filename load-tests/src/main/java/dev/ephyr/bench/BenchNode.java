@@ -5,8 +5,8 @@ import dev.ephyr.broker.config.NodeConfig;
 import dev.ephyr.broker.policy.ApiKeys;
 import dev.ephyr.protocol.InsecureSecretAccess;
 import dev.ephyr.protocol.keys.Keyring;
+import dev.ephyr.testing.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -60,10 +60,7 @@ public final class BenchNode implements AutoCloseable {
     policy.addAll(sections);
     policy.add("");
     Files.writeString(dir.resolve("policy.yaml"), String.join("\n", policy));
-    int clusterPort;
-    try (ServerSocket s = new ServerSocket(0)) {
-      clusterPort = s.getLocalPort();
-    }
+    int clusterPort = FreePorts.next();
     NodeConfig.Builder config = NodeConfig.builder().nodeId("bench").listen("127.0.0.1", 0)
         .keyring(dir.resolve("keyring.json")).policy(dir.resolve("policy.yaml")).dataDir(dir.resolve("data"))
         .set("cluster.name", "bench-" + UUID.randomUUID().toString().substring(0, 8))

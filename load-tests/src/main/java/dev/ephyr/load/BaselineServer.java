@@ -1,5 +1,6 @@
 package dev.ephyr.load;
 
+import dev.ephyr.testing.FreePorts;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -11,7 +12,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,10 +33,7 @@ public final class BaselineServer {
       System.err.println("usage: BaselineServer <reply bytes, 64-" + MAX_REPLY + ">");
       System.exit(2);
     }
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = FreePorts.next();
     Vertx vertx = Vertx.vertx();
     // One server per event loop sharing the port, as the broker's front does by default.
     vertx.deployVerticle(() -> new Front(port, replyBytes),

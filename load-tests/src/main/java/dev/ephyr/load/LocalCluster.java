@@ -1,10 +1,10 @@
 package dev.ephyr.load;
 
+import dev.ephyr.testing.FreePorts;
 import io.vertx.core.json.JsonObject;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -64,8 +64,8 @@ final class LocalCluster implements AutoCloseable {
       int[] clusterPorts = new int[n];
       List<String> members = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        httpPorts[i] = freePort();
-        clusterPorts[i] = freePort();
+        httpPorts[i] = FreePorts.next();
+        clusterPorts[i] = FreePorts.next();
         members.add("127.0.0.1:" + clusterPorts[i]);
       }
       String clusterName = "ephyr-load-" + UUID.randomUUID().toString().substring(0, 8);
@@ -316,9 +316,4 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 }

@@ -5,8 +5,8 @@ import dev.ephyr.cluster.ClusterConfig;
 import dev.ephyr.cluster.ClusterNode;
 import dev.ephyr.cluster.RaiseResult;
 import dev.ephyr.cluster.TaskRecord;
+import dev.ephyr.testing.FreePorts;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,9 +74,7 @@ public final class BindPathRatio {
     String name = "bind-" + UUID.randomUUID().toString().substring(0, 8);
     List<Integer> ports = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      try (ServerSocket s = new ServerSocket(0)) {
-        ports.add(s.getLocalPort());
-      }
+      ports.add(FreePorts.next());
     }
     List<String> members = new ArrayList<>();
     for (int p : ports) {

@@ -2,8 +2,8 @@ package dev.ephyr.bench.cluster;
 
 import dev.ephyr.cluster.ClusterConfig;
 import dev.ephyr.cluster.ClusterNode;
+import dev.ephyr.testing.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +25,7 @@ final class ThreeLocalMembers implements AutoCloseable {
     String name = "bench-" + UUID.randomUUID().toString().substring(0, 8);
     List<Integer> ports = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      try (ServerSocket s = new ServerSocket(0)) {
-        ports.add(s.getLocalPort());
-      }
+      ports.add(FreePorts.next());
     }
     List<String> members = new ArrayList<>();
     for (int p : ports) {

@@ -8,12 +8,12 @@ import dev.ephyr.broker.ssh.signer.SignerLimits;
 import dev.ephyr.broker.ssh.signer.SignerServer;
 import dev.ephyr.protocol.InsecureSecretAccess;
 import dev.ephyr.protocol.keys.Keyring;
+import dev.ephyr.testing.FreePorts;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -161,9 +161,7 @@ public final class SshExecHarness {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return FreePorts.next();
   }
 
   private static void waitForPort(int port) throws InterruptedException {

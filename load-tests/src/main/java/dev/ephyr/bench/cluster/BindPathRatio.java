@@ -1,15 +1,12 @@
 package dev.ephyr.bench.cluster;
 
 import dev.ephyr.cluster.BindResult;
-import dev.ephyr.cluster.ClusterConfig;
 import dev.ephyr.cluster.ClusterNode;
 import dev.ephyr.cluster.RaiseResult;
 import dev.ephyr.cluster.TaskRecord;
-import dev.ephyr.testing.FreePorts;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -43,9 +40,9 @@ public final class BindPathRatio {
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     System.setProperty("org.slf4j.simpleLogger.log.com.hazelcast", "warn");
     Path dir = Files.createTempDirectory("bind-path-");
-    List<ClusterNode> nodes = start(dir);
+    ThreeLocalMembers cluster = new ThreeLocalMembers((i, b) -> b.stateDir(dir.resolve("n" + i)));
     try {
-      ClusterNode a = nodes.get(0);
+      ClusterNode a = cluster.nodes.get(0);
       run(a, "warm-up", binds, false);
       run(a, "warm-up", binds, true);
       List<double[]> two = new ArrayList<>();
@@ -63,34 +60,11 @@ public final class BindPathRatio {
       System.out.printf(Locale.ROOT, "one-step / two-step: CPU x%.2f, wall x%.2f%n", oneCpu / twoCpu,
           median(one, 1) / median(two, 1));
     } finally {
-      nodes.forEach(ClusterNode::close);
+      cluster.close();
       try (var walk = Files.walk(dir)) {
         walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
-  }
-
-  private static List<ClusterNode> start(Path dir) throws Exception {
-    String name = "bind-" + UUID.randomUUID().toString().substring(0, 8);
-    List<Integer> ports = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      ports.add(FreePorts.next());
-    }
-    List<String> members = new ArrayList<>();
-    for (int p : ports) {
-      members.add("127.0.0.1:" + p);
-    }
-    List<ClusterNode> nodes = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      nodes.add(ClusterNode.start(ClusterConfig.builder(name).nodeId("bench-" + i).port(ports.get(i))
-          .members(members).keyringFingerprint("bench").stateDir(dir.resolve("n" + i)).build()));
-    }
-    for (ClusterNode n : nodes) {
-      if (!n.awaitReady(Duration.ofSeconds(90))) {
-        throw new IllegalStateException(n.nodeId() + " not ready: " + n.readiness());
-      }
-    }
-    return nodes;
   }
 
   /** Creates {@code binds} unbound tasks (not measured), then binds each; returns {CPU µs, wall µs} per bind. */

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 
 /** Three embedded members on loopback in this JVM, as the cluster benchmarks use them. */
 final class ThreeLocalMembers implements AutoCloseable {
@@ -20,6 +21,15 @@ final class ThreeLocalMembers implements AutoCloseable {
 
   /** Three members whose task near cache holds {@code taskCacheSize} records (0 = none, negative = the default). */
   ThreeLocalMembers(int taskCacheSize) throws Exception {
+    this((i, b) -> {
+      if (taskCacheSize >= 0) {
+        b.taskCacheSize(taskCacheSize);
+      }
+    });
+  }
+
+  /** Three members, each configuration also shaped by {@code each} (given the member's index 0-2). */
+  ThreeLocalMembers(BiConsumer<Integer, ClusterConfig.Builder> each) throws Exception {
     // Quiet Hazelcast before the first logger is created in this fork.
     System.setProperty("org.slf4j.simpleLogger.log.com.hazelcast", "warn");
     String name = "bench-" + UUID.randomUUID().toString().substring(0, 8);
@@ -38,9 +48,7 @@ final class ThreeLocalMembers implements AutoCloseable {
             .port(ports.get(i))
             .members(members)
             .keyringFingerprint("bench");
-        if (taskCacheSize >= 0) {
-          b.taskCacheSize(taskCacheSize);
-        }
+        each.accept(i, b);
         nodes.add(ClusterNode.start(b.build()));
       }
       for (ClusterNode n : nodes) {

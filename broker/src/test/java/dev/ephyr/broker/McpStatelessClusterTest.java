@@ -37,15 +37,7 @@ class McpStatelessClusterTest {
   @BeforeAll
   static void start() throws Exception {
     kit = new TestKit();
-    int pa = TestKit.freePort();
-    int pb = TestKit.freePort();
-    int pc = TestKit.freePort();
-    List<Integer> members = List.of(pa, pb, pc);
-    nodes = new Node[] {TestKit.start(kit.config("a", pa, members).build()),
-        TestKit.start(kit.config("b", pb, members).build()), TestKit.start(kit.config("c", pc, members).build())};
-    for (Node n : nodes) {
-      TestKit.awaitReady(n);
-    }
+    nodes = kit.startCluster(n -> n, "a", "b", "c");
   }
 
   @AfterAll

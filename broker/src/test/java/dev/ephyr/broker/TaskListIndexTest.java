@@ -12,7 +12,6 @@ import dev.ephyr.testing.Eventually;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,15 +33,11 @@ class TaskListIndexTest {
   @BeforeAll
   static void start() throws Exception {
     kit = new TestKit();
-    int pa = TestKit.freePort();
-    int pb = TestKit.freePort();
-    int pc = TestKit.freePort();
-    List<Integer> all = List.of(pa, pb, pc);
-    a = TestKit.start(kit.config("a", pa, all).publicUrl(PUBLIC).build());
-    b = TestKit.start(kit.config("b", pb, all).publicUrl(PUBLIC).build());
-    c = TestKit.start(kit.config("c", pc, all).publicUrl(PUBLIC).build());
-    for (Node n : List.of(a, b, c)) {
-      TestKit.awaitReady(n);
+    Node[] nodes = kit.startCluster(n -> n.publicUrl(PUBLIC), "a", "b", "c");
+    a = nodes[0];
+    b = nodes[1];
+    c = nodes[2];
+    for (Node n : nodes) {
       Eventually.await(DEADLINE, n.config().nodeId() + "'s listing index to answer",
           () -> n.cluster().tasks().indexStats().answering());
     }

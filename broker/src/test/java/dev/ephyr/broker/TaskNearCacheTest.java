@@ -10,7 +10,6 @@ import dev.ephyr.protocol.dpop.HolderKeyPair;
 import dev.ephyr.testing.Eventually;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -35,20 +34,10 @@ class TaskNearCacheTest {
   @BeforeAll
   static void start() throws Exception {
     kit = new TestKit();
-    int pa = TestKit.freePort();
-    int pb = TestKit.freePort();
-    int pc = TestKit.freePort();
-    List<Integer> all = List.of(pa, pb, pc);
-    a = TestKit.start(config("a", pa, all));
-    b = TestKit.start(config("b", pb, all));
-    c = TestKit.start(config("c", pc, all));
-    for (Node n : List.of(a, b, c)) {
-      TestKit.awaitReady(n);
-    }
-  }
-
-  private static dev.ephyr.broker.config.NodeConfig config(String id, int port, List<Integer> all) throws Exception {
-    return kit.config(id, port, all).publicUrl(PUBLIC).set("cluster.task-cache-ttl", "3600s").build();
+    Node[] nodes = kit.startCluster(n -> n.publicUrl(PUBLIC).set("cluster.task-cache-ttl", "3600s"), "a", "b", "c");
+    a = nodes[0];
+    b = nodes[1];
+    c = nodes[2];
   }
 
   @AfterAll

@@ -127,13 +127,26 @@ final class TestKit {
 
   /** Two nodes, a and b, in one cluster, each configured by {@code tweak}, started and ready. */
   Node[] startPair(UnaryOperator<NodeConfig.Builder> tweak) throws ConfigException {
-    int pa = freePort();
-    int pb = freePort();
-    Node a = start(tweak.apply(config("a", pa, List.of(pa, pb))).build());
-    Node b = start(tweak.apply(config("b", pb, List.of(pa, pb))).build());
-    awaitReady(a);
-    awaitReady(b);
-    return new Node[] {a, b};
+    return startCluster(tweak, "a", "b");
+  }
+
+  /**
+   * One cluster of the nodes {@code ids}, each configured by {@code tweak}, started one after another (nodes starting
+   * at once in one JVM starve each other's event loops), then all awaited ready.
+   */
+  Node[] startCluster(UnaryOperator<NodeConfig.Builder> tweak, String... ids) throws ConfigException {
+    List<Integer> ports = new ArrayList<>();
+    for (int i = 0; i < ids.length; i++) {
+      ports.add(freePort());
+    }
+    Node[] nodes = new Node[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      nodes[i] = start(tweak.apply(config(ids[i], ports.get(i), ports)).build());
+    }
+    for (Node n : nodes) {
+      awaitReady(n);
+    }
+    return nodes;
   }
 
   /** A node's MCP endpoint at its listen address (whatever public URL it names). */

@@ -12,13 +12,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Before/after figures for durable cluster state, with real {@code ephyr node} processes of two builds side by
- * side in one run: acknowledged revoke latency on three idle nodes, {@code task_create} throughput on one node,
- * and the time a node takes from start to ready with 100,000 live task records in its state store.
+ * side in one run: acknowledged revoke latency on three idle nodes, {@code task_create} throughput (and the node's
+ * CPU per create) on one node, and the time a node takes from start to ready with 100,000 live task records in its state store.
  *
  * <p>Usage: {@code java -cp load-tests/target/benchmarks.jar dev.ephyr.load.DurabilityBench JAR_BEFORE JAR_AFTER}
  * (run from the repository root). Prints one JSON line per build and round. {@code -Dlanes=64} sets the create
@@ -30,6 +31,8 @@ public final class DurabilityBench {
   private static final int REVOKES = 300;
   private static final int WARMUP = 50;
   private static final Duration CREATE_PHASE = Duration.ofSeconds(20);
+  /** Closed-loop warm-up before the create phase ({@code -Dcreate-warmup=SECONDS}); the JIT is busy for longer. */
+  private static final Duration CREATE_WARMUP = Duration.ofSeconds(Integer.getInteger("create-warmup", 5));
   /** Requests in flight in the create phase ({@code -Dlanes=N}): durability adds a sync to each create's latency. */
   private static final int LANES = Integer.getInteger("lanes", 16);
   private static final int COLD_RECORDS = 100_000;
@@ -87,9 +90,16 @@ public final class DurabilityBench {
     try (LocalCluster c = LocalCluster.start(1, jar, opens, work)) {
       BrokerClient client = new BrokerClient(vertx, LANES);
       String node = c.urls().get(0);
-      run(client, node, c.apiKey(), Duration.ofSeconds(5)); // warm-up
+      run(client, node, c.apiKey(), CREATE_WARMUP);
+      Duration cpuBefore = c.cpu(0);
+      Map<String, Long> threadsBefore = ProcessThreads.ticks(c.pid(0));
       long done = run(client, node, c.apiKey(), CREATE_PHASE);
-      out.put("task_create_per_s", done / (double) CREATE_PHASE.toSeconds());
+      // CPU per create varies far less between runs than throughput does on a shared machine.
+      long cpuNanos = c.cpu(0).minus(cpuBefore).toNanos();
+      out.put("task_create_per_s", done / (double) CREATE_PHASE.toSeconds())
+          .put("node_cpu_us_per_create", Recorder.round(cpuNanos / 1e3 / Math.max(1, done)))
+          .put("node_threads_us_per_create", ProcessThreads.perOperation(threadsBefore, ProcessThreads.ticks(c.pid(0)),
+              done));
 
       // Cold start: kill -9, give the store 100,000 live records (a build without a store has none to load),
       // start again, time until /readyz answers 200.

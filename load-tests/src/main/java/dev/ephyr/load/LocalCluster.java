@@ -204,6 +204,10 @@ final class LocalCluster implements AutoCloseable {
     return processes.get(i).info().totalCpuDuration().orElse(Duration.ZERO);
   }
 
+  long pid(int i) {
+    return processes.get(i).pid();
+  }
+
   boolean alive(int i) {
     return processes.get(i).isAlive();
   }

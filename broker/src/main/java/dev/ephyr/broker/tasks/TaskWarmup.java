@@ -1,5 +1,6 @@
 package dev.ephyr.broker.tasks;
 
+import dev.ephyr.cluster.RaiseResult;
 import dev.ephyr.cluster.TaskRecord;
 import dev.ephyr.protocol.caveat.Envelope;
 import dev.ephyr.protocol.keys.Keyring;
@@ -9,12 +10,14 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.List;
 
 /**
- * Runs, on the thread that builds the node, the token minting and JSON rendering of a {@code task_create}, so the
- * first real one finds their classes loaded and linked (about 15 ms of the 120–180 ms it spent there; most of
- * the rest was the cluster's serialization, warmed by the cluster module). The key is thrown away: its token
- * verifies nowhere, and nothing is stored.
+ * Runs, on the thread that builds the node, the token minting and JSON rendering of a {@code task_create}, and the
+ * rendering of the acknowledgement that bind, reissue and revoke answer with, so the first real ones find their
+ * classes loaded and linked: about 15 ms of the 120–180 ms the first create spent on an event loop (most of the rest
+ * was the cluster's serialization, warmed by the cluster module), and the first bind's Jackson set-up. The key is
+ * thrown away: its token verifies nowhere, and nothing is stored.
  */
 final class TaskWarmup {
   // A well-formed id that no generator makes (its time part is zero).
@@ -34,9 +37,13 @@ final class TaskWarmup {
     TaskRecord record = new TaskRecord(SAMPLE_ID, SAMPLE_ID, null, "warm-up", 0, 0, Instant.ofEpochSecond(now),
         Instant.ofEpochSecond(now + 60), null, null, TaskJson.summary(shown, "warm-up"));
     JsonObject minted = TaskJson.minted(record, token, env, shown, now);
-    // As the MCP answer carries it: pretty text inside a result (Jackson builds its serializers on first use).
-    new JsonObject().put("content", new JsonArray().add(new JsonObject().put("text", minted.encodePrettily())))
-        .put("structuredContent", minted).put("listed", TaskJson.record(record, TaskStatus.ACTIVE, now * 1000))
-        .toBuffer();
+    // The acknowledgement of bind, reissue and revoke: its member lists are immutable lists, another serializer.
+    JsonObject ack = TaskJson.ack(new JsonObject().put("task_id", SAMPLE_ID),
+        new RaiseResult(SAMPLE_ID, 1, List.of("warm-up"), List.of()));
+    // As the MCP answer carries them: pretty text inside a result (Jackson builds its serializers on first use).
+    for (JsonObject answer : List.of(minted, ack, TaskJson.record(record, TaskStatus.ACTIVE, now * 1000))) {
+      new JsonObject().put("content", new JsonArray().add(new JsonObject().put("text", answer.encodePrettily())))
+          .put("structuredContent", answer).toBuffer();
+    }
   }
 }

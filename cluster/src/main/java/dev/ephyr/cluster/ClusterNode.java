@@ -134,6 +134,8 @@ public final class ClusterNode implements AutoCloseable {
     ClusterNode node = null;
     try {
       node = new ClusterNode(config, hz, mirror, state, listener);
+      // Before readiness: a task write on an event loop must find its wire schema built and replicated.
+      SerializationWarmup.run(hz, config.nodeId());
       node.begin();
       return node;
     } catch (RuntimeException | Error e) {

@@ -6,10 +6,14 @@ import dev.ephyr.broker.policy.PolicyStore;
 import dev.ephyr.cluster.ClusterNode;
 import dev.ephyr.protocol.InsecureSecretAccess;
 import dev.ephyr.protocol.dpop.DpopNonces;
+import dev.ephyr.protocol.dpop.DpopProofBuilder;
+import dev.ephyr.protocol.dpop.DpopRequest;
 import dev.ephyr.protocol.dpop.DpopVerifier;
+import dev.ephyr.protocol.dpop.HolderKeyPair;
 import dev.ephyr.protocol.keys.Keyring;
 import dev.ephyr.protocol.verify.TokenVerifier;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Arrays;
 
@@ -37,6 +41,20 @@ record Verification(TokenVerifier verifier, Authenticator authenticator) {
     TokenVerifier verifier = TokenVerifier.builder(keyring).watermarks(cluster.watermarks())
         .replay(cluster.replay()).dpop(dpop.build()).clock(clock).build();
     DpopNonces issuer = nonces;
+    warmProofs();
     return new Verification(verifier, new Authenticator(policy::current, verifier, issuer == null ? null : issuer::issue));
+  }
+
+  /**
+   * Signs and checks one proof with a throw-away key and verifier, on the node-building thread: the first Ed25519
+   * verification loads BouncyCastle's classes from a signed jar, which blocked the event loop of the first
+   * {@code task_bind} for 180–400 ms on a busy machine. Nothing is cached or spent: the node's verifier is not used.
+   */
+  private static void warmProofs() {
+    String url = "https://warm-up.invalid/mcp";
+    byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+    String proof = DpopProofBuilder.forKey(HolderKeyPair.generate(new SecureRandom())).method("POST").url(url)
+        .accessToken("warm-up").body(body).build();
+    DpopVerifier.builder().build().verifyBinding(proof, DpopRequest.forBinding("POST", url, "warm-up", body));
   }
 }

@@ -65,6 +65,7 @@ public final class TaskService {
         new TaskMinting(policy, new MintingRules(limits), minter, subjects, cluster, ulids, clock),
         new TaskBinding(minter, cluster), views, revocation);
     this.operator = new OperatorTasks(cluster, views, revocation, subjects);
+    TaskWarmup.run(); // on the node-building thread, so the first task_create does not mint and render cold on a loop
   }
 
   /**

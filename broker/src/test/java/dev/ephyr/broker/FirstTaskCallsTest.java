@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
  * record is the first its member serializes: a compact schema to build and replicate to the other member, a cluster
  * round trip, plus the first token minted and rendered in that JVM; the bind brings its first DPoP proof, the first
  * Ed25519 verification. The node must have done all of it while it started: done on the loop, in such a child, the
- * create blocked it for 110–170 ms, the bind for 260 ms and more. So that the old cost cannot pass by luck, b's
- * checker warns after 50 ms (the suite's 100 ms); a {@code tools/list} first loads the MCP pipeline every request
- * shares, so what is counted is the task path.
+ * create blocked it for 110–170 ms, the bind for 260 ms and more. b's checker warns after 80 ms (the suite's 100
+ * ms): below the old cost, above what remains of a first create on a loaded machine (25–47 ms). A {@code tools/list}
+ * first loads the MCP pipeline every request shares, so what is counted is the task path.
  */
 class FirstTaskCallsTest {
   private static final Duration DEADLINE = Duration.ofSeconds(90);
@@ -33,7 +33,7 @@ class FirstTaskCallsTest {
     String members = "[127.0.0.1:" + portA + ", 127.0.0.1:" + portB + "]";
     Path logs = Path.of("target", "child-logs", kit.clusterName);
     try (ChildProcess a = ChildProcess.start("a", config(kit, "a", portA, members, "100ms"), logs);
-        ChildProcess b = ChildProcess.start("b", config(kit, "b", portB, members, "50ms"), logs)) {
+        ChildProcess b = ChildProcess.start("b", config(kit, "b", portB, members, "80ms"), logs)) {
       a.awaitPort(DEADLINE);
       String base = "http://127.0.0.1:" + b.awaitPort(DEADLINE);
       Eventually.await(DEADLINE, "b ready", () -> Http.get(base + "/readyz", Map.of()).status() == 200);

@@ -62,6 +62,11 @@ final class ChildNode implements AutoCloseable {
     return process.pid();
   }
 
+  /** Whether the child runs and is not frozen. */
+  boolean running() {
+    return process.isAlive() && !frozen;
+  }
+
   /** Waits for the child to have started its node; fails at once if the child died. */
   void awaitStarted(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();

@@ -9,26 +9,59 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * Members in separate JVM processes: revocation, kill -9, SIGSTOP (frozen member), a member cut off
  * from the others, and split brain in both merge directions.
+ *
+ * <p>Split brain needs other settings and runs first, on a cluster of its own. The other tests share one cluster,
+ * in this order: revocation, the frozen member and the cut-off member (each ends with all three rejoined and
+ * serving), then kill -9 (which leaves two). Each works on its own tasks and starts from a cluster it has checked
+ * formed; one that finds a member dead or frozen (an earlier test failed half-way) starts a new cluster.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 final class MultiProcessTest {
 
   private static final Duration CALL = ProcessCluster.CALL;
   private static final String MAX = Long.toString(Long.MAX_VALUE);
-  private ProcessCluster cluster;
+  /** The cluster with the default settings, kept from one test to the next. */
+  private static ProcessCluster shared;
+  /** A cluster of one test only. */
+  private ProcessCluster own;
 
   @AfterEach
-  void stop() {
-    if (cluster != null) {
-      cluster.close();
+  void stopOwn() {
+    if (own != null) {
+      own.close();
     }
+  }
+
+  @AfterAll
+  static void stopShared() {
+    if (shared != null) {
+      shared.close();
+    }
+  }
+
+  /** The shared cluster, formed with all three members; a new one if a member of the last is dead or frozen. */
+  private static ProcessCluster shared() throws Exception {
+    if (shared != null && !shared.nodes.stream().allMatch(ChildNode::running)) {
+      shared.close();
+      shared = null;
+    }
+    if (shared == null) {
+      shared = ProcessCluster.start("mp-shared", 3, Map.of());
+    }
+    shared.awaitFormed(shared.nodes, 3);
+    return shared;
   }
 
   /** Parsed answer of the child's {@code raise} command. */
@@ -48,8 +81,9 @@ final class MultiProcessTest {
   }
 
   @Test
+  @Order(2)
   void revokeAcknowledgedOnA_BAndCRejectImmediately() throws Exception {
-    cluster = ProcessCluster.start("mp-revoke", 3, Map.of());
+    ProcessCluster cluster = shared();
     ChildNode a = cluster.node("a");
     ChildNode b = cluster.node("b");
     ChildNode c = cluster.node("c");
@@ -67,8 +101,9 @@ final class MultiProcessTest {
   }
 
   @Test
+  @Order(5)
   void kill9OfOneMember_othersKeepServingAndRevoking() throws Exception {
-    cluster = ProcessCluster.start("mp-kill", 3, Map.of());
+    ProcessCluster cluster = shared();
     ChildNode a = cluster.node("a");
     ChildNode b = cluster.node("b");
     cluster.node("c").kill();
@@ -92,8 +127,9 @@ final class MultiProcessTest {
   }
 
   @Test
+  @Order(3)
   void frozenMember_failsClosedOnResume_andServesAgainAfterRejoining() throws Exception {
-    cluster = ProcessCluster.start("mp-freeze", 3, Map.of());
+    ProcessCluster cluster = shared();
     ChildNode a = cluster.node("a");
     ChildNode b = cluster.node("b");
     ChildNode c = cluster.node("c");
@@ -131,8 +167,9 @@ final class MultiProcessTest {
   }
 
   @Test
+  @Order(4)
   void cutOffMember_failsClosedWithinDetectionTime_andServesAgainAfterRejoining() throws Exception {
-    cluster = ProcessCluster.start("mp-cutoff", 3, Map.of());
+    ProcessCluster cluster = shared();
     ChildNode a = cluster.node("a");
     ChildNode b = cluster.node("b");
     ChildNode c = cluster.node("c");
@@ -159,11 +196,12 @@ final class MultiProcessTest {
   }
 
   @Test
+  @Order(1)
   void splitBrain_mergesToTheRevocation_inBothDirections() throws Exception {
     // Quorum 1: both sides keep writing while split, which is exactly when the merge policy matters.
     // The scheduled merge check is pushed out of the test's reach and run by hand ("merge-now") once both sides
     // have written: on its own schedule it could merge c back before c's write and the test would prove nothing.
-    cluster = ProcessCluster.start("mp-split", 3, Map.of(
+    ProcessCluster cluster = own = ProcessCluster.start("mp-split", 3, Map.of(
         ClusterConfig.QUORUM, "1", ClusterConfig.ALLOW_MINORITY_QUORUM, "true",
         ClusterConfig.MERGE_FIRST_RUN_DELAY, "3600s", ClusterConfig.MERGE_NEXT_RUN_DELAY, "3600s"));
     ChildNode a = cluster.node("a");
@@ -178,7 +216,7 @@ final class MultiProcessTest {
     ProcessCluster.awaitMembers(c, 1);
     assertEquals(5, raise(c, "s1", "5").watermark(), "c's side never saw the revocation");
     assertEquals(7, raise(c, "s1new", "7").watermark());
-    mergeBack(c);
+    mergeBack(cluster, c);
     for (ChildNode n : cluster.nodes) {
       assertEquals(MAX, n.call(CALL, "wm s1"), n.name);
       assertEquals("7", n.call(CALL, "wm s1new"), n.name);
@@ -194,7 +232,7 @@ final class MultiProcessTest {
     Raised revokedOnSmallSide = raise(c, "s2", MAX);
     assertEquals(1, revokedOnSmallSide.acked(), "acknowledged by c's own one-member cluster");
     assertEquals(5, raise(a, "s2", "5").watermark(), "a's side never saw the revocation");
-    mergeBack(c);
+    mergeBack(cluster, c);
     for (ChildNode n : cluster.nodes) {
       assertEquals(MAX, n.call(CALL, "wm s2"), n.name);
       assertEquals("REVOKED", check(n, "s2,s2child"), n.name);
@@ -204,13 +242,12 @@ final class MultiProcessTest {
     assertEquals("0", b.call(CALL, "merges"));
   }
 
-  /** Freezes {@code lone} until the others removed it; it stays frozen. */
   /**
    * Runs the smaller side's merge check, then waits for the merge to finish. A check made while a merge is under
    * way starts another, so it is repeated only after a generous wait (it finds nothing while the larger side is
    * still settling).
    */
-  private void mergeBack(ChildNode smaller) throws InterruptedException {
+  private static void mergeBack(ProcessCluster cluster, ChildNode smaller) throws InterruptedException {
     long deadline = System.nanoTime() + ProcessCluster.FORM.toNanos();
     while (true) {
       smaller.call(CALL, "merge-now");
@@ -225,6 +262,7 @@ final class MultiProcessTest {
     cluster.awaitFormed(cluster.nodes, 3);
   }
 
+  /** Freezes {@code lone} until the others removed it; it stays frozen. */
   private static void splitOff(ChildNode lone, ChildNode... others) throws Exception {
     lone.freeze();
     for (ChildNode o : others) {

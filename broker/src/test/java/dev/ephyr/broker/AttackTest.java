@@ -189,6 +189,11 @@ class AttackTest {
     assertEquals("not_found", bearer(a, kit.bobKey).toolError("task_revoke",
         new JsonObject().put("task_id", "0".repeat(26))));
     assertEquals(200, bearer(a, root.getString("token")).rpc("ping", null).status(), "the root lives");
+    // cascade_count is read from B's listing index (display only), which learns of the grandchild made through A
+    // from the map's event: wait for it, so the count below is exact.
+    Eventually.await(Duration.ofSeconds(10), "B's listing index to hold the grandchild", () -> b.cluster().tasks()
+        .listByRootForDisplay(root.getString("task_id")).toCompletableFuture().join().stream()
+        .anyMatch(r -> r.taskId().equals(grand.getString("task_id"))));
     JsonObject revoke = bearer(b, kit.aliceKey).ok("task_revoke", new JsonObject().put("task_id", bobs.getString("task_id")));
     assertTrue(revoke.getBoolean("acknowledged_by_all"));
     assertEquals(1, revoke.getInteger("cascade_count"));

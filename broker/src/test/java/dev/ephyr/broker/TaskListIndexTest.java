@@ -138,6 +138,21 @@ class TaskListIndexTest {
     assertEquals("revoked", entry(listOn(c), task).getString("status"));
   }
 
+  @Test
+  void revokeByApiKey_countsTheSubtreeFromTheIndex_notByAClusterQuery() {
+    JsonObject root = bearer(c, kit.aliceKey).ok("task_create", new JsonObject().put("ttl", 3600)
+        .put("can_delegate", true));
+    bearer(c, root.getString("token")).ok("task_delegate", null);
+    TaskRegistry registry = c.cluster().tasks();
+    long served = registry.indexStats().served();
+    JsonObject revoke = bearer(c, kit.aliceKey).ok("task_revoke", new JsonObject().put("task_id",
+        root.getString("task_id")));
+    assertTrue(revoke.getBoolean("acknowledged_by_all"), revoke.encode());
+    assertEquals(1, revoke.getInteger("cascade_count"), revoke.encode());
+    // cascade_count is display only: read from C's listing index, not by a query every member must answer.
+    assertTrue(registry.indexStats().served() > served, "the count came from C's index: " + registry.indexStats());
+  }
+
   private static JsonObject createThroughA() {
     return createThrough(a);
   }

@@ -124,9 +124,14 @@ public final class WatermarkStore implements WatermarkLookup {
     return mirror.size();
   }
 
-  /** Revokes a task outright: raises its watermark to {@link #REVOKED}. */
+  /**
+   * Revokes a task outright: raises its watermark to {@link #REVOKED}, acknowledged like {@link #raise}. {@code
+   * REVOKED} is the highest floor there is, so whatever the map held, it stores {@code REVOKED}: the members are
+   * sent it beside the map's write instead of after it (one round of the cluster's waits, not two in a row), and
+   * the answer still waits for both.
+   */
   public CompletionStage<RaiseResult> revoke(String taskId, Instant taskExpiresAt) {
-    return raise(taskId, REVOKED, taskExpiresAt);
+    return raise(taskId, REVOKED, taskExpiresAt, true);
   }
 
   /**
@@ -139,6 +144,15 @@ public final class WatermarkStore implements WatermarkLookup {
    *     with {@link ClusterUnavailableException} when the map cannot be written (e.g. below quorum)
    */
   public CompletionStage<RaiseResult> raise(String taskId, long floor, Instant taskExpiresAt) {
+    return raise(taskId, floor, taskExpiresAt, false);
+  }
+
+  /**
+   * {@link #raise(String, long, Instant)}; {@code beside} sends the members the requested watermark at once instead
+   * of the stored one after the map's write. Each member keeps the higher of what it holds and what it is sent, so
+   * an acknowledgement of the requested floor holds at least that floor everywhere, durably.
+   */
+  private CompletionStage<RaiseResult> raise(String taskId, long floor, Instant taskExpiresAt, boolean beside) {
     requireTaskId(taskId);
     Objects.requireNonNull(taskExpiresAt, "taskExpiresAt");
     if (floor < 1) {
@@ -153,25 +167,30 @@ public final class WatermarkStore implements WatermarkLookup {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(unavailable("raise " + taskId, e));
     }
-    return stored
+    CompletionStage<AllMembers.Acks> applied = beside
+        ? allMembers.apply(new ApplyToMirror(taskId, new Watermark(floor, expires)), "raise " + taskId) : null;
+    CompletionStage<Watermark> written = stored
         .handle((w, e) -> {
           if (e != null) {
             throw unavailable("raise " + taskId, e);
           }
           mirror.raise(taskId, w); // read-your-writes on this node even before the broadcast arrives
           return w;
-        })
-        .thenCompose(w -> acknowledge(taskId, w));
+        });
+    if (applied == null) {
+      return written.thenCompose(w -> allMembers.apply(new ApplyToMirror(taskId, w), "raise " + taskId)
+          .thenApply(acks -> result(taskId, w, acks)));
+    }
+    return written.thenCombine(applied, (w, acks) -> result(taskId, w, acks));
+  }
+
+  private static RaiseResult result(String taskId, Watermark w, AllMembers.Acks acks) {
+    return new RaiseResult(taskId, w.floor(), acks.acknowledged(), acks.missing());
   }
 
   /** This node's state store, or null when the node keeps no durable state. */
   StateStore state() {
     return state;
-  }
-
-  private CompletionStage<RaiseResult> acknowledge(String taskId, Watermark w) {
-    return allMembers.apply(new ApplyToMirror(taskId, w), "raise " + taskId)
-        .thenApply(acks -> new RaiseResult(taskId, w.floor(), acks.acknowledged(), acks.missing()));
   }
 
   static void requireTaskId(String taskId) {

@@ -38,6 +38,12 @@ import java.util.function.Supplier;
  */
 record Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subjects subjects, TokenMinter minter,
     Clock clock, Supplier<Duration> longestTtl, Family<Timer> revokeTimes) {
+  /**
+   * Longest an acknowledged revoke's answer waits for {@code cascade_count} when it does not come from the index
+   * (a cluster query beside the raise, which normally ends first): past it, the answer goes without the count.
+   */
+  static final Duration CASCADE_WAIT = Duration.ofSeconds(1);
+
   Future<ToolResult> revoke(Caller caller, JsonObject raw, Context ctx) {
     String target = Visibility.target(caller, Args.of(raw, Set.of("task_id")));
     if (target == null) {
@@ -54,8 +60,9 @@ record Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subje
           ? Future.succeededFuture(Outcomes.notVisible(target)) : revokeIn(tree.get(), target, ctx));
     }
     // Authorised by point reads, and the raise chained to them on the cluster's threads: the event loop (shared
-    // with request traffic) is passed once, for the reply, not between the read and the raise. The tree (only
-    // for cascade_count, a cluster-wide query) is read beside the raise rather than before it.
+    // with request traffic) is passed once, for the reply, not between the read and the raise. The tree is only
+    // for cascade_count: a display read (this node's listing index; a cluster query when the index is off)
+    // beside the raise, never a decision's input.
     long start = System.nanoTime();
     CompletableFuture<List<TaskRecord>> tree = new CompletableFuture<>();
     CompletionStage<Raised> raised = direct.thenCompose(found -> {
@@ -64,7 +71,7 @@ record Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subje
         return CompletableFuture.completedFuture(null);
       }
       TaskRecord r = found.get();
-      listInto(r.rootId(), tree);
+      listForDisplay(r.rootId(), tree);
       return cluster.watermarks().revoke(target, r.expiresAt()).thenApply(result -> new Raised(r, result));
     });
     return Future.fromCompletionStage(raised, ctx).compose(done -> {
@@ -73,7 +80,8 @@ record Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subje
       }
       revoked(target, start);
       Future<Integer> cascade = Future.fromCompletionStage(tree, ctx)
-          .map(list -> TaskTree.of(list).with(List.of(done.record())).descendants(target));
+          .map(list -> TaskTree.of(list).with(List.of(done.record())).descendants(target))
+          .timeout(CASCADE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
       return reply(target, done.result(), cascade);
     }, e -> {
       revokeTimes.get("failed").record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -85,10 +93,14 @@ record Revocation(Vertx vertx, TaskCluster cluster, Visibility visibility, Subje
   /** A revoke acknowledged: the record it acted on and the acknowledgement. */
   private record Raised(TaskRecord record, RaiseResult result) {}
 
-  /** Lists the tree under {@code root} into {@code into}; a listing that cannot start fails {@code into}. */
-  private void listInto(String root, CompletableFuture<List<TaskRecord>> into) {
+  /**
+   * Lists the tree under {@code root} for display into {@code into}; a listing that cannot start fails {@code into}.
+   * The count it gives may miss a task created through another node moments ago: revocation reaches the subtree
+   * through the tokens' lineage, not through this list.
+   */
+  private void listForDisplay(String root, CompletableFuture<List<TaskRecord>> into) {
     try {
-      cluster.registry().listByRoot(root).whenComplete((list, e) -> {
+      cluster.registry().listByRootForDisplay(root).whenComplete((list, e) -> {
         if (e != null) {
           into.completeExceptionally(e);
         } else {

@@ -23,12 +23,6 @@ import java.util.concurrent.TimeoutException;
 final class BrokerClient {
   private static final long TIMEOUT_MS = 10_000;
   private static final String MCP_VERSION = "2025-11-25";
-  private static final byte[] TASK_INFO = ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
-      + "\"params\":{\"name\":\"task_info\",\"arguments\":{}}}").getBytes(StandardCharsets.UTF_8);
-  private static final byte[] TASK_LIST = ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
-      + "\"params\":{\"name\":\"task_list\",\"arguments\":{}}}").getBytes(StandardCharsets.UTF_8);
-  private static final byte[] PING = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"
-      .getBytes(StandardCharsets.UTF_8);
   private static final String STATELESS_VERSION = "2026-07-28";
   private static final byte[] TASK_INFO_STATELESS = ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
       + "\"params\":{\"name\":\"task_info\",\"arguments\":{},\"_meta\":{"
@@ -40,6 +34,24 @@ final class BrokerClient {
 
   // One source of proof ids for every signer: SecureRandom is thread-safe, and seeding one per proof is slow.
   private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+  /** The MCP requests a verification scenario sends: what a proof for one of them signs is its exact body. */
+  enum Request {
+    /** {@code tools/call task_info}. */
+    TASK_INFO("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+        + "\"params\":{\"name\":\"task_info\",\"arguments\":{}}}"),
+    /** {@code tools/call task_list}. */
+    TASK_LIST("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\","
+        + "\"params\":{\"name\":\"task_list\",\"arguments\":{}}}"),
+    /** MCP {@code ping}. */
+    PING("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}");
+
+    private final byte[] body;
+
+    Request(String body) {
+      this.body = body.getBytes(StandardCharsets.UTF_8);
+    }
+  }
 
   private final HttpClientAgent http;
 
@@ -70,21 +82,14 @@ final class BrokerClient {
 
   /** {@code tools/call task_info} with the token as bearer, or DPoP-bound with a fresh proof from {@code key}. */
   Future<Outcome> taskInfo(String node, String token, HolderKeyPair key) {
-    return mcp(node, token, key, TASK_INFO);
-  }
-
-  /** {@code tools/call task_list} (the token's subtree: a registry query) with the token as bearer or DPoP-bound. */
-  Future<Outcome> taskList(String node, String token, HolderKeyPair key) {
-    return mcp(node, token, key, TASK_LIST);
+    return mcp(node, token, key, Request.TASK_INFO);
   }
 
   /** The size of one {@code task_info} reply (bearer token), for the baseline server to answer alike. */
   Future<Integer> taskInfoReplyBytes(String node, String token) {
-    RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(node + "/mcp")
-        .setTimeout(TIMEOUT_MS).putHeader("Content-Type", "application/json")
-        .putHeader("Accept", "application/json, text/event-stream").putHeader("MCP-Protocol-Version", MCP_VERSION)
-        .putHeader("Authorization", "Bearer " + token);
-    return http.request(o).compose(req -> req.send(Buffer.buffer(TASK_INFO))).compose(res -> res.body().compose(b ->
+    RequestOptions o = mcpRequest(node, MCP_VERSION).putHeader("Authorization", "Bearer " + token);
+    Buffer body = Buffer.buffer(Request.TASK_INFO.body);
+    return http.request(o).compose(req -> req.send(body)).compose(res -> res.body().compose(b ->
         res.statusCode() == 200 ? Future.succeededFuture(b.length())
             : Future.failedFuture(new IllegalStateException("task_info answered " + res.statusCode()))));
   }
@@ -103,7 +108,7 @@ final class BrokerClient {
   Future<Outcome> taskInfoInSession(String node, String token, String sessionId) {
     RequestOptions o = mcpRequest(node, MCP_VERSION).putHeader("Authorization", "Bearer " + token)
         .putHeader("Mcp-Session-Id", sessionId);
-    return send(o, TASK_INFO);
+    return send(o, Request.TASK_INFO.body);
   }
 
   /** {@code tools/call task_info} in 2026-07-28: no session, _meta and the standard headers (bearer token). */
@@ -125,25 +130,28 @@ final class BrokerClient {
         .recover(e -> Future.succeededFuture(Outcome.refused(transport(e))));
   }
 
-  /** MCP {@code ping}: authentication (token verification) and nothing else. */
-  Future<Outcome> ping(String node, String token, HolderKeyPair key) {
-    return mcp(node, token, key, PING);
+  /** {@code request} with the token as bearer, or DPoP-bound with a proof signed now from {@code key}. */
+  Future<Outcome> mcp(String node, String token, HolderKeyPair key, Request request) {
+    return key == null ? post(node, "Bearer " + token, null, request)
+        : post(node, "DPoP " + token, proof(node, token, key, request), request);
   }
 
-  private Future<Outcome> mcp(String node, String token, HolderKeyPair key, byte[] body) {
-    String url = node + "/mcp";
-    RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url).setTimeout(TIMEOUT_MS)
-        .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json, text/event-stream")
-        .putHeader("MCP-Protocol-Version", MCP_VERSION);
-    if (key == null) {
-      o.putHeader("Authorization", "Bearer " + token);
-    } else {
-      o.putHeader("Authorization", "DPoP " + token);
-      o.putHeader("DPoP", new ProofSigner(key, RANDOM).sign("POST", url, token, body, null));
+  /** {@code request} with a DPoP-bound token and a proof signed earlier by {@link #proof}. */
+  Future<Outcome> mcpWithProof(String node, String token, String proof, Request request) {
+    return post(node, "DPoP " + token, proof, request);
+  }
+
+  /** A fresh proof (new {@code jti}, {@code iat} now) for one later {@code request} to {@code node}. */
+  String proof(String node, String token, HolderKeyPair key, Request request) {
+    return new ProofSigner(key, RANDOM).sign("POST", node + "/mcp", token, request.body, null);
+  }
+
+  private Future<Outcome> post(String node, String authorization, String proof, Request request) {
+    RequestOptions o = mcpRequest(node, MCP_VERSION).putHeader("Authorization", authorization);
+    if (proof != null) {
+      o.putHeader("DPoP", proof);
     }
-    return http.request(o).compose(req -> req.send(Buffer.buffer(body)))
-        .compose(res -> res.body().map(reply -> classifyTool(res.statusCode(), reply)))
-        .recover(e -> Future.succeededFuture(Outcome.refused(transport(e))));
+    return send(o, request.body);
   }
 
   private Future<JsonObject> rest(String node, String path, String authorization, HolderKeyPair key, JsonObject args) {

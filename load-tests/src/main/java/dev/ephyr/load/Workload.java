@@ -8,6 +8,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleFunction;
 
 /**
  * What every scenario works with: the nodes, the agent's API key, the client, and helpers that create the
@@ -50,9 +51,24 @@ record Workload(Vertx vertx, BrokerClient client, List<String> nodes, String api
    * @return the measured part's length in seconds
    */
   double warmUpThenMeasure(Recorder rec, LoadLoop.Operation call, NodeStats stats) {
+    return warmUpThenMeasure(rec, call, perSecond -> call, stats);
+  }
+
+  /**
+   * Like {@link #warmUpThenMeasure(Recorder, LoadLoop.Operation, NodeStats)}, but the measured part runs the
+   * operation {@code prepare} returns, given the warm-up's throughput per second (0 without a warm-up); it runs
+   * between the two, outside the measurement.
+   */
+  double warmUpThenMeasure(Recorder rec, LoadLoop.Operation warmUp, DoubleFunction<LoadLoop.Operation> prepare,
+      NodeStats stats) {
+    double perSecond = 0;
     if (!options.warmup().isZero()) {
-      loop(options.concurrency()).run(options.warmup(), new Recorder("warmup"), call).await();
+      Recorder warm = new Recorder("warmup");
+      long start = System.nanoTime();
+      loop(options.concurrency()).run(options.warmup(), warm, warmUp).await();
+      perSecond = warm.count() / ((System.nanoTime() - start) / 1e9);
     }
+    LoadLoop.Operation call = prepare.apply(perSecond);
     stats.begin();
     long start = System.nanoTime();
     loop(options.concurrency()).run(options.duration(), rec, call).await();

@@ -80,6 +80,12 @@ class LoadDriverTest {
     assertEquals(race.getLong("requests_after_ack"), race.getLong("refused_after_ack"));
     JsonObject bearer = scenarios.getJsonObject(1).getJsonObject("result");
     assertEquals(bearer.getLong("requests"), bearer.getLong("accepted"), bearer.encode());
+    // Proofs signed before the measured phase still pass every check (window, htu per node, replay): none refused.
+    JsonObject dpop = scenarios.getJsonObject(2);
+    assertEquals(dpop.getJsonObject("result").getLong("requests"), dpop.getJsonObject("result").getLong("accepted"),
+        dpop.encode());
+    assertTrue(dpop.getJsonObject("proofs").getLong("signed_before_phase") > 0, dpop.encode());
+    assertTrue(dpop.getString("what").contains("signed before the measured phase"), dpop.encode());
     JsonObject loss = scenarios.getJsonObject(6);
     assertEquals(0, loss.getLong("survivor_errors"), "survivors refused requests: " + loss.encode());
     awaitNoDescendants();

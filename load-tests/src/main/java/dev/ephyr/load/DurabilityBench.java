@@ -151,7 +151,9 @@ public final class DurabilityBench {
       done.complete();
       return;
     }
-    client.createTask(node, apiKey, new JsonObject().put("ttl", 600)).onComplete(r -> {
+    // Bounded: a request whose completion the HTTP client loses (seen once, in a connection-pool race) must not hang
+    // the lane and with it the run.
+    client.createTask(node, apiKey, new JsonObject().put("ttl", 600)).timeout(30, TimeUnit.SECONDS).onComplete(r -> {
       if (r.succeeded()) {
         ok.incrementAndGet();
       }

@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Before/after figures for durable cluster state, with real {@code ephyr node} processes of two builds side by
  * side in one run: acknowledged revoke latency on three idle nodes, {@code task_create} throughput (and the node's
- * CPU per create) on one node, and the time a node takes from start to ready with 100,000 live task records in its state store.
+ * CPU per create) on one node, and the time a node takes from start to ready with 100,000 live task records in its
+ * state store.
  *
  * <p>Usage: {@code java -cp load-tests/target/benchmarks.jar dev.ephyr.load.DurabilityBench JAR_BEFORE JAR_AFTER}
  * (run from the repository root). Prints one JSON line per build and round. {@code -Dlanes=64} sets the create
@@ -95,7 +96,7 @@ public final class DurabilityBench {
       Duration cpuBefore = c.cpu(0);
       Map<String, Long> threadsBefore = ProcessThreads.ticks(c.pid(0));
       long done = run(client, node, c.apiKey(), CREATE_PHASE);
-      // CPU per create varies far less between runs than throughput does on a shared machine.
+      // CPU per create beside throughput: what a create costs the node, whatever rate the shared cores let it reach.
       long cpuNanos = c.cpu(0).minus(cpuBefore).toNanos();
       out.put("task_create_per_s", done / (double) CREATE_PHASE.toSeconds())
           .put("node_cpu_us_per_create", Recorder.round(cpuNanos / 1e3 / Math.max(1, done)))
